@@ -1,0 +1,114 @@
+// Package settings reads the configuration every function shares from the environment
+// variables that template.yaml declares, once per cold start, and builds the AWS clients.
+package settings
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+)
+
+// Settings is the validated configuration of a function.
+type Settings struct {
+	TableName      string        // TABLE_NAME
+	EventBusName   string        // EVENT_BUS_NAME
+	CancelNotice   time.Duration // CANCEL_NOTICE, default 48h, 0 = immediate (R7)
+	ReminderDays   []int         // REMINDER_DAYS, default 7,1 (R16), descending
+	GrantRetention time.Duration // GRANT_RETENTION, default 720h (30 days)
+}
+
+// Load reads and validates the settings. getenv is os.Getenv in a function and a map
+// lookup in tests.
+func Load(getenv func(string) string) (Settings, error) {
+	s := Settings{
+		TableName:      getenv("TABLE_NAME"),
+		EventBusName:   getenv("EVENT_BUS_NAME"),
+		CancelNotice:   48 * time.Hour,
+		ReminderDays:   []int{7, 1},
+		GrantRetention: 30 * 24 * time.Hour,
+	}
+	if s.TableName == "" {
+		return s, fmt.Errorf("settings: TABLE_NAME is required")
+	}
+	if s.EventBusName == "" {
+		s.EventBusName = "default"
+	}
+	var err error
+	if v := getenv("CANCEL_NOTICE"); v != "" {
+		if s.CancelNotice, err = duration(v); err != nil || s.CancelNotice < 0 {
+			return s, fmt.Errorf("settings: CANCEL_NOTICE %q: want a Go duration such as 48h, 3s or 0", v)
+		}
+	}
+	if v := getenv("GRANT_RETENTION"); v != "" {
+		if s.GrantRetention, err = duration(v); err != nil || s.GrantRetention < 0 {
+			return s, fmt.Errorf("settings: GRANT_RETENTION %q: want a Go duration such as 720h", v)
+		}
+	}
+	if v := getenv("REMINDER_DAYS"); v != "" {
+		if s.ReminderDays, err = days(v); err != nil {
+			return s, fmt.Errorf("settings: REMINDER_DAYS %q: %v", v, err)
+		}
+	}
+	return s, nil
+}
+
+// duration accepts Go durations and a bare 0.
+func duration(v string) (time.Duration, error) {
+	if v == "0" {
+		return 0, nil
+	}
+	return time.ParseDuration(v)
+}
+
+// days parses "7,1" into distinct positive day counts, largest first.
+func days(v string) ([]int, error) {
+	var out []int
+	seen := map[int]bool{}
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 3650 {
+			return nil, fmt.Errorf("want comma-separated day counts 1-3650")
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for i := 1; i < len(out); i++ { // insertion sort, descending; the list is tiny
+		for j := i; j > 0 && out[j] > out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// AWS loads the SDK configuration once. Endpoints come from the SDK's standard variables
+// (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE, ...), so the same code runs
+// against DynamoDB Local, the local bus and AWS.
+func AWS(ctx context.Context) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return cfg, fmt.Errorf("settings: load aws config: %w", err)
+	}
+	return cfg, nil
+}
+
+// DynamoDB builds the table client. DynamoDB Local answers without the response checksum
+// the SDK validates by default; turning validation off silences a warning it would log.
+func DynamoDB(cfg aws.Config) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		o.DisableValidateResponseChecksum = true
+	})
+}
+
+// EventBridge builds the bus client.
+func EventBridge(cfg aws.Config) *eventbridge.Client {
+	return eventbridge.NewFromConfig(cfg)
+}
