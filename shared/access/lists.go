@@ -1,0 +1,400 @@
+package access
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+)
+
+// Paging limits of R15.
+const (
+	DefaultPageSize = 10
+	MaxPageSize     = 100
+)
+
+// PageQuery is a listing by page (R15).
+type PageQuery struct {
+	Number  int // from 1
+	Size    int // 1–100
+	Keyword string
+}
+
+// Validate fills the defaults and rejects out-of-range values.
+func (q *PageQuery) Validate() error {
+	const op = "list"
+	if q.Number == 0 {
+		q.Number = 1
+	}
+	if q.Size == 0 {
+		q.Size = DefaultPageSize
+	}
+	if q.Number < 1 {
+		return invalid(op, CodePageNumber, "page_number starts at 1")
+	}
+	if q.Size < 1 || q.Size > MaxPageSize {
+		return invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
+	}
+	if len(q.Keyword) > maxNameLen*4 {
+		return invalid(op, CodeInvalid+".ApiNameKeyword", "api_name_keyword is too long")
+	}
+	return nil
+}
+
+// Page is one page of a listing by page: a page past the end is empty and still
+// carries the true total.
+type Page[T any] struct {
+	Items  []T
+	Total  int
+	Number int
+	Size   int
+}
+
+func paginate[T any](all []T, q PageQuery) Page[T] {
+	p := Page[T]{Items: []T{}, Total: len(all), Number: q.Number, Size: q.Size}
+	start := (q.Number - 1) * q.Size
+	if start < len(all) {
+		p.Items = all[start:min(start+q.Size, len(all))]
+	}
+	return p
+}
+
+// matches is R15's keyword filter: a case-insensitive substring of the API name.
+func matches(name, keyword string) bool {
+	return keyword == "" || strings.Contains(strings.ToLower(name), strings.ToLower(keyword))
+}
+
+// AuthorizedFilter narrows "Authorized to Use".
+type AuthorizedFilter struct {
+	AppID  string
+	Env    Env
+	Status GrantStatus
+}
+
+// Validate rejects unknown filter values.
+func (f AuthorizedFilter) Validate() error {
+	const op = "list.authorized"
+	if f.AppID != "" {
+		if err := CheckID(op, "app_id", f.AppID); err != nil {
+			return err
+		}
+	}
+	if f.Env != "" && f.Env != EnvProd && f.Env != EnvDev {
+		return invalid(op, CodeEnv, "env must be PROD or DEV")
+	}
+	switch f.Status {
+	case "", StatusActive, StatusCancellationPending, StatusExpired, StatusRevoked:
+	default:
+		return invalid(op, CodeInvalid+".Status", "status must be ACTIVE, CANCELLATION_PENDING, EXPIRED or REVOKED")
+	}
+	return nil
+}
+
+// AuthorizedAPIs lists "Authorized to Use" for workspace ws: the grants whose subject is
+// the workspace or one of its apps, sorted by API name, then API id, env and grant id.
+func (s *Service) AuthorizedAPIs(ctx context.Context, p Principal, ws string, f AuthorizedFilter, q PageQuery) (Page[Grant], error) {
+	const op = "list.authorized"
+	if err := CheckID(op, "workspace_id", ws); err != nil {
+		return Page[Grant]{}, err
+	}
+	if err := f.Validate(); err != nil {
+		return Page[Grant]{}, err
+	}
+	if err := q.Validate(); err != nil {
+		return Page[Grant]{}, err
+	}
+	if !p.IsMember(p.TenantID, ws) {
+		return Page[Grant]{}, E(op, Forbidden, CodeForbidden, "you have no role in workspace %s", ws)
+	}
+	var grants []Grant
+	if f.AppID == "" {
+		wsGrants, err := s.Store.GrantsBySubject(ctx, SubjectWorkspace, ws)
+		if err != nil {
+			return Page[Grant]{}, err
+		}
+		grants = append(grants, wsGrants...)
+	}
+	apps, err := s.Store.AppsByWorkspace(ctx, ws)
+	if err != nil {
+		return Page[Grant]{}, err
+	}
+	for _, app := range apps {
+		if app.TenantID != p.TenantID || (f.AppID != "" && app.ID != f.AppID) {
+			continue
+		}
+		appGrants, err := s.Store.GrantsBySubject(ctx, SubjectApp, app.ID)
+		if err != nil {
+			return Page[Grant]{}, err
+		}
+		grants = append(grants, appGrants...)
+	}
+	grants = slices.DeleteFunc(grants, func(g Grant) bool { return g.Subject.TenantID != p.TenantID })
+	grants, apis, err := s.current(ctx, grants)
+	if err != nil {
+		return Page[Grant]{}, err
+	}
+	now := s.now()
+	out := grants[:0]
+	for _, g := range grants {
+		api := apis[g.APIID]
+		if (f.Env != "" && g.Env != f.Env) || (f.Status != "" && g.Status(now, api.Generation) != f.Status) || !matches(api.Name, q.Keyword) {
+			continue
+		}
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b Grant) int {
+		return cmp.Or(
+			cmp.Compare(strings.ToLower(a.APIName), strings.ToLower(b.APIName)),
+			cmp.Compare(a.APIID, b.APIID), cmp.Compare(a.Env, b.Env), cmp.Compare(a.ID, b.ID))
+	})
+	return paginate(out, q), nil
+}
+
+// current keeps the grants whose API still exists in the grant's generation (R4: the
+// others are removed, whatever the cleanup has reached) and fills in the API names.
+func (s *Service) current(ctx context.Context, grants []Grant) ([]Grant, map[string]API, error) {
+	var ids []string
+	for _, g := range grants {
+		if !slices.Contains(ids, g.APIID) {
+			ids = append(ids, g.APIID)
+		}
+	}
+	apis := map[string]API{}
+	if len(ids) > 0 {
+		list, err := s.Store.APIsByIDs(ctx, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, a := range list {
+			apis[a.ID] = a
+		}
+	}
+	out := grants[:0]
+	for _, g := range grants {
+		api, ok := apis[g.APIID]
+		if !ok || api.Deleted || api.Generation != g.Generation {
+			continue
+		}
+		g.APIName = api.Name
+		out = append(out, g)
+	}
+	return out, apis, nil
+}
+
+// GrantedAPI is an item of "Authorize Others to Use": an API with its grants.
+type GrantedAPI struct {
+	API     API
+	Records []Grant
+}
+
+// GrantedAPIs lists "Authorize Others to Use" for workspace ws: its APIs that have
+// grants, each with them, sorted by API name then id.
+func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q PageQuery) (Page[GrantedAPI], error) {
+	const op = "list.granted"
+	if err := CheckID(op, "workspace_id", ws); err != nil {
+		return Page[GrantedAPI]{}, err
+	}
+	if err := q.Validate(); err != nil {
+		return Page[GrantedAPI]{}, err
+	}
+	if !p.IsReviewer(p.TenantID, ws) {
+		return Page[GrantedAPI]{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s see whom its APIs are granted to", ws)
+	}
+	apis, err := s.Store.APIsByWorkspace(ctx, ws)
+	if err != nil {
+		return Page[GrantedAPI]{}, err
+	}
+	var out []GrantedAPI
+	for _, api := range apis {
+		if api.TenantID != p.TenantID || api.Deleted || !matches(api.Name, q.Keyword) {
+			continue
+		}
+		var records []Grant
+		next := ""
+		for {
+			page, err := s.Store.GrantsByAPI(ctx, api.ID, MaxPageSize, next)
+			if err != nil {
+				return Page[GrantedAPI]{}, err
+			}
+			for _, g := range page.Items {
+				if g.Generation == api.Generation {
+					g.APIName = api.Name
+					records = append(records, g)
+				}
+			}
+			if next = page.Next; next == "" {
+				break
+			}
+		}
+		if len(records) > 0 {
+			out = append(out, GrantedAPI{API: api, Records: records})
+		}
+	}
+	return paginate(out, q), nil
+}
+
+// GrantsOfAPI pages through one API's grants for its reviewers, newest first.
+func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, size int, next string) (GrantPage, error) {
+	const op = "list.grants"
+	api, err := s.visibleAPI(ctx, op, p, apiID)
+	if err != nil {
+		return GrantPage{}, err
+	}
+	if !p.IsReviewer(api.TenantID, api.WorkspaceID) {
+		return GrantPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list an API's grants", api.WorkspaceID)
+	}
+	if size == 0 {
+		size = DefaultPageSize
+	}
+	if size < 1 || size > MaxPageSize {
+		return GrantPage{}, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
+	}
+	page, err := s.Store.GrantsByAPI(ctx, apiID, size, next)
+	if err != nil {
+		return GrantPage{}, err
+	}
+	// Grants of an older generation are removed (R4), even before the cleanup is done.
+	items := page.Items[:0]
+	for _, g := range page.Items {
+		if g.Generation == api.Generation {
+			g.APIName = api.Name
+			items = append(items, g)
+		}
+	}
+	page.Items = items
+	return page, nil
+}
+
+// AuditLog pages through an API's audit entries for its reviewers, newest first.
+func (s *Service) AuditLog(ctx context.Context, p Principal, apiID string, size int, next string) (AuditPage, error) {
+	const op = "list.audit"
+	api, err := s.visibleAPI(ctx, op, p, apiID)
+	if err != nil {
+		return AuditPage{}, err
+	}
+	if !p.IsReviewer(api.TenantID, api.WorkspaceID) {
+		return AuditPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s read an API's audit", api.WorkspaceID)
+	}
+	if size == 0 {
+		size = DefaultPageSize
+	}
+	if size < 1 || size > MaxPageSize {
+		return AuditPage{}, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
+	}
+	return s.Store.Audit(ctx, "API", apiID, size, next)
+}
+
+// RequestFilter selects requests: by workspace (reviewers) or by app (its owner).
+type RequestFilter struct {
+	WorkspaceID string
+	AppID       string
+	Status      RequestStatus
+}
+
+// Requests lists requests newest first, by page.
+func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q PageQuery) (Page[Request], error) {
+	const op = "list.requests"
+	if err := q.Validate(); err != nil {
+		return Page[Request]{}, err
+	}
+	switch f.Status {
+	case "", RequestPending, RequestApproved, RequestRejected, RequestWithdrawn:
+	default:
+		return Page[Request]{}, invalid(op, CodeInvalid+".Status", "status must be PENDING, APPROVED, REJECTED or WITHDRAWN")
+	}
+	var list []Request
+	switch {
+	case f.WorkspaceID != "":
+		if err := CheckID(op, "workspace_id", f.WorkspaceID); err != nil {
+			return Page[Request]{}, err
+		}
+		if !p.IsReviewer(p.TenantID, f.WorkspaceID) {
+			return Page[Request]{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list its requests", f.WorkspaceID)
+		}
+		var err error
+		if list, err = s.Store.RequestsByWorkspace(ctx, f.WorkspaceID, f.Status); err != nil {
+			return Page[Request]{}, err
+		}
+		if f.AppID != "" {
+			list = slices.DeleteFunc(list, func(r Request) bool { return r.AppID != f.AppID })
+		}
+	case f.AppID != "":
+		if err := CheckID(op, "app_id", f.AppID); err != nil {
+			return Page[Request]{}, err
+		}
+		app, err := s.Store.GetApp(ctx, f.AppID)
+		if err != nil || app.TenantID != p.TenantID {
+			return Page[Request]{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", f.AppID)
+		}
+		if !p.OwnsApp(app) && !p.IsReviewer(app.TenantID, app.WorkspaceID) {
+			return Page[Request]{}, E(op, Forbidden, CodeForbidden, "only the owner of app %s lists its requests", f.AppID)
+		}
+		if list, err = s.Store.RequestsByApp(ctx, f.AppID); err != nil {
+			return Page[Request]{}, err
+		}
+		if f.Status != "" {
+			list = slices.DeleteFunc(list, func(r Request) bool { return r.Status != f.Status })
+		}
+	default:
+		return Page[Request]{}, invalid(op, CodeInvalid, "name workspace_id or app_id")
+	}
+	list = slices.DeleteFunc(list, func(r Request) bool { return r.TenantID != p.TenantID })
+	slices.SortFunc(list, func(a, b Request) int { return cmp.Compare(b.ID, a.ID) }) // ULIDs: newest first
+	return paginate(list, q), nil
+}
+
+// APIFilter narrows GET /v1/apis.
+type APIFilter struct {
+	WorkspaceID string
+	Status      APIStatus
+}
+
+// ListAPIs lists the APIs visible to the caller: the published ones of its tenant and
+// every API of a workspace it manages, sorted by name then id.
+func (s *Service) ListAPIs(ctx context.Context, p Principal, f APIFilter, q PageQuery) (Page[API], error) {
+	const op = "list.apis"
+	if err := q.Validate(); err != nil {
+		return Page[API]{}, err
+	}
+	if f.Status != "" && f.Status != APIPublished && f.Status != APIUnpublished {
+		return Page[API]{}, invalid(op, CodeInvalid+".Status", "status must be PUBLISHED or UNPUBLISHED")
+	}
+	var list []API
+	var err error
+	if f.WorkspaceID != "" {
+		if err := CheckID(op, "workspace_id", f.WorkspaceID); err != nil {
+			return Page[API]{}, err
+		}
+		list, err = s.Store.APIsByWorkspace(ctx, f.WorkspaceID)
+	} else {
+		list, err = s.Store.APIsByTenant(ctx, p.TenantID)
+	}
+	if err != nil {
+		return Page[API]{}, err
+	}
+	list = slices.DeleteFunc(list, func(a API) bool {
+		visible := a.TenantID == p.TenantID && !a.Deleted && (a.Published() || p.IsReviewer(a.TenantID, a.WorkspaceID))
+		return !visible || (f.Status != "" && a.Status != f.Status) || !matches(a.Name, q.Keyword)
+	})
+	return paginate(list, q), nil
+}
+
+// ListApps lists a workspace's apps for its members, by id.
+func (s *Service) ListApps(ctx context.Context, p Principal, ws string, q PageQuery) (Page[App], error) {
+	const op = "list.apps"
+	if err := CheckID(op, "workspace_id", ws); err != nil {
+		return Page[App]{}, err
+	}
+	if err := q.Validate(); err != nil {
+		return Page[App]{}, err
+	}
+	if !p.IsMember(p.TenantID, ws) {
+		return Page[App]{}, E(op, Forbidden, CodeForbidden, "you have no role in workspace %s", ws)
+	}
+	list, err := s.Store.AppsByWorkspace(ctx, ws)
+	if err != nil {
+		return Page[App]{}, err
+	}
+	list = slices.DeleteFunc(list, func(a App) bool { return a.TenantID != p.TenantID })
+	return paginate(list, q), nil
+}

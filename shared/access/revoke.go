@@ -1,0 +1,172 @@
+package access
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// CancelInput is the body of POST .../grants/{grant_id}/cancel.
+type CancelInput struct {
+	Reason      string       `json:"reason"`
+	Permissions []Permission `json:"permissions"` // default USAGE (the whole grant); ["PROXY"] cancels proxy only (R11)
+	Immediate   bool         `json:"immediate"`   // tenant_admin only: no notice
+}
+
+// CancelResult is the grant after an API-side cancellation; Deferred when it waits for
+// the notice period (202) rather than taking effect now (200).
+type CancelResult struct {
+	Grant    Grant
+	Deferred bool
+}
+
+// Cancel is the API side's cancellation (R7, R10, R11): deferred by the notice period,
+// immediate when the notice is 0 or a tenant_admin asks for it.
+func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in CancelInput) (CancelResult, error) {
+	const op = "grant.cancel"
+	if err := CheckReason(op, in.Reason); err != nil {
+		return CancelResult{}, err
+	}
+	perms := []Permission{PermUsage}
+	for _, p := range in.Permissions {
+		if p != PermUsage && p != PermProxy {
+			return CancelResult{}, invalid(op, CodePermissions, "permission %q: must be USAGE or PROXY", p)
+		}
+	}
+	if len(in.Permissions) > 0 && !slices.Contains(in.Permissions, PermUsage) {
+		perms = []Permission{PermProxy}
+	}
+	g, api, err := s.reviewerGrant(ctx, op, a, apiID, grantID)
+	if err != nil {
+		return CancelResult{}, err
+	}
+	if in.Immediate && !a.IsAdmin(api.TenantID) {
+		return CancelResult{}, E(op, Forbidden, CodeForbidden, "only a tenant_admin may revoke without notice")
+	}
+	now := s.now()
+	if g.Protected {
+		return CancelResult{}, E(op, Forbidden, CodeGrantProtected, "grant %s is protected", g.ID)
+	}
+	if !g.InForce(now, api.Generation) {
+		return CancelResult{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
+	}
+	g = g.Effective(now)
+	if g.CancelAt != nil {
+		return CancelResult{}, E(op, Conflict, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
+	}
+	if perms[0] == PermProxy && !g.HasPermission(PermProxy) {
+		return CancelResult{}, invalid(op, CodePermissions, "grant %s has no PROXY permission", g.ID)
+	}
+	next := g
+	next.Version, next.ModifiedAt = g.Version+1, now
+	res := CancelResult{Grant: next}
+	if in.Immediate || s.CancelNotice == 0 {
+		res.Grant = revokeNow(next, perms, now, s.ReminderDays)
+	} else {
+		at := now.Add(s.CancelNotice)
+		res.Grant.CancelAt, res.Grant.CancelPermissions, res.Deferred = &at, perms, true
+		res.Grant.Due = res.Grant.NextDue(s.ReminderDays)
+	}
+	event := EventGrantRevoked
+	if res.Deferred {
+		event = EventCancellationScheduled
+	}
+	c := Change{Op: op, Writes: []Write{{Grant: &res.Grant, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
+	c.Audit = []AuditEntry{grantAudit(event, res.Grant, a.Sub, in.Reason, now)}
+	if err := s.commit(ctx, a, c, res); err != nil {
+		return CancelResult{}, err
+	}
+	return res, nil
+}
+
+// revokeNow takes perms away from g at now: USAGE revokes the grant (a tombstone until
+// its retention passes), PROXY alone keeps usage (R11).
+func revokeNow(g Grant, perms []Permission, now time.Time, days []int) Grant {
+	g.CancelAt, g.CancelPermissions = nil, nil
+	if slices.Contains(perms, PermUsage) {
+		g.RevokedAt = &now
+	} else {
+		g.Permissions = slices.DeleteFunc(slices.Clone(g.Permissions), func(p Permission) bool { return p == PermProxy })
+	}
+	g.Due = g.NextDue(days)
+	return g
+}
+
+// FinalizeCancellation applies a due cancellation (R7, R11) as the cancellations job
+// does; it reports false when nothing is due at now.
+func FinalizeCancellation(g Grant, now time.Time, days []int) (Grant, bool) {
+	if g.CancelAt == nil || g.CancelAt.After(now) || g.RevokedAt != nil {
+		return g, false
+	}
+	perms := g.CancelPermissions
+	if len(perms) == 0 {
+		perms = []Permission{PermUsage}
+	}
+	next := revokeNow(g, perms, *g.CancelAt, days)
+	next.Version, next.ModifiedAt = g.Version+1, now
+	return next, true
+}
+
+// WithdrawCancellation withdraws a pending API-side cancellation (R7).
+func (s *Service) WithdrawCancellation(ctx context.Context, a Actor, apiID, grantID, reason string) (Grant, error) {
+	const op = "grant.withdraw_cancel"
+	if err := CheckReason(op, reason); err != nil {
+		return Grant{}, err
+	}
+	g, api, err := s.reviewerGrant(ctx, op, a, apiID, grantID)
+	if err != nil {
+		return Grant{}, err
+	}
+	now := s.now()
+	if g.CancelAt == nil || !g.CancelAt.After(now) || !g.InForce(now, api.Generation) {
+		return Grant{}, E(op, Conflict, CodeNoCancelPending, "no cancellation of grant %s is pending", g.ID)
+	}
+	next := g
+	next.CancelAt, next.CancelPermissions = nil, nil
+	next.Version, next.ModifiedAt = g.Version+1, now
+	next.Due = next.NextDue(s.ReminderDays)
+	c := Change{Op: op, Writes: []Write{{Grant: &next, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
+	c.Audit = []AuditEntry{grantAudit(EventCancellationWithdrawn, next, a.Sub, reason, now)}
+	if err := s.commit(ctx, a, c, next); err != nil {
+		return Grant{}, err
+	}
+	return next, nil
+}
+
+// Revoke is the app side's cancellation (R8): immediate, by the app's owner or, for a
+// workspace grant, an owner of the grantee workspace. Protected grants refuse it (R10).
+func (s *Service) Revoke(ctx context.Context, a Actor, apiID, grantID, reason string) (Grant, error) {
+	const op = "grant.revoke"
+	if err := CheckReason(op, reason); err != nil {
+		return Grant{}, err
+	}
+	g, api, err := s.grantFor(ctx, op, a.Principal, apiID, grantID)
+	if err != nil {
+		return Grant{}, err
+	}
+	ok, err := s.isGrantee(ctx, a.Principal, g)
+	if err != nil {
+		return Grant{}, err
+	}
+	if !ok {
+		return Grant{}, E(op, Forbidden, CodeForbidden, "only the grantee (the app's owner or the workspace's owner) may cancel at once")
+	}
+	if err := checkIfMatch(op, a, g.Version); err != nil {
+		return Grant{}, err
+	}
+	if g.Protected {
+		return Grant{}, E(op, Forbidden, CodeGrantProtected, "grant %s is protected", g.ID)
+	}
+	now := s.now()
+	if !g.InForce(now, api.Generation) {
+		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
+	}
+	next := revokeNow(g, []Permission{PermUsage}, now, s.ReminderDays)
+	next.Version, next.ModifiedAt = g.Version+1, now
+	c := Change{Op: op, Writes: []Write{{Grant: &next, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
+	c.Audit = []AuditEntry{grantAudit(EventGrantRevoked, next, a.Sub, reason, now)}
+	if err := s.commit(ctx, a, c, next); err != nil {
+		return Grant{}, err
+	}
+	return next, nil
+}

@@ -1,0 +1,119 @@
+package access
+
+import (
+	"slices"
+	"unicode/utf8"
+)
+
+// MaxReason is R13's limit, in characters.
+const MaxReason = 128
+
+// MaxIDLen is the longest id a caller may choose.
+const MaxIDLen = 128
+
+// ValidID reports whether s is a caller-chosen id: 1–128 characters of [A-Za-z0-9._:-].
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckID returns InvalidParameter.Id unless s is a valid id.
+func CheckID(op, what, s string) error {
+	if !ValidID(s) {
+		return invalid(op, CodeID, "%s must be 1-%d characters of [A-Za-z0-9._:-]", what, MaxIDLen)
+	}
+	return nil
+}
+
+// CheckReason enforces R13: at most 128 characters (not bytes) of valid UTF-8.
+func CheckReason(op, reason string) error {
+	if !utf8.ValidString(reason) {
+		return invalid(op, CodeReason, "reason must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(reason); n > MaxReason {
+		return invalid(op, CodeReason, "reason is %d characters; at most %d", n, MaxReason)
+	}
+	return nil
+}
+
+// CheckSubject validates a grantee.
+func CheckSubject(op string, s Subject) error {
+	if s.Type != SubjectApp && s.Type != SubjectWorkspace {
+		return invalid(op, CodeSubject, "subject.type must be APP or WORKSPACE")
+	}
+	if !ValidID(s.ID) {
+		return invalid(op, CodeSubject, "subject.id must be 1-%d characters of [A-Za-z0-9._:-]", MaxIDLen)
+	}
+	if !ValidID(s.TenantID) {
+		return invalid(op, CodeSubject, "subject.tenant_id is required")
+	}
+	return nil
+}
+
+// CheckEnvs validates a non-empty list of distinct environments.
+func CheckEnvs(op string, envs []Env) error {
+	if len(envs) == 0 {
+		return invalid(op, CodeEnv, "envs must name PROD, DEV or both")
+	}
+	for i, e := range envs {
+		if e != EnvProd && e != EnvDev {
+			return invalid(op, CodeEnv, "env %q: must be PROD or DEV", e)
+		}
+		if slices.Contains(envs[:i], e) {
+			return invalid(op, CodeEnv, "env %s is named twice", e)
+		}
+	}
+	return nil
+}
+
+// NormalizePermissions validates a permission list and returns it in canonical order
+// (USAGE first). An empty list means USAGE; PROXY implies USAGE (R11).
+func NormalizePermissions(op string, perms []Permission) ([]Permission, error) {
+	out := []Permission{PermUsage}
+	for _, p := range perms {
+		switch p {
+		case PermUsage:
+		case PermProxy:
+			if !slices.Contains(out, PermProxy) {
+				out = append(out, PermProxy)
+			}
+		default:
+			return nil, invalid(op, CodePermissions, "permission %q: must be USAGE or PROXY", p)
+		}
+	}
+	return out, nil
+}
+
+// CheckGrantShape enforces R12 for a subject, permissions and fields on api:
+// PROXY needs an APP subject and a row_level READ API; a CREATE/UPDATE/DELETE API takes
+// no field list; fields must be distinct and among the API's.
+func CheckGrantShape(op string, api API, subject SubjectType, perms []Permission, fields []string) error {
+	if slices.Contains(perms, PermProxy) {
+		if subject != SubjectApp {
+			return invalid(op, CodePermissions, "PROXY can be granted to an APP only")
+		}
+		if api.Operation != OpRead || !api.RowLevel {
+			return invalid(op, CodePermissions, "PROXY needs a row-level READ API")
+		}
+	}
+	if len(fields) > 0 && api.Operation != OpRead {
+		return invalid(op, CodeFields, "a %s API takes no field list", api.Operation)
+	}
+	for i, f := range fields {
+		if !slices.Contains(api.Fields, f) {
+			return invalid(op, CodeFields, "field %q is not a field of API %s", f, api.ID)
+		}
+		if slices.Contains(fields[:i], f) {
+			return invalid(op, CodeFields, "field %q is named twice", f)
+		}
+	}
+	return nil
+}

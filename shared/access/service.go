@@ -1,0 +1,163 @@
+package access
+
+import (
+	"context"
+	"crypto/rand"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Service applies the rules of SPEC.md on top of a Store. Handlers (shared/api,
+// shared/jobs) decode and authenticate; the Service decides and writes.
+type Service struct {
+	Store        Store
+	Now          Clock
+	CancelNotice time.Duration // R7; 0 makes API-side cancellations immediate
+	ReminderDays []int         // R16 thresholds, largest first
+
+	appWorkspace sync.Map // app_id → workspace_id, the check's per-container cache
+}
+
+// Config is what NewService needs besides the store.
+type Config struct {
+	Now          Clock
+	CancelNotice time.Duration
+	ReminderDays []int
+}
+
+// NewService builds a Service; a nil clock is time.Now.
+func NewService(st Store, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays}
+}
+
+// Actor is the caller of a mutating operation: who, and the request's Idempotency-Key
+// and If-Match precondition.
+type Actor struct {
+	Principal
+	Idem    *Idem
+	IfMatch int64 // the version the caller last saw; 0 = no precondition
+}
+
+// Idem carries an Idempotency-Key into a change. Reply renders the answer the caller
+// will get (status and body) so it is stored in the same transaction and replayed for a
+// retry (R17).
+type Idem struct {
+	Key   string
+	Hash  string
+	Reply func(result any) (status int, body []byte, err error)
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// newID returns a sortable id (ULID) taken at now.
+func newID(now time.Time) string {
+	return ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String()
+}
+
+// newSecret returns 32 random bytes, hex-encoded: an AppCode.
+func newSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	const hex = "0123456789abcdef"
+	out := make([]byte, 64)
+	for i, c := range b {
+		out[2*i], out[2*i+1] = hex[c>>4], hex[c&15]
+	}
+	return string(out), nil
+}
+
+// commit writes c with the idempotency record of a rendered from result.
+func (s *Service) commit(ctx context.Context, a Actor, c Change, result any) error {
+	if a.Idem != nil && a.Idem.Key != "" && a.Idem.Reply != nil {
+		status, body, err := a.Idem.Reply(result)
+		if err != nil {
+			return Wrap(c.Op, Internal, CodeInternal, err)
+		}
+		c.Idem = &IdempotencyRecord{
+			TenantID: a.TenantID, Sub: a.Sub, Key: a.Idem.Key, RequestHash: a.Idem.Hash,
+			Status: status, Body: body, CreatedAt: s.now(),
+		}
+	}
+	if err := s.Store.Commit(ctx, c); err != nil {
+		return withOp(c.Op, err)
+	}
+	return nil
+}
+
+// withOp fills in the operation of a store error that has none.
+func withOp(op string, err error) error {
+	if e, ok := err.(*Error); ok && e.Op == "" {
+		c := *e
+		c.Op = op
+		return &c
+	}
+	return err
+}
+
+// audit builds an audit entry for a change to grant g.
+func grantAudit(action string, g Grant, actor, reason string, now time.Time) AuditEntry {
+	sub := g.Subject
+	return AuditEntry{
+		ID: newID(now), Action: action, At: now, TenantID: g.TenantID, Actor: actor,
+		APIID: g.APIID, GrantID: g.ID, Subject: &sub, Env: g.Env, EndTime: g.EndTime,
+		CancelAt: g.CancelAt, Permissions: slices.Clone(g.Permissions), Reason: reason,
+	}
+}
+
+// checkIfMatch enforces an If-Match precondition (412).
+func checkIfMatch(op string, a Actor, version int64) error {
+	if a.IfMatch != 0 && a.IfMatch != version {
+		return E(op, Precondition, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
+	}
+	return nil
+}
+
+// rearm sets the grant's reminder state after a create or renewal at now (R16):
+// thresholds already past are skipped; the next due time is indexed for the jobs.
+func (g *Grant) rearm(now time.Time, days []int) {
+	g.Reminded, g.ExpiryAnnounced = nil, false
+	if g.EndTime != nil {
+		for _, d := range days {
+			if !g.EndTime.Add(-time.Duration(d) * 24 * time.Hour).After(now) {
+				g.Reminded = append(g.Reminded, d)
+			}
+		}
+	}
+	g.Due = g.NextDue(days)
+}
+
+// NextDue is when a job next has work on the grant: a pending cancellation, an
+// unannounced reminder threshold, or the expiry event; nil when nothing is due.
+func (g Grant) NextDue(days []int) *time.Time {
+	if g.RevokedAt != nil {
+		return nil
+	}
+	var due *time.Time
+	consider := func(t time.Time) {
+		if due == nil || t.Before(*due) {
+			due = &t
+		}
+	}
+	if g.CancelAt != nil {
+		consider(*g.CancelAt)
+	}
+	if g.EndTime != nil {
+		for _, d := range days {
+			if !slices.Contains(g.Reminded, d) {
+				consider(g.EndTime.Add(-time.Duration(d) * 24 * time.Hour))
+			}
+		}
+		if !g.ExpiryAnnounced {
+			consider(*g.EndTime)
+		}
+	}
+	return due
+}

@@ -1,0 +1,184 @@
+package access
+
+import (
+	"context"
+	"time"
+)
+
+// Clock tells the time; tests pass a fixed one.
+type Clock func() time.Time
+
+// Action is what a Write does to its item.
+type Action uint8
+
+const (
+	ActionPut    Action = iota // create or replace the item
+	ActionDelete               // delete the item
+	ActionCheck                // only assert Cond (a ConditionCheck)
+)
+
+// CondKind is the condition a Write holds under; a failure cancels the whole change.
+type CondKind uint8
+
+const (
+	CondNone          CondKind = iota
+	CondAbsent                 // the item does not exist
+	CondVersion                // the item exists with Version == Cond.Version
+	CondReplaceable            // R3: the grant slot is absent, or its grant is not in force at Cond.Now (expired, revoked, of a generation other than Cond.Generation)
+	CondPublished              // the API exists, is PUBLISHED and has Generation == Cond.Generation (R1)
+	CondAbsentOrOwned          // a lookup item is absent or already points at the same target
+	CondExists                 // the item exists (deletes of things that must be there)
+)
+
+// Cond is a write's condition.
+type Cond struct {
+	Kind       CondKind
+	Version    int64
+	Now        time.Time
+	Generation int64
+}
+
+// Lookup is a base-table item that maps a secret or unique value to its owner:
+// AppCode hash → app, API path → API. Read with strong consistency only.
+type Lookup struct {
+	Kind   LookupKind
+	Value  string // the SHA-256 hex of an AppCode, or an API path
+	Target string // app_id or api_id
+}
+
+// LookupKind names the kinds of lookup item.
+type LookupKind string
+
+const (
+	LookupAppCode LookupKind = "CODE"
+	LookupPath    LookupKind = "PATH"
+)
+
+// GrantRef is the lookup item from a grant_id to its slot, so that routes naming a
+// grant_id read one item instead of the API's whole partition.
+type GrantRef struct {
+	GrantID string
+	Key     GrantKey
+	TTL     time.Time // same retention as the grant
+}
+
+// CleanupTask records that an API's grants of an older generation must be removed (R4);
+// the cancellations job works it off in bounded batches.
+type CleanupTask struct {
+	APIID      string
+	TenantID   string
+	Generation int64 // grants of generations below this are stale
+	Actor      string
+	Reason     string
+	Due        time.Time
+	Cursor     string // where the job stopped (an opaque store cursor)
+}
+
+// IdempotencyRecord is the first answer to a mutating request, replayed for the same
+// (tenant, sub, key) within 24 hours (R17).
+type IdempotencyRecord struct {
+	TenantID    string
+	Sub         string
+	Key         string
+	RequestHash string // SHA-256 of method, path and body
+	Status      int
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// Write is one item of a change. Exactly one of the item pointers is set.
+type Write struct {
+	Action   Action
+	Cond     Cond
+	API      *API
+	App      *App
+	Grant    *Grant
+	GrantRef *GrantRef
+	Request  *Request
+	Lookup   *Lookup
+	Cleanup  *CleanupTask
+	// OnFail is returned (with Op filled in) when Cond fails; nil means
+	// Conflict.Concurrent.
+	OnFail *Error
+}
+
+// Change is everything one operation writes: one TransactWriteItems, all or nothing,
+// with one audit entry per changed grant (or other object) and the idempotency record.
+type Change struct {
+	Op     string
+	Writes []Write
+	Audit  []AuditEntry
+	Idem   *IdempotencyRecord
+}
+
+// GrantPage is a page of grants read by cursor.
+type GrantPage struct {
+	Items []Grant
+	Next  string // opaque; empty on the last page
+}
+
+// AuditPage is a page of audit entries, newest first.
+type AuditPage struct {
+	Items []AuditEntry
+	Next  string
+}
+
+// DueItem is a grant or cleanup task due for work (GSI2 day buckets).
+type DueItem struct {
+	Grant   *Grant
+	Cleanup *CleanupTask
+}
+
+// Store is what the service needs from the table. Every method returns *Error values:
+// NotFound.* for a missing item, Conflict.* for a failed condition (the Write's
+// OnFail), InvalidParameter.NextToken for a cursor that was not issued for that
+// listing, Throttling.System / ServiceUnavailable when DynamoDB throttles or is down.
+type Store interface {
+	// Commit writes a change as one transaction.
+	Commit(ctx context.Context, c Change) error
+
+	GetAPI(ctx context.Context, apiID string) (API, error)
+	GetApp(ctx context.Context, appID string) (App, error)
+	GetRequest(ctx context.Context, requestID string) (Request, error)
+	// GetGrant reads a grant by id through its GrantRef; NotFound.Grant when the id is
+	// unknown or its slot now holds another grant.
+	GetGrant(ctx context.Context, apiID, grantID string) (Grant, error)
+	// GetGrantAt reads the grant in a slot.
+	GetGrantAt(ctx context.Context, key GrantKey) (Grant, error)
+	// GetGrantsAt reads several slots in one BatchGetItem (absent slots are skipped).
+	GetGrantsAt(ctx context.Context, keys []GrantKey) ([]Grant, error)
+	GetIdempotency(ctx context.Context, tenant, sub, key string) (IdempotencyRecord, error)
+	Lookup(ctx context.Context, kind LookupKind, value string) (string, error)
+
+	// CheckItems reads the API, the app, the APP grant and (when workspaceID is known)
+	// the WORKSPACE grant in one strongly consistent BatchGetItem.
+	CheckItems(ctx context.Context, apiID, appID string, env Env, workspaceID string) (CheckItems, error)
+	// ResolveAppCode reads the AppCode and path lookups in one BatchGetItem: the app id
+	// and API id, empty where a lookup is absent.
+	ResolveAppCode(ctx context.Context, codeHash, path string) (appID, apiID string, err error)
+
+	// APIsByTenant lists a tenant's APIs, sorted by lower-case name then id.
+	APIsByTenant(ctx context.Context, tenantID string) ([]API, error)
+	// APIsByWorkspace lists a workspace's APIs (GSI1), sorted by lower-case name then id.
+	APIsByWorkspace(ctx context.Context, workspaceID string) ([]API, error)
+	// APIsByIDs reads APIs in batches (absent ones skipped).
+	APIsByIDs(ctx context.Context, ids []string) ([]API, error)
+	// AppsByWorkspace lists a workspace's apps (GSI1), sorted by id.
+	AppsByWorkspace(ctx context.Context, workspaceID string) ([]App, error)
+	// GrantsBySubject lists the grants whose subject is s (GSI1).
+	GrantsBySubject(ctx context.Context, t SubjectType, id string) ([]Grant, error)
+	// GrantsByAPI pages through one API's grants (its partition), pageSize at most 100.
+	GrantsByAPI(ctx context.Context, apiID string, pageSize int, next string) (GrantPage, error)
+	// RequestsByWorkspace lists a workspace's requests, optionally of one status.
+	RequestsByWorkspace(ctx context.Context, workspaceID string, status RequestStatus) ([]Request, error)
+	// RequestsByApp lists an app's requests.
+	RequestsByApp(ctx context.Context, appID string) ([]Request, error)
+	// Audit pages through the audit of an API (scope "API") or app (scope "APP"), newest first.
+	Audit(ctx context.Context, scope, id string, pageSize int, next string) (AuditPage, error)
+
+	// Due lists grants and cleanup tasks whose Due lies in [from, to], oldest first,
+	// at most limit items (GSI2 day buckets).
+	Due(ctx context.Context, from, to time.Time, limit int) ([]DueItem, error)
+	// StaleGrants pages through an API's grant items of a generation below gen.
+	StaleGrants(ctx context.Context, apiID string, gen int64, limit int, cursor string) ([]Grant, string, error)
+}

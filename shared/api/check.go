@@ -1,0 +1,127 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"gatepass/shared/access"
+)
+
+// Checker serves the check function: POST /v1/check for checkers, and the API Gateway
+// Lambda authorizer (HTTP API, payload 2.0, simple responses) for the data APIs.
+type Checker struct {
+	*Handler
+}
+
+// Check builds the check function's handler.
+func Check(svc *access.Service) *Checker {
+	h := newHandler(svc, nil)
+	h.routes = map[string]route{"POST /v1/check": h.check}
+	return &Checker{Handler: h}
+}
+
+func (h *Handler) check(ctx context.Context, r *request) (int, any, error) {
+	var in access.CheckInput
+	if err := r.decode(&in); err != nil {
+		return 0, nil, err
+	}
+	d, err := h.svc.Check(ctx, r.who, in)
+	return http.StatusOK, d, err
+}
+
+// Invoke takes either event the check function receives: an authorizer request
+// (`"type": "REQUEST"` with a routeArn) or an HTTP API request.
+func (c *Checker) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
+	var probe struct {
+		Type     string `json:"type"`
+		RouteArn string `json:"routeArn"`
+	}
+	_ = json.Unmarshal(raw, &probe)
+	if probe.Type == "REQUEST" && probe.RouteArn != "" {
+		var ev events.APIGatewayV2CustomAuthorizerV2Request
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return deniedAuthorization(""), nil
+		}
+		return c.Authorize(ctx, ev)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return respond(http.StatusBadRequest, errorBody{Code: access.CodeJSON, Msg: "not an HTTP API event"}), nil
+	}
+	return c.Handle(ctx, ev)
+}
+
+func deniedAuthorization(reason access.Reason) events.APIGatewayV2CustomAuthorizerSimpleResponse {
+	return events.APIGatewayV2CustomAuthorizerSimpleResponse{
+		IsAuthorized: false,
+		Context:      map[string]any{"reason": string(reason)},
+	}
+}
+
+// Authorize answers a Lambda authorizer request for a data-API call: the AppCode in
+// `Authorization: APPCODE <code>`, the API by the request's path (without the stage
+// prefix), the env by the stage. Any malformed or missing input is a denial.
+func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+	start := time.Now()
+	env, ok := access.StageEnv(ev.RequestContext.Stage)
+	if !ok {
+		return deniedAuthorization(access.ReasonAPINotFound), nil
+	}
+	code, ok := appCode(ev.Headers)
+	if !ok {
+		return deniedAuthorization(access.ReasonAppNotFound), nil
+	}
+	path := ev.RawPath
+	if p, ok := strings.CutPrefix(path, "/"+ev.RequestContext.Stage+"/"); ok {
+		path = "/" + p
+	}
+	proto := access.Protocol("")
+	switch strings.ToLower(ev.Headers["x-forwarded-proto"]) {
+	case "https":
+		proto = access.ProtoHTTPS
+	case "http":
+		proto = access.ProtoHTTP
+	}
+	res, err := c.svc.Authorize(ctx, code, path, env, proto)
+	if err != nil {
+		// An outage is not a denial: the gateway answers 500 and the caller retries.
+		c.log.ErrorContext(ctx, "authorize failed", "request_id", ev.RequestContext.RequestID, "error", err)
+		return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, err
+	}
+	d := res.Decision
+	grantID, expires := "", ""
+	if d.GrantID != nil {
+		grantID = *d.GrantID
+	}
+	if d.ExpiresAt != nil {
+		expires = d.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	c.log.InfoContext(ctx, "authorize", "request_id", ev.RequestContext.RequestID, "app_id", res.AppID,
+		"api_id", res.APIID, "reason", d.Reason, "duration", time.Since(start))
+	return events.APIGatewayV2CustomAuthorizerSimpleResponse{
+		IsAuthorized: d.Allowed,
+		Context: map[string]any{
+			"app_id": res.AppID, "api_id": res.APIID, "grant_id": grantID, "reason": string(d.Reason),
+			"fields": strings.Join(d.Fields, ","), "expires_at": expires,
+		},
+	}, nil
+}
+
+// appCode reads `Authorization: APPCODE <code>`; the code itself is never logged.
+func appCode(headers map[string]string) (string, bool) {
+	v := headers["authorization"]
+	if v == "" {
+		v = headers["Authorization"]
+	}
+	scheme, code, ok := strings.Cut(strings.TrimSpace(v), " ")
+	code = strings.TrimSpace(code)
+	if !ok || !strings.EqualFold(scheme, "APPCODE") || code == "" || len(code) > 512 {
+		return "", false
+	}
+	return code, true
+}

@@ -1,0 +1,216 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+	"unicode"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"gatepass/shared/access"
+)
+
+// Handler serves the routes of one function. Build it with Catalog, Grant, Revoke,
+// Renew, List or Check; Handle is what lambda.Start and the development server call.
+type Handler struct {
+	svc    *access.Service
+	log    *slog.Logger
+	routes map[string]route // by API Gateway route key, "POST /v1/apis/{api_id}/grants"
+}
+
+// route answers one route; mutating routes go through mutate for idempotency.
+type route func(ctx context.Context, r *request) (int, any, error)
+
+func newHandler(svc *access.Service, routes map[string]route) *Handler {
+	return &Handler{svc: svc, log: slog.New(slog.NewJSONHandler(os.Stdout, nil)), routes: routes}
+}
+
+// WithLogger replaces the handler's logger (tests, the development server).
+func (h *Handler) WithLogger(l *slog.Logger) *Handler { h.log = l; return h }
+
+// RouteKeys lists the route keys the handler serves (template checks and tests).
+func (h *Handler) RouteKeys() []string {
+	keys := make([]string, 0, len(h.routes))
+	for k := range h.routes {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// Handle answers one API Gateway HTTP API (payload 2.0) event. It never returns an
+// error: every failure is an HTTP answer with the contract's error body.
+func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	start := time.Now()
+	reqID := ev.RequestContext.RequestID
+	lambdaID := ""
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		lambdaID = lc.AwsRequestID
+		if reqID == "" {
+			reqID = lambdaID
+		}
+	}
+	resp, code, err := h.serve(ctx, &ev, reqID)
+	attrs := []slog.Attr{
+		slog.String("request_id", reqID), slog.String("lambda_request_id", lambdaID),
+		slog.String("route", ev.RouteKey), slog.Int("status", resp.StatusCode),
+		slog.Duration("duration", time.Since(start)), slog.String("error_code", code),
+	}
+	if resp.StatusCode >= 500 { // the cause is logged, never answered
+		h.log.LogAttrs(ctx, slog.LevelError, "request failed", append(attrs, slog.Any("error", err))...)
+	} else {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+	}
+	return resp, nil
+}
+
+func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, reqID string) (events.APIGatewayV2HTTPResponse, string, error) {
+	rt, ok := h.routes[ev.RouteKey]
+	if !ok {
+		err := access.E("route", access.NotFound, "NotFound.Route", "no route %s", ev.RouteKey)
+		return errorResponse(err, reqID)
+	}
+	r, err := newRequest(ev)
+	if err != nil {
+		return errorResponse(err, reqID)
+	}
+	st, body, err := rt(ctx, r)
+	if err != nil {
+		return errorResponse(err, reqID)
+	}
+	if raw, ok := body.(rawJSON); ok {
+		return jsonResponse(st, []byte(raw)), "", nil
+	}
+	return respond(st, body), "", nil
+}
+
+// rawJSON is an answer already encoded (an idempotent replay).
+type rawJSON []byte
+
+func errorResponse(err error, reqID string) (events.APIGatewayV2HTTPResponse, string, error) {
+	st, body := fromError(err, reqID)
+	resp := respond(st, body)
+	if st == http.StatusTooManyRequests {
+		resp.Headers["retry-after"] = "1"
+	}
+	return resp, body.Code, err
+}
+
+func respond(status int, body any) events.APIGatewayV2HTTPResponse {
+	if status == http.StatusNoContent || body == nil {
+		return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: map[string]string{}}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		b, status = []byte(`{"error_code":"InternalError.System","error_msg":"internal error","request_id":""}`), http.StatusInternalServerError
+	}
+	return jsonResponse(status, b)
+}
+
+func jsonResponse(status int, b []byte) events.APIGatewayV2HTTPResponse {
+	if status == http.StatusNoContent || len(b) == 0 {
+		return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: map[string]string{}}
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    map[string]string{"content-type": "application/json"},
+		Body:       string(b),
+	}
+}
+
+// mutation is a mutating route: run calls the service; render turns its result into
+// the answer, which is also what an Idempotency-Key replays (R17).
+type mutation struct {
+	run    func(ctx context.Context, r *request, a access.Actor) (any, error)
+	render func(result any) (int, any)
+}
+
+const maxIdemKey = 255
+
+// mutate runs m under the request's Idempotency-Key, scoped to (tenant, sub, key): the
+// same key and request replays the first answer, a different request is 422, one still
+// in flight is 409.
+func (h *Handler) mutate(m mutation) route {
+	return func(ctx context.Context, r *request) (int, any, error) {
+		a := access.Actor{Principal: r.who}
+		var err error
+		if a.IfMatch, err = r.ifMatch(); err != nil {
+			return 0, nil, err
+		}
+		key := r.header("idempotency-key")
+		if key != "" {
+			if len(key) > maxIdemKey || !printable(key) {
+				return 0, nil, access.E("idempotency", access.Invalid, access.CodeInvalid+".IdempotencyKey", "Idempotency-Key must be 1-%d printable ASCII characters", maxIdemKey)
+			}
+			hash := requestHash(r)
+			if st, body, done, err := h.replay(ctx, r, key, hash); done || err != nil {
+				return st, body, err
+			}
+			a.Idem = &access.Idem{Key: key, Hash: hash, Reply: func(result any) (int, []byte, error) {
+				st, body := m.render(result)
+				if body == nil {
+					return st, nil, nil
+				}
+				b, err := json.Marshal(body)
+				return st, b, err
+			}}
+		}
+		result, err := m.run(ctx, r, a)
+		if err != nil {
+			if key != "" && access.IsCode(err, access.CodeRequestInProgress) {
+				// A concurrent twin committed first: answer as it did, if it is done.
+				if st, body, done, rerr := h.replay(ctx, r, key, requestHash(r)); done || rerr != nil {
+					return st, body, rerr
+				}
+			}
+			return 0, nil, err
+		}
+		st, body := m.render(result)
+		return st, body, nil
+	}
+}
+
+// replay answers from a stored idempotency record; done is false when there is none.
+func (h *Handler) replay(ctx context.Context, r *request, key, hash string) (int, any, bool, error) {
+	rec, err := h.svc.Store.GetIdempotency(ctx, r.who.TenantID, r.who.Sub, key)
+	switch {
+	case access.ErrorKind(err) == access.NotFound:
+		return 0, nil, false, nil
+	case err != nil:
+		return 0, nil, false, err
+	case rec.RequestHash != hash:
+		return 0, nil, false, access.E("idempotency", access.IdempotencyReuse, access.CodeIdempotencyReuse,
+			"Idempotency-Key %q was used for a different request", key)
+	}
+	if len(rec.Body) == 0 {
+		return rec.Status, nil, true, nil
+	}
+	return rec.Status, rawJSON(rec.Body), true, nil
+}
+
+// requestHash identifies a request for idempotency: method, path, query and body.
+func requestHash(r *request) string {
+	h := sha256.New()
+	for _, part := range []string{r.ev.RequestContext.HTTP.Method, r.ev.RawPath, r.ev.RawQueryString, strconv.Itoa(len(r.body))} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(r.body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func printable(s string) bool {
+	for _, c := range s {
+		if c > unicode.MaxASCII || !unicode.IsPrint(c) {
+			return false
+		}
+	}
+	return true
+}

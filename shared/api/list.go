@@ -1,0 +1,146 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"gatepass/shared/access"
+)
+
+// List serves the list function: the read side of grants, requests and audit.
+func List(svc *access.Service) *Handler {
+	h := newHandler(svc, nil)
+	h.routes = map[string]route{
+		"GET /v1/workspaces/{workspace_id}/authorized-apis": h.authorizedAPIs,
+		"GET /v1/workspaces/{workspace_id}/granted-apis":    h.grantedAPIs,
+		"GET /v1/apis/{api_id}/grants":                      h.grantsOfAPI,
+		"GET /v1/apis/{api_id}/grants/{grant_id}":           h.getGrant,
+		"GET /v1/requests":                                  h.requests,
+		"GET /v1/requests/{request_id}":                     h.getRequest,
+		"GET /v1/apis/{api_id}/audit":                       h.audit,
+	}
+	return h
+}
+
+func (h *Handler) authorizedAPIs(ctx context.Context, r *request) (int, any, error) {
+	ws, err := r.param("workspace_id")
+	if err != nil {
+		return 0, nil, err
+	}
+	q, err := r.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	f := access.AuthorizedFilter{
+		AppID: r.query("app_id"), Env: access.Env(r.query("env")), Status: access.GrantStatus(r.query("status")),
+	}
+	p, err := h.svc.AuthorizedAPIs(ctx, r.who, ws, f, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := h.svc.Now()
+	return http.StatusOK, viewPage(p, func(g access.Grant) grantView { return viewGrant(g, now) }), nil
+}
+
+func (h *Handler) grantedAPIs(ctx context.Context, r *request) (int, any, error) {
+	ws, err := r.param("workspace_id")
+	if err != nil {
+		return 0, nil, err
+	}
+	q, err := r.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := h.svc.GrantedAPIs(ctx, r.who, ws, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := h.svc.Now()
+	return http.StatusOK, viewPage(p, func(g access.GrantedAPI) grantedView {
+		return grantedView{API: g.API, AuthorizationRecords: viewGrants(g.Records, now)}
+	}), nil
+}
+
+// tokenPage reads page_size and next_token of a listing by token.
+func tokenPage(r *request) (int, string, error) {
+	size, err := r.queryInt("page_size", access.CodePageSize)
+	if err != nil {
+		return 0, "", err
+	}
+	if r.query("page_size") == "0" {
+		return 0, "", access.E("query", access.Invalid, access.CodePageSize, "page_size must be from 1 to %d", access.MaxPageSize)
+	}
+	return size, r.query("next_token"), nil
+}
+
+func (h *Handler) grantsOfAPI(ctx context.Context, r *request) (int, any, error) {
+	api, err := r.param("api_id")
+	if err != nil {
+		return 0, nil, err
+	}
+	size, next, err := tokenPage(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := h.svc.GrantsOfAPI(ctx, r.who, api, size, next)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, tokenView[grantView]{Items: viewGrants(p.Items, h.svc.Now()), NextToken: p.Next}, nil
+}
+
+func (h *Handler) getGrant(ctx context.Context, r *request) (int, any, error) {
+	api, grant, err := grantIDs(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	g, err := h.svc.GetGrant(ctx, r.who, api, grant)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewGrant(g, h.svc.Now()), nil
+}
+
+func (h *Handler) requests(ctx context.Context, r *request) (int, any, error) {
+	q, err := r.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	f := access.RequestFilter{
+		WorkspaceID: r.query("workspace_id"), AppID: r.query("app_id"), Status: access.RequestStatus(r.query("status")),
+	}
+	p, err := h.svc.Requests(ctx, r.who, f, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewPage(p, func(req access.Request) requestView { return requestView{Request: req} }), nil
+}
+
+func (h *Handler) getRequest(ctx context.Context, r *request) (int, any, error) {
+	id, err := r.param("request_id")
+	if err != nil {
+		return 0, nil, err
+	}
+	req, err := h.svc.GetRequest(ctx, r.who, id)
+	return http.StatusOK, requestView{Request: req}, err
+}
+
+func (h *Handler) audit(ctx context.Context, r *request) (int, any, error) {
+	api, err := r.param("api_id")
+	if err != nil {
+		return 0, nil, err
+	}
+	size, next, err := tokenPage(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := h.svc.AuditLog(ctx, r.who, api, size, next)
+	if err != nil {
+		return 0, nil, err
+	}
+	items := p.Items
+	if items == nil {
+		items = []access.AuditEntry{}
+	}
+	return http.StatusOK, tokenView[access.AuditEntry]{Items: items, NextToken: p.Next}, nil
+}

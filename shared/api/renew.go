@@ -1,0 +1,38 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"gatepass/shared/access"
+)
+
+// Renew serves the renew function (R6): a reviewer renews at once (200 with the grant),
+// an app owner asks (202 with a RENEW request).
+func Renew(svc *access.Service) *Handler {
+	h := newHandler(svc, nil)
+	h.routes = map[string]route{
+		"POST /v1/apis/{api_id}/grants/{grant_id}/renewal": h.mutate(mutation{run: h.renew, render: h.renderRenewal}),
+	}
+	return h
+}
+
+func (h *Handler) renderRenewal(result any) (int, any) {
+	res := result.(access.RenewResult)
+	if res.Request != nil {
+		return http.StatusAccepted, requestView{Request: *res.Request}
+	}
+	return http.StatusOK, viewGrant(*res.Grant, h.svc.Now())
+}
+
+func (h *Handler) renew(ctx context.Context, r *request, a access.Actor) (any, error) {
+	api, grant, err := grantIDs(r)
+	if err != nil {
+		return nil, err
+	}
+	var in access.RenewInput
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	return h.svc.Renew(ctx, a, api, grant, in)
+}

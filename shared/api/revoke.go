@@ -1,0 +1,65 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"gatepass/shared/access"
+)
+
+// Revoke serves the revoke function: API-side cancellation (deferred, R7), its
+// withdrawal, and app-side immediate cancellation (R8).
+func Revoke(svc *access.Service) *Handler {
+	h := newHandler(svc, nil)
+	h.routes = map[string]route{
+		"POST /v1/apis/{api_id}/grants/{grant_id}/cancel":   h.mutate(mutation{run: h.cancel, render: h.renderCancel}),
+		"DELETE /v1/apis/{api_id}/grants/{grant_id}/cancel": h.mutate(mutation{run: h.withdrawCancel, render: h.renderGrant}),
+		"DELETE /v1/apis/{api_id}/grants/{grant_id}":        h.mutate(mutation{run: h.revoke, render: renderNoContent}),
+	}
+	return h
+}
+
+// renderCancel answers 202 while the notice runs, 200 when the grant was revoked now.
+func (h *Handler) renderCancel(result any) (int, any) {
+	res := result.(access.CancelResult)
+	st := http.StatusOK
+	if res.Deferred {
+		st = http.StatusAccepted
+	}
+	return st, viewGrant(res.Grant, h.svc.Now())
+}
+
+func (h *Handler) cancel(ctx context.Context, r *request, a access.Actor) (any, error) {
+	api, grant, err := grantIDs(r)
+	if err != nil {
+		return nil, err
+	}
+	var in access.CancelInput
+	if err := r.decodeOptional(&in); err != nil {
+		return nil, err
+	}
+	return h.svc.Cancel(ctx, a, api, grant, in)
+}
+
+func (h *Handler) withdrawCancel(ctx context.Context, r *request, a access.Actor) (any, error) {
+	api, grant, err := grantIDs(r)
+	if err != nil {
+		return nil, err
+	}
+	var in reasonBody
+	if err := r.decodeOptional(&in); err != nil {
+		return nil, err
+	}
+	if in.Reason == "" {
+		in.Reason = r.query("reason")
+	}
+	return h.svc.WithdrawCancellation(ctx, a, api, grant, in.Reason)
+}
+
+func (h *Handler) revoke(ctx context.Context, r *request, a access.Actor) (any, error) {
+	api, grant, err := grantIDs(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.svc.Revoke(ctx, a, api, grant, r.query("reason"))
+}
