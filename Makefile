@@ -20,7 +20,9 @@ validate:
 
 ## run: the whole system on 127.0.0.1:3000 (HTTP) and :3001 (EventBridge)
 run:
-	go run ./infra/local
+	@mkdir -p $(CACHE)/bin
+	go build -o $(CACHE)/bin/gatepass-local ./infra/local
+	@exec $(CACHE)/bin/gatepass-local
 
 ## invoke: FN=<name> EVENT=<file> — one function under the Lambda RIE, like `sam local invoke -e`
 invoke:

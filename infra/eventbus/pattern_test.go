@@ -1,0 +1,118 @@
+package eventbus
+
+import (
+	"testing"
+)
+
+func TestPatternMatch(t *testing.T) {
+	event := `{
+		"version": "0", "id": "e1", "source": "dataservice.catalog", "detail-type": "API Published",
+		"account": "000000000000", "region": "us-east-1", "resources": ["arn:a", "arn:b"],
+		"detail": {
+			"api_id": "a1", "tenant_id": "t-1", "count": 3, "ratio": 0.5, "published": true, "gone": null,
+			"name": "Orders.PNG", "protocols": ["HTTP", "HTTPS"],
+			"owner": {"workspace": {"id": "ws-9"}},
+			"items": [{"kind": "x"}, {"kind": "y"}]
+		}
+	}`
+	tests := []struct {
+		name    string
+		pattern string
+		want    bool
+	}{
+		{"source exact", `{"source": ["dataservice.catalog"]}`, true},
+		{"source other", `{"source": ["gatepass"]}`, false},
+		{"one of several", `{"detail-type": ["API Deleted", "API Published"]}`, true},
+		{"and across fields", `{"source": ["dataservice.catalog"], "detail-type": ["API Deleted"]}`, false},
+		{"nested detail", `{"detail": {"owner": {"workspace": {"id": ["ws-9"]}}}}`, true},
+		{"nested detail miss", `{"detail": {"owner": {"workspace": {"id": ["ws-1"]}}}}`, false},
+		{"missing field", `{"detail": {"nope": ["x"]}}`, false},
+		{"object where a value is expected", `{"detail": {"owner": ["x"]}}`, false},
+		{"prefix", `{"detail": {"tenant_id": [{"prefix": "t-"}]}}`, true},
+		{"prefix miss", `{"detail": {"tenant_id": [{"prefix": "u-"}]}}`, false},
+		{"prefix ignore case", `{"source": [{"prefix": {"equals-ignore-case": "DATASERVICE."}}]}`, true},
+		{"suffix", `{"detail": {"name": [{"suffix": ".PNG"}]}}`, true},
+		{"suffix ignore case", `{"detail": {"name": [{"suffix": {"equals-ignore-case": ".png"}}]}}`, true},
+		{"equals-ignore-case", `{"detail": {"name": [{"equals-ignore-case": "orders.png"}]}}`, true},
+		{"wildcard", `{"detail": {"name": [{"wildcard": "Ord*.P*G"}]}}`, true},
+		{"wildcard miss", `{"detail": {"name": [{"wildcard": "*.jpg"}]}}`, false},
+		{"anything-but value", `{"detail": {"api_id": [{"anything-but": "a2"}]}}`, true},
+		{"anything-but same value", `{"detail": {"api_id": [{"anything-but": "a1"}]}}`, false},
+		{"anything-but list", `{"detail": {"api_id": [{"anything-but": ["a1", "a2"]}]}}`, false},
+		{"anything-but number", `{"detail": {"count": [{"anything-but": 3}]}}`, false},
+		{"anything-but prefix", `{"detail": {"tenant_id": [{"anything-but": {"prefix": "t-"}}]}}`, false},
+		{"anything-but suffix", `{"detail": {"name": [{"anything-but": {"suffix": ".jpg"}}]}}`, true},
+		{"anything-but ignore case", `{"detail": {"name": [{"anything-but": {"equals-ignore-case": ["ORDERS.png"]}}]}}`, false},
+		{"anything-but on a missing field", `{"detail": {"nope": [{"anything-but": "x"}]}}`, false},
+		{"exists true", `{"detail": {"api_id": [{"exists": true}]}}`, true},
+		{"exists true missing", `{"detail": {"nope": [{"exists": true}]}}`, false},
+		{"exists false missing", `{"detail": {"nope": [{"exists": false}]}}`, true},
+		{"exists false present", `{"detail": {"api_id": [{"exists": false}]}}`, false},
+		{"exists true on an object", `{"detail": {"owner": [{"exists": true}]}}`, false},
+		{"number exact", `{"detail": {"count": [3]}}`, true},
+		{"number vs string", `{"detail": {"count": ["3"]}}`, false},
+		{"numeric range", `{"detail": {"count": [{"numeric": [">", 0, "<=", 5]}]}}`, true},
+		{"numeric out of range", `{"detail": {"ratio": [{"numeric": [">=", 1]}]}}`, false},
+		{"numeric equal", `{"detail": {"ratio": [{"numeric": ["=", 0.5]}]}}`, true},
+		{"bool", `{"detail": {"published": [true]}}`, true},
+		{"null", `{"detail": {"gone": [null]}}`, true},
+		{"array in event: any element", `{"detail": {"protocols": ["HTTPS"]}}`, true},
+		{"resources", `{"resources": ["arn:b"]}`, true},
+		{"array of objects", `{"detail": {"items": {"kind": ["y"]}}}`, true},
+		{"exact or prefix", `{"detail": {"api_id": ["zz", {"prefix": "a"}]}}`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ParsePattern(tc.pattern)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p.Match([]byte(event))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPatternFromYAMLTypes(t *testing.T) {
+	// template.yaml decodes numbers as int and lists as []any.
+	p, err := CompilePattern(map[string]any{
+		"source": []any{"gatepass"},
+		"detail": map[string]any{"n": []any{1}, "m": []any{map[string]any{"numeric": []any{">", 1}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.MatchValue(map[string]any{"source": "gatepass", "detail": map[string]any{"n": 1.0, "m": 2}})
+	if !got {
+		t.Fatal("got false, want true")
+	}
+}
+
+func TestPatternRejectsUnsupported(t *testing.T) {
+	tests := []struct{ name, pattern string }{
+		{"empty", `{}`},
+		{"or", `{"$or": [{"a": ["x"]}, {"b": ["y"]}]}`},
+		{"cidr", `{"ip": [{"cidr": "10.0.0.0/24"}]}`},
+		{"unknown operator", `{"a": [{"contains": "x"}]}`},
+		{"scalar not in a list", `{"source": "gatepass"}`},
+		{"empty list", `{"source": []}`},
+		{"two operators in one object", `{"a": [{"prefix": "x", "suffix": "y"}]}`},
+		{"bad numeric", `{"a": [{"numeric": [">"]}]}`},
+		{"bad numeric op", `{"a": [{"numeric": ["!=", 1]}]}`},
+		{"exists not bool", `{"a": [{"exists": "yes"}]}`},
+		{"prefix not string", `{"a": [{"prefix": 1}]}`},
+		{"object in list", `{"a": [["x"]]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ParsePattern(tc.pattern); err == nil {
+				t.Fatal("got nil error, want one")
+			}
+		})
+	}
+}

@@ -1,0 +1,429 @@
+// Package gateway emulates an API Gateway HTTP API with a JWT authorizer in front of
+// Lambda handlers, for the development server and tests. It matches a request to a
+// route of template.yaml, verifies the bearer token as the HTTP API's JWT authorizer
+// would (here HS256 with a local secret), builds the payload-2.0 event the function
+// would receive, and writes the function's response back as API Gateway does.
+//
+// Where API Gateway itself answers (unknown route, bad token, body too large, a failed
+// function), the real service sends {"message": ...}; this emulation answers with the
+// contract's error body {"error_code","error_msg","request_id"} instead (SPEC.md).
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// MaxBody is the largest request body accepted (SPEC.md: 413 beyond 64 KiB).
+const MaxBody = 64 << 10
+
+// HTTPHandler is the signature of an HTTP function's handler.
+type HTTPHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// Route is one route of the HTTP API.
+type Route struct {
+	Method   string // GET, POST, ... or ANY
+	Path     string // a path template: /v1/apis/{api_id}; {name+} is greedy
+	Function string // the function's name, for logs and the 501 message
+	Handler  HTTPHandler
+}
+
+// Config configures a Gateway.
+type Config struct {
+	Routes []Route
+	// Secret signs and verifies the HS256 bearer tokens; it must not be empty.
+	Secret string
+	Logger *slog.Logger     // default: slog.Default()
+	Now    func() time.Time // default: time.Now
+	// AccountID, APIID and DomainName fill requestContext; defaults are local placeholders.
+	AccountID, APIID, DomainName string
+}
+
+// Gateway is an http.Handler serving the configured routes.
+type Gateway struct {
+	cfg    Config
+	routes []route
+}
+
+type route struct {
+	Route
+	key      string    // the routeKey: "PUT /v1/apis/{api_id}"
+	segments []segment // the path template split at "/"
+	literals int       // how many segments are literal, for precedence
+}
+
+type segment struct {
+	literal string // when param is ""
+	param   string
+	greedy  bool
+}
+
+// New checks the routes and returns the Gateway.
+func New(cfg Config) (*Gateway, error) {
+	if cfg.Secret == "" {
+		return nil, errors.New("gateway: a JWT secret is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "000000000000"
+	}
+	if cfg.APIID == "" {
+		cfg.APIID = "local"
+	}
+	g := &Gateway{cfg: cfg}
+	seen := map[string]bool{}
+	for _, r := range cfg.Routes {
+		r.Method = strings.ToUpper(r.Method)
+		rt, err := compile(r)
+		if err != nil {
+			return nil, err
+		}
+		if seen[rt.key] {
+			return nil, fmt.Errorf("gateway: route %q declared twice", rt.key)
+		}
+		seen[rt.key] = true
+		g.routes = append(g.routes, rt)
+	}
+	// Most specific first: more literal segments win over parameters, as in HTTP APIs.
+	sort.SliceStable(g.routes, func(i, j int) bool {
+		a, b := g.routes[i], g.routes[j]
+		if a.literals != b.literals {
+			return a.literals > b.literals
+		}
+		return len(a.segments) > len(b.segments)
+	})
+	return g, nil
+}
+
+func compile(r Route) (route, error) {
+	if r.Method == "" || !strings.HasPrefix(r.Path, "/") {
+		return route{}, fmt.Errorf("gateway: bad route %q %q", r.Method, r.Path)
+	}
+	rt := route{Route: r, key: r.Method + " " + r.Path}
+	parts := strings.Split(strings.TrimPrefix(r.Path, "/"), "/")
+	for i, p := range parts {
+		var s segment
+		switch {
+		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "+}"):
+			if i != len(parts)-1 {
+				return route{}, fmt.Errorf("gateway: route %q: a greedy parameter must be last", rt.key)
+			}
+			s = segment{param: p[1 : len(p)-2], greedy: true}
+		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}"):
+			s = segment{param: p[1 : len(p)-1]}
+		case strings.ContainsAny(p, "{}"):
+			return route{}, fmt.Errorf("gateway: route %q: a parameter must be a whole segment", rt.key)
+		default:
+			s = segment{literal: p}
+			rt.literals++
+		}
+		rt.segments = append(rt.segments, s)
+	}
+	return rt, nil
+}
+
+// match returns the path parameters when the escaped path fits the route's template.
+func (rt *route) match(parts []string) (map[string]string, bool) {
+	var params map[string]string
+	for i, s := range rt.segments {
+		if i >= len(parts) {
+			return nil, false
+		}
+		if s.greedy {
+			rest, err := url.PathUnescape(strings.Join(parts[i:], "/"))
+			if err != nil || rest == "" {
+				return nil, false
+			}
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[s.param] = rest
+			return params, true
+		}
+		v, err := url.PathUnescape(parts[i])
+		if err != nil {
+			return nil, false
+		}
+		if s.param == "" {
+			if v != s.literal {
+				return nil, false
+			}
+			continue
+		}
+		if v == "" {
+			return nil, false
+		}
+		if params == nil {
+			params = map[string]string{}
+		}
+		params[s.param] = v
+	}
+	return params, len(parts) == len(rt.segments)
+}
+
+// ServeHTTP implements http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := g.cfg.Now()
+	reqID := newRequestID()
+	w.Header().Set("Apigw-Requestid", reqID)
+	log := g.cfg.Logger.With("request_id", reqID, "method", r.Method, "path", r.URL.EscapedPath())
+
+	rawPath := r.URL.EscapedPath()
+	parts := strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
+	var rt *route
+	var params map[string]string
+	for i := range g.routes {
+		c := &g.routes[i]
+		if c.Method != r.Method && c.Method != "ANY" {
+			continue
+		}
+		if p, ok := c.match(parts); ok {
+			rt, params = c, p
+			break
+		}
+	}
+	if rt == nil {
+		// A path that exists under another method is also 404 in an HTTP API.
+		g.fail(w, log, reqID, http.StatusNotFound, "NotFound.Route", "no route for "+r.Method+" "+rawPath)
+		return
+	}
+	log = log.With("route", rt.key, "function", rt.Function)
+
+	claims, scopes, err := g.authorize(r.Header.Get("Authorization"), now)
+	if err != nil {
+		log.Info("token rejected", "reason", err.Error())
+		g.fail(w, log, reqID, http.StatusUnauthorized, "Unauthorized", "missing or invalid bearer token")
+		return
+	}
+
+	if r.ContentLength > MaxBody {
+		g.fail(w, log, reqID, http.StatusRequestEntityTooLarge, "InvalidParameter.BodyTooLarge", "the request body exceeds 64 KiB")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		g.fail(w, log, reqID, http.StatusBadRequest, "InvalidParameter", "could not read the request body")
+		return
+	}
+	if len(body) > MaxBody {
+		g.fail(w, log, reqID, http.StatusRequestEntityTooLarge, "InvalidParameter.BodyTooLarge", "the request body exceeds 64 KiB")
+		return
+	}
+
+	if rt.Handler == nil {
+		g.fail(w, log, reqID, http.StatusNotImplemented, "NotImplemented", "function "+rt.Function+" is not mounted in the development server yet")
+		return
+	}
+
+	ev := g.event(r, rt, params, body, claims, scopes, reqID, now)
+	start := time.Now()
+	resp, err := g.invoke(r.Context(), rt.Handler, ev)
+	if err != nil {
+		log.Error("function failed", "error", err.Error(), "duration_ms", time.Since(start).Milliseconds())
+		g.fail(w, log, reqID, http.StatusInternalServerError, "InternalError.System", "internal error")
+		return
+	}
+	if err := writeResponse(w, resp); err != nil {
+		log.Error("bad function response", "error", err.Error())
+		g.fail(w, log, reqID, http.StatusInternalServerError, "InternalError.System", "internal error")
+		return
+	}
+	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
+}
+
+// invoke calls the handler and turns a panic into an error, as the Lambda runtime does.
+func (g *Gateway) invoke(ctx context.Context, h HTTPHandler, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return h(ctx, ev)
+}
+
+// event builds the payload-2.0 request event of an HTTP API.
+func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, body []byte,
+	claims map[string]string, scopes []string, reqID string, now time.Time) events.APIGatewayV2HTTPRequest {
+	headers := map[string]string{}
+	var cookies []string
+	for k, vs := range r.Header {
+		lk := strings.ToLower(k)
+		if lk == "cookie" {
+			// HTTP APIs move cookies out of the headers into their own list.
+			for _, v := range vs {
+				for _, c := range strings.Split(v, ";") {
+					if c = strings.TrimSpace(c); c != "" {
+						cookies = append(cookies, c)
+					}
+				}
+			}
+			continue
+		}
+		headers[lk] = strings.Join(vs, ",")
+	}
+	headers["host"] = r.Host
+	if _, ok := headers["content-length"]; !ok && len(body) > 0 {
+		headers["content-length"] = strconv.Itoa(len(body))
+	}
+	ip := sourceIP(r.RemoteAddr)
+	if xff := headers["x-forwarded-for"]; xff != "" {
+		headers["x-forwarded-for"] = xff + ", " + ip
+	} else {
+		headers["x-forwarded-for"] = ip
+	}
+	headers["x-forwarded-proto"] = "http"
+	if _, port, err := net.SplitHostPort(r.Host); err == nil {
+		headers["x-forwarded-port"] = port
+	}
+
+	var query map[string]string
+	if r.URL.RawQuery != "" {
+		values, _ := url.ParseQuery(r.URL.RawQuery)
+		query = make(map[string]string, len(values))
+		for k, vs := range values {
+			query[k] = strings.Join(vs, ",") // repeated keys, comma-joined as HTTP APIs do
+		}
+	}
+
+	ev := events.APIGatewayV2HTTPRequest{
+		Version:               "2.0",
+		RouteKey:              rt.key,
+		RawPath:               r.URL.EscapedPath(),
+		RawQueryString:        r.URL.RawQuery,
+		Cookies:               cookies,
+		Headers:               headers,
+		QueryStringParameters: query,
+		PathParameters:        params,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey:     rt.key,
+			AccountID:    g.cfg.AccountID,
+			Stage:        "$default",
+			RequestID:    reqID,
+			APIID:        g.cfg.APIID,
+			DomainName:   domainName(g.cfg.DomainName, r.Host),
+			DomainPrefix: g.cfg.APIID,
+			Time:         now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch:    now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method:    r.Method,
+				Path:      r.URL.EscapedPath(),
+				Protocol:  r.Proto,
+				SourceIP:  ip,
+				UserAgent: r.UserAgent(),
+			},
+			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: scopes},
+			},
+		},
+	}
+	if len(body) > 0 {
+		if utf8.Valid(body) {
+			ev.Body = string(body)
+		} else {
+			ev.Body = base64.StdEncoding.EncodeToString(body)
+			ev.IsBase64Encoded = true
+		}
+	}
+	return ev
+}
+
+// writeResponse writes a payload-2.0 response as API Gateway would.
+func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) error {
+	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+		return fmt.Errorf("status code %d", resp.StatusCode)
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+			return fmt.Errorf("body marked base64 does not decode: %w", err)
+		}
+	}
+	h := w.Header()
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	for k, v := range resp.Headers {
+		h.Set(k, v)
+	}
+	for _, c := range resp.Cookies {
+		h.Add("Set-Cookie", c)
+	}
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = nil // no sniffing: send what the function set, nothing more
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(body)
+	return nil
+}
+
+// ErrorBody is the contract's error body.
+type ErrorBody struct {
+	Code      string `json:"error_code"`
+	Msg       string `json:"error_msg"`
+	RequestID string `json:"request_id"`
+}
+
+func (g *Gateway) fail(w http.ResponseWriter, log *slog.Logger, reqID string, status int, code, msg string) {
+	if status >= 500 || status == http.StatusNotFound {
+		log.Info("request", "status", status, "error_code", code)
+	}
+	WriteError(w, status, code, msg, reqID)
+}
+
+// WriteError writes the contract's error body with the status.
+func WriteError(w http.ResponseWriter, status int, code, msg, reqID string) {
+	b, _ := json.Marshal(ErrorBody{Code: code, Msg: msg, RequestID: reqID})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// newRequestID makes an id shaped like API Gateway's (base64 of random bytes).
+func newRequestID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+func sourceIP(remote string) string {
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		return host
+	}
+	return remote
+}
+
+func domainName(configured, host string) string {
+	if configured != "" {
+		return configured
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
+}

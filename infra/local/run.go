@@ -1,0 +1,507 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"gatepass/infra/ddblocal"
+	"gatepass/infra/eventbus"
+	"gatepass/infra/gateway"
+	"gatepass/infra/streams"
+	"gatepass/infra/template"
+	"gatepass/shared/store"
+)
+
+// Local names of the stack (template.LocalNames gives the same to Table and Bus).
+const (
+	tableName = "gatepass"
+	busName   = "gatepass"
+	accountID = "000000000000"
+)
+
+// config is what run needs; main fills it from flags and the environment.
+type config struct {
+	Template   string // path of template.yaml
+	HTTPPort   int    // 3000; 0 picks a free port
+	BusPort    int    // 3001; 0 picks a free port
+	DynamoDB   string // an endpoint to reuse; empty starts DynamoDB Local
+	Secret     string // LOCAL_JWT_SECRET
+	CacheDir   string // GATEPASS_CACHE
+	Region     string
+	Mounts     map[string]Mount
+	ScheduleAt time.Duration // when set, every schedule fires at this rate instead of its own
+	Logger     *slog.Logger
+	Out        io.Writer        // the ready banner
+	Ready      func(info stack) // called once everything serves (tests)
+	Started    time.Time        // for the ready time; default: when run starts
+}
+
+// stack is what stack.json records, for `make invoke` and other tools.
+type stack struct {
+	DynamoDBEndpoint    string `json:"dynamodb_endpoint"`
+	EventBridgeEndpoint string `json:"eventbridge_endpoint"`
+	TableName           string `json:"table_name"`
+	BusName             string `json:"bus_name"`
+	APIEndpoint         string `json:"api_endpoint"`
+}
+
+// run starts the whole local system and serves until ctx is done; then it stops
+// everything it started and returns nil.
+func run(ctx context.Context, cfg config) (err error) {
+	if cfg.Started.IsZero() {
+		cfg.Started = time.Now()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if cfg.Region == "" {
+		cfg.Region = ddblocal.Region
+	}
+	log := cfg.Logger
+
+	tpl, err := template.Load(cfg.Template)
+	if err != nil {
+		return fmt.Errorf("read the template: %w", err)
+	}
+	// Take the ports first: a busy port fails at once, before a JVM starts.
+	httpLn, err := listen(cfg.HTTPPort)
+	if err != nil {
+		return err
+	}
+	defer httpLn.Close()
+	busLn, err := listen(cfg.BusPort)
+	if err != nil {
+		return err
+	}
+	defer busLn.Close()
+	info := stack{
+		EventBridgeEndpoint: "http://" + busLn.Addr().String(),
+		APIEndpoint:         "http://" + httpLn.Addr().String(),
+		TableName:           tableName,
+		BusName:             busName,
+		DynamoDBEndpoint:    cfg.DynamoDB,
+	}
+
+	if info.DynamoDBEndpoint == "" {
+		srv, err := ddblocal.Start(ctx, ddblocal.Options{CacheDir: cfg.CacheDir})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			_ = srv.Stop()
+			log.Info("DynamoDB Local stopped", "endpoint", srv.Endpoint())
+		}()
+		info.DynamoDBEndpoint = srv.Endpoint()
+		log.Info("DynamoDB Local started", "endpoint", info.DynamoDBEndpoint)
+	} else {
+		log.Info("reusing DynamoDB", "endpoint", info.DynamoDBEndpoint)
+	}
+	restore := setProcessEnv(info, cfg.Region, tpl)
+	defer restore()
+
+	db := ddblocal.Client(ctx, info.DynamoDBEndpoint)
+	if err := store.CreateTable(ctx, db, tableName); err != nil {
+		return err
+	}
+
+	// Everything below stops when this context is cancelled, before DynamoDB Local.
+	wctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+
+	w, err := wire(wctx, cfg, tpl)
+	if err != nil {
+		return err
+	}
+	gw, err := gateway.New(gateway.Config{Routes: w.routes, Secret: cfg.Secret, Logger: log, AccountID: accountID})
+	if err != nil {
+		return err
+	}
+	bus, err := eventbus.New(eventbus.Config{Targets: w.targets, Logger: log, AccountID: accountID, Region: cfg.Region})
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+
+	for _, s := range w.streams {
+		p, err := streams.New(wctx, streams.Config{
+			DB: db, Streams: ddblocal.StreamsClient(info.DynamoDBEndpoint), Table: tableName,
+			Handler: s.handler, Filters: s.fn.StreamFilters, BatchSize: s.batchSize, MaxRetries: s.maxRetries,
+			Region: cfg.Region, Logger: log.With("function", s.fn.Name),
+		})
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = p.Run(wctx) }()
+	}
+	for _, s := range w.schedules {
+		every := s.every
+		if cfg.ScheduleAt > 0 {
+			every = cfg.ScheduleAt
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); runSchedule(wctx, s, every, cfg.Region, log) }()
+	}
+
+	servers := []*http.Server{
+		{Handler: gw, ReadHeaderTimeout: 10 * time.Second},
+		{Handler: bus, ReadHeaderTimeout: 10 * time.Second},
+	}
+	serveErr := make(chan error, 2)
+	for i, ln := range []net.Listener{httpLn, busLn} {
+		go func() {
+			if err := servers[i].Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				serveErr <- err
+			}
+		}()
+	}
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		for _, s := range servers {
+			_ = s.Shutdown(sctx)
+		}
+	}()
+
+	stackFile, err := writeStackFile(cfg.CacheDir, info)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(stackFile)
+
+	if err := banner(cfg, info, w, time.Since(cfg.Started)); err != nil {
+		return err
+	}
+	log.Info("ready", "seconds", time.Since(cfg.Started).Seconds(), "api", info.APIEndpoint,
+		"eventbridge", info.EventBridgeEndpoint, "dynamodb", info.DynamoDBEndpoint, "stack_file", stackFile)
+	if cfg.Ready != nil {
+		cfg.Ready(info)
+	}
+
+	select {
+	case <-ctx.Done():
+		log.Info("stopping")
+		return nil
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	}
+}
+
+// wiring is the template's triggers joined with the mounted handlers.
+type wiring struct {
+	routes    []gateway.Route
+	targets   []eventbus.Target
+	streams   []streamWire
+	schedules []scheduleWire
+	mounted   []string // function names with at least one handler
+	missing   []string // function names in the template without one
+}
+
+type streamWire struct {
+	fn                    template.Function
+	handler               streams.Handler
+	batchSize, maxRetries int
+}
+
+type scheduleWire struct {
+	fn         template.Function
+	expression string
+	every      time.Duration
+	handler    eventbus.Handler
+}
+
+func wire(ctx context.Context, cfg config, tpl *template.Template) (*wiring, error) {
+	w := &wiring{}
+	for _, fn := range tpl.Functions {
+		m := cfg.Mounts[fn.Name]
+		getenv := functionEnv(fn)
+		var httpH gateway.HTTPHandler
+		var streamH streams.Handler
+		var eventH eventbus.Handler
+		var err error
+		if m.HTTP != nil && len(fn.HTTPRoutes) > 0 {
+			if httpH, err = m.HTTP(ctx, getenv); err != nil {
+				return nil, fmt.Errorf("mount %s (HTTP): %w", fn.Name, err)
+			}
+		}
+		if m.Stream != nil && fn.Stream {
+			if streamH, err = m.Stream(ctx, getenv); err != nil {
+				return nil, fmt.Errorf("mount %s (stream): %w", fn.Name, err)
+			}
+		}
+		if m.Event != nil && (len(fn.Rules) > 0 || len(fn.Schedules) > 0) {
+			if eventH, err = m.Event(ctx, getenv); err != nil {
+				return nil, fmt.Errorf("mount %s (events): %w", fn.Name, err)
+			}
+		}
+		if httpH != nil || streamH != nil || eventH != nil {
+			w.mounted = append(w.mounted, fn.Name)
+		} else {
+			w.missing = append(w.missing, fn.Name)
+		}
+
+		for _, r := range fn.HTTPRoutes {
+			w.routes = append(w.routes, gateway.Route{Method: r.Method, Path: r.Path, Function: fn.Name, Handler: httpH})
+		}
+		for i, r := range fn.Rules {
+			w.targets = append(w.targets, eventbus.Target{Name: fmt.Sprintf("%s/rule%d", fn.Name, i+1), Pattern: r.Pattern, Handler: eventH})
+		}
+		if fn.Stream {
+			if streamH == nil {
+				cfg.Logger.Warn("stream function not mounted: the table's stream is not polled", "function", fn.Name)
+			} else {
+				batch, retries := mappingSettings(tpl, fn.LogicalID)
+				w.streams = append(w.streams, streamWire{fn: fn, handler: streamH, batchSize: batch, maxRetries: retries})
+			}
+		}
+		for _, s := range fn.Schedules {
+			every, err := s.Interval()
+			if err != nil {
+				cfg.Logger.Warn("schedule not run locally", "function", fn.Name, "expression", s.Expression, "error", err.Error())
+				continue
+			}
+			if eventH == nil {
+				cfg.Logger.Warn("scheduled function not mounted", "function", fn.Name, "expression", s.Expression)
+				continue
+			}
+			w.schedules = append(w.schedules, scheduleWire{fn: fn, expression: s.Expression, every: every, handler: eventH})
+		}
+	}
+	return w, nil
+}
+
+// mappingSettings reads BatchSize and MaximumRetryAttempts of the event source mapping
+// that feeds the function (0 for what is not set).
+func mappingSettings(tpl *template.Template, logicalID string) (batch, retries int) {
+	resources, _ := tpl.Raw["Resources"].(map[string]any)
+	for _, r := range resources {
+		res, _ := r.(map[string]any)
+		if res["Type"] != "AWS::Lambda::EventSourceMapping" {
+			continue
+		}
+		props, _ := res["Properties"].(map[string]any)
+		if id, _, ok := template.RefTarget(props["FunctionName"]); !ok || id != logicalID {
+			continue
+		}
+		return toInt(props["BatchSize"]), toInt(props["MaximumRetryAttempts"])
+	}
+	return 0, 0
+}
+
+func toInt(v any) int {
+	switch x := v.(type) {
+	case int:
+		return x
+	case float64:
+		return int(x)
+	case string:
+		n, _ := strconv.Atoi(x)
+		return n
+	}
+	return 0
+}
+
+// runSchedule fires the function at its rate, as EventBridge Scheduler would, one run at
+// a time (a run that is still going when the next is due delays it).
+func runSchedule(ctx context.Context, s scheduleWire, every time.Duration, region string, log *slog.Logger) {
+	log = log.With("function", s.fn.Name, "schedule", s.expression)
+	log.Info("schedule armed", "every", every.String())
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			ev := events.EventBridgeEvent{
+				Version: "0", ID: newID(), DetailType: "Scheduled Event", Source: "aws.scheduler",
+				AccountID: accountID, Time: now.UTC().Truncate(time.Second), Region: region,
+				Resources: []string{"arn:aws:scheduler:" + region + ":" + accountID + ":schedule/default/" + s.fn.LogicalID},
+				Detail:    json.RawMessage("{}"),
+			}
+			start := time.Now()
+			if err := callEvent(ctx, s.handler, ev); err != nil {
+				log.Error("scheduled run failed", "id", ev.ID, "error", err.Error())
+				continue
+			}
+			log.Info("scheduled run", "id", ev.ID, "duration_ms", time.Since(start).Milliseconds())
+		}
+	}
+}
+
+func callEvent(ctx context.Context, h eventbus.Handler, ev events.EventBridgeEvent) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return h(ctx, ev)
+}
+
+// functionEnv is a function's Getenv: the real environment wins over the template.
+func functionEnv(fn template.Function) Getenv {
+	return func(k string) string {
+		if v, ok := os.LookupEnv(k); ok {
+			return v
+		}
+		return fn.Env[k]
+	}
+}
+
+// setProcessEnv points the AWS SDK of every mounted handler (settings.AWS) at the local
+// stack and never at an account: endpoints, region, dummy credentials. The variables
+// the functions share in the template are set too, unless the environment has them.
+// It returns a func that puts the environment back.
+func setProcessEnv(info stack, region string, tpl *template.Template) func() {
+	type saved struct {
+		v  string
+		ok bool
+	}
+	old := map[string]saved{}
+	set := func(k, v string) {
+		if _, done := old[k]; !done {
+			ov, ok := os.LookupEnv(k)
+			old[k] = saved{ov, ok}
+		}
+		os.Setenv(k, v)
+	}
+	set("AWS_ENDPOINT_URL_DYNAMODB", info.DynamoDBEndpoint)
+	set("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", info.DynamoDBEndpoint)
+	set("AWS_ENDPOINT_URL_EVENTBRIDGE", info.EventBridgeEndpoint)
+	set("AWS_ACCESS_KEY_ID", ddblocal.AccessKeyID)
+	set("AWS_SECRET_ACCESS_KEY", ddblocal.SecretAccessKey)
+	set("AWS_SESSION_TOKEN", "")
+	set("AWS_EC2_METADATA_DISABLED", "true")
+	if os.Getenv("AWS_REGION") == "" {
+		set("AWS_REGION", region)
+	}
+	set("TABLE_NAME", tableName)
+	set("EVENT_BUS_NAME", busName)
+	for k, v := range sharedEnv(tpl) {
+		if _, ok := os.LookupEnv(k); !ok {
+			set(k, v)
+		}
+	}
+	return func() {
+		for k, s := range old {
+			if s.ok {
+				os.Setenv(k, s.v)
+			} else {
+				os.Unsetenv(k)
+			}
+		}
+	}
+}
+
+// sharedEnv is the template variables on which every function agrees.
+func sharedEnv(tpl *template.Template) map[string]string {
+	out := map[string]string{}
+	conflict := map[string]bool{}
+	for _, fn := range tpl.Functions {
+		for k, v := range fn.Env {
+			if prev, ok := out[k]; ok && prev != v {
+				conflict[k] = true
+			}
+			out[k] = v
+		}
+	}
+	for k := range conflict {
+		delete(out, k)
+	}
+	return out
+}
+
+// listen binds a loopback port: the development server never listens elsewhere.
+func listen(port int) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("listen on 127.0.0.1:%d: %w", port, err)
+	}
+	return ln, nil
+}
+
+func writeStackFile(cacheDir string, info stack) (string, error) {
+	if cacheDir == "" {
+		var err error
+		if cacheDir, err = ddblocal.DefaultCacheDir(); err != nil {
+			return "", err
+		}
+	}
+	dir := filepath.Join(cacheDir, "run")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	b, _ := json.MarshalIndent(info, "", "  ")
+	path := filepath.Join(dir, "stack.json")
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// devClaims are the claims of the token printed at start.
+func devClaims() map[string]any {
+	return map[string]any{"sub": "dev-admin", "tenant_id": "t-dev", "roles": []string{"tenant_admin", "checker"}}
+}
+
+func banner(cfg config, info stack, w *wiring, took time.Duration) error {
+	tok, err := gateway.DevToken(cfg.Secret, devClaims(), 12*time.Hour)
+	if err != nil {
+		return err
+	}
+	sort.Strings(w.mounted)
+	sort.Strings(w.missing)
+	mounted := strings.Join(w.mounted, " ")
+	if mounted == "" {
+		mounted = "(none yet)"
+	}
+	missing := ""
+	if len(w.missing) > 0 {
+		missing = "\n  not mounted   " + strings.Join(w.missing, " ") + " (their routes answer 501)"
+	}
+	_, err = fmt.Fprintf(cfg.Out, `
+gatepass local stack ready in %.1fs
+  HTTP API      %s
+  EventBridge   %s   (GET %s/events lists what it received)
+  DynamoDB      %s   (table %s)
+  mounted       %s%s
+
+A tenant_admin token for tenant t-dev (sub dev-admin, roles tenant_admin checker), valid 12h:
+
+  export TOKEN=%s
+  curl -s -H "Authorization: Bearer $TOKEN" %s/v1/apis
+
+Ctrl-C stops everything.
+`, took.Seconds(), info.APIEndpoint, info.EventBridgeEndpoint, info.EventBridgeEndpoint,
+		info.DynamoDBEndpoint, info.TableName, mounted, missing, tok, info.APIEndpoint)
+	return err
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
