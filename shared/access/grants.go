@@ -175,8 +175,9 @@ func (s *Service) grantFor(ctx context.Context, op string, p Principal, apiID, g
 	return g, api, nil
 }
 
-// isGrantee reports whether p acts for the grant's subject: the owner of the app, or an
-// owner of the workspace (R8), or the grantee tenant's admin.
+// isGrantee reports whether p acts for the grant's subject (R8): the owner of the app
+// for an APP grant, an owner of the workspace for a WORKSPACE grant, or the grantee
+// tenant's admin.
 func (s *Service) isGrantee(ctx context.Context, p Principal, g Grant) (bool, error) {
 	if g.Subject.TenantID != p.TenantID {
 		return false, nil
@@ -194,7 +195,7 @@ func (s *Service) isGrantee(ctx context.Context, p Principal, g Grant) (bool, er
 		}
 		return false, err
 	}
-	return p.OwnsApp(app) || p.IsOwner(app.TenantID, app.WorkspaceID), nil
+	return p.OwnsApp(app), nil
 }
 
 // GetGrant reads one grant for a reviewer of its API or for the grantee side.
@@ -249,6 +250,7 @@ func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string
 	if !g.InForce(now, api.Generation) {
 		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
 	}
+	g, settled := settle(g, a.Sub, now)
 	next := g
 	if in.Fields != nil {
 		next.Fields = slices.Clone(*in.Fields)
@@ -265,8 +267,9 @@ func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string
 		return Grant{}, err
 	}
 	next.Version, next.ModifiedAt = g.Version+1, now
+	next.Due = next.NextDue(s.ReminderDays)
 	c := Change{Op: op, Writes: []Write{{Grant: &next, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
-	c.Audit = []AuditEntry{grantAudit(EventGrantChanged, next, a.Sub, in.Reason, now)}
+	c.Audit = append(settled, grantAudit(EventGrantChanged, next, a.Sub, in.Reason, now))
 	if err := s.commit(ctx, a, c, next); err != nil {
 		return Grant{}, err
 	}

@@ -323,7 +323,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 			return Page[Request]{}, err
 		}
 		app, err := s.Store.GetApp(ctx, f.AppID)
-		if err != nil || app.TenantID != p.TenantID {
+		if err != nil || app.TenantID != p.TenantID { // the app's own tenant lists its requests
 			return Page[Request]{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", f.AppID)
 		}
 		if !p.OwnsApp(app) && !p.IsReviewer(app.TenantID, app.WorkspaceID) {
@@ -338,7 +338,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 	default:
 		return Page[Request]{}, invalid(op, CodeInvalid, "name workspace_id or app_id")
 	}
-	list = slices.DeleteFunc(list, func(r Request) bool { return r.TenantID != p.TenantID })
+	list = slices.DeleteFunc(list, func(r Request) bool { return !r.visibleTo(p) })
 	slices.SortFunc(list, func(a, b Request) int { return cmp.Compare(b.ID, a.ID) }) // ULIDs: newest first
 	return paginate(list, q), nil
 }

@@ -191,6 +191,7 @@ const (
 )
 
 // Request is an application or a renewal request made by an app owner (R6, R9).
+// TenantID is the API's tenant, whose reviewers decide.
 type Request struct {
 	ID          string        `json:"request_id"`
 	Kind        RequestKind   `json:"kind"`
@@ -206,11 +207,14 @@ type Request struct {
 	Validity    Validity      `json:"validity"`
 	Reason      string        `json:"reason"`
 	Requester   string        `json:"requester"`
-	Reviewer    string        `json:"reviewer"`
-	DecisionMsg string        `json:"decision_reason,omitempty"`
-	CreatedAt   time.Time     `json:"created_at"`
-	DecidedAt   *time.Time    `json:"decided_at"`
-	Version     int64         `json:"version"`
+	// RequesterTenant is the requester's tenant: the API's, except for the owner of a
+	// grantee app of another tenant asking for a renewal.
+	RequesterTenant string     `json:"requester_tenant_id"`
+	Reviewer        string     `json:"reviewer"`
+	DecisionMsg     string     `json:"decision_reason,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	DecidedAt       *time.Time `json:"decided_at"`
+	Version         int64      `json:"version"`
 }
 
 // Event detail types (SPEC.md "Events"); an audit entry records one of them.
@@ -251,4 +255,21 @@ type AuditEntry struct {
 	Permissions   []Permission `json:"permissions,omitempty"`
 	Reason        string       `json:"reason,omitempty"`
 	ThresholdDays int          `json:"threshold_days,omitempty"`
+}
+
+// IsRequester reports whether p made the request.
+func (r Request) IsRequester(p Principal) bool {
+	return r.Requester == p.Sub && r.requesterTenant() == p.TenantID
+}
+
+func (r Request) requesterTenant() string {
+	if r.RequesterTenant == "" {
+		return r.TenantID
+	}
+	return r.RequesterTenant
+}
+
+// visibleTo reports whether p's tenant may see the request: the API's, or the requester's.
+func (r Request) visibleTo(p Principal) bool {
+	return r.TenantID == p.TenantID || r.requesterTenant() == p.TenantID
 }

@@ -67,7 +67,7 @@ func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in 
 		ID: newID(now), Kind: RequestRenew, Status: RequestPending, TenantID: api.TenantID,
 		WorkspaceID: api.WorkspaceID, APIID: api.ID, AppID: g.Subject.ID, GrantID: g.ID,
 		Envs: []Env{g.Env}, Permissions: g.Permissions, Fields: g.Fields, Validity: in.Validity,
-		Reason: in.Reason, Requester: a.Sub, CreatedAt: now, Version: 1,
+		Reason: in.Reason, Requester: a.Sub, RequesterTenant: a.TenantID, CreatedAt: now, Version: 1,
 	}
 	c := Change{Op: op, Writes: []Write{{Request: &req, Cond: Cond{Kind: CondAbsent}}}}
 	c.Audit = []AuditEntry{requestAudit(EventRequestSubmitted, req, a.Sub, in.Reason, now)}

@@ -54,7 +54,7 @@ func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInpu
 		ID: newID(now), Kind: RequestApply, Status: RequestPending, TenantID: api.TenantID,
 		WorkspaceID: api.WorkspaceID, APIID: api.ID, AppID: app.ID, Envs: slices.Clone(in.Envs),
 		Permissions: spec.perms, Fields: spec.fields, Validity: in.Validity, Reason: in.Reason,
-		Requester: a.Sub, CreatedAt: now, Version: 1,
+		Requester: a.Sub, RequesterTenant: a.TenantID, CreatedAt: now, Version: 1,
 	}
 	c := Change{Op: op}
 	res := RequestResult{Request: req}
@@ -103,13 +103,13 @@ func requestAudit(action string, r Request, actor, reason string, now time.Time)
 	}
 }
 
-// request reads a request visible to p (its tenant).
+// request reads a request visible to p (the API's tenant or the requester's).
 func (s *Service) request(ctx context.Context, op string, p Principal, id string) (Request, error) {
 	if err := CheckID(op, "request_id", id); err != nil {
 		return Request{}, err
 	}
 	r, err := s.Store.GetRequest(ctx, id)
-	if err != nil || r.TenantID != p.TenantID {
+	if err != nil || !r.visibleTo(p) {
 		return Request{}, notFoundUnless(op, err, CodeNotFoundRequest, "request %s", id)
 	}
 	return r, nil
@@ -122,7 +122,7 @@ func (s *Service) GetRequest(ctx context.Context, p Principal, id string) (Reque
 	if err != nil {
 		return Request{}, err
 	}
-	if r.Requester != p.Sub && !p.IsReviewer(r.TenantID, r.WorkspaceID) {
+	if !r.IsRequester(p) && !p.IsReviewer(r.TenantID, r.WorkspaceID) {
 		return Request{}, E(op, Forbidden, CodeForbidden, "only the requester and reviewers may read this request")
 	}
 	return r, nil
@@ -219,7 +219,7 @@ func (s *Service) Withdraw(ctx context.Context, a Actor, id, reason string) (Req
 	if err != nil {
 		return Request{}, err
 	}
-	if r.Requester != a.Sub {
+	if !r.IsRequester(a.Principal) {
 		return Request{}, E(op, Forbidden, CodeForbidden, "only the requester may withdraw a request")
 	}
 	if r.Status != RequestPending {

@@ -50,7 +50,7 @@ func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in
 	if !g.InForce(now, api.Generation) {
 		return CancelResult{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
 	}
-	g = g.Effective(now)
+	g, settled := settle(g, a.Sub, now)
 	if g.CancelAt != nil {
 		return CancelResult{}, E(op, Conflict, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
 	}
@@ -72,11 +72,24 @@ func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in
 		event = EventCancellationScheduled
 	}
 	c := Change{Op: op, Writes: []Write{{Grant: &res.Grant, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
-	c.Audit = []AuditEntry{grantAudit(event, res.Grant, a.Sub, in.Reason, now)}
+	c.Audit = append(settled, grantAudit(event, res.Grant, a.Sub, in.Reason, now))
 	if err := s.commit(ctx, a, c, res); err != nil {
 		return CancelResult{}, err
 	}
 	return res, nil
+}
+
+// settle applies a PROXY-only cancellation that came due but that the cancellations job
+// has not finalized yet, with its own Grant Revoked entry, so that a change made on top
+// of it neither undoes nor swallows it (R11, R17).
+func settle(g Grant, actor string, now time.Time) (Grant, []AuditEntry) {
+	if g.CancelAt == nil || g.CancelAt.After(now) || g.cancelsUsage() {
+		return g, nil
+	}
+	e := g.Effective(now)
+	entry := grantAudit(EventGrantRevoked, e, actor, "", now)
+	entry.Permissions = slices.Clone(g.CancelPermissions)
+	return e, []AuditEntry{entry}
 }
 
 // revokeNow takes perms away from g at now: USAGE revokes the grant (a tombstone until
@@ -96,6 +109,11 @@ func revokeNow(g Grant, perms []Permission, now time.Time, days []int) Grant {
 // does; it reports false when nothing is due at now.
 func FinalizeCancellation(g Grant, now time.Time, days []int) (Grant, bool) {
 	if g.CancelAt == nil || g.CancelAt.After(now) || g.RevokedAt != nil {
+		return g, false
+	}
+	if g.EndTime != nil && !g.EndTime.After(*g.CancelAt) {
+		// It expired before the cancellation came due: there is nothing to revoke, and
+		// the expiry has its own event (R16).
 		return g, false
 	}
 	perms := g.CancelPermissions

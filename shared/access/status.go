@@ -14,7 +14,7 @@ func (g Grant) Status(now time.Time, apiGeneration int64) GrantStatus {
 		return StatusRevoked
 	case g.Generation != apiGeneration: // R4: unpublished or deleted since
 		return StatusRevoked
-	case g.CancelAt != nil && !g.CancelAt.After(now) && g.cancelsUsage():
+	case g.cancelledFirst(now):
 		return StatusRevoked
 	case g.EndTime != nil && !g.EndTime.After(now):
 		return StatusExpired
@@ -28,6 +28,13 @@ func (g Grant) Status(now time.Time, apiGeneration int64) GrantStatus {
 func (g Grant) InForce(now time.Time, apiGeneration int64) bool {
 	s := g.Status(now, apiGeneration)
 	return s == StatusActive || s == StatusCancellationPending
+}
+
+// cancelledFirst reports whether a pending cancellation of USAGE came due at or before
+// now, and before the grant's end: a grant that expired first stays EXPIRED.
+func (g Grant) cancelledFirst(now time.Time) bool {
+	return g.CancelAt != nil && !g.CancelAt.After(now) && g.cancelsUsage() &&
+		(g.EndTime == nil || g.CancelAt.Before(*g.EndTime))
 }
 
 // cancelsUsage reports whether the pending cancellation takes USAGE (the whole grant)

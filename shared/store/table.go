@@ -20,15 +20,18 @@ const (
 	AttrGSI1SK = "GSI1SK"
 	AttrGSI2PK = "GSI2PK"
 	AttrGSI2SK = "GSI2SK"
+	AttrGSI3PK = "GSI3PK"
+	AttrGSI3SK = "GSI3SK"
 	AttrTTL    = "ttl"
 	AttrType   = "type"
 
 	IndexGSI1 = "GSI1"
 	IndexGSI2 = "GSI2"
+	IndexGSI3 = "GSI3"
 )
 
-// TableInput is the table definition of DESIGN.md: on-demand, two generic GSIs (GSI2
-// sparse), a NEW_IMAGE stream. TTL is set separately (UpdateTimeToLive) by CreateTable.
+// TableInput is the table definition of DESIGN.md: on-demand, generic GSIs (GSI2
+// sparse; GSI3 lists an API's grants newest first), a NEW_IMAGE stream. TTL is set separately (UpdateTimeToLive) by CreateTable.
 func TableInput(name string) *dynamodb.CreateTableInput {
 	s := ddbtypes.ScalarAttributeTypeS
 	attr := func(n string) ddbtypes.AttributeDefinition {
@@ -49,6 +52,7 @@ func TableInput(name string) *dynamodb.CreateTableInput {
 		BillingMode: ddbtypes.BillingModePayPerRequest,
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{
 			attr(AttrPK), attr(AttrSK), attr(AttrGSI1PK), attr(AttrGSI1SK), attr(AttrGSI2PK), attr(AttrGSI2SK),
+			attr(AttrGSI3PK), attr(AttrGSI3SK),
 		},
 		KeySchema: []ddbtypes.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: ddbtypes.KeyTypeHash},
@@ -57,6 +61,7 @@ func TableInput(name string) *dynamodb.CreateTableInput {
 		GlobalSecondaryIndexes: []ddbtypes.GlobalSecondaryIndex{
 			gsi(IndexGSI1, AttrGSI1PK, AttrGSI1SK),
 			gsi(IndexGSI2, AttrGSI2PK, AttrGSI2SK),
+			gsi(IndexGSI3, AttrGSI3PK, AttrGSI3SK),
 		},
 		StreamSpecification: &ddbtypes.StreamSpecification{
 			StreamEnabled:  aws.Bool(true),

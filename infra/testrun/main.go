@@ -1,0 +1,156 @@
+// Command testrun is `make test`: it starts DynamoDB Local (installing it into .cache
+// if needed), points every test at it, validates template.yaml, runs go vet and
+// go test -race over the module, stops the emulator on success, failure or Ctrl-C,
+// prints the wall time and exits with the status of the checks.
+//
+//	go run ./infra/testrun [go test flags] [packages]
+//
+// Arguments that start with "./" (or are "all") are packages, default ./...; all the
+// others are passed to go test, e.g. `go run ./infra/testrun -run TestGrant ./shared/store/...`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"gatepass/infra/ddblocal"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	start := time.Now()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	flags, pkgs := splitArgs(os.Args[1:])
+	status := check(ctx, flags, pkgs)
+	verdict := "PASS"
+	if status != 0 {
+		verdict = "FAIL"
+	}
+	if ctx.Err() != nil {
+		verdict = "INTERRUPTED"
+	}
+	fmt.Fprintf(os.Stderr, "testrun: %s in %s\n", verdict, time.Since(start).Round(100*time.Millisecond))
+	return status
+}
+
+// check runs everything with DynamoDB Local up and returns the exit status.
+func check(ctx context.Context, flags, pkgs []string) int {
+	var opts ddblocal.Options
+	if log := emulatorLog(); log != nil {
+		defer log.Close()
+		opts.Output = log
+	}
+	began := time.Now()
+	srv, err := ddblocal.Start(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testrun: %v\n", err)
+		return 1
+	}
+	defer srv.Stop() //nolint:errcheck // Stop always returns nil
+	fmt.Fprintf(os.Stderr, "testrun: DynamoDB Local at %s (ready in %s)\n", srv.Endpoint(), time.Since(began).Round(10*time.Millisecond))
+
+	env := append(os.Environ(),
+		"AWS_ENDPOINT_URL_DYNAMODB="+srv.Endpoint(),
+		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS="+srv.Endpoint(),
+		"AWS_REGION="+ddblocal.Region,
+		"AWS_ACCESS_KEY_ID="+ddblocal.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY="+ddblocal.SecretAccessKey,
+		"AWS_SESSION_TOKEN=",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"GATEPASS_REQUIRE_DDB=1",
+	)
+	status := 0
+	steps := [][]string{{"go", "vet", "./..."}}
+	if _, err := os.Stat(filepath.Join("infra", "validate")); err == nil {
+		steps = append([][]string{{"go", "run", "./infra/validate", "template.yaml"}}, steps...)
+	}
+	test := []string{"go", "test", "-race", "-count=1"}
+	if !hasFlag(flags, "-timeout") {
+		test = append(test, "-timeout=9m")
+	}
+	steps = append(steps, append(append(test, flags...), pkgs...))
+	for _, argv := range steps {
+		if ctx.Err() != nil {
+			return 130
+		}
+		if code := runStep(ctx, env, argv); code != 0 && status == 0 {
+			status = code
+		}
+	}
+	if ctx.Err() != nil {
+		return 130
+	}
+	return status
+}
+
+// runStep runs one command with its output streamed; on Ctrl-C it is interrupted and,
+// if it lingers, killed.
+func runStep(ctx context.Context, env, argv []string) int {
+	fmt.Fprintf(os.Stderr, "testrun: %s\n", strings.Join(argv, " "))
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit) && exit.ExitCode() > 0:
+		return exit.ExitCode()
+	default:
+		fmt.Fprintf(os.Stderr, "testrun: %s: %v\n", argv[1], err)
+		return 1
+	}
+}
+
+// splitArgs separates package patterns from go test flags.
+func splitArgs(args []string) (flags, pkgs []string) {
+	for _, a := range args {
+		if strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") || a == "all" {
+			pkgs = append(pkgs, a)
+		} else {
+			flags = append(flags, a)
+		}
+	}
+	if len(pkgs) == 0 {
+		pkgs = []string{"./..."}
+	}
+	return flags, pkgs
+}
+
+func hasFlag(flags []string, name string) bool {
+	for _, f := range flags {
+		if f == name || f == "-"+name || strings.HasPrefix(f, name+"=") || strings.HasPrefix(f, "-"+name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// emulatorLog is where DynamoDB Local's own output goes: a file in the cache (ddblocal
+// also quotes its last lines when the emulator fails to start). Nil when the cache is
+// not writable.
+func emulatorLog() *os.File {
+	dir, err := ddblocal.DefaultCacheDir()
+	if err != nil || os.MkdirAll(dir, 0o755) != nil {
+		return nil
+	}
+	f, err := os.Create(filepath.Join(dir, "testrun-ddblocal.log"))
+	if err != nil {
+		return nil
+	}
+	return f
+}

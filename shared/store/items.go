@@ -1,0 +1,556 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"gatepass/shared/access"
+)
+
+// The item types below are how access values are laid out in the table. Times are
+// RFC 3339 strings (UTC); where a condition compares a time with "now", the item also
+// carries it as epoch milliseconds (the *_ms attributes), rounded up, and the condition
+// compares against now rounded down, so that DynamoDB never finds a deadline passed
+// that Go would not. Nil and empty lists are kept apart (NULL and an empty L).
+
+// Retention of the items that are not grants (DESIGN.md "TTL").
+const (
+	requestRetention = 30 * 24 * time.Hour
+	idemRetention    = 24 * time.Hour
+	auditRetention   = 400 * 24 * time.Hour
+)
+
+// Attribute names used in conditions and filters.
+const (
+	attrVersion     = "version"
+	attrGeneration  = "generation"
+	attrStatus      = "status"
+	attrDeleted     = "deleted"
+	attrTarget      = "target"
+	attrEndAtMs     = "end_at_ms"
+	attrCancelAtMs  = "cancel_at_ms"
+	attrCancelUsage = "cancel_usage"
+	attrRevokedAtMs = "revoked_at_ms"
+)
+
+func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func fmtOptTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return fmtTime(*t)
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+func parseOptTime(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return &t, err
+}
+
+// ceilMillis is t in epoch milliseconds, rounded up; floorMillis rounds down.
+func ceilMillis(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if t.After(time.UnixMilli(ms)) {
+		ms++
+	}
+	return ms
+}
+
+func floorMillis(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if t.Before(time.UnixMilli(ms)) {
+		ms--
+	}
+	return ms
+}
+
+func optCeilMillis(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return ceilMillis(*t)
+}
+
+func ttlAt(t time.Time) int64 { return t.Unix() }
+
+// timeParser collects the first parse error of a conversion.
+type timeParser struct{ err error }
+
+func (p *timeParser) at(s string) time.Time {
+	t, err := parseTime(s)
+	if err != nil && p.err == nil {
+		p.err = err
+	}
+	return t
+}
+
+func (p *timeParser) opt(s string) *time.Time {
+	t, err := parseOptTime(s)
+	if err != nil && p.err == nil {
+		p.err = err
+	}
+	return t
+}
+
+type apiItem struct {
+	key
+	GSI1PK      string            `dynamodbav:"GSI1PK"`
+	GSI1SK      string            `dynamodbav:"GSI1SK"`
+	GSI2PK      string            `dynamodbav:"GSI2PK"`
+	GSI2SK      string            `dynamodbav:"GSI2SK"`
+	Type        string            `dynamodbav:"type"`
+	APIID       string            `dynamodbav:"api_id"`
+	TenantID    string            `dynamodbav:"tenant_id"`
+	WorkspaceID string            `dynamodbav:"workspace_id"`
+	Name        string            `dynamodbav:"name"`
+	Path        string            `dynamodbav:"path"`
+	GroupID     string            `dynamodbav:"group_id"`
+	Protocols   []access.Protocol `dynamodbav:"protocols"`
+	Fields      []string          `dynamodbav:"fields"`
+	Operation   access.Operation  `dynamodbav:"operation"`
+	RowLevel    bool              `dynamodbav:"row_level"`
+	Status      access.APIStatus  `dynamodbav:"status"`
+	Generation  int64             `dynamodbav:"generation"`
+	Deleted     bool              `dynamodbav:"deleted"`
+	CreatedAt   string            `dynamodbav:"created_at"`
+	ModifiedAt  string            `dynamodbav:"modified_at"`
+	Version     int64             `dynamodbav:"version"`
+}
+
+func newAPIItem(a access.API) apiItem {
+	it := apiItem{
+		key: apiKey(a.ID), Type: TypeAPI,
+		APIID: a.ID, TenantID: a.TenantID, WorkspaceID: a.WorkspaceID, Name: a.Name, Path: a.Path,
+		GroupID: a.GroupID, Protocols: a.Protocols, Fields: a.Fields, Operation: a.Operation,
+		RowLevel: a.RowLevel, Status: a.Status, Generation: a.Generation, Deleted: a.Deleted,
+		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
+	}
+	it.GSI1PK, it.GSI1SK = apiGSI1(a.WorkspaceID, a.Name, a.ID)
+	it.GSI2PK, it.GSI2SK = apiGSI2(a.TenantID, a.Name, a.ID)
+	return it
+}
+
+func (it apiItem) api() (access.API, error) {
+	var p timeParser
+	a := access.API{
+		ID: it.APIID, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID, Name: it.Name, Path: it.Path,
+		GroupID: it.GroupID, Protocols: it.Protocols, Fields: it.Fields, Operation: it.Operation,
+		RowLevel: it.RowLevel, Status: it.Status, Generation: it.Generation, Deleted: it.Deleted,
+		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+	}
+	return a, p.err
+}
+
+type appItem struct {
+	key
+	GSI1PK      string           `dynamodbav:"GSI1PK"`
+	GSI1SK      string           `dynamodbav:"GSI1SK"`
+	Type        string           `dynamodbav:"type"`
+	AppID       string           `dynamodbav:"app_id"`
+	TenantID    string           `dynamodbav:"tenant_id"`
+	WorkspaceID string           `dynamodbav:"workspace_id"`
+	Name        string           `dynamodbav:"name"`
+	Owner       string           `dynamodbav:"owner"`
+	Status      access.AppStatus `dynamodbav:"status"`
+	// CodeHash is the SHA-256 of the AppCode (never the code), kept so that a rotation
+	// can delete the old lookup item.
+	CodeHash   string `dynamodbav:"code_hash"`
+	CreatedAt  string `dynamodbav:"created_at"`
+	ModifiedAt string `dynamodbav:"modified_at"`
+	Version    int64  `dynamodbav:"version"`
+}
+
+func newAppItem(a access.App) appItem {
+	it := appItem{
+		key: appKey(a.ID), Type: TypeApp,
+		AppID: a.ID, TenantID: a.TenantID, WorkspaceID: a.WorkspaceID, Name: a.Name, Owner: a.Owner,
+		Status: a.Status, CodeHash: a.CodeHash,
+		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
+	}
+	it.GSI1PK, it.GSI1SK = appGSI1(a.WorkspaceID, a.ID)
+	return it
+}
+
+func (it appItem) app() (access.App, error) {
+	var p timeParser
+	a := access.App{
+		ID: it.AppID, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID, Name: it.Name, Owner: it.Owner,
+		Status: it.Status, CodeHash: it.CodeHash,
+		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+	}
+	return a, p.err
+}
+
+type grantItem struct {
+	key
+	GSI1PK string `dynamodbav:"GSI1PK"`
+	GSI1SK string `dynamodbav:"GSI1SK"`
+	// GSI2 (sparse): only while a job has work on the grant (Grant.Due).
+	GSI2PK            string              `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK            string              `dynamodbav:"GSI2SK,omitempty"`
+	GSI3PK            string              `dynamodbav:"GSI3PK"`
+	GSI3SK            string              `dynamodbav:"GSI3SK"`
+	Type              string              `dynamodbav:"type"`
+	TTL               int64               `dynamodbav:"ttl,omitempty"`
+	GrantID           string              `dynamodbav:"grant_id"`
+	APIID             string              `dynamodbav:"api_id"`
+	APIName           string              `dynamodbav:"api_name"`
+	TenantID          string              `dynamodbav:"tenant_id"`
+	WorkspaceID       string              `dynamodbav:"workspace_id"`
+	SubjectType       access.SubjectType  `dynamodbav:"subject_type"`
+	SubjectID         string              `dynamodbav:"subject_id"`
+	SubjectTenantID   string              `dynamodbav:"subject_tenant_id"`
+	Env               access.Env          `dynamodbav:"env"`
+	Permissions       []access.Permission `dynamodbav:"permissions"`
+	Fields            []string            `dynamodbav:"fields"`
+	EndTime           string              `dynamodbav:"end_time,omitempty"`
+	EndAtMs           int64               `dynamodbav:"end_at_ms,omitempty"`
+	CancelAt          string              `dynamodbav:"cancel_at,omitempty"`
+	CancelAtMs        int64               `dynamodbav:"cancel_at_ms,omitempty"`
+	CancelPermissions []access.Permission `dynamodbav:"cancel_permissions"`
+	// CancelUsage: the pending cancellation takes USAGE, so once cancel_at passes the
+	// grant is revoked (R11); a PROXY-only one leaves it in force.
+	CancelUsage     bool   `dynamodbav:"cancel_usage,omitempty"`
+	RevokedAt       string `dynamodbav:"revoked_at,omitempty"`
+	RevokedAtMs     int64  `dynamodbav:"revoked_at_ms,omitempty"`
+	Protected       bool   `dynamodbav:"protected"`
+	Reason          string `dynamodbav:"reason"`
+	CreatorID       string `dynamodbav:"creator_id"`
+	CreatedAt       string `dynamodbav:"created_at"`
+	ModifiedAt      string `dynamodbav:"modified_at"`
+	Version         int64  `dynamodbav:"version"`
+	Generation      int64  `dynamodbav:"generation"`
+	Due             string `dynamodbav:"due,omitempty"`
+	Reminded        []int  `dynamodbav:"reminded"`
+	ExpiryAnnounced bool   `dynamodbav:"expiry_announced"`
+}
+
+// cancelsUsage mirrors access: a cancellation without a permission list takes all.
+func cancelsUsage(g access.Grant) bool {
+	return g.CancelAt != nil &&
+		(len(g.CancelPermissions) == 0 || slices.Contains(g.CancelPermissions, access.PermUsage))
+}
+
+// grantTTL is when DynamoDB may delete the grant: its retention after the moment it
+// stops being in force for good (revocation, a due cancellation of USAGE, the end
+// time, whichever is first); none while it may stay in force indefinitely.
+func grantTTL(g access.Grant, retention time.Duration) int64 {
+	var last *time.Time
+	for _, t := range []*time.Time{g.RevokedAt, g.EndTime} {
+		if t != nil && (last == nil || t.Before(*last)) {
+			last = t
+		}
+	}
+	if cancelsUsage(g) && (last == nil || g.CancelAt.Before(*last)) {
+		last = g.CancelAt
+	}
+	if last == nil {
+		return 0
+	}
+	return ttlAt(last.Add(retention))
+}
+
+func newGrantItem(g access.Grant, retention time.Duration) grantItem {
+	k := g.Key()
+	it := grantItem{
+		key: grantKey(k), Type: TypeGrant, TTL: grantTTL(g, retention),
+		GrantID: g.ID, APIID: g.APIID, APIName: g.APIName, TenantID: g.TenantID, WorkspaceID: g.WorkspaceID,
+		SubjectType: g.Subject.Type, SubjectID: g.Subject.ID, SubjectTenantID: g.Subject.TenantID,
+		Env: g.Env, Permissions: g.Permissions, Fields: g.Fields,
+		EndTime: fmtOptTime(g.EndTime), EndAtMs: optCeilMillis(g.EndTime),
+		CancelAt: fmtOptTime(g.CancelAt), CancelAtMs: optCeilMillis(g.CancelAt),
+		CancelPermissions: g.CancelPermissions, CancelUsage: cancelsUsage(g),
+		RevokedAt: fmtOptTime(g.RevokedAt), RevokedAtMs: optCeilMillis(g.RevokedAt),
+		Protected: g.Protected, Reason: g.Reason, CreatorID: g.CreatorID,
+		CreatedAt: fmtTime(g.CreatedAt), ModifiedAt: fmtTime(g.ModifiedAt),
+		Version: g.Version, Generation: g.Generation,
+		Due: fmtOptTime(g.Due), Reminded: g.Reminded, ExpiryAnnounced: g.ExpiryAnnounced,
+	}
+	it.GSI1PK, it.GSI1SK = grantGSI1(k)
+	it.GSI3PK, it.GSI3SK = grantGSI3(g.APIID, g.ID)
+	if g.Due != nil {
+		it.GSI2PK, it.GSI2SK = dueGSI2(*g.Due, it.key)
+	}
+	return it
+}
+
+func (it grantItem) grant() (access.Grant, error) {
+	var p timeParser
+	g := access.Grant{
+		ID: it.GrantID, APIID: it.APIID, APIName: it.APIName, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID,
+		Subject: access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID},
+		Env:     it.Env, Permissions: it.Permissions, Fields: it.Fields,
+		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), CancelPermissions: it.CancelPermissions,
+		RevokedAt: p.opt(it.RevokedAt), Protected: it.Protected, Reason: it.Reason, CreatorID: it.CreatorID,
+		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+		Generation: it.Generation, Due: p.opt(it.Due), Reminded: it.Reminded, ExpiryAnnounced: it.ExpiryAnnounced,
+	}
+	return g, p.err
+}
+
+type grantRefItem struct {
+	key
+	Type        string             `dynamodbav:"type"`
+	TTL         int64              `dynamodbav:"ttl,omitempty"`
+	GrantID     string             `dynamodbav:"grant_id"`
+	APIID       string             `dynamodbav:"api_id"`
+	Env         access.Env         `dynamodbav:"env"`
+	SubjectType access.SubjectType `dynamodbav:"subject_type"`
+	SubjectID   string             `dynamodbav:"subject_id"`
+}
+
+func newGrantRefItem(r access.GrantRef) grantRefItem {
+	it := grantRefItem{
+		key: grantRefKey(r.GrantID), Type: TypeGrantRef, GrantID: r.GrantID,
+		APIID: r.Key.APIID, Env: r.Key.Env, SubjectType: r.Key.Subject, SubjectID: r.Key.ID,
+	}
+	if !r.TTL.IsZero() {
+		it.TTL = ttlAt(r.TTL)
+	}
+	return it
+}
+
+func (it grantRefItem) ref() access.GrantRef {
+	r := access.GrantRef{
+		GrantID: it.GrantID,
+		Key:     access.GrantKey{APIID: it.APIID, Env: it.Env, Subject: it.SubjectType, ID: it.SubjectID},
+	}
+	if it.TTL != 0 {
+		r.TTL = time.Unix(it.TTL, 0).UTC()
+	}
+	return r
+}
+
+type lookupItem struct {
+	key
+	Type   string            `dynamodbav:"type"`
+	Kind   access.LookupKind `dynamodbav:"kind"`
+	Target string            `dynamodbav:"target"`
+}
+
+func newLookupItem(l access.Lookup) lookupItem {
+	return lookupItem{key: lookupKey(l.Kind, l.Value), Type: lookupType(l.Kind), Kind: l.Kind, Target: l.Target}
+}
+
+type requestItem struct {
+	key
+	GSI1PK       string               `dynamodbav:"GSI1PK"`
+	GSI1SK       string               `dynamodbav:"GSI1SK"`
+	GSI2PK       string               `dynamodbav:"GSI2PK"`
+	GSI2SK       string               `dynamodbav:"GSI2SK"`
+	Type         string               `dynamodbav:"type"`
+	TTL          int64                `dynamodbav:"ttl"`
+	RequestID    string               `dynamodbav:"request_id"`
+	Kind         access.RequestKind   `dynamodbav:"kind"`
+	Status       access.RequestStatus `dynamodbav:"status"`
+	TenantID     string               `dynamodbav:"tenant_id"`
+	WorkspaceID  string               `dynamodbav:"workspace_id"`
+	APIID        string               `dynamodbav:"api_id"`
+	AppID        string               `dynamodbav:"app_id"`
+	GrantID      string               `dynamodbav:"grant_id"`
+	Envs         []access.Env         `dynamodbav:"envs"`
+	Permissions  []access.Permission  `dynamodbav:"permissions"`
+	Fields       []string             `dynamodbav:"fields"`
+	ValidityType access.ValidityType  `dynamodbav:"validity_type"`
+	ValidityEnd  string               `dynamodbav:"validity_end_time,omitempty"`
+	ValidityDays *int                 `dynamodbav:"validity_days,omitempty"`
+	Reason       string               `dynamodbav:"reason"`
+	Requester    string               `dynamodbav:"requester"`
+	ReqTenant    string               `dynamodbav:"requester_tenant_id,omitempty"`
+	Reviewer     string               `dynamodbav:"reviewer"`
+	DecisionMsg  string               `dynamodbav:"decision_reason"`
+	CreatedAt    string               `dynamodbav:"created_at"`
+	DecidedAt    string               `dynamodbav:"decided_at,omitempty"`
+	Version      int64                `dynamodbav:"version"`
+}
+
+func newRequestItem(r access.Request) requestItem {
+	kept := r.CreatedAt
+	if r.DecidedAt != nil {
+		kept = *r.DecidedAt
+	}
+	sk := requestSortKey(r.CreatedAt, r.ID)
+	return requestItem{
+		key:    requestKey(r.ID),
+		GSI1PK: requestGSI1PK(r.WorkspaceID, r.Status), GSI1SK: sk,
+		GSI2PK: requestGSI2PK(r.AppID), GSI2SK: sk,
+		Type: TypeRequest, TTL: ttlAt(kept.Add(requestRetention)),
+		RequestID: r.ID, Kind: r.Kind, Status: r.Status, TenantID: r.TenantID, WorkspaceID: r.WorkspaceID,
+		APIID: r.APIID, AppID: r.AppID, GrantID: r.GrantID, Envs: r.Envs, Permissions: r.Permissions,
+		Fields: r.Fields, ValidityType: r.Validity.Type, ValidityEnd: fmtOptTime(r.Validity.EndTime),
+		ValidityDays: r.Validity.Days, Reason: r.Reason, Requester: r.Requester, ReqTenant: r.RequesterTenant,
+		Reviewer: r.Reviewer, DecisionMsg: r.DecisionMsg, CreatedAt: fmtTime(r.CreatedAt), DecidedAt: fmtOptTime(r.DecidedAt),
+		Version: r.Version,
+	}
+}
+
+func (it requestItem) request() (access.Request, error) {
+	var p timeParser
+	r := access.Request{
+		ID: it.RequestID, Kind: it.Kind, Status: it.Status, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID,
+		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, Envs: it.Envs, Permissions: it.Permissions,
+		Fields:   it.Fields,
+		Validity: access.Validity{Type: it.ValidityType, EndTime: p.opt(it.ValidityEnd), Days: it.ValidityDays},
+		Reason:   it.Reason, Requester: it.Requester, RequesterTenant: it.ReqTenant, Reviewer: it.Reviewer, DecisionMsg: it.DecisionMsg,
+		CreatedAt: p.at(it.CreatedAt), DecidedAt: p.opt(it.DecidedAt), Version: it.Version,
+	}
+	return r, p.err
+}
+
+type cleanupItem struct {
+	key
+	GSI2PK     string `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK     string `dynamodbav:"GSI2SK,omitempty"`
+	Type       string `dynamodbav:"type"`
+	APIID      string `dynamodbav:"api_id"`
+	TenantID   string `dynamodbav:"tenant_id"`
+	Generation int64  `dynamodbav:"generation"`
+	Actor      string `dynamodbav:"actor"`
+	Reason     string `dynamodbav:"reason"`
+	Due        string `dynamodbav:"due,omitempty"`
+	Cursor     string `dynamodbav:"cursor"`
+}
+
+// newCleanupItem indexes the task in GSI2 while it has a due time; a zero Due means
+// the task is done and drops out of the index.
+func newCleanupItem(c access.CleanupTask) cleanupItem {
+	it := cleanupItem{
+		key: cleanupKey(c.APIID, c.Generation), Type: TypeCleanup,
+		APIID: c.APIID, TenantID: c.TenantID, Generation: c.Generation, Actor: c.Actor, Reason: c.Reason,
+		Cursor: c.Cursor,
+	}
+	if !c.Due.IsZero() {
+		it.Due = fmtTime(c.Due)
+		it.GSI2PK, it.GSI2SK = dueGSI2(c.Due, it.key)
+	}
+	return it
+}
+
+func (it cleanupItem) task() (access.CleanupTask, error) {
+	var p timeParser
+	c := access.CleanupTask{
+		APIID: it.APIID, TenantID: it.TenantID, Generation: it.Generation, Actor: it.Actor,
+		Reason: it.Reason, Due: p.at(it.Due), Cursor: it.Cursor,
+	}
+	return c, p.err
+}
+
+type idemItem struct {
+	key
+	Type        string `dynamodbav:"type"`
+	TTL         int64  `dynamodbav:"ttl"`
+	TenantID    string `dynamodbav:"tenant_id"`
+	Sub         string `dynamodbav:"sub"`
+	IdemKey     string `dynamodbav:"idempotency_key"`
+	RequestHash string `dynamodbav:"request_hash"`
+	Status      int    `dynamodbav:"http_status"`
+	Body        []byte `dynamodbav:"body"`
+	CreatedAt   string `dynamodbav:"created_at"`
+}
+
+func newIdemItem(r access.IdempotencyRecord) idemItem {
+	return idemItem{
+		key: idemKey(r.TenantID, r.Sub, r.Key), Type: TypeIdem, TTL: ttlAt(r.CreatedAt.Add(idemRetention)),
+		TenantID: r.TenantID, Sub: r.Sub, IdemKey: r.Key, RequestHash: r.RequestHash,
+		Status: r.Status, Body: r.Body, CreatedAt: fmtTime(r.CreatedAt),
+	}
+}
+
+func (it idemItem) record() (access.IdempotencyRecord, error) {
+	var p timeParser
+	r := access.IdempotencyRecord{
+		TenantID: it.TenantID, Sub: it.Sub, Key: it.IdemKey, RequestHash: it.RequestHash,
+		Status: it.Status, Body: it.Body, CreatedAt: p.at(it.CreatedAt),
+	}
+	return r, p.err
+}
+
+// auditItem is an audit entry and the outbox record of its domain event: the publish
+// function selects stream INSERTs whose `type` is AUDIT and decodes them with
+// DecodeAudit.
+type auditItem struct {
+	key
+	Type            string              `dynamodbav:"type"`
+	TTL             int64               `dynamodbav:"ttl"`
+	AuditID         string              `dynamodbav:"audit_id"`
+	Action          string              `dynamodbav:"action"`
+	At              string              `dynamodbav:"occurred_at"`
+	TenantID        string              `dynamodbav:"tenant_id"`
+	Actor           string              `dynamodbav:"actor"`
+	APIID           string              `dynamodbav:"api_id,omitempty"`
+	AppID           string              `dynamodbav:"app_id,omitempty"`
+	GrantID         string              `dynamodbav:"grant_id,omitempty"`
+	RequestID       string              `dynamodbav:"request_id,omitempty"`
+	SubjectType     access.SubjectType  `dynamodbav:"subject_type,omitempty"`
+	SubjectID       string              `dynamodbav:"subject_id,omitempty"`
+	SubjectTenantID string              `dynamodbav:"subject_tenant_id,omitempty"`
+	Env             access.Env          `dynamodbav:"env,omitempty"`
+	EndTime         string              `dynamodbav:"end_time,omitempty"`
+	CancelAt        string              `dynamodbav:"cancel_at,omitempty"`
+	Permissions     []access.Permission `dynamodbav:"permissions,omitempty"`
+	Reason          string              `dynamodbav:"reason,omitempty"`
+	ThresholdDays   int                 `dynamodbav:"threshold_days,omitempty"`
+}
+
+func newAuditItem(e access.AuditEntry) (auditItem, error) {
+	k, err := auditKey(e)
+	if err != nil {
+		return auditItem{}, err
+	}
+	it := auditItem{
+		key: k, Type: TypeAudit, TTL: ttlAt(e.At.Add(auditRetention)),
+		AuditID: e.ID, Action: e.Action, At: fmtTime(e.At), TenantID: e.TenantID, Actor: e.Actor,
+		APIID: e.APIID, AppID: e.AppID, GrantID: e.GrantID, RequestID: e.RequestID, Env: e.Env,
+		EndTime: fmtOptTime(e.EndTime), CancelAt: fmtOptTime(e.CancelAt), Permissions: e.Permissions,
+		Reason: e.Reason, ThresholdDays: e.ThresholdDays,
+	}
+	if s := e.Subject; s != nil {
+		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
+	}
+	return it, nil
+}
+
+func (it auditItem) entry() (access.AuditEntry, error) {
+	var p timeParser
+	e := access.AuditEntry{
+		ID: it.AuditID, Action: it.Action, At: p.at(it.At), TenantID: it.TenantID, Actor: it.Actor,
+		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, RequestID: it.RequestID, Env: it.Env,
+		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), Permissions: it.Permissions,
+		Reason: it.Reason, ThresholdDays: it.ThresholdDays,
+	}
+	if it.SubjectType != "" {
+		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}
+	}
+	return e, p.err
+}
+
+// DecodeAudit turns an audit item (a stream record's NewImage, converted to the
+// dynamodb types) back into its entry. It refuses items of any other type.
+func DecodeAudit(item map[string]ddbtypes.AttributeValue) (access.AuditEntry, error) {
+	var it auditItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return access.AuditEntry{}, fmt.Errorf("store: decode audit item: %w", err)
+	}
+	if it.Type != TypeAudit {
+		return access.AuditEntry{}, fmt.Errorf("store: item of type %q is not an audit entry", it.Type)
+	}
+	e, err := it.entry()
+	if err != nil {
+		return access.AuditEntry{}, fmt.Errorf("store: decode audit item %s: %w", it.AuditID, err)
+	}
+	return e, nil
+}

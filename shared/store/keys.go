@@ -1,0 +1,165 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"gatepass/shared/access"
+)
+
+// Every key format of the table lives in this file (STYLE.md). Partition keys that are
+// queried by prefix or hold several ids end with a delimiter, so that begins_with("u1#")
+// never matches "u10#". Caller-chosen ids are [A-Za-z0-9._:-] and never contain '#';
+// free-text segments (a token's sub, an Idempotency-Key) are escaped by escapeSeg.
+
+// Item types: the `type` attribute of every item.
+const (
+	TypeAPI      = "API"
+	TypePath     = "PATH"
+	TypeApp      = "APP"
+	TypeCode     = "CODE"
+	TypeGrant    = "GRANT"
+	TypeGrantRef = "GRANTREF"
+	TypeRequest  = "REQUEST"
+	TypeAudit    = "AUDIT"
+	TypeIdem     = "IDEM"
+	TypeCleanup  = "CLEANUP"
+)
+
+const (
+	skMeta        = "META"
+	skGrantPrefix = "GRANT#"
+	skCleanup     = "CLEANUP#"
+	// dueUpper sorts after every "#..." suffix of a GSI2 sort key with the same time.
+	dueUpper = "~"
+)
+
+// sortTime is a fixed-width RFC 3339 layout (UTC, nanoseconds always written) so that
+// sort keys holding times compare as the times do. time.RFC3339Nano drops trailing zeros
+// and would sort "…:05Z" after "…:05.1Z".
+const sortTime = "2006-01-02T15:04:05.000000000Z07:00"
+
+func fmtSortTime(t time.Time) string { return t.UTC().Format(sortTime) }
+
+func dayBucket(t time.Time) string { return "DUE#" + t.UTC().Format(time.DateOnly) }
+
+// key is the primary key of an item.
+type key struct {
+	PK string `dynamodbav:"PK"`
+	SK string `dynamodbav:"SK"`
+}
+
+func (k key) String() string { return k.PK + "|" + k.SK }
+
+func apiKey(apiID string) key { return key{"API#" + apiID, skMeta} }
+
+func apiPartition(apiID string) string { return "API#" + apiID }
+
+func apiGSI1(workspaceID, name, apiID string) (string, string) {
+	return "WS#" + workspaceID + "#API#", strings.ToLower(name) + "#" + apiID
+}
+
+// apiGSI2 lists a tenant's APIs by name (APIsByTenant).
+func apiGSI2(tenantID, name, apiID string) (string, string) {
+	return "TENANT#" + tenantID + "#API#", strings.ToLower(name) + "#" + apiID
+}
+
+func appKey(appID string) key { return key{"APP#" + appID, skMeta} }
+
+func appGSI1(workspaceID, appID string) (string, string) {
+	return "WS#" + workspaceID + "#APP#", appID
+}
+
+func lookupKey(kind access.LookupKind, value string) key {
+	// A path is the last segment of an exact-match key: it may hold any character.
+	return key{string(kind) + "#" + value, skMeta}
+}
+
+func lookupType(kind access.LookupKind) string {
+	if kind == access.LookupAppCode {
+		return TypeCode
+	}
+	return TypePath
+}
+
+// subjectSeg is the short form of a subject type in keys.
+func subjectSeg(t access.SubjectType) string {
+	if t == access.SubjectWorkspace {
+		return "WS"
+	}
+	return "APP"
+}
+
+func grantKey(k access.GrantKey) key {
+	return key{apiPartition(k.APIID), skGrantPrefix + string(k.Env) + "#" + subjectSeg(k.Subject) + "#" + k.ID}
+}
+
+func subjectGSI1PK(t access.SubjectType, id string) string {
+	return "SUBJ#" + subjectSeg(t) + "#" + id + "#"
+}
+
+func grantGSI1(k access.GrantKey) (string, string) {
+	return subjectGSI1PK(k.Subject, k.ID), "API#" + k.APIID + "#" + string(k.Env)
+}
+
+// dueGSI2 indexes an item in the day bucket of due; the sort key ends with the item's
+// own key, so that two items due at the same instant stay distinct.
+func dueGSI2(due time.Time, k key) (string, string) {
+	return dayBucket(due), fmtSortTime(due) + "#" + k.PK + "#" + k.SK
+}
+
+// grantGSI3 lists an API's grants newest first: grant ids are ULIDs, sortable by the
+// time they were made.
+func grantGSI3(apiID, grantID string) (string, string) {
+	return "API#" + apiID + "#GRANTS#", grantID
+}
+
+func grantRefKey(grantID string) key { return key{"GRANTID#" + grantID, skMeta} }
+
+func requestKey(id string) key { return key{"REQ#" + id, skMeta} }
+
+func requestGSI1PK(workspaceID string, status access.RequestStatus) string {
+	return "WS#" + workspaceID + "#REQ#" + string(status) + "#"
+}
+
+func requestGSI2PK(appID string) string { return "APP#" + appID + "#REQ#" }
+
+func requestSortKey(created time.Time, id string) string { return fmtSortTime(created) + "#" + id }
+
+// Audit scopes (access.Store.Audit).
+const (
+	ScopeAPI = "API"
+	ScopeApp = "APP"
+)
+
+func auditPartition(scope, id string) string { return "AUDIT#" + scope + "#" + id + "#" }
+
+// auditKey files an entry under its API when it names one, else under its app.
+func auditKey(e access.AuditEntry) (key, error) {
+	var pk string
+	switch {
+	case e.APIID != "":
+		pk = auditPartition(ScopeAPI, e.APIID)
+	case e.AppID != "":
+		pk = auditPartition(ScopeApp, e.AppID)
+	default:
+		return key{}, fmt.Errorf("audit entry %s names neither an API nor an app", e.ID)
+	}
+	return key{pk, fmtSortTime(e.At) + "#" + e.ID}, nil
+}
+
+func idemKey(tenant, sub, k string) key {
+	return key{"IDEM#" + tenant + "#" + escapeSeg(sub) + "#" + escapeSeg(k), skMeta}
+}
+
+// cleanupKey numbers tasks with a zero-padded generation so that they sort in order.
+func cleanupKey(apiID string, generation int64) key {
+	return key{apiPartition(apiID), fmt.Sprintf("%s%020d", skCleanup, generation)}
+}
+
+// escapeSeg makes a free-text key segment unambiguous: ("a#b", "c") and ("a", "b#c")
+// must not share a key.
+func escapeSeg(s string) string {
+	return strings.NewReplacer("%", "%25", "#", "%23").Replace(s)
+}

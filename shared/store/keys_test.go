@@ -1,0 +1,127 @@
+package store
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"gatepass/shared/access"
+)
+
+func TestKeys_TrailingDelimiters(t *testing.T) {
+	for _, tc := range []struct{ name, short, long string }{
+		{"subject", subjectGSI1PK(access.SubjectApp, "u1"), subjectGSI1PK(access.SubjectApp, "u10")},
+		{"audit", auditPartition(ScopeAPI, "u1"), auditPartition(ScopeAPI, "u10")},
+		{"requests of an app", requestGSI2PK("u1"), requestGSI2PK("u10")},
+		{"workspace requests", requestGSI1PK("u1", access.RequestPending), requestGSI1PK("u10", access.RequestPending)},
+	} {
+		if strings.HasPrefix(tc.long, tc.short) {
+			t.Errorf("%s: %q is a prefix of %q", tc.name, tc.short, tc.long)
+		}
+	}
+	g := grantKey(access.GrantKey{APIID: "a", Env: access.EnvProd, Subject: access.SubjectWorkspace, ID: "w1"})
+	if g != (key{"API#a", "GRANT#PROD#WS#w1"}) {
+		t.Errorf("got grant key %v", g)
+	}
+}
+
+func TestKeys_EscapeIsInjective(t *testing.T) {
+	pairs := [][2]string{{"a#b", "c"}, {"a", "b#c"}, {"a%23b", "c"}, {"a%", "23b#c"}}
+	seen := map[key]int{}
+	for i, p := range pairs {
+		k := idemKey("t", p[0], p[1])
+		if j, dup := seen[k]; dup {
+			t.Errorf("pairs %v and %v share key %v", pairs[j], p, k)
+		}
+		seen[k] = i
+	}
+}
+
+func TestKeys_SortTimeOrdersAsTime(t *testing.T) {
+	base := time.Date(2030, 1, 1, 0, 0, 5, 0, time.UTC)
+	times := []time.Time{base, base.Add(time.Nanosecond), base.Add(100 * time.Millisecond), base.Add(time.Second)}
+	for i := 1; i < len(times); i++ {
+		if a, b := fmtSortTime(times[i-1]), fmtSortTime(times[i]); a >= b {
+			t.Errorf("got %s >= %s, want ascending", a, b)
+		}
+	}
+	// The upper bound of a Due window sorts after every key at that instant.
+	if _, sk := dueGSI2(base, key{"API#x", "GRANT#PROD#APP#y"}); sk >= fmtSortTime(base)+dueUpper {
+		t.Errorf("GSI2 sort key %s is beyond the window bound", sk)
+	}
+}
+
+func TestMillisRounding(t *testing.T) {
+	at := time.Date(2030, 1, 1, 0, 0, 0, 1500, time.UTC) // 1.5 µs past a millisecond
+	if ceilMillis(at) != floorMillis(at)+1 {
+		t.Errorf("got ceil %d floor %d", ceilMillis(at), floorMillis(at))
+	}
+	exact := time.UnixMilli(1_900_000_000_000)
+	if ceilMillis(exact) != floorMillis(exact) {
+		t.Errorf("an exact millisecond rounds both ways to itself")
+	}
+}
+
+func TestCursor_Decode(t *testing.T) {
+	l := listing{name: "grants", pk: "API#a", skPrefix: "GRANT#"}
+	tok := l.encode(key{"API#a", "GRANT#PROD#APP#x"}.av())
+	if k, err := l.decode("op", tok); err != nil || k == nil {
+		t.Fatalf("own token: %v", err)
+	}
+	for _, tc := range []struct{ name, tok string }{
+		{"other partition", l.encode(key{"API#b", "GRANT#PROD#APP#x"}.av())},
+		{"other sort key", l.encode(key{"API#a", "META"}.av())},
+		{"other listing", listing{name: "stale", pk: "API#a", skPrefix: "GRANT#"}.encode(key{"API#a", "GRANT#x"}.av())},
+		{"not base64", "%%%"},
+		{"not json", "bm90IGpzb24"},
+	} {
+		_, err := l.decode("op", tc.tok)
+		if !access.IsCode(err, access.CodeNextToken) {
+			t.Errorf("%s: got %v, want %s", tc.name, err, access.CodeNextToken)
+		}
+	}
+}
+
+func TestCommitErr_Reasons(t *testing.T) {
+	exists := access.E("", access.Conflict, access.CodeGrantExists, "exists")
+	items := []txItem{{}, {onFail: exists}, {}}
+	cancel := func(codes ...string) error {
+		tc := &ddbtypes.TransactionCanceledException{Message: aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]")}
+		return tc
+	}
+	withReasons := &ddbtypes.TransactionCanceledException{CancellationReasons: []ddbtypes.CancellationReason{
+		{Code: aws.String("None")}, {Code: aws.String("ConditionalCheckFailed")}, {Code: aws.String("None")},
+	}}
+	for _, tc := range []struct {
+		name      string
+		err       error
+		wantCode  string
+		wantRetry bool
+	}{
+		{"reasons in the structure", withReasons, access.CodeGrantExists, false},
+		{"reasons in the message", cancel("None", "ConditionalCheckFailed", "None"), access.CodeGrantExists, false},
+		{"write without OnFail", cancel("ConditionalCheckFailed", "None", "None"), access.CodeConcurrent, false},
+		{"conflict", cancel("None", "TransactionConflict", "None"), access.CodeConcurrent, true},
+		{"throttled", cancel("ThrottlingError", "None", "None"), access.CodeThrottling, false},
+		{"throughput", cancel("None", "ProvisionedThroughputExceeded", "None"), access.CodeThrottling, false},
+		{"condition wins over conflict", cancel("TransactionConflict", "ConditionalCheckFailed", "None"), access.CodeGrantExists, false},
+		{"single-item shape", &ddbtypes.ConditionalCheckFailedException{}, access.CodeConcurrent, false},
+		{"throttled operation", &ddbtypes.ProvisionedThroughputExceededException{}, access.CodeThrottling, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err, retry := commitErr("grant.create", items, tc.err)
+			if !access.IsCode(err, tc.wantCode) || retry != tc.wantRetry {
+				t.Fatalf("got %v (retry %v), want %s (retry %v)", err, retry, tc.wantCode, tc.wantRetry)
+			}
+			if e := err.(*access.Error); e.Op != "grant.create" {
+				t.Fatalf("got op %q, want grant.create", e.Op)
+			}
+		})
+	}
+	if exists.Op != "" {
+		t.Fatal("commitErr changed the caller's OnFail")
+	}
+}
