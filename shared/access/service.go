@@ -146,8 +146,8 @@ func (g Grant) NextDue(days []int) *time.Time {
 			due = &t
 		}
 	}
-	if g.CancelAt != nil {
-		consider(*g.CancelAt)
+	if g.CancelAt != nil && (g.EndTime == nil || g.CancelAt.Before(*g.EndTime)) {
+		consider(*g.CancelAt) // a cancellation due after the end has nothing to revoke
 	}
 	if g.EndTime != nil {
 		for _, d := range days {

@@ -304,6 +304,11 @@ func (s *Store) condition(w access.Write) (*expression.ConditionBuilder, error) 
 		c = expression.AttributeExists(pk)
 	case access.CondVersion:
 		c = expression.Name(attrVersion).Equal(expression.Value(w.Cond.Version))
+		if w.Grant != nil {
+			// A slot may have been given to a new grant (R3) that also has version 1:
+			// the write is about this grant only.
+			c = c.And(expression.Name(attrGrantID).Equal(expression.Value(w.Grant.ID)))
+		}
 	case access.CondReplaceable:
 		if w.Grant == nil {
 			return nil, errors.New("CondReplaceable applies to grant writes only")

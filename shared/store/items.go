@@ -35,6 +35,7 @@ const (
 	attrCancelAtMs  = "cancel_at_ms"
 	attrCancelUsage = "cancel_usage"
 	attrRevokedAtMs = "revoked_at_ms"
+	attrGrantID     = "grant_id"
 )
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -1,0 +1,144 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"gatepass/shared/access"
+)
+
+// Cancellations is the scheduled job that finalizes due API-side cancellations (R7,
+// R11) and works off R4 cleanup tasks in bounded batches.
+type Cancellations struct {
+	Store access.Store
+	Now   access.Clock
+	Days  []int // REMINDER_DAYS: a PROXY-only cancellation leaves the reminders armed
+	// Lookback is how far back due items are looked for; 0: the largest reminder
+	// threshold plus two days.
+	Lookback time.Duration
+	PageSize int // Due items per query; 0: DefaultPageSize
+	MaxItems int // due items per run; 0: DefaultMaxItems
+	// CleanupBatch is the stale grants removed per transaction (at most
+	// access.MaxCleanupBatch); CleanupPerRun bounds those removed per run.
+	CleanupBatch  int
+	CleanupPerRun int
+	Log           *slog.Logger
+}
+
+// Default bounds of the R4 cleanup.
+const (
+	DefaultCleanupBatch  = access.MaxCleanupBatch
+	DefaultCleanupPerRun = 600
+)
+
+// NewCancellations builds the job from the environment.
+func NewCancellations(ctx context.Context, getenv func(string) string) (*Cancellations, error) {
+	s, st, err := openStore(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &Cancellations{Store: st, Now: time.Now, Days: s.ReminderDays}, nil
+}
+
+// Handle runs the job for a schedule event.
+func (c *Cancellations) Handle(ctx context.Context, _ events.EventBridgeEvent) error {
+	_, err := c.Run(ctx)
+	return err
+}
+
+// Run finalizes what is due up to now and takes each due cleanup task a bounded step
+// further. It is idempotent: every change is conditional on what was read and records
+// its audit entry in the same transaction, so a second run finds nothing left to do.
+func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
+	log := logger(ctx, c.Log, "cancellations")
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	at := now().UTC()
+	back := c.Lookback
+	if back <= 0 {
+		back = lookback(c.Days)
+	}
+	batch := min(orDefault(c.CleanupBatch, DefaultCleanupBatch), access.MaxCleanupBatch)
+	budget := orDefault(c.CleanupPerRun, DefaultCleanupPerRun)
+	var res RunResult
+	gens := newGenerations(c.Store)
+	err := eachDue(ctx, c.Store, at.Add(-back), at, orDefault(c.PageSize, DefaultPageSize), orDefault(c.MaxItems, DefaultMaxItems),
+		func(it access.DueItem) error {
+			res.Seen++
+			switch {
+			case it.Grant != nil:
+				return c.finalize(ctx, log, gens, *it.Grant, at, &res)
+			case it.Cleanup != nil && budget > 0:
+				n, err := c.cleanup(ctx, log, *it.Cleanup, at, batch, budget, &res)
+				budget -= n
+				return err
+			}
+			return nil
+		})
+	if err != nil {
+		log.Error("cancellations run failed", "error", err.Error(), "seen", res.Seen, "changed", res.Changed)
+		return res, err
+	}
+	log.Info("cancellations run", "at", at, "seen", res.Seen, "changed", res.Changed, "events", res.Events, "conflicts", res.Conflicts)
+	return res, nil
+}
+
+// finalize applies g's cancellation if it is due (R7; R11 for PROXY alone).
+func (c *Cancellations) finalize(ctx context.Context, log *slog.Logger, gens *generations, g access.Grant, at time.Time, res *RunResult) error {
+	gen, err := gens.get(ctx, g.APIID)
+	if err != nil {
+		return err
+	}
+	ch, _, ok := access.FinalizeChange(g, at, c.Days, gen)
+	if !ok {
+		return nil
+	}
+	if err := c.Store.Commit(ctx, ch); err != nil {
+		if retryLater(err) {
+			res.Conflicts++
+			log.Warn("grant changed meanwhile; the next run retries", "grant_id", g.ID, "api_id", g.APIID, "error", err.Error())
+			return nil
+		}
+		return err
+	}
+	res.Changed++
+	res.Events += len(ch.Audit)
+	return nil
+}
+
+// cleanup removes up to budget stale grants of task (R4), batch by batch, each batch
+// one transaction that also moves the task's cursor on (or deletes the task when the
+// API's partition is done). It returns how many grants it removed.
+func (c *Cancellations) cleanup(ctx context.Context, log *slog.Logger, task access.CleanupTask, at time.Time, batch, budget int, res *RunResult) (int, error) {
+	removed := 0
+	for removed < budget && !nearDeadline(ctx) {
+		stale, next, err := c.Store.StaleGrants(ctx, task.APIID, task.Generation, min(batch, budget-removed), task.Cursor)
+		if err != nil {
+			return removed, err
+		}
+		ch := access.CleanupChange(task, stale, next, at)
+		if err := c.Store.Commit(ctx, ch); err != nil {
+			if retryLater(err) {
+				res.Conflicts++
+				log.Warn("cleanup step lost to a concurrent change; the next run retries", "api_id", task.APIID,
+					"generation", task.Generation, "error", err.Error())
+				return removed, nil
+			}
+			return removed, err
+		}
+		removed += len(stale)
+		res.Changed++
+		res.Events += len(ch.Audit)
+		if next == "" {
+			log.Info("cleanup done", "api_id", task.APIID, "generation", task.Generation)
+			return removed, nil
+		}
+		task.Cursor, task.Due = next, at
+	}
+	return removed, nil
+}

@@ -1,0 +1,177 @@
+// Package jobs holds the handlers of gatepass's scheduled and event-driven functions:
+// publish (the table's stream → EventBridge), reminders (R16) and cancellations (R7,
+// R11, the R4 cleanup) on schedules, and the catalog-event consumer. Each is built once
+// per cold start by its New function and mounted by functions/<name>/main.go and the
+// development server alike. The decisions live in shared/access; a job reads what is
+// due, asks access what to write and commits it.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"gatepass/shared/access"
+	"gatepass/shared/settings"
+	"gatepass/shared/store"
+)
+
+// Defaults of the sweepers' bounds.
+const (
+	// DefaultPageSize is how many due items one Due query returns.
+	DefaultPageSize = 100
+	// DefaultMaxItems bounds the due items one run handles; the next run goes on.
+	DefaultMaxItems = 1000
+)
+
+// defaultLogger writes JSON to stdout, as Lambda's log capture expects.
+var defaultLogger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+
+// logger returns base (or the default) with the Lambda request id of ctx, if any.
+func logger(ctx context.Context, base *slog.Logger, job string) *slog.Logger {
+	if base == nil {
+		base = defaultLogger
+	}
+	l := base.With("job", job)
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		l = l.With("request_id", lc.AwsRequestID)
+	}
+	return l
+}
+
+// openStore loads the settings and builds the table's store once per cold start.
+func openStore(ctx context.Context, getenv func(string) string) (settings.Settings, *store.Store, error) {
+	s, err := settings.Load(getenv)
+	if err != nil {
+		return s, nil, err
+	}
+	cfg, err := settings.AWS(ctx)
+	if err != nil {
+		return s, nil, err
+	}
+	st := store.New(settings.DynamoDB(cfg), s.TableName, store.Options{GrantRetention: s.GrantRetention})
+	return s, st, nil
+}
+
+// lookback is how far back a sweeper looks for due items: the largest reminder
+// threshold plus two days, at least three days. An item stays due (indexed at its due
+// time) until its job handles it, so a job that was down for less than this catches
+// up on everything when it runs again.
+func lookback(days []int) time.Duration {
+	return time.Duration(max(slices.Max(append([]int{1}, days...)), 1)+2) * 24 * time.Hour
+}
+
+// eachDue hands fn every item due in [from, to], oldest first, reading Due pages of
+// pageSize, at most maxItems in all. Items that stay due after fn (the other job's
+// work, or work not possible yet) are handed out once per run: paging goes on from the
+// due time of a page's last item, skipping what this run has seen.
+func eachDue(ctx context.Context, st access.Store, from, to time.Time, pageSize, maxItems int, fn func(access.DueItem) error) error {
+	seen := map[string]bool{}
+	n := 0
+	for n < maxItems {
+		items, err := st.Due(ctx, from, to, pageSize)
+		if err != nil {
+			return err
+		}
+		fresh := 0
+		for _, it := range items {
+			id := dueID(it)
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if nearDeadline(ctx) {
+				return nil // what is left stays due: the next run goes on
+			}
+			fresh++
+			n++
+			if err := fn(it); err != nil {
+				return err
+			}
+			if n >= maxItems {
+				return nil
+			}
+		}
+		if len(items) < pageSize {
+			return nil
+		}
+		last := dueTime(items[len(items)-1])
+		if fresh == 0 || !last.After(from) {
+			// A full page of items already seen, all due at one instant: step past it
+			// (anything more at that very nanosecond waits for the next run).
+			last = last.Add(time.Nanosecond)
+		}
+		from = last
+	}
+	return nil
+}
+
+// deadlineMargin is the time a run keeps in hand before the function's timeout, so
+// that it stops between two changes rather than in the middle of one.
+const deadlineMargin = 3 * time.Second
+
+func nearDeadline(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < deadlineMargin
+}
+
+func dueID(it access.DueItem) string {
+	if g := it.Grant; g != nil {
+		k := g.Key()
+		return fmt.Sprintf("grant|%s|%s|%s|%s", k.APIID, k.Env, k.Subject, k.ID)
+	}
+	if c := it.Cleanup; c != nil {
+		return "cleanup|" + c.APIID + "|" + strconv.FormatInt(c.Generation, 10)
+	}
+	return ""
+}
+
+func dueTime(it access.DueItem) time.Time {
+	if g := it.Grant; g != nil && g.Due != nil {
+		return *g.Due
+	}
+	if c := it.Cleanup; c != nil {
+		return c.Due
+	}
+	return time.Time{}
+}
+
+// generations caches the current generation of the APIs a run meets, so that a run
+// reads each API once however many of its grants are due.
+type generations struct {
+	st   access.Store
+	gens map[string]int64
+}
+
+func newGenerations(st access.Store) *generations {
+	return &generations{st: st, gens: map[string]int64{}}
+}
+
+// get returns the API's generation; -1 (no grant's) when the API is gone.
+func (g *generations) get(ctx context.Context, apiID string) (int64, error) {
+	if gen, ok := g.gens[apiID]; ok {
+		return gen, nil
+	}
+	api, err := g.st.GetAPI(ctx, apiID)
+	switch {
+	case access.ErrorKind(err) == access.NotFound:
+		g.gens[apiID] = -1
+	case err != nil:
+		return 0, err
+	default:
+		g.gens[apiID] = api.Generation
+	}
+	return g.gens[apiID], nil
+}
+
+// retryLater reports whether a commit failed only because the item changed since it
+// was read (a concurrent change): the next run reads it again.
+func retryLater(err error) bool {
+	return access.ErrorKind(err) == access.Conflict
+}

@@ -1,0 +1,105 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"gatepass/shared/access"
+)
+
+// Reminders is the scheduled R16 job: it announces the Grant Expiring and Grant Expired
+// events that are due, each in one transaction with the grant's new reminder state.
+type Reminders struct {
+	Store access.Store
+	Now   access.Clock
+	Days  []int // REMINDER_DAYS, largest first
+	// Lookback is how far back due items are looked for; 0: the largest threshold
+	// plus two days.
+	Lookback time.Duration
+	PageSize int // Due items per query; 0: DefaultPageSize
+	MaxItems int // due items per run; 0: DefaultMaxItems
+	Log      *slog.Logger
+}
+
+// NewReminders builds the job from the environment (TABLE_NAME, REMINDER_DAYS, ...).
+func NewReminders(ctx context.Context, getenv func(string) string) (*Reminders, error) {
+	s, st, err := openStore(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &Reminders{Store: st, Now: time.Now, Days: s.ReminderDays}, nil
+}
+
+// RunResult counts what a run did.
+type RunResult struct {
+	Seen      int // due items read
+	Changed   int // grants (or cleanup steps) committed
+	Events    int // audit entries written, each an event
+	Conflicts int // changes lost to a concurrent change; the next run retries them
+}
+
+// Handle runs the job for a schedule event.
+func (r *Reminders) Handle(ctx context.Context, _ events.EventBridgeEvent) error {
+	_, err := r.Run(ctx)
+	return err
+}
+
+// Run announces everything due up to now. Running it twice, or late, announces each
+// reminder once: what was announced is recorded in the same transaction.
+func (r *Reminders) Run(ctx context.Context) (RunResult, error) {
+	log := logger(ctx, r.Log, "reminders")
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	at := now().UTC()
+	back := r.Lookback
+	if back <= 0 {
+		back = lookback(r.Days)
+	}
+	var res RunResult
+	gens := newGenerations(r.Store)
+	err := eachDue(ctx, r.Store, at.Add(-back), at, orDefault(r.PageSize, DefaultPageSize), orDefault(r.MaxItems, DefaultMaxItems),
+		func(it access.DueItem) error {
+			res.Seen++
+			if it.Grant == nil {
+				return nil // a cleanup task: the cancellations job's
+			}
+			g := *it.Grant
+			gen, err := gens.get(ctx, g.APIID)
+			if err != nil {
+				return err
+			}
+			c, _, ok := access.RemindChange(g, at, r.Days, gen)
+			if !ok {
+				return nil
+			}
+			if err := r.Store.Commit(ctx, c); err != nil {
+				if retryLater(err) {
+					res.Conflicts++
+					log.Warn("grant changed meanwhile; the next run retries", "grant_id", g.ID, "api_id", g.APIID, "error", err.Error())
+					return nil
+				}
+				return err
+			}
+			res.Changed++
+			res.Events += len(c.Audit)
+			return nil
+		})
+	if err != nil {
+		log.Error("reminders run failed", "error", err.Error(), "seen", res.Seen, "changed", res.Changed)
+		return res, err
+	}
+	log.Info("reminders run", "at", at, "seen", res.Seen, "changed", res.Changed, "events", res.Events, "conflicts", res.Conflicts)
+	return res, nil
+}
+
+func orDefault(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
