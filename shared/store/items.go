@@ -549,6 +549,9 @@ func DecodeAudit(item map[string]ddbtypes.AttributeValue) (access.AuditEntry, er
 	if it.Type != TypeAudit {
 		return access.AuditEntry{}, fmt.Errorf("store: item of type %q is not an audit entry", it.Type)
 	}
+	if it.AuditID == "" || it.Action == "" || it.TenantID == "" {
+		return access.AuditEntry{}, fmt.Errorf("store: audit item %s|%s lacks audit_id, action or tenant_id", it.PK, it.SK)
+	}
 	e, err := it.entry()
 	if err != nil {
 		return access.AuditEntry{}, fmt.Errorf("store: decode audit item %s: %w", it.AuditID, err)
