@@ -120,9 +120,10 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 		return deny(ReasonNoGrant)
 	}
 	eff := g.Effective(now)
+	id := eff.ID // not &eff.ID: that would move the whole grant to the heap
 	d := Decision{
 		Reason:      ReasonGranted,
-		GrantID:     &eff.ID,
+		GrantID:     &id,
 		Fields:      eff.Fields,
 		ExpiresAt:   eff.ExpiresAt(),
 		Permissions: slices.Clone(eff.Permissions),

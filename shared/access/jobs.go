@@ -170,3 +170,14 @@ func CleanupChange(task CleanupTask, stale []Grant, next string, now time.Time) 
 	}
 	return c
 }
+
+// GenerationCheck is the condition a job's change on g holds under: the API still has
+// g's generation (R4). It stands in for reading the API, so a sweep reads only what is
+// due; a grant of an older generation fails it with Conflict.ApiNotPublished and is
+// left to the R4 cleanup.
+func GenerationCheck(op string, g Grant) Write {
+	return Write{
+		Action: ActionCheck, API: &API{ID: g.APIID}, Cond: Cond{Kind: CondPublished, Generation: g.Generation},
+		OnFail: E(op, Conflict, CodeAPINotPublished, "api %s has moved on from generation %d", g.APIID, g.Generation),
+	}
+}

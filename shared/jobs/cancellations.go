@@ -66,13 +66,12 @@ func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
 	batch := min(orDefault(c.CleanupBatch, DefaultCleanupBatch), access.MaxCleanupBatch)
 	budget := orDefault(c.CleanupPerRun, DefaultCleanupPerRun)
 	var res RunResult
-	gens := newGenerations(c.Store)
 	err := eachDue(ctx, c.Store, at.Add(-back), at, orDefault(c.PageSize, DefaultPageSize), orDefault(c.MaxItems, DefaultMaxItems),
 		func(it access.DueItem) error {
 			res.Seen++
 			switch {
 			case it.Grant != nil:
-				return c.finalize(ctx, log, gens, *it.Grant, at, &res)
+				return c.finalize(ctx, log, *it.Grant, at, &res)
 			case it.Cleanup != nil && budget > 0:
 				n, err := c.cleanup(ctx, log, *it.Cleanup, at, batch, budget, &res)
 				budget -= n
@@ -89,15 +88,14 @@ func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
 }
 
 // finalize applies g's cancellation if it is due (R7; R11 for PROXY alone).
-func (c *Cancellations) finalize(ctx context.Context, log *slog.Logger, gens *generations, g access.Grant, at time.Time, res *RunResult) error {
-	gen, err := gens.get(ctx, g.APIID)
-	if err != nil {
-		return err
-	}
-	ch, _, ok := access.FinalizeChange(g, at, c.Days, gen)
+func (c *Cancellations) finalize(ctx context.Context, log *slog.Logger, g access.Grant, at time.Time, res *RunResult) error {
+	// Decided as if the API were at the grant's generation; the change's condition
+	// confirms it (no read of the API).
+	ch, _, ok := access.FinalizeChange(g, at, c.Days, g.Generation)
 	if !ok {
 		return nil
 	}
+	ch.Writes = append(ch.Writes, access.GenerationCheck(ch.Op, g))
 	if err := c.Store.Commit(ctx, ch); err != nil {
 		if retryLater(err) {
 			res.Conflicts++

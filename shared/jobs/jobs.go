@@ -142,34 +142,6 @@ func dueTime(it access.DueItem) time.Time {
 	return time.Time{}
 }
 
-// generations caches the current generation of the APIs a run meets, so that a run
-// reads each API once however many of its grants are due.
-type generations struct {
-	st   access.Store
-	gens map[string]int64
-}
-
-func newGenerations(st access.Store) *generations {
-	return &generations{st: st, gens: map[string]int64{}}
-}
-
-// get returns the API's generation; -1 (no grant's) when the API is gone.
-func (g *generations) get(ctx context.Context, apiID string) (int64, error) {
-	if gen, ok := g.gens[apiID]; ok {
-		return gen, nil
-	}
-	api, err := g.st.GetAPI(ctx, apiID)
-	switch {
-	case access.ErrorKind(err) == access.NotFound:
-		g.gens[apiID] = -1
-	case err != nil:
-		return 0, err
-	default:
-		g.gens[apiID] = api.Generation
-	}
-	return g.gens[apiID], nil
-}
-
 // retryLater reports whether a commit failed only because the item changed since it
 // was read (a concurrent change): the next run reads it again.
 func retryLater(err error) bool {

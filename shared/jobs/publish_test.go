@@ -218,9 +218,11 @@ func TestPublishJob_StreamToBus(t *testing.T) {
 	}
 }
 
+// waitFor polls ok for up to a minute: under make test the emulator serves every
+// package at once, and a stream read can lag by seconds.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

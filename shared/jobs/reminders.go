@@ -61,7 +61,6 @@ func (r *Reminders) Run(ctx context.Context) (RunResult, error) {
 		back = lookback(r.Days)
 	}
 	var res RunResult
-	gens := newGenerations(r.Store)
 	err := eachDue(ctx, r.Store, at.Add(-back), at, orDefault(r.PageSize, DefaultPageSize), orDefault(r.MaxItems, DefaultMaxItems),
 		func(it access.DueItem) error {
 			res.Seen++
@@ -69,14 +68,13 @@ func (r *Reminders) Run(ctx context.Context) (RunResult, error) {
 				return nil // a cleanup task: the cancellations job's
 			}
 			g := *it.Grant
-			gen, err := gens.get(ctx, g.APIID)
-			if err != nil {
-				return err
-			}
-			c, _, ok := access.RemindChange(g, at, r.Days, gen)
+			// Decided as if the API were at the grant's generation; the change's
+			// condition confirms it (no read of the API).
+			c, _, ok := access.RemindChange(g, at, r.Days, g.Generation)
 			if !ok {
 				return nil
 			}
+			c.Writes = append(c.Writes, access.GenerationCheck(c.Op, g))
 			if err := r.Store.Commit(ctx, c); err != nil {
 				if retryLater(err) {
 					res.Conflicts++

@@ -1,0 +1,291 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gatepass/shared/access"
+	"gatepass/shared/store"
+)
+
+// sizes is the shape of the data set.
+type sizes struct {
+	Tenants, Workspaces, APIs, Apps, Grants int
+	ListGrants                              int // grants of the one API whose first page is listed
+	FirstPhase                              int // grants loaded before the small sweep
+	SweepDue                                int // items due at each sweep
+}
+
+func fullSizes(grants int) sizes {
+	return sizes{Tenants: 10, Workspaces: 200, APIs: 1000, Apps: 10000, Grants: grants,
+		ListGrants: min(10000, grants/10), FirstPhase: 1000, SweepDue: 200}
+}
+
+func quickSizes(grants int) sizes {
+	return sizes{Tenants: 4, Workspaces: 20, APIs: 100, Apps: 1000, Grants: grants,
+		ListGrants: min(1000, grants/10), FirstPhase: 1000, SweepDue: 100}
+}
+
+// reminderDays are the default REMINDER_DAYS of template.yaml.
+var reminderDays = []int{7, 1}
+
+// dataset is everything the benchmark writes, generated from a fixed seed relative to
+// T0 (the start of the run), in the steady state the scheduled jobs leave behind at
+// T0: every reminder that came due before T0 is recorded as announced, every expired
+// grant has had its Grant Expired event, and no cancellation is overdue. So the GSI2
+// day buckets hold only what is due after T0, which is what a sweep run later finds.
+type dataset struct {
+	T0         time.Time
+	Sizes      sizes
+	Workspaces []workspace
+	APIs       []access.API
+	Apps       []access.App
+	Codes      map[string]string // app_id → AppCode (apps that have one)
+	Grants     []access.Grant    // in load order (shuffled)
+	ListAPI    string
+	Mix        map[string]int // what the grants are, for the report
+}
+
+type workspace struct{ ID, Tenant string }
+
+var apiFields = []string{"id", "customer_id", "amount", "currency", "region", "created_at"}
+
+func generate(sz sizes, t0 time.Time) *dataset {
+	r := rand.New(rand.NewPCG(7, 11))
+	d := &dataset{T0: t0, Sizes: sz, Codes: map[string]string{}, Mix: map[string]int{}}
+	at := func(offset time.Duration) time.Time { return t0.Add(offset).Truncate(time.Millisecond) }
+	past := func(max time.Duration) time.Time { return at(-time.Duration(r.Int64N(int64(max)))) }
+	for i := range sz.Workspaces {
+		d.Workspaces = append(d.Workspaces, workspace{ID: fmt.Sprintf("ws-%03d", i), Tenant: fmt.Sprintf("t-%02d", i%sz.Tenants)})
+	}
+	for i := range sz.APIs {
+		ws := d.Workspaces[i%len(d.Workspaces)]
+		a := access.API{
+			ID: fmt.Sprintf("api-%04d", i), TenantID: ws.Tenant, WorkspaceID: ws.ID,
+			Name: fmt.Sprintf("Dataset %04d", i), Path: fmt.Sprintf("/data/api-%04d/v1", i),
+			GroupID: fmt.Sprintf("grp-%02d", i%20), Protocols: []access.Protocol{access.ProtoHTTP, access.ProtoHTTPS},
+			Fields: apiFields, Operation: access.OpRead, RowLevel: r.IntN(2) == 0,
+			Status: access.APIPublished, Generation: 1, Version: 1,
+		}
+		if r.IntN(10) == 0 {
+			a.Protocols = []access.Protocol{access.ProtoHTTPS}
+		}
+		if i > 0 && r.IntN(10) == 0 { // the listed API stays a published READ API
+			a.Operation, a.Fields, a.RowLevel = []access.Operation{access.OpCreate, access.OpUpdate, access.OpDelete}[r.IntN(3)], nil, false
+		}
+		if i > 0 && r.IntN(20) == 0 {
+			a.Status = access.APIUnpublished
+		}
+		a.CreatedAt = past(400 * 24 * time.Hour)
+		a.ModifiedAt = a.CreatedAt
+		d.APIs = append(d.APIs, a)
+	}
+	d.ListAPI = d.APIs[0].ID
+	for i := range sz.Apps {
+		ws := d.Workspaces[r.IntN(len(d.Workspaces))]
+		a := access.App{
+			ID: fmt.Sprintf("app-%05d", i), TenantID: ws.Tenant, WorkspaceID: ws.ID,
+			Name: fmt.Sprintf("App %05d", i), Owner: fmt.Sprintf("user-%04d", r.IntN(2000)),
+			Status: access.AppActive, Version: 1,
+		}
+		if r.IntN(30) == 0 {
+			a.Status = access.AppDisabled
+		}
+		if r.IntN(2) == 0 { // half the apps call data APIs with an AppCode
+			code := fmt.Sprintf("%016x%016x%016x%016x", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
+			d.Codes[a.ID] = code
+			a.CodeHash = access.HashAppCode(code)
+		}
+		a.CreatedAt = past(400 * 24 * time.Hour)
+		a.ModifiedAt = a.CreatedAt
+		d.Apps = append(d.Apps, a)
+	}
+
+	slots := map[access.GrantKey]bool{}
+	for i := 0; len(d.Grants) < sz.Grants; i++ {
+		api := d.APIs[r.IntN(len(d.APIs))]
+		if len(d.Grants) < sz.ListGrants {
+			api = d.APIs[0]
+		}
+		g := access.Grant{
+			APIID: api.ID, APIName: api.Name, TenantID: api.TenantID, WorkspaceID: api.WorkspaceID,
+			Env: access.EnvProd, Permissions: []access.Permission{access.PermUsage}, Generation: api.Generation,
+			CreatorID: "user-bench", Version: 1 + int64(r.IntN(3)),
+		}
+		if r.IntN(5) < 2 {
+			g.Env = access.EnvDev
+		}
+		isApp := r.IntN(4) != 0 // three in four grants are for an app, one for a workspace
+		if isApp {
+			app := d.Apps[r.IntN(len(d.Apps))]
+			g.Subject = access.Subject{Type: access.SubjectApp, ID: app.ID, TenantID: app.TenantID}
+		} else {
+			ws := d.Workspaces[r.IntN(len(d.Workspaces))]
+			g.Subject = access.Subject{Type: access.SubjectWorkspace, ID: ws.ID, TenantID: ws.Tenant}
+		}
+		if slots[g.Key()] {
+			continue
+		}
+		slots[g.Key()] = true
+		if isApp && api.RowLevel && api.Operation == access.OpRead && r.IntN(5) == 0 {
+			g.Permissions = append(g.Permissions, access.PermProxy)
+		}
+		if api.Operation == access.OpRead && r.IntN(3) == 0 {
+			g.Fields = slices.Clone(apiFields[:3])
+		} else {
+			g.Fields = []string{}
+		}
+		g.CreatedAt = past(300 * 24 * time.Hour)
+		g.ModifiedAt = g.CreatedAt
+		g.ID = fmt.Sprintf("01BENCH%019d", len(d.Grants))
+		state := "unlimited"
+		if r.IntN(10) < 7 { // limited
+			if r.IntN(8) == 0 {
+				end := past(25 * 24 * time.Hour) // expired, still within GRANT_RETENTION
+				g.EndTime = &end
+				state = "expired"
+			} else {
+				end := at(time.Duration(1 + r.Int64N(int64(400*24*time.Hour))))
+				g.EndTime = &end
+				state = "limited"
+			}
+		}
+		inForce := state != "expired"
+		switch {
+		case inForce && r.IntN(33) == 0:
+			rv := past(20 * 24 * time.Hour)
+			g.RevokedAt = &rv
+			g.ModifiedAt = rv
+			state = "revoked"
+		case inForce && r.IntN(25) == 0: // an API-side cancellation under its 48h notice
+			c := at(time.Duration(1 + r.Int64N(int64(48*time.Hour))))
+			if g.EndTime == nil || c.Before(*g.EndTime) {
+				g.CancelAt = &c
+				g.CancelPermissions = []access.Permission{access.PermUsage}
+				if g.HasPermission(access.PermProxy) && r.IntN(3) == 0 {
+					g.CancelPermissions = []access.Permission{access.PermProxy}
+				}
+				state = "cancelling"
+			}
+		}
+		// The steady state of the jobs at T0 (R16): thresholds already reached are
+		// recorded, an end already passed has been announced.
+		if g.EndTime != nil {
+			for _, dd := range reminderDays {
+				if !g.EndTime.Add(-time.Duration(dd) * 24 * time.Hour).After(t0) {
+					g.Reminded = append(g.Reminded, dd)
+				}
+			}
+			g.ExpiryAnnounced = !g.EndTime.After(t0)
+		}
+		g.Due = g.NextDue(reminderDays)
+		d.Mix[state]++
+		d.Mix[string(g.Subject.Type)]++
+		d.Mix[string(g.Env)]++
+		d.Grants = append(d.Grants, g)
+	}
+	r.Shuffle(len(d.Grants), func(i, j int) { d.Grants[i], d.Grants[j] = d.Grants[j], d.Grants[i] })
+	return d
+}
+
+// maxTxItems leaves room under TransactWriteItems' 100 items.
+const maxTxItems = 98
+
+// loader commits writes through Store.Commit (the store's real item format, GrantRefs
+// included) in big transactions from parallel workers.
+type loader struct {
+	st      *store.Store
+	workers int
+	commits atomic.Int64
+}
+
+// writeCost is how many transaction items a write becomes (a grant brings its GrantRef).
+func writeCost(w access.Write) int {
+	if w.Grant != nil {
+		return 2
+	}
+	return 1
+}
+
+func (l *loader) load(ctx context.Context, writes []access.Write) error {
+	var batches []access.Change
+	var cur []access.Write
+	n := 0
+	for _, w := range writes {
+		if n+writeCost(w) > maxTxItems {
+			batches = append(batches, access.Change{Op: "bench.load", Writes: cur})
+			cur, n = nil, 0
+		}
+		cur = append(cur, w)
+		n += writeCost(w)
+	}
+	if len(cur) > 0 {
+		batches = append(batches, access.Change{Op: "bench.load", Writes: cur})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan access.Change)
+	var wg sync.WaitGroup
+	var firstErr error
+	var once sync.Once
+	for range l.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				if err := l.st.Commit(ctx, c); err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+					return
+				}
+				l.commits.Add(1)
+			}
+		}()
+	}
+	for _, b := range batches {
+		select {
+		case jobs <- b:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return fmt.Errorf("load: %w", firstErr)
+	}
+	return ctx.Err()
+}
+
+// catalogWrites are the APIs with their path lookups and the apps with their AppCode
+// lookups.
+func (d *dataset) catalogWrites() []access.Write {
+	var ws []access.Write
+	for i := range d.APIs {
+		a := &d.APIs[i]
+		ws = append(ws, access.Write{API: a},
+			access.Write{Lookup: &access.Lookup{Kind: access.LookupPath, Value: a.Path, Target: a.ID}})
+	}
+	for i := range d.Apps {
+		a := &d.Apps[i]
+		ws = append(ws, access.Write{App: a})
+		if a.CodeHash != "" {
+			ws = append(ws, access.Write{Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: a.CodeHash, Target: a.ID}})
+		}
+	}
+	return ws
+}
+
+func grantWrites(gs []access.Grant) []access.Write {
+	ws := make([]access.Write, len(gs))
+	for i := range gs {
+		ws[i] = access.Write{Grant: &gs[i]}
+	}
+	return ws
+}

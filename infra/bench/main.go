@@ -1,0 +1,443 @@
+// Command bench is `make bench`: it starts DynamoDB Local (or reuses the endpoint in
+// AWS_ENDPOINT_URL_DYNAMODB), loads a realistic data set into a fresh table and measures
+// the hot and the scheduled paths, each as a ratio against a baseline measured in the
+// same run:
+//
+//  1. the check handler against a bare BatchGetItem of the same four keys, at 1, 8 and
+//     32 concurrent callers;
+//  2. POST /v1/check through the development server's gateway over HTTP against the
+//     handler alone;
+//  3. the Lambda authorizer against the check, both through Checker.Invoke;
+//  4. the reminders and cancellations sweeps: items read against items due, at 1,000
+//     grants and at the full size;
+//  5. a list page of 10 of one API's 10,000 grants: items read against the page size;
+//  6. every function's cold start under the Lambda RIE, and its binary size.
+//
+// It prints a table and, last, one line of key=value pairs. -quick is a smoke run.
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"gatepass/infra/ddblocal"
+	"gatepass/shared/access"
+	"gatepass/shared/api"
+	"gatepass/shared/store"
+)
+
+type options struct {
+	quick     bool
+	grants    int
+	workers   int
+	coldTries int
+	skipCold  bool
+}
+
+func main() {
+	var o options
+	flag.BoolVar(&o.quick, "quick", false, "a smaller data set and shorter rounds (a smoke run)")
+	flag.IntVar(&o.grants, "grants", 0, "grants to load (default 100000; 10000 with -quick)")
+	flag.IntVar(&o.workers, "workers", 4, "parallel loader workers")
+	flag.IntVar(&o.coldTries, "cold-tries", 3, "cold starts per function (the median is reported)")
+	flag.BoolVar(&o.skipCold, "skip-cold", false, "skip building the functions and the cold starts")
+	flag.Parse()
+	if err := run(context.Background(), o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// report collects the key=value pairs of the last line, in order.
+type report struct {
+	w    io.Writer
+	keys []string
+	vals map[string]string
+}
+
+func (r *report) kv(k string, format string, v ...any) {
+	if _, ok := r.vals[k]; !ok {
+		r.keys = append(r.keys, k)
+	}
+	r.vals[k] = fmt.Sprintf(format, v...)
+}
+
+func (r *report) printf(format string, v ...any) { fmt.Fprintf(r.w, format, v...) }
+
+func run(ctx context.Context, o options, w io.Writer) error {
+	wallStart := time.Now()
+	rep := &report{w: w, vals: map[string]string{}}
+	if o.grants == 0 {
+		o.grants = 100000
+		if o.quick {
+			o.grants = 10000
+		}
+	}
+	sz := fullSizes(o.grants)
+	tm := timing{warmup: time.Second, round: 1500 * time.Millisecond, rounds: 4}
+	if o.quick {
+		sz = quickSizes(o.grants)
+		tm = timing{warmup: 300 * time.Millisecond, round: 400 * time.Millisecond, rounds: 2}
+	}
+	sz.FirstPhase = min(sz.FirstPhase, sz.Grants)
+
+	endpoint := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
+	ddbNote := "reused " + endpoint
+	if endpoint == "" {
+		srv, err := ddblocal.Start(ctx, ddblocal.Options{})
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		endpoint = srv.Endpoint()
+		ddbNote = "DynamoDB Local (" + ddblocal.Package + ") started on " + endpoint
+	}
+	db := newClient(endpoint, nil)
+	counter := &readCounter{}
+	dbCounted := newClient(endpoint, counter)
+	table := "gatepass-bench-" + suffix()
+	if err := store.CreateTable(ctx, db, table); err != nil {
+		return err
+	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _ = db.DeleteTable(dctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+	}()
+
+	rep.printf("gatepass bench  %s  %s %s/%s  %d CPUs (%s)\n", time.Now().UTC().Format(time.RFC3339), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
+	rep.printf("%s, table %s\n", ddbNote, table)
+	if l := loadAvg(); l != "" {
+		rep.printf("load average at start: %s (other work on the machine shows up in every figure; ratios interleave rounds to cancel it)\n", l)
+	}
+
+	// ---- load
+	d := generate(sz, time.Now().UTC().Truncate(time.Millisecond))
+	plain := store.New(db, table, store.Options{})
+	counted := store.New(dbCounted, table, store.Options{})
+	ld := &loader{st: plain, workers: o.workers}
+	catalog := d.catalogWrites()
+	t := time.Now()
+	if err := ld.load(ctx, catalog); err != nil {
+		return err
+	}
+	catalogTime := time.Since(t)
+	t = time.Now()
+	if err := ld.load(ctx, grantWrites(d.Grants[:sz.FirstPhase])); err != nil {
+		return err
+	}
+	grantTime := time.Since(t)
+	sw := &sweeper{plain: plain, counted: counted, counter: counter, lastRun: d.T0}
+	small, err := sw.run(ctx, sz.FirstPhase, sz.SweepDue)
+	if err != nil {
+		return err
+	}
+	t = time.Now()
+	if err := ld.load(ctx, grantWrites(d.Grants[sz.FirstPhase:])); err != nil {
+		return err
+	}
+	grantTime += time.Since(t)
+	big, err := sw.run(ctx, sz.Grants, sz.SweepDue)
+	if err != nil {
+		return err
+	}
+	loadTime := catalogTime + grantTime
+	items := len(catalog) + 2*len(d.Grants)
+	pct := func(k string) string { return fmt.Sprintf("%.0f%%", 100*float64(d.Mix[k])/float64(len(d.Grants))) }
+	rep.printf("\nDATA SET  %d tenants, %d workspaces, %d APIs (each with a path lookup), %d apps (%d with an AppCode lookup), %d grants\n",
+		sz.Tenants, sz.Workspaces, sz.APIs, sz.Apps, len(d.Codes), len(d.Grants))
+	rep.printf("  grants: APP %s / WORKSPACE %s; PROD %s / DEV %s; unlimited %s, limited in force %s, expired %s, cancelling (48h notice) %s, revoked %s; %d on %s\n",
+		pct("APP"), pct("WORKSPACE"), pct("PROD"), pct("DEV"), pct("unlimited"), pct("limited"), pct("expired"), pct("cancelling"), pct("revoked"), sz.ListGrants, d.ListAPI)
+	rep.printf("  loaded through Store.Commit (the store's item format, GrantRefs included), %d items in %d transactions of <= %d items, %d workers:\n",
+		items, ld.commits.Load(), maxTxItems, o.workers)
+	rep.printf("  load %.1fs (catalog %.1fs, grants %.1fs) = %.0f items/s\n", loadTime.Seconds(), catalogTime.Seconds(), grantTime.Seconds(), float64(items)/loadTime.Seconds())
+	rep.kv("grants", "%d", len(d.Grants))
+	rep.kv("load_s", "%.1f", loadTime.Seconds())
+
+	// ---- the check
+	svc := access.NewService(plain, access.Config{ReminderDays: reminderDays})
+	checker := api.Check(svc)
+	checker.WithLogger(discardLogger())
+	pool := checkPool(d, 1024, "", false)
+	authPool := checkPool(d, 1024, access.EnvProd, true)
+	reasons, err := warm(ctx, checker, pool, authPool)
+	if err != nil {
+		return err
+	}
+	rep.printf("\nCHECK POOL  %d checks cycled by every caller: %s\n", len(pool), mixString(reasons["check"], len(pool)))
+	rep.printf("  authorizer pool %d calls (stage prod, apps with an AppCode): %s\n", len(authPool), mixString(reasons["auth"], len(authPool)))
+
+	// Items and requests per call, on the counting client, with a warm cache.
+	csvc := access.NewService(counted, access.Config{ReminderDays: reminderDays})
+	cchecker := api.Check(csvc)
+	cchecker.WithLogger(discardLogger())
+	if _, err := warm(ctx, cchecker, pool, authPool); err != nil {
+		return err
+	}
+	perCall := func(f op, n int) (readCount, error) {
+		before := counter.snapshot()
+		for i := range n {
+			if err := f(ctx, i); err != nil {
+				return readCount{}, err
+			}
+		}
+		return counter.snapshot().sub(before), nil
+	}
+	cr, err := perCall(handlerCheck(cchecker, pool), len(pool))
+	if err != nil {
+		return err
+	}
+	ar, err := perCall(authorize(cchecker, authPool), len(authPool))
+	if err != nil {
+		return err
+	}
+	rep.printf("  per call in steady state: check %.2f requests, %.2f items read; authorizer %.2f requests, %.2f items read\n",
+		float64(cr.Requests)/float64(len(pool)), float64(cr.Items)/float64(len(pool)),
+		float64(ar.Requests)/float64(len(authPool)), float64(ar.Items)/float64(len(authPool)))
+	rep.kv("check_requests_per_call", "%.2f", float64(cr.Requests)/float64(len(pool)))
+	rep.kv("auth_requests_per_call", "%.2f", float64(ar.Requests)/float64(len(authPool)))
+
+	rep.printf("\nLATENCY  warm-up %v per side, then %d interleaved rounds of %v per side (ms; ops/s = calls per second of wall time)\n", tm.warmup, tm.rounds, tm.round)
+	header := func(title, a, b string) {
+		rep.printf("\n%s\n", title)
+		rep.printf("  %-7s | %-26s | %-26s | %s\n", "callers", a+" p50 / p99 / ops/s", b+" p50 / p99 / ops/s", "ratio p50 / p99 / ops/s")
+	}
+	line := func(c int, bs, ss stats) (p50, p99, ops float64) {
+		p50 = ratio(float64(ss.p50()), float64(bs.p50()))
+		p99 = ratio(float64(ss.p99()), float64(bs.p99()))
+		ops = ratio(ss.opsPerSec(), bs.opsPerSec())
+		rep.printf("  %-7d | %6s / %6s / %8.0f | %6s / %6s / %8.0f | %5.2f / %5.2f / %5.2f\n",
+			c, ms(bs.p50()), ms(bs.p99()), bs.opsPerSec(), ms(ss.p50()), ms(ss.p99()), ss.opsPerSec(), p50, p99, ops)
+		return
+	}
+	header("1. check handler (Checker.Handle, POST /v1/check event) vs bare BatchGetItem of the same 4 keys (ConsistentRead)", "BatchGetItem", "handler")
+	var worstP50 float64
+	for _, c := range []int{1, 8, 32} {
+		bs, ss, err := compare(ctx, c, tm, bareBatchGet(db, table, pool), handlerCheck(checker, pool))
+		if err != nil {
+			return fmt.Errorf("check at %d callers: %w", c, err)
+		}
+		p50, p99, ops := line(c, bs, ss)
+		worstP50 = max(worstP50, p50)
+		rep.kv(fmt.Sprintf("check_p50_ratio_c%d", c), "%.2f", p50)
+		rep.kv(fmt.Sprintf("check_p99_ratio_c%d", c), "%.2f", p99)
+		rep.kv(fmt.Sprintf("check_ops_ratio_c%d", c), "%.2f", ops)
+		rep.kv(fmt.Sprintf("check_p50_ms_c%d", c), "%s", ms(ss.p50()))
+		rep.kv(fmt.Sprintf("check_ops_c%d", c), "%.0f", ss.opsPerSec())
+		rep.kv(fmt.Sprintf("bgi_p50_ms_c%d", c), "%s", ms(bs.p50()))
+		rep.kv(fmt.Sprintf("bgi_ops_c%d", c), "%.0f", bs.opsPerSec())
+	}
+	goal := "met"
+	if worstP50 > 1.3 {
+		goal = "missed"
+	}
+	rep.printf("  goal p50 <= 1.3x at every level: %s (worst %.2fx)\n", goal, worstP50)
+	rep.kv("goal_check_p50", "%s", goal)
+
+	dev, err := startDevServer(checker, tenantsOf(d))
+	if err != nil {
+		return err
+	}
+	defer dev.close()
+	header("2. POST /v1/check through the development server's gateway (HTTP on 127.0.0.1, HS256 JWT) vs the handler alone", "handler", "HTTP")
+	for _, c := range []int{1, 8} {
+		bs, ss, err := compare(ctx, c, tm, handlerCheck(checker, pool), dev.check(pool))
+		if err != nil {
+			return fmt.Errorf("http at %d callers: %w", c, err)
+		}
+		p50, _, ops := line(c, bs, ss)
+		rep.kv(fmt.Sprintf("http_p50_ratio_c%d", c), "%.2f", p50)
+		rep.kv(fmt.Sprintf("http_ops_ratio_c%d", c), "%.2f", ops)
+		rep.kv(fmt.Sprintf("http_overhead_ms_c%d", c), "%.2f", float64(ss.p50()-bs.p50())/1e6)
+	}
+
+	header("3. Lambda authorizer (Checker.Invoke, REQUEST event, APPCODE, stage prod) vs the check (Checker.Invoke, HTTP event)", "check", "authorizer")
+	for _, c := range []int{1, 8} {
+		bs, ss, err := compare(ctx, c, tm, invokeCheck(checker, pool), authorize(checker, authPool))
+		if err != nil {
+			return fmt.Errorf("authorizer at %d callers: %w", c, err)
+		}
+		p50, _, ops := line(c, bs, ss)
+		rep.kv(fmt.Sprintf("auth_p50_ratio_c%d", c), "%.2f", p50)
+		rep.kv(fmt.Sprintf("auth_ops_ratio_c%d", c), "%.2f", ops)
+	}
+
+	// ---- sweeps
+	rep.printf("\n4. sweeps (shared/jobs) with the clock put where %d items have come due since the previous run; items read counted on the client\n", sz.SweepDue)
+	rep.printf("  %-13s | %7s | %5s | %5s | %-24s | %8s | %7s | %6s | %s\n", "job", "grants", "due", "read", "(index items + API gets)", "requests", "changed", "events", "read/due")
+	for _, s := range append(small, big...) {
+		rep.printf("  %-13s | %7d | %5d | %5d | %-24s | %8d | %7d | %6d | %.2f\n", s.Job, s.Grants, s.Due, s.Read.Items,
+			fmt.Sprintf("%d + %d", s.Read.Queried, s.Read.Gets), s.Read.Requests, s.Changed, s.Events, s.perDue())
+		rep.kv(fmt.Sprintf("sweep_%s_read_per_due_%s", s.Job, sizeLabel(s.Grants)), "%.2f", s.perDue())
+		rep.kv(fmt.Sprintf("sweep_%s_index_read_per_due_%s", s.Job, sizeLabel(s.Grants)), "%.2f", ratio(float64(s.Read.Queried), float64(s.Due)))
+	}
+	for i := range small {
+		flat := ratio(big[i].perDue(), small[i].perDue())
+		rep.kv(fmt.Sprintf("sweep_%s_flatness", small[i].Job), "%.2f", flat)
+	}
+	sweepGoal := "met"
+	for _, s := range append(small, big...) {
+		if s.perDue() > 1.2 {
+			sweepGoal = "missed"
+		}
+	}
+	rep.printf("  goal read/due <= 1.2x and flat: %s; lookback = time since the previous run (%s at %s grants, %s at %s)\n", sweepGoal,
+		roundDur(small[0].Lookback), sizeLabel(small[0].Grants), roundDur(big[0].Lookback), sizeLabel(big[0].Grants))
+	rep.kv("goal_sweep", "%s", sweepGoal)
+
+	// ---- list
+	lr, err := measureList(ctx, csvc, counter, d, 5)
+	if err != nil {
+		return err
+	}
+	perPage := float64(lr.Read.Items) / float64(lr.Pages)
+	rep.printf("\n5. list: GET /v1/apis/%s/grants?page_size=10 (api.List; %d grants on the API), %d pages followed by next_token\n", d.ListAPI, sz.ListGrants, lr.Pages)
+	rep.printf("  items read per page %.1f for %d items (read/page size %.2f), %.1f requests per page, p50 %s ms\n",
+		perPage, lr.PageSize, perPage/float64(lr.PageSize), float64(lr.Read.Requests)/float64(lr.Pages), ms(lr.Lat.p50()))
+	rep.kv("list_read_per_page", "%.1f", perPage)
+	rep.kv("list_read_per_page_size", "%.2f", perPage/float64(lr.PageSize))
+
+	// ---- cold starts
+	if !o.skipCold {
+		root, err := ddblocal.RepoRoot()
+		if err != nil {
+			return err
+		}
+		cs, buildTime, err := measureColdStarts(ctx, root, endpoint, table, o.coldTries)
+		if err != nil {
+			return err
+		}
+		rep.printf("\n6. cold start under the Lambda RIE: host builds (linux/%s, -tags lambda.norpc -trimpath -s -w, CGO off) while deployment is linux/arm64;\n", runtime.GOARCH)
+		rep.printf("   RIE start -> first answer, median of %d; warm = the second invocation; build of all %d took %.1fs\n", o.coldTries, len(cs), buildTime.Seconds())
+		rep.printf("  %-14s | %8s | %8s | %7s | %s\n", "function", "size MB", "cold ms", "warm ms", "event")
+		for _, c := range cs {
+			note := ""
+			if c.FnError {
+				note = " (answered with a function error)"
+			}
+			rep.printf("  %-14s | %8.1f | %8s | %7s | %s%s\n", c.Name, float64(c.Size)/(1<<20), ms(c.Cold), ms(c.Warm), c.Event, note)
+			rep.kv("cold_ms_"+c.Name, "%s", ms(c.Cold))
+			rep.kv("size_mb_"+c.Name, "%.1f", float64(c.Size)/(1<<20))
+		}
+	}
+	wall := time.Since(wallStart)
+	rep.printf("\nwall time %.0fs\n", wall.Seconds())
+	rep.kv("wall_s", "%.0f", wall.Seconds())
+	var kvs []string
+	for _, k := range rep.keys {
+		kvs = append(kvs, k+"="+rep.vals[k])
+	}
+	rep.printf("%s\n", strings.Join(kvs, " "))
+	return nil
+}
+
+// warm runs every pool entry once (filling the per-container workspace cache and
+// every connection) and returns the mix of answers.
+func warm(ctx context.Context, ch *api.Checker, pool, authPool []*checkReq) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{"check": {}, "auth": {}}
+	for _, c := range pool {
+		resp, err := ch.Handle(ctx, c.event)
+		if err != nil {
+			return nil, err
+		}
+		var d access.Decision
+		if err := json.Unmarshal([]byte(resp.Body), &d); err != nil || resp.StatusCode != 200 {
+			return nil, fmt.Errorf("check answered %d: %s", resp.StatusCode, resp.Body)
+		}
+		out["check"][string(d.Reason)]++
+	}
+	for _, c := range authPool {
+		res, err := ch.Invoke(ctx, c.authEvent)
+		if err != nil {
+			return nil, err
+		}
+		r, ok := res.(events.APIGatewayV2CustomAuthorizerSimpleResponse)
+		if !ok {
+			return nil, fmt.Errorf("authorizer answered %T", res)
+		}
+		out["auth"][fmt.Sprint(r.Context["reason"])]++
+	}
+	return out, nil
+}
+
+func mixString(m map[string]int, n int) string {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(m[b]-m[a], strings.Compare(a, b)) })
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %.0f%%", k, 100*float64(m[k])/float64(n)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func tenantsOf(d *dataset) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range d.Workspaces {
+		if !seen[w.Tenant] {
+			seen[w.Tenant] = true
+			out = append(out, w.Tenant)
+		}
+	}
+	return out
+}
+
+func sizeLabel(n int) string {
+	if n%1000 == 0 {
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}
+
+func roundDur(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%.1fd", d.Hours()/24)
+	}
+	return d.Round(time.Minute).String()
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func suffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
