@@ -83,8 +83,6 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 		return deny(ReasonProtocolNotAllowed)
 	case app == nil:
 		return deny(ReasonAppNotFound)
-	case app.Status != AppActive:
-		return deny(ReasonAppDisabled)
 	}
 	// A grant of an older generation was removed by R4: it counts as absent.
 	current := func(g *Grant) *Grant {
@@ -100,6 +98,14 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 	}
 	if appGrant != nil && appGrant.Subject.TenantID != app.TenantID {
 		appGrant = nil
+	}
+	switch {
+	case app.TenantID != tenant && appGrant == nil && wsGrant == nil:
+		// An app of another tenant is known here only through a grant of this API:
+		// without one, it does not exist for this checker.
+		return deny(ReasonAppNotFound)
+	case app.Status != AppActive:
+		return deny(ReasonAppDisabled)
 	}
 	var g *Grant
 	switch {

@@ -160,7 +160,10 @@ func TestCheck_R14_CrossTenantGrantee(t *testing.T) {
 	it.AppGrant = appGrant("g1", func(g *Grant) { g.Subject.TenantID = "t2" })
 	wantReason(t, Decide("t1", in, it, now), ReasonGranted, true)
 	it.AppGrant.Subject.TenantID = "t1" // a grant naming the app under the wrong tenant
-	wantReason(t, Decide("t1", in, it, now), ReasonNoGrant, false)
+	// Without a grant of this API, an app of another tenant does not exist for it.
+	wantReason(t, Decide("t1", in, it, now), ReasonAppNotFound, false)
+	it.App.Status = AppDisabled // and its state does not leak either
+	wantReason(t, Decide("t1", in, it, now), ReasonAppNotFound, false)
 }
 
 func TestCheck_R14_Expired(t *testing.T) {

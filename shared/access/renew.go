@@ -32,11 +32,11 @@ func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in 
 	if err != nil {
 		return RenewResult{}, err
 	}
-	if err := checkIfMatch(op, a, g.Version); err != nil {
-		return RenewResult{}, err
-	}
 	now := s.now()
 	if a.IsReviewer(api.TenantID, api.WorkspaceID) {
+		if err := checkIfMatch(op, a, g.Version); err != nil {
+			return RenewResult{}, err
+		}
 		next, err := s.renewed(op, g, api, in.Validity, now)
 		if err != nil {
 			return RenewResult{}, err
@@ -59,6 +59,9 @@ func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in 
 	}
 	if !owner {
 		return RenewResult{}, E(op, Forbidden, CodeForbidden, "only a reviewer of the API or the owner of the grantee app may renew")
+	}
+	if err := checkIfMatch(op, a, g.Version); err != nil { // after the role: a version is not for everyone
+		return RenewResult{}, err
 	}
 	if _, err := s.renewed(op, g, api, in.Validity, now); err != nil { // refuse what approval would refuse
 		return RenewResult{}, err

@@ -13,7 +13,9 @@ import (
 	"gatepass/shared/store/storetest"
 )
 
-var start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+// start lies far ahead of the real clock: DynamoDB Local does delete items whose ttl has
+// passed in real time, so a test clock in the past would lose tombstones and records.
+var start = time.Date(2099, 1, 15, 12, 0, 0, 0, time.UTC)
 
 // Principals of the fixture: tenant t1 has the provider workspace "prov" (the APIs)
 // and the consumer workspace "cons" (the app "app1", owned by alice).

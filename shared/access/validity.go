@@ -44,13 +44,34 @@ type Validity struct {
 // EndTime) and rejects everything else with InvalidParameter.Validity.
 func (v *Validity) UnmarshalJSON(b []byte) error {
 	const op = "validity.decode"
-	var raw struct {
-		Type    *string         `json:"type"`
-		EndTime json.RawMessage `json:"end_time"`
-		Days    json.RawMessage `json:"days"`
-	}
-	if err := json.Unmarshal(b, &raw); err != nil {
+	// Keys are matched exactly: encoding/json alone would take "Days" for "days" and
+	// let a typo pass as an UNLIMITED validity.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil || fields == nil {
 		return invalid(op, CodeValidity, "validity must be an object with a type")
+	}
+	var raw struct {
+		Type    *string
+		EndTime json.RawMessage
+		Days    json.RawMessage
+	}
+	for k, v := range fields {
+		switch k {
+		case "type":
+			if present(v) {
+				var t string
+				if json.Unmarshal(v, &t) != nil {
+					return invalid(op, CodeValidity, "validity.type must be UNLIMITED or LIMITED")
+				}
+				raw.Type = &t
+			}
+		case "end_time":
+			raw.EndTime = v
+		case "days":
+			raw.Days = v
+		default:
+			return invalid(op, CodeValidity, "validity takes type, end_time and days; not %q", k)
+		}
 	}
 	if raw.Type == nil {
 		return invalid(op, CodeValidity, "validity.type is required (UNLIMITED or LIMITED)")

@@ -164,8 +164,11 @@ func (h *Handler) mutate(m mutation) route {
 		}
 		result, err := m.run(ctx, r, a)
 		if err != nil {
-			if key != "" && access.IsCode(err, access.CodeRequestInProgress) {
-				// A concurrent twin committed first: answer as it did, if it is done.
+			if key != "" {
+				// A concurrent twin committed first: answer as it did, if it is done. Its
+				// change makes ours fail with whatever it trips over first (the idempotency
+				// record, an R3 slot, a version, a decided request, a renewal that no
+				// longer extends...), so look for its record whatever the failure.
 				if st, body, done, rerr := h.replay(ctx, r, key, requestHash(r)); done || rerr != nil {
 					return st, body, rerr
 				}

@@ -85,10 +85,12 @@ func (r *request) page() (access.PageQuery, error) {
 	if q.Size, err = r.queryInt("page_size", access.CodePageSize); err != nil {
 		return q, err
 	}
-	if r.query("page_size") == "0" {
+	// A page_size or page_number given as zero ("0", "00", "+0") is out of range, not
+	// absent: only a missing parameter takes the default.
+	if r.query("page_size") != "" && q.Size == 0 {
 		return q, access.E("query", access.Invalid, access.CodePageSize, "page_size must be from 1 to %d", access.MaxPageSize)
 	}
-	if r.query("page_number") == "0" {
+	if r.query("page_number") != "" && q.Number == 0 {
 		return q, access.E("query", access.Invalid, access.CodePageNumber, "page_number starts at 1")
 	}
 	q.Keyword = r.query("api_name_keyword")
