@@ -54,19 +54,11 @@ func (c *Cancellations) Handle(ctx context.Context, _ events.EventBridgeEvent) e
 // its audit entry in the same transaction, so a second run finds nothing left to do.
 func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
 	log := logger(ctx, c.Log, "cancellations")
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
-	at := now().UTC()
-	back := c.Lookback
-	if back <= 0 {
-		back = lookback(c.Days)
-	}
+	at, from := window(c.Now, c.Lookback, c.Days)
 	batch := min(orDefault(c.CleanupBatch, DefaultCleanupBatch), access.MaxCleanupBatch)
 	budget := orDefault(c.CleanupPerRun, DefaultCleanupPerRun)
 	var res RunResult
-	err := eachDue(ctx, c.Store, at.Add(-back), at, orDefault(c.PageSize, DefaultPageSize), orDefault(c.MaxItems, DefaultMaxItems),
+	err := eachDue(ctx, c.Store, from, at, orDefault(c.PageSize, DefaultPageSize), orDefault(c.MaxItems, DefaultMaxItems),
 		func(it access.DueItem) error {
 			res.Seen++
 			switch {

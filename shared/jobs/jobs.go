@@ -67,6 +67,19 @@ func lookback(days []int) time.Duration {
 	return time.Duration(max(slices.Max(append([]int{1}, days...)), 1)+2) * 24 * time.Hour
 }
 
+// window is a run's instant and how far back it looks: from now−lookback (the default
+// of days when lookback is 0) to now.
+func window(now access.Clock, back time.Duration, days []int) (at, from time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	at = now().UTC()
+	if back <= 0 {
+		back = lookback(days)
+	}
+	return at, at.Add(-back)
+}
+
 // eachDue hands fn every item due in [from, to], oldest first, reading Due pages of
 // pageSize, at most maxItems in all. Items that stay due after fn (the other job's
 // work, or work not possible yet) are handed out once per run: paging goes on from the

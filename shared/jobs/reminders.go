@@ -51,17 +51,9 @@ func (r *Reminders) Handle(ctx context.Context, _ events.EventBridgeEvent) error
 // reminder once: what was announced is recorded in the same transaction.
 func (r *Reminders) Run(ctx context.Context) (RunResult, error) {
 	log := logger(ctx, r.Log, "reminders")
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
-	at := now().UTC()
-	back := r.Lookback
-	if back <= 0 {
-		back = lookback(r.Days)
-	}
+	at, from := window(r.Now, r.Lookback, r.Days)
 	var res RunResult
-	err := eachDue(ctx, r.Store, at.Add(-back), at, orDefault(r.PageSize, DefaultPageSize), orDefault(r.MaxItems, DefaultMaxItems),
+	err := eachDue(ctx, r.Store, from, at, orDefault(r.PageSize, DefaultPageSize), orDefault(r.MaxItems, DefaultMaxItems),
 		func(it access.DueItem) error {
 			res.Seen++
 			if it.Grant == nil {
