@@ -67,9 +67,6 @@ func tokenPage(r *request) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	if r.query("page_size") != "" && size == 0 { // "0", "00": out of range, not absent
-		return 0, "", access.E("query", access.Invalid, access.CodePageSize, "page_size must be from 1 to %d", access.MaxPageSize)
-	}
 	return size, r.query("next_token"), nil
 }
 

@@ -62,14 +62,16 @@ func (r *request) param(name string) (string, error) {
 
 func (r *request) query(name string) string { return r.ev.QueryStringParameters[name] }
 
-// queryInt reads an optional integer query parameter.
+// queryInt reads an optional positive integer query parameter; 0 means absent. A zero
+// given ("0", "00", "+0") is out of range, not absent: only a missing parameter takes
+// the default.
 func (r *request) queryInt(name, code string) (int, error) {
 	v := r.query(name)
 	if v == "" {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 || n > 1<<30 {
+	if err != nil || n < 1 || n > 1<<30 {
 		return 0, access.E("query", access.Invalid, code, "%s must be a positive integer", name)
 	}
 	return n, nil
@@ -84,14 +86,6 @@ func (r *request) page() (access.PageQuery, error) {
 	}
 	if q.Size, err = r.queryInt("page_size", access.CodePageSize); err != nil {
 		return q, err
-	}
-	// A page_size or page_number given as zero ("0", "00", "+0") is out of range, not
-	// absent: only a missing parameter takes the default.
-	if r.query("page_size") != "" && q.Size == 0 {
-		return q, access.E("query", access.Invalid, access.CodePageSize, "page_size must be from 1 to %d", access.MaxPageSize)
-	}
-	if r.query("page_number") != "" && q.Number == 0 {
-		return q, access.E("query", access.Invalid, access.CodePageNumber, "page_number starts at 1")
 	}
 	q.Keyword = r.query("api_name_keyword")
 	return q, q.Validate()
