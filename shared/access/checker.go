@@ -66,7 +66,7 @@ func StageEnv(stage string) (Env, bool) {
 // Authorize decides a data-API call from its AppCode, path and env: one BatchGetItem
 // for the two lookups, then the check's batch. Unknown codes and paths are denials.
 func (s *Service) Authorize(ctx context.Context, appCode, path string, env Env, proto Protocol) (Authorization, error) {
-	if appCode == "" || !validPath(path) {
+	if !validPath(path) {
 		return Authorization{Decision: deny(ReasonAPINotFound)}, nil
 	}
 	appID, apiID, err := s.Store.ResolveAppCode(ctx, HashAppCode(appCode), path)
@@ -79,7 +79,17 @@ func (s *Service) Authorize(ctx context.Context, appCode, path string, env Env, 
 		out.Decision = deny(ReasonAPINotFound)
 		return out, nil
 	case appID == "":
-		out.Decision = deny(ReasonAppNotFound)
+		// R14's order still holds: the API's own state comes before an unknown app.
+		api, err := s.Store.GetAPI(ctx, apiID)
+		switch {
+		case ErrorKind(err) == NotFound:
+			out.Decision = deny(ReasonAPINotFound)
+		case err != nil:
+			return Authorization{}, err
+		default:
+			in := CheckInput{APIID: apiID, Env: env, Protocol: proto}
+			out.Decision = Decide(api.TenantID, in, CheckItems{API: &api}, s.now())
+		}
 		return out, nil
 	}
 	items, err := s.checkItems(ctx, apiID, appID, env)

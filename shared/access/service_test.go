@@ -974,7 +974,8 @@ func TestCheck_R14_Authorizer(t *testing.T) {
 		{"unknown path", created.AppCode, "/nope", access.ReasonAPINotFound},
 		{"bad path", created.AppCode, "orders", access.ReasonAPINotFound},
 		{"unknown code", "not-a-code", "/orders", access.ReasonAppNotFound},
-		{"no code", "", "/orders", access.ReasonAPINotFound},
+		{"no code", "", "/orders", access.ReasonAppNotFound},
+		{"no code, unknown path", "", "/nope", access.ReasonAPINotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			az := must[access.Authorization](t)(f.svc.Authorize(f.ctx, tc.code, tc.path, access.EnvProd, access.ProtoHTTPS))
@@ -982,6 +983,16 @@ func TestCheck_R14_Authorizer(t *testing.T) {
 				t.Fatalf("got %v (allowed %v), want %v", az.Decision.Reason, az.Decision.Allowed, tc.want)
 			}
 		})
+	}
+	// R14's order holds for an unknown code too: the API's state comes first.
+	if err := f.setAPI("api1", func(in *access.APIInput) { in.Protocols = []access.Protocol{access.ProtoHTTP} }); err != nil {
+		t.Fatal(err)
+	}
+	if az := must[access.Authorization](t)(f.svc.Authorize(f.ctx, "not-a-code", "/orders", access.EnvProd, access.ProtoHTTPS)); az.Decision.Reason != access.ReasonProtocolNotAllowed {
+		t.Fatalf("unknown code, protocol removed: got %v, want PROTOCOL_NOT_ALLOWED", az.Decision.Reason)
+	}
+	if err := f.setAPI("api1", func(in *access.APIInput) { in.Protocols = []access.Protocol{access.ProtoHTTPS} }); err != nil {
+		t.Fatal(err)
 	}
 	rot := must[access.AppResult](t)(f.svc.RotateAppCode(f.ctx, act(alice), "app2"))
 	az = must[access.Authorization](t)(f.svc.Authorize(f.ctx, created.AppCode, "/orders", access.EnvProd, access.ProtoHTTPS))
