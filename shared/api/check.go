@@ -72,10 +72,7 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	if !ok {
 		return deniedAuthorization(access.ReasonAPINotFound), nil
 	}
-	code, ok := appCode(ev.Headers)
-	if !ok {
-		return deniedAuthorization(access.ReasonAppNotFound), nil
-	}
+	code, _ := appCode(ev.Headers) // missing or malformed: no app, decided in R14's order
 	path := ev.RawPath
 	if p, ok := strings.CutPrefix(path, "/"+ev.RequestContext.Stage+"/"); ok {
 		path = "/" + p
