@@ -72,7 +72,7 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	if !ok {
 		return deniedAuthorization(access.ReasonAPINotFound), nil
 	}
-	code, _ := appCode(ev.Headers) // missing or malformed: no app, decided in R14's order
+	code := appCode(ev.Headers) // missing or malformed: no app, decided in R14's order
 	path := ev.RawPath
 	if p, ok := strings.CutPrefix(path, "/"+ev.RequestContext.Stage+"/"); ok {
 		path = "/" + p
@@ -109,16 +109,17 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	}, nil
 }
 
-// appCode reads `Authorization: APPCODE <code>`; the code itself is never logged.
-func appCode(headers map[string]string) (string, bool) {
+// appCode reads `Authorization: APPCODE <code>`, "" when missing or malformed; the code
+// itself is never logged.
+func appCode(headers map[string]string) string {
 	v := headers["authorization"]
 	if v == "" {
 		v = headers["Authorization"]
 	}
 	scheme, code, ok := strings.Cut(strings.TrimSpace(v), " ")
 	code = strings.TrimSpace(code)
-	if !ok || !strings.EqualFold(scheme, "APPCODE") || code == "" || len(code) > 512 {
-		return "", false
+	if !ok || !strings.EqualFold(scheme, "APPCODE") || len(code) > 512 {
+		return ""
 	}
-	return code, true
+	return code
 }
