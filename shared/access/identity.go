@@ -127,11 +127,5 @@ func (p Principal) IsMember(tenant, ws string) bool {
 	return p.hasWS(tenant, ws, RoleOwner, RoleReviewer, RoleDeveloper)
 }
 
-// HasWorkspaceRole reports whether p has any role in ws within its own tenant; a route
-// naming a workspace where the caller has none answers 403.
-func (p Principal) HasWorkspaceRole(ws string) bool {
-	return p.admin || len(p.ws[ws]) > 0
-}
-
 // OwnsApp reports whether p is the app's owner (same tenant).
 func (p Principal) OwnsApp(a App) bool { return a.TenantID == p.TenantID && a.Owner == p.Sub }

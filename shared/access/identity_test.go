@@ -138,12 +138,12 @@ func TestRoles_WorkspaceRoleParsing(t *testing.T) {
 	}
 }
 
-func TestRoles_HasWorkspaceRoleAndOwnsApp(t *testing.T) {
+func TestRoles_IsMemberAndOwnsApp(t *testing.T) {
 	p := NewPrincipal("u1", "t1", "ws:w1:developer")
-	if !p.HasWorkspaceRole("w1") || p.HasWorkspaceRole("w2") {
-		t.Fatalf("got %v %v, want true false", p.HasWorkspaceRole("w1"), p.HasWorkspaceRole("w2"))
+	if !p.IsMember("t1", "w1") || p.IsMember("t1", "w2") {
+		t.Fatalf("got %v %v, want true false", p.IsMember("t1", "w1"), p.IsMember("t1", "w2"))
 	}
-	if !NewPrincipal("a", "t1", RoleTenantAdmin).HasWorkspaceRole("any") {
+	if !NewPrincipal("a", "t1", RoleTenantAdmin).IsMember("t1", "any") {
 		t.Fatal("admin: got false, want true")
 	}
 	tests := []struct {

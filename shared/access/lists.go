@@ -339,8 +339,40 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 		return Page[Request]{}, invalid(op, CodeInvalid, "name workspace_id or app_id")
 	}
 	list = slices.DeleteFunc(list, func(r Request) bool { return !r.visibleTo(p) })
-	slices.SortFunc(list, func(a, b Request) int { return cmp.Compare(b.ID, a.ID) }) // ULIDs: newest first
+	if err := s.nameRequests(ctx, list); err != nil {
+		return Page[Request]{}, err
+	}
+	list = slices.DeleteFunc(list, func(r Request) bool { return !matches(r.APIName, q.Keyword) })
+	// R15: by API name, then id (ULIDs, so oldest first within an API).
+	slices.SortFunc(list, func(a, b Request) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.APIName), strings.ToLower(b.APIName)), cmp.Compare(a.ID, b.ID))
+	})
 	return paginate(list, q), nil
+}
+
+// nameRequests fills in the names of the requests' APIs (one batch read).
+func (s *Service) nameRequests(ctx context.Context, list []Request) error {
+	var ids []string
+	for _, r := range list {
+		if !slices.Contains(ids, r.APIID) {
+			ids = append(ids, r.APIID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	apis, err := s.Store.APIsByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(apis))
+	for _, a := range apis {
+		names[a.ID] = a.Name
+	}
+	for i := range list {
+		list[i].APIName = names[list[i].APIID]
+	}
+	return nil
 }
 
 // APIFilter narrows GET /v1/apis.

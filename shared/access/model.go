@@ -199,6 +199,7 @@ type Request struct {
 	TenantID    string        `json:"tenant_id"`
 	WorkspaceID string        `json:"workspace_id"` // the API's workspace (its reviewers decide)
 	APIID       string        `json:"api_id"`
+	APIName     string        `json:"api_name,omitempty"` // filled in by listings, not stored
 	AppID       string        `json:"app_id"`
 	GrantID     string        `json:"grant_id"`
 	Envs        []Env         `json:"envs"`

@@ -741,3 +741,21 @@ func TestHTTP_AccessBeforePrecondition(t *testing.T) {
 		})
 	}
 }
+
+// R15: GET /v1/requests, a listing by page, filters by api_name_keyword (a
+// case-insensitive substring of the API name).
+func TestHTTP_R15_RequestsKeyword(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	for _, api := range []string{"api-orders", "api-sales"} {
+		r := e.do(t, alice, "POST", "/v1/apis/"+api+"/applications", map[string]any{
+			"app_id": "app-b1", "envs": []string{"PROD"}, "validity": map[string]any{"type": "UNLIMITED"}, "reason": "need it",
+		})
+		want(t, r, 202)
+	}
+	r := e.do(t, ownerA, "GET", "/v1/requests?workspace_id=ws-a&api_name_keyword=SALES", nil)
+	want(t, r, 200)
+	if got := items(t, r); len(got) != 1 || str(got[0], "api_id") != "api-sales" {
+		t.Fatalf("api_name_keyword=SALES: want only the api-sales request, got %d items: %s", len(got), r)
+	}
+}
