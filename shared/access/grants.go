@@ -111,18 +111,8 @@ func (s *Service) checkSpec(ctx context.Context, op string, api API, sub Subject
 // newGrants adds to c one grant per env, each conditional on its slot holding no grant
 // in force (R3), plus the R1 condition on the API and one audit entry per grant.
 func (s *Service) newGrants(ctx context.Context, c *Change, api API, spec grantSpec, actor string, now time.Time) ([]Grant, error) {
-	keys := make([]GrantKey, len(spec.envs))
-	for i, env := range spec.envs {
-		keys[i] = GrantKey{APIID: api.ID, Env: env, Subject: spec.subject.Type, ID: spec.subject.ID}
-	}
-	existing, err := s.Store.GetGrantsAt(ctx, keys)
-	if err != nil {
+	if err := s.noGrantInForce(ctx, c.Op, api, spec, now); err != nil {
 		return nil, err
-	}
-	for _, g := range existing {
-		if g.InForce(now, api.Generation) {
-			return nil, E(c.Op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)
-		}
 	}
 	c.Writes = append(c.Writes, Write{
 		Action: ActionCheck, API: &api, Cond: Cond{Kind: CondPublished, Generation: api.Generation},

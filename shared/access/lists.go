@@ -153,21 +153,13 @@ func (s *Service) AuthorizedAPIs(ctx context.Context, p Principal, ws string, f 
 // current keeps the grants whose API still exists in the grant's generation (R4: the
 // others are removed, whatever the cleanup has reached) and fills in the API names.
 func (s *Service) current(ctx context.Context, grants []Grant) ([]Grant, map[string]API, error) {
-	var ids []string
-	for _, g := range grants {
-		if !slices.Contains(ids, g.APIID) {
-			ids = append(ids, g.APIID)
-		}
+	ids := make([]string, len(grants))
+	for i, g := range grants {
+		ids[i] = g.APIID
 	}
-	apis := map[string]API{}
-	if len(ids) > 0 {
-		list, err := s.Store.APIsByIDs(ctx, ids)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, a := range list {
-			apis[a.ID] = a
-		}
+	apis, err := s.apisByID(ctx, ids)
+	if err != nil {
+		return nil, nil, err
 	}
 	out := grants[:0]
 	for _, g := range grants {
@@ -179,6 +171,24 @@ func (s *Service) current(ctx context.Context, grants []Grant) ([]Grant, map[str
 		out = append(out, g)
 	}
 	return out, apis, nil
+}
+
+// apisByID reads the distinct APIs among ids in batches; absent ones are left out.
+func (s *Service) apisByID(ctx context.Context, ids []string) (map[string]API, error) {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	apis := make(map[string]API, len(ids))
+	if len(ids) == 0 {
+		return apis, nil
+	}
+	list, err := s.Store.APIsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list {
+		apis[a.ID] = a
+	}
+	return apis, nil
 }
 
 // GrantedAPI is an item of "Authorize Others to Use": an API with its grants.
@@ -352,25 +362,16 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 
 // nameRequests fills in the names of the requests' APIs (one batch read).
 func (s *Service) nameRequests(ctx context.Context, list []Request) error {
-	var ids []string
-	for _, r := range list {
-		if !slices.Contains(ids, r.APIID) {
-			ids = append(ids, r.APIID)
-		}
+	ids := make([]string, len(list))
+	for i, r := range list {
+		ids[i] = r.APIID
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	apis, err := s.Store.APIsByIDs(ctx, ids)
+	apis, err := s.apisByID(ctx, ids)
 	if err != nil {
 		return err
 	}
-	names := make(map[string]string, len(apis))
-	for _, a := range apis {
-		names[a.ID] = a.Name
-	}
 	for i := range list {
-		list[i].APIName = names[list[i].APIID]
+		list[i].APIName = apis[list[i].APIID].Name
 	}
 	return nil
 }

@@ -77,8 +77,9 @@ func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInpu
 	return res, nil
 }
 
-// noGrantInForce refuses an application for slots that already hold a grant in force:
-// the app should ask for a renewal instead (R3).
+// noGrantInForce refuses a grant or an application for slots that already hold a grant
+// in force (R3: renew it instead). The change's condition enforces the same on commit;
+// reading first names the grant in the answer.
 func (s *Service) noGrantInForce(ctx context.Context, op string, api API, spec grantSpec, now time.Time) error {
 	keys := make([]GrantKey, len(spec.envs))
 	for i, env := range spec.envs {
@@ -90,7 +91,7 @@ func (s *Service) noGrantInForce(ctx context.Context, op string, api API, spec g
 	}
 	for _, g := range existing {
 		if g.InForce(now, api.Generation) {
-			return E(op, Conflict, CodeGrantExists, "grant %s in %s is in force: ask for a renewal instead", g.ID, g.Env)
+			return E(op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)
 		}
 	}
 	return nil
