@@ -391,7 +391,7 @@ type ApiInput struct {
 	WorkspaceId Id         `json:"workspace_id"`
 }
 
-// ApiPage a page of Api by number
+// ApiPage a page of APIs (page_number, page_size)
 type ApiPage struct {
 	Items      []Api `json:"items"`
 	PageNumber int   `json:"page_number"`
@@ -429,7 +429,7 @@ type AppInput struct {
 	WorkspaceId Id         `json:"workspace_id"`
 }
 
-// AppPage a page of App by number
+// AppPage a page of apps (page_number, page_size)
 type AppPage struct {
 	Items      []App `json:"items"`
 	PageNumber int   `json:"page_number"`
@@ -504,7 +504,7 @@ type AuditEntry struct {
 	ThresholdDays *int          `json:"threshold_days,omitempty"`
 }
 
-// AuditEntryTokenPage a page of AuditEntry by token; next_token is absent on the last page
+// AuditEntryTokenPage a page of audit entries by token; next_token is absent on the last page
 type AuditEntryTokenPage struct {
 	Items []AuditEntry `json:"items"`
 
@@ -621,7 +621,7 @@ type GrantInput struct {
 	Validity Validity `json:"validity"`
 }
 
-// GrantPage a page of Grant by number
+// GrantPage a page of grants (page_number, page_size)
 type GrantPage struct {
 	Items      []Grant `json:"items"`
 	PageNumber int     `json:"page_number"`
@@ -632,7 +632,7 @@ type GrantPage struct {
 // GrantStatus defines model for GrantStatus.
 type GrantStatus string
 
-// GrantTokenPage a page of Grant by token; next_token is absent on the last page
+// GrantTokenPage a page of grants by token; next_token is absent on the last page
 type GrantTokenPage struct {
 	Items []Grant `json:"items"`
 
@@ -665,7 +665,7 @@ type GrantedApi struct {
 	WorkspaceId Id         `json:"workspace_id"`
 }
 
-// GrantedApiPage a page of GrantedApi by number
+// GrantedApiPage a page of APIs with their grants (page_number, page_size)
 type GrantedApiPage struct {
 	Items      []GrantedApi `json:"items"`
 	PageNumber int          `json:"page_number"`
@@ -760,7 +760,7 @@ type Request struct {
 // RequestKind defines model for RequestKind.
 type RequestKind string
 
-// RequestPage a page of Request by number
+// RequestPage a page of requests (page_number, page_size)
 type RequestPage struct {
 	Items      []Request `json:"items"`
 	PageNumber int       `json:"page_number"`
