@@ -8,11 +8,19 @@ export GATEPASS_CACHE := $(CACHE)
 FN ?=
 EVENT ?=
 
-.PHONY: test vet validate run invoke build bench ddb fmt
+.PHONY: test vet validate run invoke build bench ddb fmt generate lint
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
 	go run ./infra/testrun
+
+## generate: regenerate the typed client shared/client from infra/openapi.yaml (oapi-codegen pinned in go.mod)
+generate:
+	go generate ./shared/client
+
+## lint: Redocly's recommended rules on infra/openapi.yaml (make test runs it too)
+lint:
+	go run ./infra/openapilint
 
 ## validate: parse template.yaml strictly and check it against the SAM schema and our rules
 validate:

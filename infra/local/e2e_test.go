@@ -7,11 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,95 +16,61 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"gatepass/infra/ddblocal"
-	"gatepass/infra/gateway"
+	"gatepass/shared/client"
 )
 
 // TestStack_EveryChangeIsOneEvent drives the real functions through the development
-// server as a user would (HTTP with a signed token, a catalog event put with the SDK,
-// the schedules) and checks that every change yields exactly one event on the local
-// bus, one per audit entry, and that a deferred cancellation and an R4 cascade are
-// finalized by the schedule.
+// server as a user would (the generated client with a signed token, a catalog event put
+// with the SDK, the schedules) and checks that every change yields exactly one event on
+// the local bus, one per audit entry, and that a deferred cancellation and an R4 cascade
+// are finalized by the schedule.
 func TestStack_EveryChangeIsOneEvent(t *testing.T) {
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") // reuse make test's emulator
-	if endpoint == "" && !ddblocal.Required() {
-		t.Skip("set AWS_ENDPOINT_URL_DYNAMODB (make test does) to run the end-to-end test")
-	}
-	root, err := ddblocal.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("CANCEL_NOTICE", "1s")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan stack, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, config{
-			Template: filepath.Join(root, "template.yaml"), Secret: "e2e", CacheDir: t.TempDir(),
-			DynamoDB: endpoint, Mounts: mounts, ScheduleAt: 300 * time.Millisecond,
-			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Out: io.Discard,
-			Ready: func(s stack) { ready <- s },
-		})
-	}()
-	var st stack
-	select {
-	case st = <-ready:
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(90 * time.Second):
-		t.Fatal("not ready after 90s")
-	}
-	defer func() {
-		cancel()
-		<-done
-	}()
+	st := devServer(t)
+	ctx := context.Background()
 
 	// Ids unique to this run, so a reused emulator's leftovers do not count.
 	sfx := randomSuffix(t)
 	tenant, api, app := "t-e2e-"+sfx, "api-"+sfx, "app-"+sfx
-	tok, err := gateway.DevToken("e2e", map[string]any{"sub": "u-admin", "tenant_id": tenant, "roles": []string{"tenant_admin", "checker"}}, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := func(method, path, body string, want int) map[string]any {
+	c := as(t, st, nil, map[string]any{"sub": "u-admin", "tenant_id": tenant, "roles": []string{"tenant_admin", "checker"}})
+	check := func(env client.Env) client.CheckReason {
 		t.Helper()
-		req, _ := http.NewRequest(method, st.APIEndpoint+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: got %d %s, want %d", method, path, resp.StatusCode, b, want)
-		}
-		var out map[string]any
-		_ = json.Unmarshal(b, &out)
-		return out
-	}
-	check := func(env, want string) {
-		t.Helper()
-		got := call("POST", "/v1/check", `{"api_id":"`+api+`","app_id":"`+app+`","env":"`+env+`"}`, 200)["reason"]
-		if got != want {
-			t.Fatalf("check %s: got %v, want %s", env, got, want)
-		}
+		res, err := c.CheckCallWithResponse(ctx, client.CheckInput{ApiId: api, AppId: app, Env: env})
+		return expect(t, "CheckCall", res, err, 200).JSON200.Reason
 	}
 
-	call("PUT", "/v1/apis/"+api, `{"workspace_id":"ws-a","name":"Orders","path":"/e2e/`+sfx+`","protocols":["HTTPS"],"fields":["id"],"operation":"READ"}`, 201)
-	call("PUT", "/v1/apps/"+app, `{"workspace_id":"ws-b","name":"BI"}`, 201)
-	grants := call("POST", "/v1/apis/"+api+"/grants", `{"subject":{"type":"APP","id":"`+app+`","tenant_id":"`+tenant+`"},"envs":["PROD","DEV"],"validity":{"type":"LIMITED","days":30}}`, 201)["grants"].([]any)
-	prod, dev := grants[0].(map[string]any)["grant_id"].(string), grants[1].(map[string]any)["grant_id"].(string)
-	call("POST", "/v1/apis/"+api+"/grants/"+prod+"/renewal", `{"validity":{"type":"UNLIMITED"}}`, 200)
-	call("POST", "/v1/apis/"+api+"/grants/"+dev+"/cancel", `{"reason":"ends"}`, 202)
-	check("DEV", "GRANTED") // usable until cancel_at (R7)
-	waitFor(t, "the cancellations schedule to finalize DEV", func() bool {
-		g := call("GET", "/v1/apis/"+api+"/grants/"+dev, "", 200)
-		return g["status"] == "REVOKED" && g["version"].(float64) == 3
+	res, err := c.PutApiWithResponse(ctx, api, nil, client.ApiInput{
+		WorkspaceId: "ws-a", Name: "Orders", Path: "/e2e/" + sfx, Protocols: []client.Protocol{client.ProtocolHTTPS},
+		Fields: &[]string{"id"}, Operation: client.OperationREAD,
 	})
-	check("DEV", "CANCELLED")
-	check("PROD", "GRANTED")
+	expect(t, "PutApi", res, err, 201)
+	appRes, err := c.PutAppWithResponse(ctx, app, nil, client.AppInput{WorkspaceId: "ws-b", Name: "BI"})
+	expect(t, "PutApp", appRes, err, 201)
+	created, err := c.CreateGrantsWithResponse(ctx, api, nil, client.GrantInput{
+		Subject:  client.Subject{Type: client.SubjectTypeAPP, Id: app, TenantId: tenant},
+		Envs:     []client.Env{client.EnvPROD, client.EnvDEV},
+		Validity: client.Validity{Type: client.ValidityTypeLIMITED, Days: ptr(30)},
+	})
+	grants := expect(t, "CreateGrants", created, err, 201).JSON201.Grants
+	prod, dev := grants[0].GrantId, grants[1].GrantId
+	renewed, err := c.RenewGrantWithResponse(ctx, api, prod, nil, client.RenewGrantInput{Validity: client.Validity{Type: client.ValidityTypeUNLIMITED}})
+	expect(t, "RenewGrant", renewed, err, 200)
+	cancelled, err := c.CancelGrantWithResponse(ctx, api, dev, nil, client.CancelGrantInput{Reason: ptr("ends")})
+	expect(t, "CancelGrant", cancelled, err, 202)
+	if r := check(client.EnvDEV); r != client.CheckReasonGRANTED { // usable until cancel_at (R7)
+		t.Fatalf("check DEV before cancel_at: %s", r)
+	}
+	waitFor(t, "the cancellations schedule to finalize DEV", func() bool {
+		res, err := c.GetGrantWithResponse(ctx, api, dev)
+		g := expect(t, "GetGrant", res, err, 200).JSON200
+		return g.Status == client.GrantStatusREVOKED && g.Version == 3
+	})
+	if r := check(client.EnvDEV); r != client.CheckReasonCANCELLED {
+		t.Fatalf("check DEV after cancel_at: %s", r)
+	}
+	if r := check(client.EnvPROD); r != client.CheckReasonGRANTED {
+		t.Fatalf("check PROD: %s", r)
+	}
 
 	// A catalog event put on :3001 with the SDK cascades R4.
 	eb := eventbridge.New(eventbridge.Options{
@@ -123,7 +85,7 @@ func TestStack_EveryChangeIsOneEvent(t *testing.T) {
 		t.Fatalf("put events: %v", err)
 	}
 	waitFor(t, "the catalog consumer to unpublish", func() bool {
-		return call("POST", "/v1/check", `{"api_id":"`+api+`","app_id":"`+app+`","env":"PROD"}`, 200)["reason"] == "API_UNPUBLISHED"
+		return check(client.EnvPROD) == client.CheckReasonAPIUNPUBLISHED
 	})
 
 	want := map[string]int{

@@ -1,7 +1,7 @@
 // Command testrun is `make test`: it starts DynamoDB Local (installing it into .cache
-// if needed), points every test at it, validates template.yaml, runs go vet and
-// go test -race over the module (the stream readers one package at a time, the noRace
-// packages without -race), stops the emulator on success, failure or Ctrl-C,
+// if needed), points every test at it, lints infra/openapi.yaml, validates template.yaml,
+// runs go vet and go test -race over the module (the stream readers one package at a
+// time, the noRace packages without -race), stops the emulator on success, failure or Ctrl-C,
 // prints the wall time and exits with the status of the checks.
 //
 //	go run ./infra/testrun [go test flags] [packages]
@@ -76,6 +76,9 @@ func check(ctx context.Context, flags, pkgs []string) int {
 	steps := [][]string{{"go", "vet", "./..."}}
 	if _, err := os.Stat(filepath.Join("infra", "validate")); err == nil {
 		steps = append([][]string{{"go", "run", "./infra/validate", "template.yaml"}}, steps...)
+	}
+	if _, err := os.Stat(filepath.Join("infra", "openapilint")); err == nil {
+		steps = append([][]string{{"go", "run", "./infra/openapilint"}}, steps...)
 	}
 	test := []string{"go", "test", "-count=1"}
 	if !hasFlag(flags, "-timeout") {
