@@ -144,7 +144,7 @@ func logicalID(name string) string {
 	return name
 }
 
-// routeRules: every SPEC route on its function, nothing else, every route behind the
+// routeRules: every route of the OpenAPI document on its function, nothing else, every route behind the
 // HTTP API's default JWT authorizer with payload 2.0.
 func (v *validator) routeRules() {
 	type at struct{ fn, event string }
@@ -182,22 +182,24 @@ func (v *validator) routeRules() {
 			}
 		}
 	}
-	spec := map[string]Route{}
-	for _, r := range Routes {
+	documented := map[string]bool{}
+	for _, r := range v.opt.Routes {
 		key := r.Method + " " + r.Path
-		spec[key] = r
+		documented[key] = true
 		got, ok := declared[key]
 		switch {
+		case !ok && r.Function == "":
+			v.add("template", "", "route %s of the OpenAPI document is missing", key)
 		case !ok:
-			v.add(logicalID(r.Function), "Properties.Events", "route %s is missing (SPEC.md)", key)
-		case got.fn != logicalID(r.Function):
-			v.add(got.fn, "Properties.Events."+got.event, "route %s belongs on %s (SPEC.md)", key, logicalID(r.Function))
+			v.add(logicalID(r.Function), "Properties.Events", "route %s is missing (OpenAPI document)", key)
+		case r.Function != "" && got.fn != logicalID(r.Function):
+			v.add(got.fn, "Properties.Events."+got.event, "route %s belongs on %s (%s in the OpenAPI document)", key, logicalID(r.Function), FunctionExtension)
 		}
 	}
 	for _, key := range sortedKeys(declared) {
-		if _, ok := spec[key]; !ok {
+		if !documented[key] {
 			d := declared[key]
-			v.add(d.fn, "Properties.Events."+d.event, "route %s is not in SPEC.md (add it to Routes in infra/validate/routes.go)", key)
+			v.add(d.fn, "Properties.Events."+d.event, "route %s is not in the OpenAPI document (infra/openapi.yaml)", key)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -30,9 +31,13 @@ func (i Issue) String() string {
 }
 
 // Options says where the rest of the repository is: the rules that every function has
-// functions/<name>/ and events/<name>/*.json look under Root.
+// functions/<name>/ and events/<name>/*.json look under Root. The routes the template
+// must declare are Routes, else those of the OpenAPI document at OpenAPI (default
+// Root/infra/openapi.yaml).
 type Options struct {
-	Root string
+	Root    string
+	OpenAPI string
+	Routes  []Route
 }
 
 // Validate checks a SAM template in four passes: YAML decoding, goformation's strict
@@ -43,6 +48,14 @@ func Validate(data []byte, opt Options) ([]Issue, error) {
 	sch, err := samSchema()
 	if err != nil {
 		return nil, err
+	}
+	if opt.Routes == nil {
+		if opt.OpenAPI == "" {
+			opt.OpenAPI = filepath.Join(opt.Root, "infra", "openapi.yaml")
+		}
+		if opt.Routes, err = LoadRoutes(opt.OpenAPI); err != nil {
+			return nil, err
+		}
 	}
 	raw, err := tpl.Decode(data)
 	if err != nil {
