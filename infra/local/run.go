@@ -70,15 +70,11 @@ func run(ctx context.Context, cfg config) (err error) {
 		return fmt.Errorf("read the template: %w", err)
 	}
 	// Take the ports first: a busy port fails at once, before a JVM starts.
-	httpLn, err := listen(cfg.HTTPPort)
+	httpLn, busLn, err := listenBoth(cfg)
 	if err != nil {
 		return err
 	}
 	defer httpLn.Close()
-	busLn, err := listen(cfg.BusPort)
-	if err != nil {
-		return err
-	}
 	defer busLn.Close()
 	info := stack{
 		EventBridgeEndpoint: "http://" + busLn.Addr().String(),
@@ -127,6 +123,18 @@ func run(ctx context.Context, cfg config) (err error) {
 	case err := <-serveErr:
 		return fmt.Errorf("serve: %w", err)
 	}
+}
+
+// listenBoth binds the HTTP API's port and the bus's.
+func listenBoth(cfg config) (httpLn, busLn net.Listener, err error) {
+	if httpLn, err = listen(cfg.HTTPPort); err != nil {
+		return nil, nil, err
+	}
+	if busLn, err = listen(cfg.BusPort); err != nil {
+		httpLn.Close()
+		return nil, nil, err
+	}
+	return httpLn, busLn, nil
 }
 
 func withDefaults(cfg config) config {

@@ -25,7 +25,7 @@ import (
 	"time"
 )
 
-// Module is the RIE release the project pins (DESIGN.md, "Local stack").
+// Module is the RIE release the project pins (docs/design.md, the local stack).
 const Module = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
 
 // Install returns the path of aws-lambda-rie in $GATEPASS_CACHE/bin (or cacheDir/bin

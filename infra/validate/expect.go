@@ -1,6 +1,6 @@
 package main
 
-// Functions are the logical ids of the functions DESIGN.md names (the Makefile's
+// Functions are the logical ids of the functions docs/design.md names (the Makefile's
 // build-%Function lower-cases one into functions/<name>).
 var Functions = []string{
 	"CatalogFunction", "GrantFunction", "RevokeFunction", "RenewFunction", "ListFunction",
