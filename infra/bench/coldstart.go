@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -158,7 +157,7 @@ func sampleEvent(root, name string) ([]byte, string, error) {
 	if err != nil || len(files) == 0 {
 		return nil, "", fmt.Errorf("no sample event in events/%s/", name)
 	}
-	sort.Strings(files)
+	slices.Sort(files)
 	b, err := os.ReadFile(files[0])
 	return b, filepath.Base(files[0]), err
 }

@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -537,8 +537,8 @@ func banner(cfg config, info stack, w *wiring, took time.Duration) error {
 	if err != nil {
 		return err
 	}
-	sort.Strings(w.mounted)
-	sort.Strings(w.missing)
+	slices.Sort(w.mounted)
+	slices.Sort(w.missing)
 	mounted := strings.Join(w.mounted, " ")
 	if mounted == "" {
 		mounted = "(none yet)"

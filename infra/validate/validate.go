@@ -6,7 +6,6 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/awslabs/goformation/v7"
@@ -74,7 +73,7 @@ func Validate(data []byte, opt Options) ([]Issue, error) {
 		v.model = model
 		v.projectRules()
 	}
-	sort.SliceStable(v.issues, func(i, j int) bool { return v.issues[i].Resource < v.issues[j].Resource })
+	slices.SortStableFunc(v.issues, func(a, b Issue) int { return strings.Compare(a.Resource, b.Resource) })
 	return v.issues, nil
 }
 
