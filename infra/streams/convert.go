@@ -45,15 +45,14 @@ func Convert(r stypes.Record, streamARN, region string) (events.DynamoDBEventRec
 		rec.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: *d.ApproximateCreationDateTime}
 	}
 	var err error
-	for _, img := range []struct {
-		from map[string]stypes.AttributeValue
-		to   *map[string]events.DynamoDBAttributeValue
-	}{{d.Keys, &rec.Change.Keys}, {d.NewImage, &rec.Change.NewImage}, {d.OldImage, &rec.Change.OldImage}} {
-		if *img.to, err = ConvertMap(img.from); err != nil {
-			return rec, err
-		}
+	if rec.Change.Keys, err = ConvertMap(d.Keys); err != nil {
+		return rec, err
 	}
-	return rec, nil
+	if rec.Change.NewImage, err = ConvertMap(d.NewImage); err != nil {
+		return rec, err
+	}
+	rec.Change.OldImage, err = ConvertMap(d.OldImage)
+	return rec, err
 }
 
 // ConvertMap converts an item (or key) image; nil stays nil. attributevalue turns the
