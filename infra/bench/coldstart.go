@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -36,30 +36,15 @@ type coldStart struct {
 // the RIE with the first sample event of events/<name>/, the environment pointing at
 // the bench table and a local event bus.
 func measureColdStarts(ctx context.Context, root, endpoint, table string, tries int) ([]coldStart, time.Duration, error) {
-	entries, err := os.ReadDir(filepath.Join(root, "functions"))
-	if err != nil {
-		return nil, 0, err
-	}
-	var names, pkgs []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
-			pkgs = append(pkgs, "./functions/"+e.Name())
-		}
-	}
-	sort.Strings(names)
-	sort.Strings(pkgs)
 	out, err := os.MkdirTemp("", "gatepass-bench-fn-")
 	if err != nil {
 		return nil, 0, err
 	}
 	defer os.RemoveAll(out)
 	t := time.Now()
-	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out + "/"}, pkgs...)...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, 0, fmt.Errorf("build functions: %v\n%s", err, b)
+	names, err := buildFunctions(ctx, root, out)
+	if err != nil {
+		return nil, 0, err
 	}
 	buildTime := time.Since(t)
 
@@ -92,51 +77,78 @@ func measureColdStarts(ctx context.Context, root, endpoint, table string, tries 
 		cs.Event = evName
 		env := map[string]string{}
 		if fn, ok := t0.Function(name); ok {
-			for k, v := range fn.Env {
-				env[k] = v
-			}
+			maps.Copy(env, fn.Env)
 		}
-		for k, v := range map[string]string{
+		maps.Copy(env, map[string]string{
 			"TABLE_NAME": table, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
 			"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
 			"AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": endpoint,
 			"AWS_ENDPOINT_URL_EVENTBRIDGE": busURL,
-		} {
-			env[k] = v
+		})
+		if err := timeStarts(ctx, &cs, bin, event, env, rieBin, tries); err != nil {
+			return nil, 0, err
 		}
-		var colds []time.Duration
-		for range tries {
-			var logs bytes.Buffer
-			start := time.Now()
-			em, err := rie.StartWith(ctx, bin, env, rie.Options{RIEPath: rieBin, Stdout: &logs, Stderr: &logs})
-			if err != nil {
-				return nil, 0, fmt.Errorf("%s: %w", name, err)
-			}
-			ictx, cancel := context.WithTimeout(ctx, time.Minute)
-			_, err = em.Invoke(ictx, event)
-			cold := time.Since(start)
-			var fnErr *rie.InvokeError
-			if err != nil && !errors.As(err, &fnErr) {
-				cancel()
-				em.Stop()
-				return nil, 0, fmt.Errorf("%s: %w\n%s", name, err, tail(logs.String(), 2000))
-			}
-			cs.FnError = cs.FnError || fnErr != nil
-			start = time.Now()
-			_, _ = em.Invoke(ictx, event)
-			warm := time.Since(start)
-			cancel()
-			em.Stop()
-			colds = append(colds, cold)
-			if cs.Warm == 0 || warm < cs.Warm {
-				cs.Warm = warm
-			}
-		}
-		slices.Sort(colds)
-		cs.Cold = colds[len(colds)/2]
 		res = append(res, cs)
 	}
 	return res, buildTime, nil
+}
+
+// buildFunctions builds every functions/<name> into out and returns the names, sorted.
+func buildFunctions(ctx context.Context, root, out string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, "functions"))
+	if err != nil {
+		return nil, err
+	}
+	var names, pkgs []string
+	for _, e := range entries { // ReadDir sorts by name
+		if e.IsDir() {
+			names = append(names, e.Name())
+			pkgs = append(pkgs, "./functions/"+e.Name())
+		}
+	}
+	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out + "/"}, pkgs...)...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build functions: %v\n%s", err, b)
+	}
+	return names, nil
+}
+
+// timeStarts starts bin under the RIE tries times and invokes it twice each time: cs
+// gets the median first answer and the fastest second one.
+func timeStarts(ctx context.Context, cs *coldStart, bin string, event []byte, env map[string]string, rieBin string, tries int) error {
+	var colds []time.Duration
+	for range tries {
+		var logs bytes.Buffer
+		start := time.Now()
+		em, err := rie.StartWith(ctx, bin, env, rie.Options{RIEPath: rieBin, Stdout: &logs, Stderr: &logs})
+		if err != nil {
+			return fmt.Errorf("%s: %w", cs.Name, err)
+		}
+		ictx, cancel := context.WithTimeout(ctx, time.Minute)
+		_, err = em.Invoke(ictx, event)
+		cold := time.Since(start)
+		var fnErr *rie.InvokeError
+		if err != nil && !errors.As(err, &fnErr) {
+			cancel()
+			em.Stop()
+			return fmt.Errorf("%s: %w\n%s", cs.Name, err, tail(logs.String(), 2000))
+		}
+		cs.FnError = cs.FnError || fnErr != nil
+		start = time.Now()
+		_, _ = em.Invoke(ictx, event)
+		warm := time.Since(start)
+		cancel()
+		em.Stop()
+		colds = append(colds, cold)
+		if cs.Warm == 0 || warm < cs.Warm {
+			cs.Warm = warm
+		}
+	}
+	slices.Sort(colds)
+	cs.Cold = colds[len(colds)/2]
+	return nil
 }
 
 // sampleEvent is the first sample event of the function (by file name).
@@ -145,7 +157,7 @@ func sampleEvent(root, name string) ([]byte, string, error) {
 	if err != nil || len(files) == 0 {
 		return nil, "", fmt.Errorf("no sample event in events/%s/", name)
 	}
-	sort.Strings(files)
+	slices.Sort(files)
 	b, err := os.ReadFile(files[0])
 	return b, filepath.Base(files[0]), err
 }

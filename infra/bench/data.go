@@ -55,14 +55,44 @@ type workspace struct{ ID, Tenant string }
 
 var apiFields = []string{"id", "customer_id", "amount", "currency", "region", "created_at"}
 
+// generate makes the data set; the same sizes and t0 always make the same one.
 func generate(sz sizes, t0 time.Time) *dataset {
-	r := rand.New(rand.NewPCG(7, 11))
-	d := &dataset{T0: t0, Sizes: sz, Codes: map[string]string{}, Mix: map[string]int{}}
-	at := func(offset time.Duration) time.Time { return t0.Add(offset).Truncate(time.Millisecond) }
-	past := func(max time.Duration) time.Time { return at(-time.Duration(r.Int64N(int64(max)))) }
+	gn := &gen{r: rand.New(rand.NewPCG(7, 11)), t0: t0,
+		d: &dataset{T0: t0, Sizes: sz, Codes: map[string]string{}, Mix: map[string]int{}}}
+	gn.workspaces(sz)
+	gn.apis(sz)
+	gn.apps(sz)
+	gn.grants(sz)
+	d := gn.d
+	gn.r.Shuffle(len(d.Grants), func(i, j int) { d.Grants[i], d.Grants[j] = d.Grants[j], d.Grants[i] })
+	return d
+}
+
+// gen is the state of one generation: its random source (every draw in a fixed order)
+// and the data set so far.
+type gen struct {
+	r  *rand.Rand
+	t0 time.Time
+	d  *dataset
+}
+
+func (gn *gen) at(offset time.Duration) time.Time {
+	return gn.t0.Add(offset).Truncate(time.Millisecond)
+}
+
+// past is a random instant up to max before t0.
+func (gn *gen) past(max time.Duration) time.Time {
+	return gn.at(-time.Duration(gn.r.Int64N(int64(max))))
+}
+
+func (gn *gen) workspaces(sz sizes) {
 	for i := range sz.Workspaces {
-		d.Workspaces = append(d.Workspaces, workspace{ID: fmt.Sprintf("ws-%03d", i), Tenant: fmt.Sprintf("t-%02d", i%sz.Tenants)})
+		gn.d.Workspaces = append(gn.d.Workspaces, workspace{ID: fmt.Sprintf("ws-%03d", i), Tenant: fmt.Sprintf("t-%02d", i%sz.Tenants)})
 	}
+}
+
+func (gn *gen) apis(sz sizes) {
+	r, d := gn.r, gn.d
 	for i := range sz.APIs {
 		ws := d.Workspaces[i%len(d.Workspaces)]
 		a := access.API{
@@ -81,11 +111,15 @@ func generate(sz sizes, t0 time.Time) *dataset {
 		if i > 0 && r.IntN(20) == 0 {
 			a.Status = access.APIUnpublished
 		}
-		a.CreatedAt = past(400 * 24 * time.Hour)
+		a.CreatedAt = gn.past(400 * 24 * time.Hour)
 		a.ModifiedAt = a.CreatedAt
 		d.APIs = append(d.APIs, a)
 	}
 	d.ListAPI = d.APIs[0].ID
+}
+
+func (gn *gen) apps(sz sizes) {
+	r, d := gn.r, gn.d
 	for i := range sz.Apps {
 		ws := d.Workspaces[r.IntN(len(d.Workspaces))]
 		a := access.App{
@@ -101,96 +135,123 @@ func generate(sz sizes, t0 time.Time) *dataset {
 			d.Codes[a.ID] = code
 			a.CodeHash = access.HashAppCode(code)
 		}
-		a.CreatedAt = past(400 * 24 * time.Hour)
+		a.CreatedAt = gn.past(400 * 24 * time.Hour)
 		a.ModifiedAt = a.CreatedAt
 		d.Apps = append(d.Apps, a)
 	}
+}
 
+// grants makes sz.Grants grants, each on its own slot; the first sz.ListGrants are on
+// the listed API.
+func (gn *gen) grants(sz sizes) {
+	d := gn.d
 	slots := map[access.GrantKey]bool{}
-	for i := 0; len(d.Grants) < sz.Grants; i++ {
-		api := d.APIs[r.IntN(len(d.APIs))]
-		if len(d.Grants) < sz.ListGrants {
-			api = d.APIs[0]
-		}
-		g := access.Grant{
-			APIID: api.ID, APIName: api.Name, TenantID: api.TenantID, WorkspaceID: api.WorkspaceID,
-			Env: access.EnvProd, Permissions: []access.Permission{access.PermUsage}, Generation: api.Generation,
-			CreatorID: "user-bench", Version: 1 + int64(r.IntN(3)),
-		}
-		if r.IntN(5) < 2 {
-			g.Env = access.EnvDev
-		}
-		isApp := r.IntN(4) != 0 // three in four grants are for an app, one for a workspace
-		if isApp {
-			app := d.Apps[r.IntN(len(d.Apps))]
-			g.Subject = access.Subject{Type: access.SubjectApp, ID: app.ID, TenantID: app.TenantID}
-		} else {
-			ws := d.Workspaces[r.IntN(len(d.Workspaces))]
-			g.Subject = access.Subject{Type: access.SubjectWorkspace, ID: ws.ID, TenantID: ws.Tenant}
-		}
+	for len(d.Grants) < sz.Grants {
+		g, api, isApp := gn.slot(len(d.Grants) < sz.ListGrants)
 		if slots[g.Key()] {
 			continue
 		}
 		slots[g.Key()] = true
-		if isApp && api.RowLevel && api.Operation == access.OpRead && r.IntN(5) == 0 {
-			g.Permissions = append(g.Permissions, access.PermProxy)
-		}
-		if api.Operation == access.OpRead && r.IntN(3) == 0 {
-			g.Fields = slices.Clone(apiFields[:3])
-		} else {
-			g.Fields = []string{}
-		}
-		g.CreatedAt = past(300 * 24 * time.Hour)
-		g.ModifiedAt = g.CreatedAt
-		g.ID = fmt.Sprintf("01BENCH%019d", len(d.Grants))
-		state := "unlimited"
-		if r.IntN(10) < 7 { // limited
-			if r.IntN(8) == 0 {
-				end := past(25 * 24 * time.Hour) // expired, still within GRANT_RETENTION
-				g.EndTime = &end
-				state = "expired"
-			} else {
-				end := at(time.Duration(1 + r.Int64N(int64(400*24*time.Hour))))
-				g.EndTime = &end
-				state = "limited"
-			}
-		}
-		inForce := state != "expired"
-		switch {
-		case inForce && r.IntN(33) == 0:
-			rv := past(20 * 24 * time.Hour)
-			g.RevokedAt = &rv
-			g.ModifiedAt = rv
-			state = "revoked"
-		case inForce && r.IntN(25) == 0: // an API-side cancellation under its 48h notice
-			c := at(time.Duration(1 + r.Int64N(int64(48*time.Hour))))
-			if g.EndTime == nil || c.Before(*g.EndTime) {
-				g.CancelAt = &c
-				g.CancelPermissions = []access.Permission{access.PermUsage}
-				if g.HasPermission(access.PermProxy) && r.IntN(3) == 0 {
-					g.CancelPermissions = []access.Permission{access.PermProxy}
-				}
-				state = "cancelling"
-			}
-		}
-		// The steady state of the jobs at T0 (R16): thresholds already reached are
-		// recorded, an end already passed has been announced.
-		if g.EndTime != nil {
-			for _, dd := range reminderDays {
-				if !g.EndTime.Add(-time.Duration(dd) * 24 * time.Hour).After(t0) {
-					g.Reminded = append(g.Reminded, dd)
-				}
-			}
-			g.ExpiryAnnounced = !g.EndTime.After(t0)
-		}
-		g.Due = g.NextDue(reminderDays)
+		gn.shape(&g, api, isApp)
+		state := gn.timing(&g)
+		gn.steadyState(&g)
 		d.Mix[state]++
 		d.Mix[string(g.Subject.Type)]++
 		d.Mix[string(g.Env)]++
 		d.Grants = append(d.Grants, g)
 	}
-	r.Shuffle(len(d.Grants), func(i, j int) { d.Grants[i], d.Grants[j] = d.Grants[j], d.Grants[i] })
-	return d
+}
+
+// slot picks a grant's API, environment and subject.
+func (gn *gen) slot(listed bool) (access.Grant, access.API, bool) {
+	r, d := gn.r, gn.d
+	api := d.APIs[r.IntN(len(d.APIs))]
+	if listed {
+		api = d.APIs[0]
+	}
+	g := access.Grant{
+		APIID: api.ID, APIName: api.Name, TenantID: api.TenantID, WorkspaceID: api.WorkspaceID,
+		Env: access.EnvProd, Permissions: []access.Permission{access.PermUsage}, Generation: api.Generation,
+		CreatorID: "user-bench", Version: 1 + int64(r.IntN(3)),
+	}
+	if r.IntN(5) < 2 {
+		g.Env = access.EnvDev
+	}
+	isApp := r.IntN(4) != 0 // three in four grants are for an app, one for a workspace
+	if isApp {
+		app := d.Apps[r.IntN(len(d.Apps))]
+		g.Subject = access.Subject{Type: access.SubjectApp, ID: app.ID, TenantID: app.TenantID}
+	} else {
+		ws := d.Workspaces[r.IntN(len(d.Workspaces))]
+		g.Subject = access.Subject{Type: access.SubjectWorkspace, ID: ws.ID, TenantID: ws.Tenant}
+	}
+	return g, api, isApp
+}
+
+// shape gives a grant its permissions, fields, creation time and id.
+func (gn *gen) shape(g *access.Grant, api access.API, isApp bool) {
+	r := gn.r
+	if isApp && api.RowLevel && api.Operation == access.OpRead && r.IntN(5) == 0 {
+		g.Permissions = append(g.Permissions, access.PermProxy)
+	}
+	if api.Operation == access.OpRead && r.IntN(3) == 0 {
+		g.Fields = slices.Clone(apiFields[:3])
+	} else {
+		g.Fields = []string{}
+	}
+	g.CreatedAt = gn.past(300 * 24 * time.Hour)
+	g.ModifiedAt = g.CreatedAt
+	g.ID = fmt.Sprintf("01BENCH%019d", len(gn.d.Grants))
+}
+
+// timing makes a grant unlimited, limited, expired, revoked or cancelling and says which.
+func (gn *gen) timing(g *access.Grant) string {
+	r := gn.r
+	state := "unlimited"
+	if r.IntN(10) < 7 { // limited
+		if r.IntN(8) == 0 {
+			end := gn.past(25 * 24 * time.Hour) // expired, still within GRANT_RETENTION
+			g.EndTime = &end
+			state = "expired"
+		} else {
+			end := gn.at(time.Duration(1 + r.Int64N(int64(400*24*time.Hour))))
+			g.EndTime = &end
+			state = "limited"
+		}
+	}
+	inForce := state != "expired"
+	switch {
+	case inForce && r.IntN(33) == 0:
+		rv := gn.past(20 * 24 * time.Hour)
+		g.RevokedAt = &rv
+		g.ModifiedAt = rv
+		state = "revoked"
+	case inForce && r.IntN(25) == 0: // an API-side cancellation under its 48h notice
+		c := gn.at(time.Duration(1 + r.Int64N(int64(48*time.Hour))))
+		if g.EndTime == nil || c.Before(*g.EndTime) {
+			g.CancelAt = &c
+			g.CancelPermissions = []access.Permission{access.PermUsage}
+			if g.HasPermission(access.PermProxy) && r.IntN(3) == 0 {
+				g.CancelPermissions = []access.Permission{access.PermProxy}
+			}
+			state = "cancelling"
+		}
+	}
+	return state
+}
+
+// steadyState records what the jobs would have done by t0 (R16): thresholds already
+// reached are recorded, an end already passed has been announced.
+func (gn *gen) steadyState(g *access.Grant) {
+	if g.EndTime != nil {
+		for _, dd := range reminderDays {
+			if !g.EndTime.Add(-time.Duration(dd) * 24 * time.Hour).After(gn.t0) {
+				g.Reminded = append(g.Reminded, dd)
+			}
+		}
+		g.ExpiryAnnounced = !g.EndTime.After(gn.t0)
+	}
+	g.Due = g.NextDue(reminderDays)
 }
 
 // maxTxItems leaves room under TransactWriteItems' 100 items.

@@ -348,7 +348,7 @@ func (b *Bus) putEvents(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		ev := Event{
-			ID: newEventID(), Time: t, Source: *e.Source, DetailType: *e.DetailType,
+			ID: NewID(), Time: t, Source: *e.Source, DetailType: *e.DetailType,
 			Detail: detail.Bytes(), EventBusName: bus, Resources: e.Resources,
 		}
 		if ev.Resources == nil {
@@ -358,7 +358,7 @@ func (b *Bus) putEvents(w http.ResponseWriter, r *http.Request) {
 		b.accept(ev)
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Requestid", newEventID())
+	w.Header().Set("X-Amzn-Requestid", NewID())
 	_ = json.NewEncoder(w).Encode(out)
 }
 
@@ -480,13 +480,13 @@ func busName(s string) string {
 func apiError(w http.ResponseWriter, status int, typ, msg string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-Errortype", typ)
-	w.Header().Set("X-Amzn-Requestid", newEventID())
+	w.Header().Set("X-Amzn-Requestid", NewID())
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": msg})
 }
 
-// newEventID makes a UUID-shaped random id, like EventBridge's.
-func newEventID() string {
+// NewID makes a random version-4 UUID, the shape of EventBridge's event ids.
+func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40

@@ -46,15 +46,6 @@ func CompilePattern(p map[string]any) (*Pattern, error) {
 	return &Pattern{root: n}, nil
 }
 
-// ParsePattern compiles a pattern written as JSON.
-func ParsePattern(s string) (*Pattern, error) {
-	var p map[string]any
-	if err := json.Unmarshal([]byte(s), &p); err != nil {
-		return nil, fmt.Errorf("event pattern: %w", err)
-	}
-	return CompilePattern(p)
-}
-
 func compileNode(p map[string]any, path string) (*node, error) {
 	n := &node{}
 	keys := make([]string, 0, len(p))

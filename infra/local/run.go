@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +63,81 @@ type stack struct {
 // run starts the whole local system and serves until ctx is done; then it stops
 // everything it started and returns nil.
 func run(ctx context.Context, cfg config) (err error) {
+	cfg = withDefaults(cfg)
+	log := cfg.Logger
+	tpl, err := template.Load(cfg.Template)
+	if err != nil {
+		return fmt.Errorf("read the template: %w", err)
+	}
+	// Take the ports first: a busy port fails at once, before a JVM starts.
+	httpLn, busLn, err := listenBoth(cfg)
+	if err != nil {
+		return err
+	}
+	defer httpLn.Close()
+	defer busLn.Close()
+	info := stack{
+		EventBridgeEndpoint: "http://" + busLn.Addr().String(),
+		APIEndpoint:         "http://" + httpLn.Addr().String(),
+		TableName:           tableName,
+		BusName:             busName,
+		DynamoDBEndpoint:    cfg.DynamoDB,
+	}
+	stopDB, err := startDynamoDB(ctx, cfg, &info)
+	if err != nil {
+		return err
+	}
+	defer stopDB()
+	restore := setProcessEnv(info, cfg.Region, tpl)
+	defer restore()
+
+	// Everything below stops when this context is cancelled, before DynamoDB Local.
+	wctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	w, err := wire(wctx, cfg, tpl)
+	if err != nil {
+		return err
+	}
+	gw, bus, err := frontDoors(cfg, w)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	if err := startWorkers(wctx, &wg, cfg, info, w); err != nil {
+		return err
+	}
+	serveErr, shutdown := serve([]net.Listener{httpLn, busLn}, []http.Handler{gw, bus})
+	defer shutdown()
+	stackFile, err := announce(cfg, info, w)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(stackFile)
+
+	select {
+	case <-ctx.Done():
+		log.Info("stopping")
+		return nil
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	}
+}
+
+// listenBoth binds the HTTP API's port and the bus's.
+func listenBoth(cfg config) (httpLn, busLn net.Listener, err error) {
+	if httpLn, err = listen(cfg.HTTPPort); err != nil {
+		return nil, nil, err
+	}
+	if busLn, err = listen(cfg.BusPort); err != nil {
+		httpLn.Close()
+		return nil, nil, err
+	}
+	return httpLn, busLn, nil
+}
+
+func withDefaults(cfg config) config {
 	if cfg.Started.IsZero() {
 		cfg.Started = time.Now()
 	}
@@ -77,84 +150,64 @@ func run(ctx context.Context, cfg config) (err error) {
 	if cfg.Region == "" {
 		cfg.Region = ddblocal.Region
 	}
+	return cfg
+}
+
+// startDynamoDB starts DynamoDB Local unless info names an endpoint to reuse, and
+// creates the table; the func it returns stops what it started.
+func startDynamoDB(ctx context.Context, cfg config, info *stack) (stop func(), err error) {
 	log := cfg.Logger
-
-	tpl, err := template.Load(cfg.Template)
-	if err != nil {
-		return fmt.Errorf("read the template: %w", err)
-	}
-	// Take the ports first: a busy port fails at once, before a JVM starts.
-	httpLn, err := listen(cfg.HTTPPort)
-	if err != nil {
-		return err
-	}
-	defer httpLn.Close()
-	busLn, err := listen(cfg.BusPort)
-	if err != nil {
-		return err
-	}
-	defer busLn.Close()
-	info := stack{
-		EventBridgeEndpoint: "http://" + busLn.Addr().String(),
-		APIEndpoint:         "http://" + httpLn.Addr().String(),
-		TableName:           tableName,
-		BusName:             busName,
-		DynamoDBEndpoint:    cfg.DynamoDB,
-	}
-
+	stop = func() {}
 	if info.DynamoDBEndpoint == "" {
 		srv, err := ddblocal.Start(ctx, ddblocal.Options{CacheDir: cfg.CacheDir})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer func() {
+		stop = func() {
 			_ = srv.Stop()
 			log.Info("DynamoDB Local stopped", "endpoint", srv.Endpoint())
-		}()
+		}
 		info.DynamoDBEndpoint = srv.Endpoint()
 		log.Info("DynamoDB Local started", "endpoint", info.DynamoDBEndpoint)
 	} else {
 		log.Info("reusing DynamoDB", "endpoint", info.DynamoDBEndpoint)
 	}
-	restore := setProcessEnv(info, cfg.Region, tpl)
-	defer restore()
-
 	db := ddblocal.Client(ctx, info.DynamoDBEndpoint)
 	if err := store.CreateTable(ctx, db, tableName); err != nil {
-		return err
+		stop()
+		return nil, err
 	}
+	return stop, nil
+}
 
-	// Everything below stops when this context is cancelled, before DynamoDB Local.
-	wctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
+// frontDoors are the HTTP API gateway and the EventBridge endpoint.
+func frontDoors(cfg config, w *wiring) (*gateway.Gateway, *eventbus.Bus, error) {
+	gw, err := gateway.New(gateway.Config{Routes: w.routes, Secret: cfg.Secret, Logger: cfg.Logger, AccountID: accountID})
+	if err != nil {
+		return nil, nil, err
+	}
+	bus, err := eventbus.New(eventbus.Config{Targets: w.targets, Logger: cfg.Logger, AccountID: accountID, Region: cfg.Region})
+	if err != nil {
+		return nil, nil, err
+	}
+	return gw, bus, nil
+}
 
-	w, err := wire(wctx, cfg, tpl)
-	if err != nil {
-		return err
-	}
-	gw, err := gateway.New(gateway.Config{Routes: w.routes, Secret: cfg.Secret, Logger: log, AccountID: accountID})
-	if err != nil {
-		return err
-	}
-	bus, err := eventbus.New(eventbus.Config{Targets: w.targets, Logger: log, AccountID: accountID, Region: cfg.Region})
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
-
+// startWorkers polls the table's stream for each stream function and fires each
+// schedule, until ctx is done; wg tracks them.
+func startWorkers(ctx context.Context, wg *sync.WaitGroup, cfg config, info stack, w *wiring) error {
+	db := ddblocal.Client(ctx, info.DynamoDBEndpoint)
 	for _, s := range w.streams {
-		p, err := streams.New(wctx, streams.Config{
+		p, err := streams.New(ctx, streams.Config{
 			DB: db, Streams: ddblocal.StreamsClient(info.DynamoDBEndpoint), Table: tableName,
 			Handler: s.handler, Filters: s.fn.StreamFilters, BatchSize: s.batchSize, MaxRetries: s.maxRetries,
-			Region: cfg.Region, Logger: log.With("function", s.fn.Name),
+			Region: cfg.Region, Logger: cfg.Logger.With("function", s.fn.Name),
 		})
 		if err != nil {
 			return err
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); _ = p.Run(wctx) }()
+		go func() { defer wg.Done(); _ = p.Run(ctx) }()
 	}
 	for _, s := range w.schedules {
 		every := s.every
@@ -162,51 +215,50 @@ func run(ctx context.Context, cfg config) (err error) {
 			every = cfg.ScheduleAt
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); runSchedule(wctx, s, every, cfg.Region, log) }()
+		go func() { defer wg.Done(); runSchedule(ctx, s, every, cfg.Region, cfg.Logger) }()
 	}
+	return nil
+}
 
-	servers := []*http.Server{
-		{Handler: gw, ReadHeaderTimeout: 10 * time.Second},
-		{Handler: bus, ReadHeaderTimeout: 10 * time.Second},
-	}
-	serveErr := make(chan error, 2)
-	for i, ln := range []net.Listener{httpLn, busLn} {
+// serve serves each handler on its listener; the channel reports the first failure,
+// the func shuts the servers down.
+func serve(lns []net.Listener, handlers []http.Handler) (<-chan error, func()) {
+	serveErr := make(chan error, len(lns))
+	servers := make([]*http.Server, len(lns))
+	for i, ln := range lns {
+		servers[i] = &http.Server{Handler: handlers[i], ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := servers[i].Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				serveErr <- err
 			}
 		}()
 	}
-	defer func() {
+	return serveErr, func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer scancel()
 		for _, s := range servers {
 			_ = s.Shutdown(sctx)
 		}
-	}()
+	}
+}
 
+// announce writes stack.json, prints the banner and tells the test hook; it returns
+// the stack file's path.
+func announce(cfg config, info stack, w *wiring) (string, error) {
 	stackFile, err := writeStackFile(cfg.CacheDir, info)
 	if err != nil {
-		return err
+		return "", err
 	}
-	defer os.Remove(stackFile)
-
 	if err := banner(cfg, info, w, time.Since(cfg.Started)); err != nil {
-		return err
+		os.Remove(stackFile)
+		return "", err
 	}
-	log.Info("ready", "seconds", time.Since(cfg.Started).Seconds(), "api", info.APIEndpoint,
+	cfg.Logger.Info("ready", "seconds", time.Since(cfg.Started).Seconds(), "api", info.APIEndpoint,
 		"eventbridge", info.EventBridgeEndpoint, "dynamodb", info.DynamoDBEndpoint, "stack_file", stackFile)
 	if cfg.Ready != nil {
 		cfg.Ready(info)
 	}
-
-	select {
-	case <-ctx.Done():
-		log.Info("stopping")
-		return nil
-	case err := <-serveErr:
-		return fmt.Errorf("serve: %w", err)
-	}
+	return stackFile, nil
 }
 
 // wiring is the template's triggers joined with the mounted handlers.
@@ -232,48 +284,32 @@ type scheduleWire struct {
 	handler    eventbus.Handler
 }
 
+// wire joins each function of the template with its mounted handlers.
 func wire(ctx context.Context, cfg config, tpl *template.Template) (*wiring, error) {
 	w := &wiring{}
 	for _, fn := range tpl.Functions {
-		m := cfg.Mounts[fn.Name]
-		getenv := functionEnv(fn)
-		var httpH gateway.HTTPHandler
-		var streamH streams.Handler
-		var eventH eventbus.Handler
-		var err error
-		if m.HTTP != nil && len(fn.HTTPRoutes) > 0 {
-			if httpH, err = m.HTTP(ctx, getenv); err != nil {
-				return nil, fmt.Errorf("mount %s (HTTP): %w", fn.Name, err)
-			}
+		h, err := mountHandlers(ctx, cfg.Mounts[fn.Name], fn)
+		if err != nil {
+			return nil, err
 		}
-		if m.Stream != nil && fn.Stream {
-			if streamH, err = m.Stream(ctx, getenv); err != nil {
-				return nil, fmt.Errorf("mount %s (stream): %w", fn.Name, err)
-			}
-		}
-		if m.Event != nil && (len(fn.Rules) > 0 || len(fn.Schedules) > 0) {
-			if eventH, err = m.Event(ctx, getenv); err != nil {
-				return nil, fmt.Errorf("mount %s (events): %w", fn.Name, err)
-			}
-		}
-		if httpH != nil || streamH != nil || eventH != nil {
+		if h.http != nil || h.stream != nil || h.event != nil {
 			w.mounted = append(w.mounted, fn.Name)
 		} else {
 			w.missing = append(w.missing, fn.Name)
 		}
 
 		for _, r := range fn.HTTPRoutes {
-			w.routes = append(w.routes, gateway.Route{Method: r.Method, Path: r.Path, Function: fn.Name, Handler: httpH})
+			w.routes = append(w.routes, gateway.Route{Method: r.Method, Path: r.Path, Function: fn.Name, Handler: h.http})
 		}
 		for i, r := range fn.Rules {
-			w.targets = append(w.targets, eventbus.Target{Name: fmt.Sprintf("%s/rule%d", fn.Name, i+1), Pattern: r.Pattern, Handler: eventH})
+			w.targets = append(w.targets, eventbus.Target{Name: fmt.Sprintf("%s/rule%d", fn.Name, i+1), Pattern: r.Pattern, Handler: h.event})
 		}
 		if fn.Stream {
-			if streamH == nil {
+			if h.stream == nil {
 				cfg.Logger.Warn("stream function not mounted: the table's stream is not polled", "function", fn.Name)
 			} else {
 				batch, retries := mappingSettings(tpl, fn.LogicalID)
-				w.streams = append(w.streams, streamWire{fn: fn, handler: streamH, batchSize: batch, maxRetries: retries})
+				w.streams = append(w.streams, streamWire{fn: fn, handler: h.stream, batchSize: batch, maxRetries: retries})
 			}
 		}
 		for _, s := range fn.Schedules {
@@ -282,14 +318,44 @@ func wire(ctx context.Context, cfg config, tpl *template.Template) (*wiring, err
 				cfg.Logger.Warn("schedule not run locally", "function", fn.Name, "expression", s.Expression, "error", err.Error())
 				continue
 			}
-			if eventH == nil {
+			if h.event == nil {
 				cfg.Logger.Warn("scheduled function not mounted", "function", fn.Name, "expression", s.Expression)
 				continue
 			}
-			w.schedules = append(w.schedules, scheduleWire{fn: fn, expression: s.Expression, every: every, handler: eventH})
+			w.schedules = append(w.schedules, scheduleWire{fn: fn, expression: s.Expression, every: every, handler: h.event})
 		}
 	}
 	return w, nil
+}
+
+// handlers are one function's mounted handlers, nil where it has none.
+type handlers struct {
+	http   gateway.HTTPHandler
+	stream streams.Handler
+	event  eventbus.Handler
+}
+
+// mountHandlers builds the handlers of m that the function's triggers in the template use.
+func mountHandlers(ctx context.Context, m Mount, fn template.Function) (handlers, error) {
+	var h handlers
+	var err error
+	getenv := functionEnv(fn)
+	if m.HTTP != nil && len(fn.HTTPRoutes) > 0 {
+		if h.http, err = m.HTTP(ctx, getenv); err != nil {
+			return h, fmt.Errorf("mount %s (HTTP): %w", fn.Name, err)
+		}
+	}
+	if m.Stream != nil && fn.Stream {
+		if h.stream, err = m.Stream(ctx, getenv); err != nil {
+			return h, fmt.Errorf("mount %s (stream): %w", fn.Name, err)
+		}
+	}
+	if m.Event != nil && (len(fn.Rules) > 0 || len(fn.Schedules) > 0) {
+		if h.event, err = m.Event(ctx, getenv); err != nil {
+			return h, fmt.Errorf("mount %s (events): %w", fn.Name, err)
+		}
+	}
+	return h, nil
 }
 
 // mappingSettings reads BatchSize and MaximumRetryAttempts of the event source mapping
@@ -336,7 +402,7 @@ func runSchedule(ctx context.Context, s scheduleWire, every time.Duration, regio
 			return
 		case now := <-t.C:
 			ev := events.EventBridgeEvent{
-				Version: "0", ID: newID(), DetailType: "Scheduled Event", Source: "aws.scheduler",
+				Version: "0", ID: eventbus.NewID(), DetailType: "Scheduled Event", Source: "aws.scheduler",
 				AccountID: accountID, Time: now.UTC().Truncate(time.Second), Region: region,
 				Resources: []string{"arn:aws:scheduler:" + region + ":" + accountID + ":schedule/default/" + s.fn.LogicalID},
 				Detail:    json.RawMessage("{}"),
@@ -471,8 +537,8 @@ func banner(cfg config, info stack, w *wiring, took time.Duration) error {
 	if err != nil {
 		return err
 	}
-	sort.Strings(w.mounted)
-	sort.Strings(w.missing)
+	slices.Sort(w.mounted)
+	slices.Sort(w.missing)
 	mounted := strings.Join(w.mounted, " ")
 	if mounted == "" {
 		mounted = "(none yet)"
@@ -497,11 +563,4 @@ Ctrl-C stops everything.
 `, took.Seconds(), info.APIEndpoint, info.EventBridgeEndpoint, info.EventBridgeEndpoint,
 		info.DynamoDBEndpoint, info.TableName, mounted, missing, tok, info.APIEndpoint)
 	return err
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

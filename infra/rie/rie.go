@@ -25,7 +25,7 @@ import (
 	"time"
 )
 
-// Module is the RIE release the project pins (DESIGN.md, "Local stack").
+// Module is the RIE release the project pins (docs/design.md, the local stack).
 const Module = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
 
 // Install returns the path of aws-lambda-rie in $GATEPASS_CACHE/bin (or cacheDir/bin
@@ -67,20 +67,15 @@ type Emulator struct {
 	mu sync.Mutex // one invocation at a time
 }
 
-// Options tunes Start. The zero value is fine.
+// Options tunes StartWith. The zero value is fine.
 type Options struct {
 	RIEPath string    // aws-lambda-rie; installed into $GATEPASS_CACHE/bin when empty
 	Stdout  io.Writer // the RIE's and the function's output; os.Stderr when nil
 	Stderr  io.Writer // os.Stderr when nil
 }
 
-// Start runs bootstrap under the RIE with exactly env (plus PATH) as its environment
-// and returns once the RIE accepts connections.
-func Start(ctx context.Context, bootstrap string, env map[string]string) (*Emulator, error) {
-	return StartWith(ctx, bootstrap, env, Options{})
-}
-
-// StartWith is Start with options.
+// StartWith runs bootstrap under the RIE with exactly env (plus PATH) as its
+// environment and returns once the RIE accepts connections.
 func StartWith(ctx context.Context, bootstrap string, env map[string]string, opt Options) (*Emulator, error) {
 	if opt.RIEPath == "" {
 		p, err := Install(ctx, "")

@@ -1,14 +1,17 @@
 package streams
 
 import (
+	"encoding/json"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
 
 // Convert turns a record read with the dynamodbstreams client into the record Lambda
 // hands to a stream function.
-func Convert(r stypes.Record, streamARN, region string) events.DynamoDBEventRecord {
+func Convert(r stypes.Record, streamARN, region string) (events.DynamoDBEventRecord, error) {
 	rec := events.DynamoDBEventRecord{
 		AWSRegion:      aws.ToString(r.AwsRegion),
 		EventID:        aws.ToString(r.EventID),
@@ -29,61 +32,44 @@ func Convert(r stypes.Record, streamARN, region string) events.DynamoDBEventReco
 	if id := r.UserIdentity; id != nil {
 		rec.UserIdentity = &events.DynamoDBUserIdentity{Type: aws.ToString(id.Type), PrincipalID: aws.ToString(id.PrincipalId)}
 	}
-	if d := r.Dynamodb; d != nil {
-		rec.Change = events.DynamoDBStreamRecord{
-			Keys:           ConvertMap(d.Keys),
-			NewImage:       ConvertMap(d.NewImage),
-			OldImage:       ConvertMap(d.OldImage),
-			SequenceNumber: aws.ToString(d.SequenceNumber),
-			SizeBytes:      aws.ToInt64(d.SizeBytes),
-			StreamViewType: string(d.StreamViewType),
-		}
-		if d.ApproximateCreationDateTime != nil {
-			rec.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: *d.ApproximateCreationDateTime}
-		}
+	d := r.Dynamodb
+	if d == nil {
+		return rec, nil
 	}
-	return rec
+	rec.Change = events.DynamoDBStreamRecord{
+		SequenceNumber: aws.ToString(d.SequenceNumber),
+		SizeBytes:      aws.ToInt64(d.SizeBytes),
+		StreamViewType: string(d.StreamViewType),
+	}
+	if d.ApproximateCreationDateTime != nil {
+		rec.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: *d.ApproximateCreationDateTime}
+	}
+	var err error
+	if rec.Change.Keys, err = ConvertMap(d.Keys); err != nil {
+		return rec, err
+	}
+	if rec.Change.NewImage, err = ConvertMap(d.NewImage); err != nil {
+		return rec, err
+	}
+	rec.Change.OldImage, err = ConvertMap(d.OldImage)
+	return rec, err
 }
 
-// ConvertMap converts an item (or key) image; nil stays nil.
-func ConvertMap(m map[string]stypes.AttributeValue) map[string]events.DynamoDBAttributeValue {
+// ConvertMap converts an item (or key) image; nil stays nil. attributevalue turns the
+// streams types into DynamoDB types and writes them as DynamoDB JSON, which is the
+// wire form the Lambda event types read.
+func ConvertMap(m map[string]stypes.AttributeValue) (map[string]events.DynamoDBAttributeValue, error) {
 	if m == nil {
-		return nil
+		return nil, nil
 	}
-	out := make(map[string]events.DynamoDBAttributeValue, len(m))
-	for k, v := range m {
-		out[k] = ConvertValue(v)
+	item, err := attributevalue.FromDynamoDBStreamsMap(m)
+	if err != nil {
+		return nil, err
 	}
-	return out
-}
-
-// ConvertValue converts one attribute value.
-func ConvertValue(v stypes.AttributeValue) events.DynamoDBAttributeValue {
-	switch x := v.(type) {
-	case *stypes.AttributeValueMemberS:
-		return events.NewStringAttribute(x.Value)
-	case *stypes.AttributeValueMemberN:
-		return events.NewNumberAttribute(x.Value)
-	case *stypes.AttributeValueMemberB:
-		return events.NewBinaryAttribute(x.Value)
-	case *stypes.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(x.Value)
-	case *stypes.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *stypes.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(x.Value)
-	case *stypes.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(x.Value)
-	case *stypes.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(x.Value)
-	case *stypes.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, len(x.Value))
-		for i, e := range x.Value {
-			l[i] = ConvertValue(e)
-		}
-		return events.NewListAttribute(l)
-	case *stypes.AttributeValueMemberM:
-		return events.NewMapAttribute(ConvertMap(x.Value))
+	raw, err := attributevalue.MarshalMapJSON(item)
+	if err != nil {
+		return nil, err
 	}
-	return events.NewNullAttribute()
+	var out map[string]events.DynamoDBAttributeValue
+	return out, json.Unmarshal(raw, &out)
 }

@@ -129,9 +129,6 @@ func New(ctx context.Context, cfg Config) (*Poller, error) {
 	return p, nil
 }
 
-// StreamARN is the stream being read.
-func (p *Poller) StreamARN() string { return p.streamARN }
-
 // Run polls until ctx is done, then returns nil; other errors are logged and retried.
 func (p *Poller) Run(ctx context.Context) error {
 	refresh := time.Now()
@@ -198,7 +195,10 @@ func (p *Poller) poll(ctx context.Context, s *shard) (bool, error) {
 		}
 		s.iter = out.NextShardIterator
 		for _, r := range out.Records {
-			rec := Convert(r, p.streamARN, p.cfg.Region)
+			rec, err := Convert(r, p.streamARN, p.cfg.Region)
+			if err != nil {
+				return false, err
+			}
 			s.lastSeq = rec.Change.SequenceNumber
 			if p.keep(rec) {
 				s.pending = append(s.pending, rec)

@@ -258,7 +258,7 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-func TestConvertValue(t *testing.T) {
+func TestConvertMap(t *testing.T) {
 	in := map[string]stypes.AttributeValue{
 		"s":    &stypes.AttributeValueMemberS{Value: "x"},
 		"n":    &stypes.AttributeValueMemberN{Value: "1.5"},
@@ -271,7 +271,10 @@ func TestConvertValue(t *testing.T) {
 		"l":    &stypes.AttributeValueMemberL{Value: []stypes.AttributeValue{&stypes.AttributeValueMemberS{Value: "e"}}},
 		"m":    &stypes.AttributeValueMemberM{Value: map[string]stypes.AttributeValue{"k": &stypes.AttributeValueMemberN{Value: "7"}}},
 	}
-	got := ConvertMap(in)
+	got, err := ConvertMap(in)
+	if err != nil {
+		t.Fatal(err)
+	}
 	checks := []struct {
 		name string
 		ok   bool
@@ -292,12 +295,15 @@ func TestConvertValue(t *testing.T) {
 			t.Errorf("%s: converted wrongly: %v", c.name, got[c.name])
 		}
 	}
-	if ConvertMap(nil) != nil {
+	if got, err := ConvertMap(nil); got != nil || err != nil {
 		t.Error("nil image should stay nil")
 	}
-	rec := Convert(stypes.Record{EventName: stypes.OperationTypeInsert, Dynamodb: &stypes.StreamRecord{
+	rec, err := Convert(stypes.Record{EventName: stypes.OperationTypeInsert, Dynamodb: &stypes.StreamRecord{
 		SequenceNumber: aws.String("1"), ApproximateCreationDateTime: aws.Time(time.Unix(1700000000, 0)),
 	}}, "arn:s", "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if rec.EventSourceArn != "arn:s" || rec.AWSRegion != "eu-west-1" || rec.Change.ApproximateCreationDateTime.Unix() != 1700000000 {
 		t.Errorf("got %+v", rec)
 	}

@@ -35,7 +35,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -165,7 +164,7 @@ func Parse(data []byte) (*Template, error) {
 		}
 		t.Functions = append(t.Functions, f)
 	}
-	sort.Slice(t.Functions, func(i, j int) bool { return t.Functions[i].LogicalID < t.Functions[j].LogicalID })
+	slices.SortFunc(t.Functions, func(a, b Function) int { return strings.Compare(a.LogicalID, b.LogicalID) })
 	for i := range t.Functions {
 		index[t.Functions[i].LogicalID] = &t.Functions[i]
 	}

@@ -1,28 +1,36 @@
 package template
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
+	"sync"
 
-	"gopkg.in/yaml.v3"
+	"github.com/awslabs/goformation/v7/intrinsics"
 )
 
 // Decode parses a CloudFormation/SAM template in YAML (or JSON, which is YAML) into plain
-// Go values: map[string]any, []any, string, int, float64, bool and nil. Short-form
-// intrinsic tags become their long JSON form, so that later code sees one shape only:
-// `!Ref X` → {"Ref": "X"}, `!GetAtt A.B` → {"Fn::GetAtt": ["A", "B"]}, `!Sub s` →
-// {"Fn::Sub": "s"}, and any other `!Name v` → {"Fn::Name": v}.
+// Go values: map[string]any, []any, string, int, float64, bool and nil. goformation's
+// intrinsics package turns short-form tags into their long JSON form, so that later
+// code sees one shape only: `!Ref X` → {"Ref": "X"}, `!Sub s` → {"Fn::Sub": "s"}, and
+// we split `!GetAtt A.B` into {"Fn::GetAtt": ["A", "B"]}. yaml.v3 underneath rejects
+// duplicate keys, so a template cannot silently override one of its own settings.
 func Decode(data []byte) (map[string]any, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	// ProcessYAML re-registers its tag table (a package map) on every call.
+	decodeMu.Lock()
+	js, err := intrinsics.ProcessYAML(data, &intrinsics.ProcessorOptions{NoProcess: true})
+	decodeMu.Unlock()
+	if err != nil {
 		return nil, fmt.Errorf("parse yaml: %w", err)
 	}
-	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
-		return nil, fmt.Errorf("parse yaml: want one document")
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber() // keep integers integers, as the schema checks want
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("parse yaml: %w", err)
 	}
-	v, err := convert(root.Content[0])
-	if err != nil {
+	if v, err = normalise(v); err != nil {
 		return nil, err
 	}
 	m, ok := v.(map[string]any)
@@ -32,90 +40,39 @@ func Decode(data []byte) (map[string]any, error) {
 	return m, nil
 }
 
-func convert(n *yaml.Node) (any, error) {
-	var v any
+var decodeMu sync.Mutex
+
+// normalise types numbers as YAML 1.2 core would (int, else float64) and gives
+// Fn::GetAtt its list form.
+func normalise(v any) (any, error) {
 	var err error
-	switch n.Kind {
-	case yaml.AliasNode:
-		return convert(n.Alias)
-	case yaml.MappingNode:
-		m := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("line %d: a mapping key must be a scalar", k.Line)
-			}
-			if _, dup := m[k.Value]; dup {
-				return nil, fmt.Errorf("line %d: duplicate key %q", k.Line, k.Value)
-			}
-			if m[k.Value], err = convert(n.Content[i+1]); err != nil {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return int(i), nil
+		}
+		return x.Float64()
+	case []any:
+		for i := range x {
+			if x[i], err = normalise(x[i]); err != nil {
 				return nil, err
 			}
 		}
-		v = m
-	case yaml.SequenceNode:
-		s := make([]any, 0, len(n.Content))
-		for _, c := range n.Content {
-			cv, err := convert(c)
-			if err != nil {
+	case map[string]any:
+		for k := range x {
+			if x[k], err = normalise(x[k]); err != nil {
 				return nil, err
 			}
-			s = append(s, cv)
 		}
-		v = s
-	case yaml.ScalarNode:
-		v = scalar(n)
-	default:
-		return nil, fmt.Errorf("line %d: unexpected yaml node", n.Line)
-	}
-	return intrinsic(n, v)
-}
-
-// scalar types a plain scalar as YAML 1.2 core would; quoted scalars and custom tags
-// stay strings.
-func scalar(n *yaml.Node) any {
-	switch n.ShortTag() {
-	case "!!int":
-		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
-			return int(i)
-		}
-	case "!!float":
-		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
-			return f
-		}
-	case "!!bool":
-		var b bool
-		if n.Decode(&b) == nil {
-			return b
-		}
-	case "!!null":
-		return nil
-	}
-	return n.Value
-}
-
-// intrinsic wraps v in the long form of a short-form tag.
-func intrinsic(n *yaml.Node, v any) (any, error) {
-	tag := n.Tag
-	if !strings.HasPrefix(tag, "!") || strings.HasPrefix(tag, "!!") {
-		return v, nil
-	}
-	name := tag[1:]
-	switch name {
-	case "Ref":
-		return map[string]any{"Ref": v}, nil
-	case "Condition":
-		return map[string]any{"Condition": v}, nil
-	case "GetAtt":
-		if s, ok := v.(string); ok {
+		if s, ok := x["Fn::GetAtt"].(string); ok && len(x) == 1 {
 			res, attr, found := strings.Cut(s, ".")
 			if !found {
-				return nil, fmt.Errorf("line %d: !GetAtt %q: want Resource.Attribute", n.Line, s)
+				return nil, fmt.Errorf("!GetAtt %q: want Resource.Attribute", s)
 			}
-			return map[string]any{"Fn::GetAtt": []any{res, attr}}, nil
+			x["Fn::GetAtt"] = []any{res, attr}
 		}
 	}
-	return map[string]any{"Fn::" + name: v}, nil
+	return v, nil
 }
 
 // Intrinsic reports whether v is an intrinsic function in long form ({"Ref": ...} or

@@ -1,21 +1,23 @@
 // Command validate checks template.yaml without the SAM CLI: goformation's strict parse,
-// the SAM JSON schema that goformation ships, and gatepass's own rules (every SPEC.md
-// route, least privilege, dead-letter queues, the table as shared/store declares it).
+// the SAM JSON schema that goformation ships, and gatepass's own rules (every route
+// of infra/openapi.yaml, least privilege, dead-letter queues, the table as shared/store declares it).
 //
-//	go run ./infra/validate [-root DIR] template.yaml
+//	go run ./infra/validate [-root DIR] [-openapi FILE] template.yaml
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 )
 
 func main() {
 	root := flag.String("root", ".", "repository root, where functions/ and events/ are")
+	doc := flag.String("openapi", "", "the OpenAPI document whose routes the template must declare (default ROOT/infra/openapi.yaml)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: validate [-root DIR] template.yaml")
+		fmt.Fprintln(os.Stderr, "usage: validate [-root DIR] [-openapi FILE] template.yaml")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -30,7 +32,15 @@ func main() {
 		os.Exit(2)
 	}
 	start := time.Now()
-	issues, err := Validate(data, Options{Root: *root})
+	if *doc == "" {
+		*doc = filepath.Join(*root, "infra", "openapi.yaml")
+	}
+	routes, err := LoadRoutes(*doc)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "validate:", err)
+		os.Exit(2)
+	}
+	issues, err := Validate(data, Options{Root: *root, Routes: routes})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "validate:", err)
 		os.Exit(2)
@@ -43,5 +53,5 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("%s: valid (SAM schema of goformation v7.14.9, %d routes, %d functions; %.1fs)\n",
-		path, len(Routes), len(Functions), time.Since(start).Seconds())
+		path, len(routes), len(Functions), time.Since(start).Seconds())
 }

@@ -8,11 +8,14 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	tpl "gatepass/infra/template"
 	"gatepass/shared/store"
 )
 
-// projectRules are gatepass's rules on top of the schema (DESIGN.md, "Local stack").
+// projectRules are gatepass's rules on top of the schema (docs/design.md).
 func (v *validator) projectRules() {
 	v.functionRules()
 	v.routeRules()
@@ -57,7 +60,7 @@ func (v *validator) functionRules() {
 	ids := v.functionIDs()
 	for _, id := range Functions {
 		if !contains(ids, id) {
-			v.add(id, "", "function %s is missing (DESIGN.md names it)", tpl.FunctionName(id))
+			v.add(id, "", "function %s is missing (docs/design.md names it)", tpl.FunctionName(id))
 		}
 	}
 	for _, id := range ids {
@@ -144,7 +147,7 @@ func logicalID(name string) string {
 	return name
 }
 
-// routeRules: every SPEC route on its function, nothing else, every route behind the
+// routeRules: every route of the OpenAPI document on its function, nothing else, every route behind the
 // HTTP API's default JWT authorizer with payload 2.0.
 func (v *validator) routeRules() {
 	type at struct{ fn, event string }
@@ -182,22 +185,24 @@ func (v *validator) routeRules() {
 			}
 		}
 	}
-	spec := map[string]Route{}
-	for _, r := range Routes {
+	documented := map[string]bool{}
+	for _, r := range v.opt.Routes {
 		key := r.Method + " " + r.Path
-		spec[key] = r
+		documented[key] = true
 		got, ok := declared[key]
 		switch {
+		case !ok && r.Function == "":
+			v.add("template", "", "route %s of the OpenAPI document is missing", key)
 		case !ok:
-			v.add(logicalID(r.Function), "Properties.Events", "route %s is missing (SPEC.md)", key)
-		case got.fn != logicalID(r.Function):
-			v.add(got.fn, "Properties.Events."+got.event, "route %s belongs on %s (SPEC.md)", key, logicalID(r.Function))
+			v.add(logicalID(r.Function), "Properties.Events", "route %s is missing (OpenAPI document)", key)
+		case r.Function != "" && got.fn != logicalID(r.Function):
+			v.add(got.fn, "Properties.Events."+got.event, "route %s belongs on %s (%s in the OpenAPI document)", key, logicalID(r.Function), FunctionExtension)
 		}
 	}
 	for _, key := range sortedKeys(declared) {
-		if _, ok := spec[key]; !ok {
+		if !documented[key] {
 			d := declared[key]
-			v.add(d.fn, "Properties.Events."+d.event, "route %s is not in SPEC.md (add it to Routes in infra/validate/routes.go)", key)
+			v.add(d.fn, "Properties.Events."+d.event, "route %s is not in the OpenAPI document (infra/openapi.yaml)", key)
 		}
 	}
 }
@@ -352,26 +357,37 @@ func (v *validator) triggerRules() {
 				v.streamSettings(id, "Properties", p)
 			}
 		case "AWS::Serverless::Function":
-			events := asMap(p["Events"])
-			for _, name := range sortedKeys(events) {
-				ev := asMap(events[name])
-				ep := asMap(ev["Properties"])
-				at := "Properties.Events." + name + ".Properties"
-				switch ev["Type"] {
-				case "Schedule", "ScheduleV2", "EventBridgeRule", "CloudWatchEvent":
-					dlq := asMap(ep["DeadLetterConfig"])
-					if dlq["Type"] != "SQS" {
-						v.requireDLQ(id, at+".DeadLetterConfig.Arn", dlq["Arn"])
-					}
-					if ep["RetryPolicy"] == nil {
-						v.add(id, at+".RetryPolicy", "a scheduled or rule-driven event needs a retry policy")
-					}
-				case "DynamoDB":
-					v.streamSettings(id, at, ep)
-				}
-			}
+			v.functionEventRules(id, asMap(p["Events"]))
 		}
 	}
+	v.jobTriggerRules()
+}
+
+// functionEventRules: a function's schedule, rule and stream events retry and
+// dead-letter what fails.
+func (v *validator) functionEventRules(id string, events map[string]any) {
+	for _, name := range sortedKeys(events) {
+		ev := asMap(events[name])
+		ep := asMap(ev["Properties"])
+		at := "Properties.Events." + name + ".Properties"
+		switch ev["Type"] {
+		case "Schedule", "ScheduleV2", "EventBridgeRule", "CloudWatchEvent":
+			dlq := asMap(ep["DeadLetterConfig"])
+			if dlq["Type"] != "SQS" {
+				v.requireDLQ(id, at+".DeadLetterConfig.Arn", dlq["Arn"])
+			}
+			if ep["RetryPolicy"] == nil {
+				v.add(id, at+".RetryPolicy", "a scheduled or rule-driven event needs a retry policy")
+			}
+		case "DynamoDB":
+			v.streamSettings(id, at, ep)
+		}
+	}
+}
+
+// jobTriggerRules: each job function has the trigger that runs it, at a rate the
+// development server can fire.
+func (v *validator) jobTriggerRules() {
 	if v.model == nil {
 		return
 	}
@@ -450,43 +466,10 @@ func (v *validator) tableRules() {
 	if !reflect.DeepEqual(gotAttrs, wantAttrs) {
 		v.add(id, "Properties.AttributeDefinitions", "got %v, want %v (store.TableInput)", show(gotAttrs), show(wantAttrs))
 	}
-	keys := func(ks any) []string {
-		var out []string
-		for _, k := range asSlice(ks) {
-			out = append(out, fmt.Sprintf("%v %v", asMap(k)["AttributeName"], asMap(k)["KeyType"]))
-		}
-		return out
+	if got, want := templateKeys(p["KeySchema"]), sdkKeys(in.KeySchema); !reflect.DeepEqual(got, want) {
+		v.add(id, "Properties.KeySchema", "got %v, want %v (store.TableInput)", got, want)
 	}
-	var wantKeys []string
-	for _, k := range in.KeySchema {
-		wantKeys = append(wantKeys, fmt.Sprintf("%s %s", *k.AttributeName, k.KeyType))
-	}
-	if got := keys(p["KeySchema"]); !reflect.DeepEqual(got, wantKeys) {
-		v.add(id, "Properties.KeySchema", "got %v, want %v (store.TableInput)", got, wantKeys)
-	}
-	gotIdx := map[string]string{}
-	for _, g := range asSlice(p["GlobalSecondaryIndexes"]) {
-		name, _ := asMap(g)["IndexName"].(string)
-		gotIdx[name] = fmt.Sprintf("%v projection %v", keys(asMap(g)["KeySchema"]), asMap(asMap(g)["Projection"])["ProjectionType"])
-	}
-	wantIdx := map[string]string{}
-	for _, g := range in.GlobalSecondaryIndexes {
-		var ks []string
-		for _, k := range g.KeySchema {
-			ks = append(ks, fmt.Sprintf("%s %s", *k.AttributeName, k.KeyType))
-		}
-		wantIdx[*g.IndexName] = fmt.Sprintf("%v projection %v", ks, g.Projection.ProjectionType)
-	}
-	for _, name := range sortedKeys(wantIdx) {
-		if gotIdx[name] != wantIdx[name] {
-			v.add(id, "Properties.GlobalSecondaryIndexes."+name, "got %q, want %q (store.TableInput)", gotIdx[name], wantIdx[name])
-		}
-	}
-	for _, name := range sortedKeys(gotIdx) {
-		if _, ok := wantIdx[name]; !ok {
-			v.add(id, "Properties.GlobalSecondaryIndexes."+name, "not in store.TableInput")
-		}
-	}
+	v.tableIndexRules(id, p, in)
 	if p["LocalSecondaryIndexes"] != nil {
 		v.add(id, "Properties.LocalSecondaryIndexes", "not in store.TableInput")
 	}
@@ -500,6 +483,46 @@ func (v *validator) tableRules() {
 	if asMap(p["PointInTimeRecoverySpecification"])["PointInTimeRecoveryEnabled"] != true {
 		v.add(id, "Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled", "want true")
 	}
+}
+
+// tableIndexRules: the table's global secondary indexes are store.TableInput's.
+func (v *validator) tableIndexRules(id string, p map[string]any, in *dynamodb.CreateTableInput) {
+	gotIdx := map[string]string{}
+	for _, g := range asSlice(p["GlobalSecondaryIndexes"]) {
+		name, _ := asMap(g)["IndexName"].(string)
+		gotIdx[name] = fmt.Sprintf("%v projection %v", templateKeys(asMap(g)["KeySchema"]), asMap(asMap(g)["Projection"])["ProjectionType"])
+	}
+	wantIdx := map[string]string{}
+	for _, g := range in.GlobalSecondaryIndexes {
+		wantIdx[*g.IndexName] = fmt.Sprintf("%v projection %v", sdkKeys(g.KeySchema), g.Projection.ProjectionType)
+	}
+	for _, name := range sortedKeys(wantIdx) {
+		if gotIdx[name] != wantIdx[name] {
+			v.add(id, "Properties.GlobalSecondaryIndexes."+name, "got %q, want %q (store.TableInput)", gotIdx[name], wantIdx[name])
+		}
+	}
+	for _, name := range sortedKeys(gotIdx) {
+		if _, ok := wantIdx[name]; !ok {
+			v.add(id, "Properties.GlobalSecondaryIndexes."+name, "not in store.TableInput")
+		}
+	}
+}
+
+// templateKeys and sdkKeys write a key schema as ["PK HASH", "SK RANGE"].
+func templateKeys(ks any) []string {
+	var out []string
+	for _, k := range asSlice(ks) {
+		out = append(out, fmt.Sprintf("%v %v", asMap(k)["AttributeName"], asMap(k)["KeyType"]))
+	}
+	return out
+}
+
+func sdkKeys(ks []ddbtypes.KeySchemaElement) []string {
+	var out []string
+	for _, k := range ks {
+		out = append(out, fmt.Sprintf("%s %s", *k.AttributeName, k.KeyType))
+	}
+	return out
 }
 
 func (v *validator) outputRules() {

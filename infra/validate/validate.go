@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/awslabs/goformation/v7"
@@ -30,9 +30,13 @@ func (i Issue) String() string {
 }
 
 // Options says where the rest of the repository is: the rules that every function has
-// functions/<name>/ and events/<name>/*.json look under Root.
+// functions/<name>/ and events/<name>/*.json look under Root. The routes the template
+// must declare are Routes, else those of the OpenAPI document at OpenAPI (default
+// Root/infra/openapi.yaml).
 type Options struct {
-	Root string
+	Root    string
+	OpenAPI string
+	Routes  []Route
 }
 
 // Validate checks a SAM template in four passes: YAML decoding, goformation's strict
@@ -43,6 +47,14 @@ func Validate(data []byte, opt Options) ([]Issue, error) {
 	sch, err := samSchema()
 	if err != nil {
 		return nil, err
+	}
+	if opt.Routes == nil {
+		if opt.OpenAPI == "" {
+			opt.OpenAPI = filepath.Join(opt.Root, "infra", "openapi.yaml")
+		}
+		if opt.Routes, err = LoadRoutes(opt.OpenAPI); err != nil {
+			return nil, err
+		}
 	}
 	raw, err := tpl.Decode(data)
 	if err != nil {
@@ -61,7 +73,7 @@ func Validate(data []byte, opt Options) ([]Issue, error) {
 		v.model = model
 		v.projectRules()
 	}
-	sort.SliceStable(v.issues, func(i, j int) bool { return v.issues[i].Resource < v.issues[j].Resource })
+	slices.SortStableFunc(v.issues, func(a, b Issue) int { return strings.Compare(a.Resource, b.Resource) })
 	return v.issues, nil
 }
 

@@ -13,6 +13,9 @@ const repoTemplate = "../../template.yaml"
 // that the broken-template tests do not depend on what the repository holds today.
 const testRoot = "testdata/repo"
 
+// repoOpenAPI is the document whose routes the template must declare.
+const repoOpenAPI = "../../infra/openapi.yaml"
+
 func readTemplate(t *testing.T) string {
 	t.Helper()
 	b, err := os.ReadFile(repoTemplate)
@@ -24,7 +27,7 @@ func readTemplate(t *testing.T) string {
 
 func validate(t *testing.T, src, root string) []Issue {
 	t.Helper()
-	issues, err := Validate([]byte(src), Options{Root: root})
+	issues, err := Validate([]byte(src), Options{Root: root, OpenAPI: repoOpenAPI})
 	if err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
@@ -90,12 +93,18 @@ func TestValidate_BrokenTemplates(t *testing.T) {
 			name: "missing route",
 			old:  `Properties: {ApiId: !Ref HttpApi, PayloadFormatVersion: "2.0", Method: GET, Path: "/v1/apis/{api_id}/audit"}`,
 			new:  `Properties: {ApiId: !Ref HttpApi, PayloadFormatVersion: "2.0", Method: GET, Path: "/v1/apis/{api_id}/audits"}`,
-			want: "ListFunction: Properties.Events: route GET /v1/apis/{api_id}/audit is missing",
+			want: "template: route GET /v1/apis/{api_id}/audit of the OpenAPI document is missing",
+		},
+		{
+			name: "route not in the OpenAPI document",
+			old:  `Properties: {ApiId: !Ref HttpApi, PayloadFormatVersion: "2.0", Method: GET, Path: "/v1/apis/{api_id}/audit"}`,
+			new:  `Properties: {ApiId: !Ref HttpApi, PayloadFormatVersion: "2.0", Method: GET, Path: "/v1/apis/{api_id}/audits"}`,
+			want: "ListFunction: Properties.Events.ListAudit: route GET /v1/apis/{api_id}/audits is not in the OpenAPI document",
 		},
 		{
 			name: "route with another event type",
 			old:  "        RenewGrant:\n          Type: HttpApi\n", new: "        RenewGrant:\n          Type: Nope\n",
-			want: "route POST /v1/apis/{api_id}/grants/{grant_id}/renewal is missing",
+			want: "route POST /v1/apis/{api_id}/grants/{grant_id}/renewal of the OpenAPI document is missing",
 		},
 		{
 			name: "star resource",
@@ -256,5 +265,88 @@ func TestResourceProblem(t *testing.T) {
 				t.Errorf("got %q, want ok=%v", msg, tc.ok)
 			}
 		})
+	}
+}
+
+// withFunction is the repository's OpenAPI document with the function extension set on
+// the GET operation of /v1/apis/{api_id}/audit.
+func withFunction(t *testing.T, fn string) string {
+	t.Helper()
+	b, err := os.ReadFile(repoOpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	at := strings.Index(doc, "\n  /v1/apis/{api_id}/audit:\n")
+	get := strings.Index(doc[max(at, 0):], "\n    get:\n")
+	if at < 0 || get < 0 {
+		t.Fatalf("%s no longer has GET /v1/apis/{api_id}/audit: update the test", repoOpenAPI)
+	}
+	cut := at + get + len("\n    get:\n")
+	doc = doc[:cut] + "      " + FunctionExtension + ": " + fn + "\n" + doc[cut:]
+	path := filepath.Join(t.TempDir(), "openapi.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestValidate_RouteOnTheFunctionTheDocumentNames(t *testing.T) {
+	good := readTemplate(t)
+	missing := strings.Replace(good, `Method: GET, Path: "/v1/apis/{api_id}/audit"}`, `Method: GET, Path: "/v1/apis/{api_id}/audits"}`, 1)
+	tests := []struct {
+		name, fn, template string
+		want               string // a substring of one issue; "" for none about the route
+	}{
+		{"on its function", "list", good, ""},
+		{"on another function", "catalog", good, "ListFunction: Properties.Events.ListAudit: route GET /v1/apis/{api_id}/audit belongs on CatalogFunction"},
+		{"missing names the function", "list", missing, "ListFunction: Properties.Events: route GET /v1/apis/{api_id}/audit is missing"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			routes, err := LoadRoutes(withFunction(t, tc.fn))
+			if err != nil {
+				t.Fatal(err)
+			}
+			issues, err := Validate([]byte(tc.template), Options{Root: testRoot, Routes: routes})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, is := range issues {
+				if tc.want != "" && strings.Contains(is.String(), tc.want) {
+					return
+				}
+				got = append(got, is.String())
+			}
+			if tc.want != "" || len(got) > 0 {
+				t.Errorf("got issues:\n%s\nwant one containing %q", strings.Join(got, "\n"), tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadRoutes_EveryPathAndMethod(t *testing.T) {
+	routes, err := LoadRoutes(withFunction(t, "list"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audit, check *Route
+	for i, r := range routes {
+		switch r.Method + " " + r.Path {
+		case "GET /v1/apis/{api_id}/audit":
+			audit = &routes[i]
+		case "POST /v1/check":
+			check = &routes[i]
+		}
+	}
+	if audit == nil || audit.Function != "list" {
+		t.Errorf("audit route: got %+v, want function list", audit)
+	}
+	if check == nil || check.Function != "" {
+		t.Errorf("check route: got %+v, want no function", check)
+	}
+	if len(routes) < 20 {
+		t.Errorf("got %d routes, want every path and method of the document", len(routes))
 	}
 }

@@ -1,0 +1,27 @@
+package main
+
+// Functions are the logical ids of the functions docs/design.md names (the Makefile's
+// build-%Function lower-cases one into functions/<name>).
+var Functions = []string{
+	"CatalogFunction", "GrantFunction", "RevokeFunction", "RenewFunction", "ListFunction",
+	"CheckFunction", "RemindersFunction", "CancellationsFunction", "PublishFunction",
+	"CatalogEventsFunction",
+}
+
+// readOnlyFunctions may only read the table.
+var readOnlyFunctions = map[string]bool{"list": true, "check": true}
+
+// tableReadActions are the only DynamoDB actions a read-only function may have.
+var tableReadActions = map[string]bool{
+	"dynamodb:GetItem": true, "dynamodb:BatchGetItem": true, "dynamodb:Query": true,
+}
+
+// requiredEnv are the variables every function reads (shared/settings), and the
+// resource each must Ref, if any.
+var requiredEnv = map[string]string{
+	"TABLE_NAME": "Table", "EVENT_BUS_NAME": "Bus",
+	"CANCEL_NOTICE": "", "REMINDER_DAYS": "", "GRANT_RETENTION": "", "LOG_LEVEL": "",
+}
+
+// requiredOutputs are the stack outputs other stacks and people rely on.
+var requiredOutputs = []string{"ApiUrl", "TableName", "BusName", "CheckFunctionArn"}
