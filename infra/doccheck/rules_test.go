@@ -131,47 +131,44 @@ func TestRules_OneRowPerRule(t *testing.T) {
 }
 
 func TestRules_NamedFunctionsExist(t *testing.T) {
-	root := repoRoot(t)
-	idx := indexGo(t, root)
-	for _, r := range readRules(t, root) {
-		where := fmt.Sprintf("%s:%d: R%d", rulesDoc, r.line, r.rule)
-		if !r.built {
-			if len(r.funcs) > 0 {
-				t.Errorf("%s is marked %q but names functions %v", where, notBuilt, r.funcs)
-			}
-			continue
+	idx := indexGo(t, repoRoot(t))
+	checkNamed(t, "function", func(r row) []string { return r.funcs }, func(f string) string {
+		switch {
+		case !funcRef.MatchString(f):
+			return "which is not of the form pkg.Func, pkg.Type.Method or pkg.(*Type).Method"
+		case !idx.funcs[f]:
+			return "which no non-test Go file of the repository declares (renamed or moved? a pointer receiver is written pkg.(*Type).Method)"
 		}
-		if len(r.funcs) == 0 {
-			t.Errorf("%s names no function that decides it (or say %q)", where, notBuilt)
-		}
-		for _, f := range r.funcs {
-			switch {
-			case !funcRef.MatchString(f):
-				t.Errorf("%s names %q, which is not of the form pkg.Func, pkg.Type.Method or pkg.(*Type).Method", where, f)
-			case !idx.funcs[f]:
-				t.Errorf("%s names %s, which no non-test Go file of the repository declares (renamed or moved? a pointer receiver is written pkg.(*Type).Method)", where, f)
-			}
-		}
-	}
+		return ""
+	})
 }
 
 func TestRules_NamedTestsExist(t *testing.T) {
-	root := repoRoot(t)
-	idx := indexGo(t, root)
-	for _, r := range readRules(t, root) {
+	idx := indexGo(t, repoRoot(t))
+	checkNamed(t, "test", func(r row) []string { return r.tests }, func(name string) string {
+		if _, ok := idx.tests[name]; !ok {
+			return "which no _test.go file of the repository declares as func " + name
+		}
+		return ""
+	})
+}
+
+// checkNamed checks one column of every row: a rule not yet built names nothing there;
+// a built one names at least one item, and problem finds nothing wrong with any of them.
+func checkNamed(t *testing.T, what string, column func(row) []string, problem func(string) string) {
+	t.Helper()
+	for _, r := range readRules(t, repoRoot(t)) {
 		where := fmt.Sprintf("%s:%d: R%d", rulesDoc, r.line, r.rule)
-		if !r.built {
-			if len(r.tests) > 0 {
-				t.Errorf("%s is marked %q but names tests %v", where, notBuilt, r.tests)
-			}
-			continue
+		names := column(r)
+		switch {
+		case !r.built && len(names) > 0:
+			t.Errorf("%s is marked %q but names %ss %v", where, notBuilt, what, names)
+		case r.built && len(names) == 0:
+			t.Errorf("%s names no %s (or say %q in the decided-by column)", where, what, notBuilt)
 		}
-		if len(r.tests) == 0 {
-			t.Errorf("%s names no test", where)
-		}
-		for _, name := range r.tests {
-			if _, ok := idx.tests[name]; !ok {
-				t.Errorf("%s names test %s, which no _test.go file of the repository declares as func %s", where, name, name)
+		for _, name := range names {
+			if p := problem(name); p != "" && r.built {
+				t.Errorf("%s names %s %s, %s", where, what, name, p)
 			}
 		}
 	}
