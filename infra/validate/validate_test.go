@@ -93,7 +93,7 @@ func TestValidate_BrokenTemplates(t *testing.T) {
 			name: "missing route",
 			old:  `Properties: {ApiId: !Ref HttpApi, PayloadFormatVersion: "2.0", Method: GET, Path: "/v1/apis/{api_id}/audit"}`,
 			new:  `Properties: {ApiId: !Ref HttpApi, PayloadFormatVersion: "2.0", Method: GET, Path: "/v1/apis/{api_id}/audits"}`,
-			want: "template: route GET /v1/apis/{api_id}/audit of the OpenAPI document is missing",
+			want: "ListFunction: Properties.Events: route GET /v1/apis/{api_id}/audit is missing (OpenAPI document)",
 		},
 		{
 			name: "route not in the OpenAPI document",
@@ -104,7 +104,7 @@ func TestValidate_BrokenTemplates(t *testing.T) {
 		{
 			name: "route with another event type",
 			old:  "        RenewGrant:\n          Type: HttpApi\n", new: "        RenewGrant:\n          Type: Nope\n",
-			want: "route POST /v1/apis/{api_id}/grants/{grant_id}/renewal of the OpenAPI document is missing",
+			want: "RenewFunction: Properties.Events: route POST /v1/apis/{api_id}/grants/{grant_id}/renewal is missing",
 		},
 		{
 			name: "star resource",
@@ -283,7 +283,15 @@ func withFunction(t *testing.T, fn string) string {
 		t.Fatalf("%s no longer has GET /v1/apis/{api_id}/audit: update the test", repoOpenAPI)
 	}
 	cut := at + get + len("\n    get:\n")
-	doc = doc[:cut] + "      " + FunctionExtension + ": " + fn + "\n" + doc[cut:]
+	// The document names the function of every operation: replace this one's.
+	ext := "      " + FunctionExtension + ": "
+	i := strings.Index(doc[cut:], ext)
+	if i < 0 {
+		t.Fatalf("%s: GET /v1/apis/{api_id}/audit has no %s", repoOpenAPI, FunctionExtension)
+	}
+	start := cut + i + len(ext)
+	end := start + strings.IndexByte(doc[start:], '\n')
+	doc = doc[:start] + fn + doc[end:]
 	path := filepath.Join(t.TempDir(), "openapi.yaml")
 	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
@@ -327,7 +335,7 @@ func TestValidate_RouteOnTheFunctionTheDocumentNames(t *testing.T) {
 }
 
 func TestLoadRoutes_EveryPathAndMethod(t *testing.T) {
-	routes, err := LoadRoutes(withFunction(t, "list"))
+	routes, err := LoadRoutes(withFunction(t, "catalog"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,11 +348,11 @@ func TestLoadRoutes_EveryPathAndMethod(t *testing.T) {
 			check = &routes[i]
 		}
 	}
-	if audit == nil || audit.Function != "list" {
-		t.Errorf("audit route: got %+v, want function list", audit)
+	if audit == nil || audit.Function != "catalog" {
+		t.Errorf("audit route: got %+v, want function catalog (the extension as edited)", audit)
 	}
-	if check == nil || check.Function != "" {
-		t.Errorf("check route: got %+v, want no function", check)
+	if check == nil || check.Function != "check" {
+		t.Errorf("check route: got %+v, want function check", check)
 	}
 	if len(routes) < 20 {
 		t.Errorf("got %d routes, want every path and method of the document", len(routes))
