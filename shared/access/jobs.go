@@ -55,7 +55,7 @@ func DueReminders(g Grant, now time.Time, days []int, apiGeneration int64) Remin
 		return w
 	}
 	end := *g.EndTime
-	if g.CancelAt != nil && g.cancelsUsage() && !g.CancelAt.After(now) && g.CancelAt.Before(end) {
+	if g.Timing().RevokedBy(now) {
 		return w // cancelled before it could expire: the cancellations job revokes it
 	}
 	expired := !end.After(now)
@@ -117,7 +117,7 @@ func FinalizeChange(g Grant, now time.Time, days []int, apiGeneration int64) (c 
 	if g.Generation != apiGeneration {
 		return Change{}, g, false
 	}
-	if g.CancelAt != nil && !g.CancelAt.After(now) && g.RevokedAt == nil && g.EndTime != nil && !g.EndTime.After(*g.CancelAt) {
+	if g.CancelAt != nil && !g.CancelAt.After(now) && g.RevokedAt == nil && g.Timing().Cancel == nil {
 		next = g
 		next.CancelAt, next.CancelPermissions = nil, nil
 		next.Version, next.ModifiedAt = g.Version+1, now

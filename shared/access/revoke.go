@@ -111,7 +111,7 @@ func FinalizeCancellation(g Grant, now time.Time, days []int) (Grant, bool) {
 	if g.CancelAt == nil || g.CancelAt.After(now) || g.RevokedAt != nil {
 		return g, false
 	}
-	if g.EndTime != nil && !g.EndTime.After(*g.CancelAt) {
+	if g.Timing().Cancel == nil {
 		// It expired before the cancellation came due: there is nothing to revoke, and
 		// the expiry has its own event (R16).
 		return g, false

@@ -44,13 +44,36 @@ type Actor struct {
 	IfMatch int64 // the version the caller last saw; 0 = no precondition
 }
 
-// Idem carries an Idempotency-Key into a change. Reply renders the answer the caller
-// will get (status and body) so it is stored in the same transaction and replayed for a
-// retry (R17).
+// Idem carries an Idempotency-Key into a change. Answer renders what the caller will
+// be answered, so it is stored in the same transaction and replayed for a retry (R17).
 type Idem struct {
-	Key   string
-	Hash  string
-	Reply func(result any) (status int, body []byte, err error)
+	Key    string
+	Hash   string
+	Answer func(result any) (Answer, error)
+}
+
+// Answer is a first answer as the caller's adapter encoded it (shared/api: its status
+// and JSON body). access stores and replays it without reading it.
+type Answer struct {
+	Status int
+	Body   []byte
+}
+
+// Replay returns the answer recorded for the principal's Idempotency-Key (R17); found
+// is false when there is none. A key recorded for another request (hash) is
+// InvalidParameter.IdempotencyKeyReuse.
+func (s *Service) Replay(ctx context.Context, p Principal, key, hash string) (a Answer, found bool, err error) {
+	rec, err := s.Store.GetIdempotency(ctx, p.TenantID, p.Sub, key)
+	switch {
+	case ErrorKind(err) == NotFound:
+		return Answer{}, false, nil
+	case err != nil:
+		return Answer{}, false, err
+	case rec.RequestHash != hash:
+		return Answer{}, false, E("idempotency", Invalid, CodeIdempotencyReuse,
+			"Idempotency-Key %q was used for a different request", key)
+	}
+	return Answer{Status: rec.Status, Body: rec.Body}, true, nil
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
@@ -76,14 +99,14 @@ func newSecret() (string, error) {
 
 // commit writes c with the idempotency record of a rendered from result.
 func (s *Service) commit(ctx context.Context, a Actor, c Change, result any) error {
-	if a.Idem != nil && a.Idem.Key != "" && a.Idem.Reply != nil {
-		status, body, err := a.Idem.Reply(result)
+	if a.Idem != nil && a.Idem.Key != "" && a.Idem.Answer != nil {
+		ans, err := a.Idem.Answer(result)
 		if err != nil {
 			return Wrap(c.Op, Internal, CodeInternal, err)
 		}
 		c.Idem = &IdempotencyRecord{
 			TenantID: a.TenantID, Sub: a.Sub, Key: a.Idem.Key, RequestHash: a.Idem.Hash,
-			Status: status, Body: body, CreatedAt: s.now(),
+			Status: ans.Status, Body: ans.Body, CreatedAt: s.now(),
 		}
 	}
 	if err := s.Store.Commit(ctx, c); err != nil {
@@ -115,7 +138,7 @@ func grantAudit(action string, g Grant, actor, reason string, now time.Time) Aud
 // checkIfMatch enforces an If-Match precondition (412).
 func checkIfMatch(op string, a Actor, version int64) error {
 	if a.IfMatch != 0 && a.IfMatch != version {
-		return E(op, Precondition, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
+		return E(op, Conflict, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
 	}
 	return nil
 }
@@ -146,8 +169,8 @@ func (g Grant) NextDue(days []int) *time.Time {
 			due = &t
 		}
 	}
-	if g.CancelAt != nil && (g.EndTime == nil || g.CancelAt.Before(*g.EndTime)) {
-		consider(*g.CancelAt) // a cancellation due after the end has nothing to revoke
+	if c := g.Timing().Cancel; c != nil {
+		consider(*c) // a cancellation due after the end has nothing to revoke
 	}
 	if g.EndTime != nil {
 		for _, d := range days {

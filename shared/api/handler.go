@@ -153,13 +153,13 @@ func (h *Handler) mutate(m mutation) route {
 			if st, body, done, err := h.replay(ctx, r, key, hash); done || err != nil {
 				return st, body, err
 			}
-			a.Idem = &access.Idem{Key: key, Hash: hash, Reply: func(result any) (int, []byte, error) {
+			a.Idem = &access.Idem{Key: key, Hash: hash, Answer: func(result any) (access.Answer, error) {
 				st, body := m.render(result)
 				if body == nil {
-					return st, nil, nil
+					return access.Answer{Status: st}, nil
 				}
 				b, err := json.Marshal(body)
-				return st, b, err
+				return access.Answer{Status: st, Body: b}, err
 			}}
 		}
 		result, err := m.run(ctx, r, a)
@@ -182,20 +182,14 @@ func (h *Handler) mutate(m mutation) route {
 
 // replay answers from a stored idempotency record; done is false when there is none.
 func (h *Handler) replay(ctx context.Context, r *request, key, hash string) (int, any, bool, error) {
-	rec, err := h.svc.Store.GetIdempotency(ctx, r.who.TenantID, r.who.Sub, key)
+	ans, found, err := h.svc.Replay(ctx, r.who, key, hash)
 	switch {
-	case access.ErrorKind(err) == access.NotFound:
-		return 0, nil, false, nil
-	case err != nil:
+	case err != nil || !found:
 		return 0, nil, false, err
-	case rec.RequestHash != hash:
-		return 0, nil, false, access.E("idempotency", access.IdempotencyReuse, access.CodeIdempotencyReuse,
-			"Idempotency-Key %q was used for a different request", key)
+	case len(ans.Body) == 0:
+		return ans.Status, nil, true, nil
 	}
-	if len(rec.Body) == 0 {
-		return rec.Status, nil, true, nil
-	}
-	return rec.Status, rawJSON(rec.Body), true, nil
+	return ans.Status, rawJSON(ans.Body), true, nil
 }
 
 // requestHash identifies a request for idempotency: method, path, query and body.

@@ -199,29 +199,7 @@ func TestRemindersJob_R16_ConcurrentRunsAnnounceOnce(t *testing.T) {
 	}
 }
 
-func TestNewJobs_Config(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1")
-	bad := func(k string) string { return map[string]string{"REMINDER_DAYS": "7,x", "TABLE_NAME": "t"}[k] }
-	if _, err := NewReminders(t.Context(), bad); err == nil {
-		t.Fatal("REMINDER_DAYS=7,x: got no error")
-	}
-	if _, err := NewCancellations(t.Context(), func(string) string { return "" }); err == nil {
-		t.Fatal("no TABLE_NAME: got no error")
-	}
-	good := func(k string) string {
-		return map[string]string{"TABLE_NAME": "t", "EVENT_BUS_NAME": "gatepass", "REMINDER_DAYS": "14,3"}[k]
-	}
-	r, err := NewReminders(t.Context(), good)
-	if err != nil || r.Days[0] != 14 || r.Days[1] != 3 {
-		t.Fatalf("got %+v %v", r, err)
-	}
-	p, err := NewPublish(t.Context(), good)
-	if err != nil || p.Bus.Bus() != "gatepass" {
-		t.Fatalf("publish: got %v", err)
-	}
-	if _, err := NewCatalog(t.Context(), good); err != nil {
-		t.Fatalf("catalog: got %v", err)
-	}
+func TestLookback(t *testing.T) {
 	if got := lookback([]int{14, 3}); got != 16*24*time.Hour {
 		t.Fatalf("lookback: got %v, want 16 days", got)
 	}

@@ -317,6 +317,8 @@ func (s *Store) condition(w access.Write) (*expression.ConditionBuilder, error) 
 		if now.IsZero() {
 			now = s.now()
 		}
+		// Grant.InForce as a condition: cancel_usage is Grant.Timing's CancelsUsage, and
+		// a USAGE cancellation due at or after the end is covered by the end's clause.
 		nowMs := expression.Value(floorMillis(now))
 		c = expression.AttributeNotExists(pk).Or(
 			expression.Name(attrEndAtMs).LessThanEqual(nowMs),

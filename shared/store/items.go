@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -240,24 +239,13 @@ type grantItem struct {
 	ExpiryAnnounced bool   `dynamodbav:"expiry_announced"`
 }
 
-// cancelsUsage mirrors access: a cancellation without a permission list takes all.
-func cancelsUsage(g access.Grant) bool {
-	return g.CancelAt != nil &&
-		(len(g.CancelPermissions) == 0 || slices.Contains(g.CancelPermissions, access.PermUsage))
-}
-
 // grantTTL is when DynamoDB may delete the grant: its retention after the moment it
 // stops being in force for good (revocation, a due cancellation of USAGE, the end
 // time, whichever is first); none while it may stay in force indefinitely.
 func grantTTL(g access.Grant, retention time.Duration) int64 {
-	var last *time.Time
-	for _, t := range []*time.Time{g.RevokedAt, g.EndTime} {
-		if t != nil && (last == nil || t.Before(*last)) {
-			last = t
-		}
-	}
-	if cancelsUsage(g) && (last == nil || g.CancelAt.Before(*last)) {
-		last = g.CancelAt
+	last := g.Timing().Until()
+	if r := g.RevokedAt; r != nil && (last == nil || r.Before(*last)) {
+		last = r
 	}
 	if last == nil {
 		return 0
@@ -274,7 +262,7 @@ func newGrantItem(g access.Grant, retention time.Duration) grantItem {
 		Env: g.Env, Permissions: g.Permissions, Fields: g.Fields,
 		EndTime: fmtOptTime(g.EndTime), EndAtMs: optCeilMillis(g.EndTime),
 		CancelAt: fmtOptTime(g.CancelAt), CancelAtMs: optCeilMillis(g.CancelAt),
-		CancelPermissions: g.CancelPermissions, CancelUsage: cancelsUsage(g),
+		CancelPermissions: g.CancelPermissions, CancelUsage: g.Timing().CancelsUsage,
 		RevokedAt: fmtOptTime(g.RevokedAt), RevokedAtMs: optCeilMillis(g.RevokedAt),
 		Protected: g.Protected, Reason: g.Reason, CreatorID: g.CreatorID,
 		CreatedAt: fmtTime(g.CreatedAt), ModifiedAt: fmtTime(g.ModifiedAt),
