@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"slices"
 	"sync"
 	"time"
@@ -89,15 +90,11 @@ func newSecret() (string, error) {
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
-	const hex = "0123456789abcdef"
-	out := make([]byte, 64)
-	for i, c := range b {
-		out[2*i], out[2*i+1] = hex[c>>4], hex[c&15]
-	}
-	return string(out), nil
+	return hex.EncodeToString(b), nil
 }
 
-// commit writes c with the idempotency record of a rendered from result.
+// R17: commit writes c, with its audit entries (the events), and the idempotency
+// record of a rendered from result, in one transaction.
 func (s *Service) commit(ctx context.Context, a Actor, c Change, result any) error {
 	if a.Idem != nil && a.Idem.Key != "" && a.Idem.Answer != nil {
 		ans, err := a.Idem.Answer(result)
@@ -141,46 +138,4 @@ func checkIfMatch(op string, a Actor, version int64) error {
 		return E(op, Conflict, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
 	}
 	return nil
-}
-
-// rearm sets the grant's reminder state after a create or renewal at now (R16):
-// thresholds already past are skipped; the next due time is indexed for the jobs.
-func (g *Grant) rearm(now time.Time, days []int) {
-	g.Reminded, g.ExpiryAnnounced = nil, false
-	if g.EndTime != nil {
-		for _, d := range days {
-			if !g.EndTime.Add(-time.Duration(d) * 24 * time.Hour).After(now) {
-				g.Reminded = append(g.Reminded, d)
-			}
-		}
-	}
-	g.Due = g.NextDue(days)
-}
-
-// NextDue is when a job next has work on the grant: a pending cancellation, an
-// unannounced reminder threshold, or the expiry event; nil when nothing is due.
-func (g Grant) NextDue(days []int) *time.Time {
-	if g.RevokedAt != nil {
-		return nil
-	}
-	var due *time.Time
-	consider := func(t time.Time) {
-		if due == nil || t.Before(*due) {
-			due = &t
-		}
-	}
-	if c := g.Timing().Cancel; c != nil {
-		consider(*c) // a cancellation due after the end has nothing to revoke
-	}
-	if g.EndTime != nil {
-		for _, d := range days {
-			if !slices.Contains(g.Reminded, d) {
-				consider(g.EndTime.Add(-time.Duration(d) * 24 * time.Hour))
-			}
-		}
-		if !g.ExpiryAnnounced {
-			consider(*g.EndTime)
-		}
-	}
-	return due
 }

@@ -179,7 +179,7 @@ func TestPublishJob_StreamToBus(t *testing.T) {
 	for i := range 6 {
 		if _, err := svc.CreateGrants(ctx, admin, "api1", access.GrantInput{
 			Subject: wsSubject(i), Envs: []access.Env{access.EnvProd, access.EnvDev},
-			Permissions: []access.Permission{access.PermUsage}, Validity: access.ForDays(30),
+			Permissions: []access.Permission{access.PermUsage}, Validity: forDays(30),
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -139,8 +139,8 @@ func newAPIItem(a access.API) apiItem {
 		RowLevel: a.RowLevel, Status: a.Status, Generation: a.Generation, Deleted: a.Deleted,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
-	it.GSI1PK, it.GSI1SK = apiGSI1(a.WorkspaceID, a.Name, a.ID)
-	it.GSI2PK, it.GSI2SK = apiGSI2(a.TenantID, a.Name, a.ID)
+	it.GSI1PK, it.GSI1SK = splitKey(apiGSI1(a.WorkspaceID, a.Name, a.ID))
+	it.GSI2PK, it.GSI2SK = splitKey(apiGSI2(a.TenantID, a.Name, a.ID))
 	return it
 }
 
@@ -181,7 +181,7 @@ func newAppItem(a access.App) appItem {
 		Status: a.Status, CodeHash: a.CodeHash,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
-	it.GSI1PK, it.GSI1SK = appGSI1(a.WorkspaceID, a.ID)
+	it.GSI1PK, it.GSI1SK = splitKey(appGSI1(a.WorkspaceID, a.ID))
 	return it
 }
 
@@ -269,10 +269,10 @@ func newGrantItem(g access.Grant, retention time.Duration) grantItem {
 		Version: g.Version, Generation: g.Generation,
 		Due: fmtOptTime(g.Due), Reminded: g.Reminded, ExpiryAnnounced: g.ExpiryAnnounced,
 	}
-	it.GSI1PK, it.GSI1SK = grantGSI1(k)
-	it.GSI3PK, it.GSI3SK = grantGSI3(g.APIID, g.ID)
+	it.GSI1PK, it.GSI1SK = splitKey(grantGSI1(k))
+	it.GSI3PK, it.GSI3SK = splitKey(grantGSI3(g.APIID, g.ID))
 	if g.Due != nil {
-		it.GSI2PK, it.GSI2SK = dueGSI2(*g.Due, it.key)
+		it.GSI2PK, it.GSI2SK = splitKey(dueGSI2(*g.Due, it.key))
 	}
 	return it
 }
@@ -424,7 +424,7 @@ func newCleanupItem(c access.CleanupTask) cleanupItem {
 	}
 	if !c.Due.IsZero() {
 		it.Due = fmtTime(c.Due)
-		it.GSI2PK, it.GSI2SK = dueGSI2(c.Due, it.key)
+		it.GSI2PK, it.GSI2SK = splitKey(dueGSI2(c.Due, it.key))
 	}
 	return it
 }
