@@ -86,21 +86,7 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 	case app == nil:
 		return deny(ReasonAppNotFound)
 	}
-	// A grant of an older generation was removed by R4: it counts as absent.
-	current := func(g *Grant) *Grant {
-		if g == nil || g.Generation != api.Generation {
-			return nil
-		}
-		return g
-	}
-	appGrant := current(it.AppGrant)
-	wsGrant := current(it.WorkspaceGrant)
-	if wsGrant != nil && (wsGrant.Subject.ID != app.WorkspaceID || wsGrant.Subject.TenantID != app.TenantID) {
-		wsGrant = nil
-	}
-	if appGrant != nil && appGrant.Subject.TenantID != app.TenantID {
-		appGrant = nil
-	}
+	appGrant, wsGrant := candidates(*api, *app, it)
 	switch {
 	case app.TenantID != tenant && appGrant == nil && wsGrant == nil:
 		// An app of another tenant is known here only through a grant of this API:
@@ -127,6 +113,33 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 		}
 		return deny(ReasonNoGrant)
 	}
+	return granted(*api, *g, in, now)
+}
+
+// candidates are the APP grant and the WORKSPACE grant that may decide a check for
+// app: of the API's current generation (a grant of an older one was removed by R4:
+// it counts as absent) and for that very app or its workspace, in the app's tenant.
+func candidates(api API, app App, it CheckItems) (appGrant, wsGrant *Grant) {
+	current := func(g *Grant) *Grant {
+		if g == nil || g.Generation != api.Generation {
+			return nil
+		}
+		return g
+	}
+	appGrant = current(it.AppGrant)
+	wsGrant = current(it.WorkspaceGrant)
+	if wsGrant != nil && (wsGrant.Subject.ID != app.WorkspaceID || wsGrant.Subject.TenantID != app.TenantID) {
+		wsGrant = nil
+	}
+	if appGrant != nil && appGrant.Subject.TenantID != app.TenantID {
+		appGrant = nil
+	}
+	return appGrant, wsGrant
+}
+
+// granted is the decision for a call under g, the grant in force: GRANTED with its
+// effective fields, unless the call asks for PROXY that g lacks.
+func granted(api API, g Grant, in CheckInput, now time.Time) Decision {
 	eff := g.Effective(now)
 	id := eff.ID // not &eff.ID: that would move the whole grant to the heap
 	d := Decision{
