@@ -1,4 +1,6 @@
-// Command catalog is the catalog Lambda function: HTTP API routes of SPEC.md served by api.Catalog.
+// Command catalog is the catalog Lambda function. shared/functions builds it from its
+// environment once per cold start (the object graph is there); this hands it to the
+// Lambda runtime.
 package main
 
 import (
@@ -8,13 +10,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"gatepass/shared/api"
+	"gatepass/shared/functions"
 )
 
 func main() {
-	svc, err := api.NewService(context.Background(), os.Getenv)
+	fn, err := functions.Build(context.Background(), "catalog", os.Getenv)
 	if err != nil {
 		log.Fatalf("catalog: init: %v", err)
 	}
-	lambda.Start(api.Catalog(svc).Handle)
+	lambda.Start(fn.Lambda)
 }

@@ -1,5 +1,6 @@
-// Command catalogevents is the catalogevents Lambda function: it builds its handler once per cold start
-// and hands it to the Lambda runtime.
+// Command catalogevents is the catalogevents Lambda function. shared/functions builds it from its
+// environment once per cold start (the object graph is there); this hands it to the
+// Lambda runtime.
 package main
 
 import (
@@ -9,13 +10,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"gatepass/shared/jobs"
+	"gatepass/shared/functions"
 )
 
 func main() {
-	h, err := jobs.NewCatalog(context.Background(), os.Getenv)
+	fn, err := functions.Build(context.Background(), "catalogevents", os.Getenv)
 	if err != nil {
 		log.Fatalf("catalogevents: init: %v", err)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(fn.Lambda)
 }

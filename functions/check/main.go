@@ -1,5 +1,6 @@
-// Command check is the check Lambda function: POST /v1/check and the Lambda authorizer
-// of the data APIs, in one binary.
+// Command check is the check Lambda function. shared/functions builds it from its
+// environment once per cold start (the object graph is there); this hands it to the
+// Lambda runtime.
 package main
 
 import (
@@ -9,13 +10,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"gatepass/shared/api"
+	"gatepass/shared/functions"
 )
 
 func main() {
-	svc, err := api.NewService(context.Background(), os.Getenv)
+	fn, err := functions.Build(context.Background(), "check", os.Getenv)
 	if err != nil {
 		log.Fatalf("check: init: %v", err)
 	}
-	lambda.Start(api.Check(svc).Invoke)
+	lambda.Start(fn.Lambda)
 }

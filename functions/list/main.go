@@ -1,4 +1,6 @@
-// Command list is the list Lambda function: HTTP API routes of SPEC.md served by api.List.
+// Command list is the list Lambda function. shared/functions builds it from its
+// environment once per cold start (the object graph is there); this hands it to the
+// Lambda runtime.
 package main
 
 import (
@@ -8,13 +10,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"gatepass/shared/api"
+	"gatepass/shared/functions"
 )
 
 func main() {
-	svc, err := api.NewService(context.Background(), os.Getenv)
+	fn, err := functions.Build(context.Background(), "list", os.Getenv)
 	if err != nil {
 		log.Fatalf("list: init: %v", err)
 	}
-	lambda.Start(api.List(svc).Handle)
+	lambda.Start(fn.Lambda)
 }

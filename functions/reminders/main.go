@@ -1,5 +1,6 @@
-// Command reminders is the reminders Lambda function: it builds its handler once per cold start
-// and hands it to the Lambda runtime.
+// Command reminders is the reminders Lambda function. shared/functions builds it from its
+// environment once per cold start (the object graph is there); this hands it to the
+// Lambda runtime.
 package main
 
 import (
@@ -9,13 +10,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"gatepass/shared/jobs"
+	"gatepass/shared/functions"
 )
 
 func main() {
-	h, err := jobs.NewReminders(context.Background(), os.Getenv)
+	fn, err := functions.Build(context.Background(), "reminders", os.Getenv)
 	if err != nil {
 		log.Fatalf("reminders: init: %v", err)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(fn.Lambda)
 }

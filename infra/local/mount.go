@@ -3,22 +3,17 @@ package main
 import (
 	"context"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"gatepass/infra/eventbus"
 	"gatepass/infra/gateway"
 	"gatepass/infra/streams"
-	"gatepass/shared/access"
-	"gatepass/shared/api"
-	"gatepass/shared/jobs"
+	"gatepass/shared/functions"
 )
 
 // Getenv reads a function's configuration: the real environment first, then the
 // function's variables in template.yaml (so `CANCEL_NOTICE=3s make run` works).
 type Getenv func(string) string
 
-// Mount builds the handlers of one function, once at start, the way its
-// functions/<name>/main.go does before lambda.Start. Leave a field nil when the
+// Mount builds the handlers of one function, once at start. Leave a field nil when the
 // function has no such trigger (or is not written yet): its HTTP routes then answer 501
 // NotImplemented, and its rules, schedules and stream are logged but not run.
 type Mount struct {
@@ -28,48 +23,31 @@ type Mount struct {
 }
 
 // mounts maps a function's name (its directory under functions/, e.g. "grant") to its
-// handlers: the same constructors as functions/<name>/main.go. The development server
-// mounts them on the routes, rules, schedules and stream that template.yaml gives that
-// function.
-var mounts = map[string]Mount{
-	"catalog":       {HTTP: httpMount(api.Catalog)},
-	"grant":         {HTTP: httpMount(api.Grant)},
-	"revoke":        {HTTP: httpMount(api.Revoke)},
-	"renew":         {HTTP: httpMount(api.Renew)},
-	"list":          {HTTP: httpMount(api.List)},
-	"check":         {HTTP: httpMount(func(svc *access.Service) *api.Handler { return api.Check(svc).Handler })},
-	"catalogevents": {Event: eventMount(jobs.NewCatalog)},
-	"reminders":     {Event: eventMount(jobs.NewReminders)},
-	"cancellations": {Event: eventMount(jobs.NewCancellations)},
-	"publish": {Stream: func(ctx context.Context, getenv Getenv) (streams.Handler, error) {
-		h, err := jobs.NewPublish(ctx, getenv)
-		if err != nil {
-			return nil, err
-		}
-		return h.Handle, nil
-	}},
-}
+// handlers, built by shared/functions exactly as functions/<name>/main.go builds them
+// for lambda.Start. The development server mounts them on the routes, rules, schedules
+// and stream that template.yaml gives that function.
+var mounts = registry()
 
-// httpMount builds an HTTP function's service from its environment, once.
-func httpMount(handler func(*access.Service) *api.Handler) func(context.Context, Getenv) (gateway.HTTPHandler, error) {
-	return func(ctx context.Context, getenv Getenv) (gateway.HTTPHandler, error) {
-		svc, err := api.NewService(ctx, getenv)
-		if err != nil {
-			return nil, err
+func registry() map[string]Mount {
+	m := map[string]Mount{}
+	for _, name := range functions.Names() {
+		build := func(ctx context.Context, getenv Getenv) (functions.Function, error) {
+			return functions.Build(ctx, name, getenv)
 		}
-		return handler(svc).Handle, nil
-	}
-}
-
-// eventMount adapts a job constructor to the bus and the schedules.
-func eventMount[J interface {
-	Handle(context.Context, events.EventBridgeEvent) error
-}](build func(context.Context, func(string) string) (J, error)) func(context.Context, Getenv) (eventbus.Handler, error) {
-	return func(ctx context.Context, getenv Getenv) (eventbus.Handler, error) {
-		j, err := build(ctx, getenv)
-		if err != nil {
-			return nil, err
+		m[name] = Mount{
+			HTTP: func(ctx context.Context, getenv Getenv) (gateway.HTTPHandler, error) {
+				fn, err := build(ctx, getenv)
+				return fn.HTTP, err
+			},
+			Stream: func(ctx context.Context, getenv Getenv) (streams.Handler, error) {
+				fn, err := build(ctx, getenv)
+				return fn.Stream, err
+			},
+			Event: func(ctx context.Context, getenv Getenv) (eventbus.Handler, error) {
+				fn, err := build(ctx, getenv)
+				return fn.Event, err
+			},
 		}
-		return j.Handle, nil
 	}
+	return m
 }

@@ -172,9 +172,9 @@ func (s *Service) PutAPI(ctx context.Context, a Actor, id string, in APIInput) (
 	return res, nil
 }
 
-// revokeAll starts R4 on api: a new generation (so every grant stops counting at once,
-// whatever their number) and a cleanup task, due now, with which the cancellations job
-// removes the stale grant items in bounded batches.
+// R4: revokeAll revokes every grant of api at once: a new generation (so every grant
+// stops counting at once, whatever their number) and a cleanup task, due now, with
+// which the cancellations job removes the stale grant items in bounded batches.
 func revokeAll(api *API, actor string, now time.Time) Write {
 	api.Generation++
 	return Write{

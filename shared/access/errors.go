@@ -5,7 +5,9 @@ import (
 	"fmt"
 )
 
-// Kind classifies an error for the HTTP mapping (shared/api) and for retries.
+// Kind classifies an error by its domain meaning, for the HTTP mapping (shared/api)
+// and for retries. Protocol-only failures (a stale If-Match, a body too large, a reused
+// Idempotency-Key) are told apart by their Code, in shared/api.
 type Kind uint8
 
 const ( // append only
@@ -17,9 +19,6 @@ const ( // append only
 	Conflict
 	Unavailable
 	Throttled
-	Precondition
-	TooLarge
-	IdempotencyReuse
 )
 
 func (k Kind) String() string {
@@ -38,12 +37,6 @@ func (k Kind) String() string {
 		return "unavailable"
 	case Throttled:
 		return "throttled"
-	case Precondition:
-		return "precondition failed"
-	case TooLarge:
-		return "too large"
-	case IdempotencyReuse:
-		return "idempotency key reuse"
 	}
 	return "internal"
 }
@@ -110,7 +103,6 @@ const (
 	CodeThrottling        = "Throttling.System"
 	CodeUnavailable       = "ServiceUnavailable"
 	CodeInternal          = "InternalError.System"
-	CodeBodyTooLarge      = "InvalidParameter.BodyTooLarge"
 )
 
 // E builds an *Error.

@@ -1,7 +1,6 @@
 package access
 
 import (
-	"slices"
 	"time"
 )
 
@@ -24,85 +23,6 @@ const (
 
 const dayLength = 24 * time.Hour
 
-// ReminderWork is what R16 has due on a grant at an instant.
-type ReminderWork struct {
-	// Expiring are the thresholds (days, largest first) whose Grant Expiring event is due
-	// now and was not announced for the current end time: each gets one.
-	Expiring []int
-	// Skipped are thresholds that came due but are recorded without an event because
-	// the grant expired before anyone announced them (an expired grant gets no reminder).
-	Skipped []int
-	// Expired: the Grant Expired event is due (the end has passed, not yet announced).
-	Expired bool
-}
-
-// Empty reports whether nothing is due.
-func (w ReminderWork) Empty() bool {
-	return len(w.Expiring) == 0 && len(w.Skipped) == 0 && !w.Expired
-}
-
-// DueReminders decides the R16 work on g at now, with reminder thresholds days and the
-// API's current generation: a limited grant in force gets a Grant Expiring event per
-// threshold it has reached (end − days ≤ now) that is not yet in Reminded, so a late run
-// catches up on a missed day and a second run finds nothing; once the end has passed, a
-// Grant Expired event, once (ExpiryAnnounced). A revoked grant, one of another
-// generation (R4) and one whose cancellation of USAGE took effect before its end get
-// nothing. Thresholds past when the grant was made or renewed are already in Reminded
-// (Grant.rearm), so they are skipped; a renewal clears Reminded, re-arming them.
-func DueReminders(g Grant, now time.Time, days []int, apiGeneration int64) ReminderWork {
-	var w ReminderWork
-	if g.EndTime == nil || g.RevokedAt != nil || g.Generation != apiGeneration {
-		return w
-	}
-	end := *g.EndTime
-	if g.CancelAt != nil && g.cancelsUsage() && !g.CancelAt.After(now) && g.CancelAt.Before(end) {
-		return w // cancelled before it could expire: the cancellations job revokes it
-	}
-	expired := !end.After(now)
-	for _, d := range days {
-		if slices.Contains(g.Reminded, d) || end.Add(-time.Duration(d)*dayLength).After(now) {
-			continue
-		}
-		if expired {
-			w.Skipped = append(w.Skipped, d)
-		} else {
-			w.Expiring = append(w.Expiring, d)
-		}
-	}
-	w.Expired = expired && !g.ExpiryAnnounced
-	return w
-}
-
-// RemindChange builds the change that announces the R16 work due on g at now: the grant
-// with the thresholds recorded in Reminded (and ExpiryAnnounced), its next due time, its
-// version incremented and conditional on the version read, plus one audit entry (so one
-// event) per announcement. ok is false when nothing is due.
-//
-// ModifiedAt stays as it was: announcing an expiry is bookkeeping, not a change a
-// reviewer made to the grant.
-func RemindChange(g Grant, now time.Time, days []int, apiGeneration int64) (c Change, next Grant, ok bool) {
-	w := DueReminders(g, now, days, apiGeneration)
-	if w.Empty() {
-		return Change{}, g, false
-	}
-	next = g
-	next.Reminded = append(append(slices.Clone(g.Reminded), w.Expiring...), w.Skipped...)
-	slices.SortFunc(next.Reminded, func(a, b int) int { return b - a })
-	next.ExpiryAnnounced = g.ExpiryAnnounced || w.Expired
-	next.Version = g.Version + 1
-	next.Due = next.NextDue(days)
-	c = Change{Op: OpRemind, Writes: []Write{{Grant: &next, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
-	for _, d := range w.Expiring {
-		e := grantAudit(EventGrantExpiring, next, ActorReminders, "", now)
-		e.ThresholdDays = d
-		c.Audit = append(c.Audit, e)
-	}
-	if w.Expired {
-		c.Audit = append(c.Audit, grantAudit(EventGrantExpired, next, ActorReminders, "", now))
-	}
-	return c, next, true
-}
-
 // FinalizeChange builds the change that applies g's due cancellation at now (R7, R11):
 // a pending cancellation of USAGE revokes the grant, one of PROXY alone takes PROXY
 // away; conditional on the version read, with a Grant Revoked audit entry. ok is false
@@ -117,7 +37,7 @@ func FinalizeChange(g Grant, now time.Time, days []int, apiGeneration int64) (c 
 	if g.Generation != apiGeneration {
 		return Change{}, g, false
 	}
-	if g.CancelAt != nil && !g.CancelAt.After(now) && g.RevokedAt == nil && g.EndTime != nil && !g.EndTime.After(*g.CancelAt) {
+	if g.CancelAt != nil && !g.CancelAt.After(now) && g.RevokedAt == nil && g.Timing().Cancel == nil {
 		next = g
 		next.CancelAt, next.CancelPermissions = nil, nil
 		next.Version, next.ModifiedAt = g.Version+1, now

@@ -50,6 +50,8 @@ type Page[T any] struct {
 	Size   int
 }
 
+// R15: paginate cuts a listing, already filtered (matches) and sorted, into the page
+// q asks for, with the total count.
 func paginate[T any](all []T, q PageQuery) Page[T] {
 	p := Page[T]{Items: []T{}, Total: len(all), Number: q.Number, Size: q.Size}
 	start := (q.Number - 1) * q.Size

@@ -84,10 +84,12 @@ type API struct {
 	Version    int64     `json:"version"`
 }
 
-// Published reports whether the API can be called and granted (R1).
+// R1: Published reports whether the API can be called and granted: only a PUBLISHED
+// API can be granted or applied for.
 func (a API) Published() bool { return a.Status == APIPublished && !a.Deleted }
 
-// HasProtocol reports whether the API accepts calls over p (R5).
+// R5: HasProtocol reports whether the API accepts calls over p; the check reads the
+// API, so removing a protocol takes effect at once.
 func (a API) HasProtocol(p Protocol) bool { return slices.Contains(a.Protocols, p) }
 
 // AppStatus is whether an app may call data APIs.

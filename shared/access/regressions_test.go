@@ -17,7 +17,7 @@ import (
 // in every check, and the job strips it from the item later.
 func TestRegression_PatchGrant_AddProxyAfterDueProxyCancellationIsIgnored(t *testing.T) {
 	f := newFixture(t)
-	in := grantIn(appSubject("app1"), access.ForDays(30))
+	in := grantIn(appSubject("app1"), forDays(30))
 	in.Permissions = []access.Permission{access.PermProxy}
 	g := f.grant(reviewer, "api1", in)
 	must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}}))
@@ -47,8 +47,8 @@ func TestRegression_Renew_CrossTenantRequesterCannotSeeOrWithdraw(t *testing.T) 
 	if _, err := f.svc.PutApp(f.ctx, act(partnerOwner), "extapp", access.AppInput{WorkspaceID: "partner", Name: "ext", Owner: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	g := f.grant(reviewer, "api1", grantIn(access.Subject{Type: access.SubjectApp, ID: "extapp", TenantID: "t2"}, access.ForDays(30)))
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(ext), "api1", g.ID, access.RenewInput{Validity: access.ForDays(90)}))
+	g := f.grant(reviewer, "api1", grantIn(access.Subject{Type: access.SubjectApp, ID: "extapp", TenantID: "t2"}, forDays(30)))
+	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(ext), "api1", g.ID, access.RenewInput{Validity: forDays(90)}))
 	if res.Request == nil {
 		t.Fatalf("got %+v, want a RENEW request", res)
 	}
@@ -73,9 +73,9 @@ func TestRegression_Withdraw_SameSubOfAnotherTenantWithdrawsForeignRequest(t *te
 	if _, err := f.svc.PutApp(f.ctx, act(partnerOwner), "extapp", access.AppInput{WorkspaceID: "partner", Name: "ext", Owner: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	g := f.grant(reviewer, "api1", grantIn(access.Subject{Type: access.SubjectApp, ID: "extapp", TenantID: "t2"}, access.ForDays(30)))
+	g := f.grant(reviewer, "api1", grantIn(access.Subject{Type: access.SubjectApp, ID: "extapp", TenantID: "t2"}, forDays(30)))
 	extAlice := access.NewPrincipal("alice", "t2")
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(extAlice), "api1", g.ID, access.RenewInput{Validity: access.ForDays(90)}))
+	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(extAlice), "api1", g.ID, access.RenewInput{Validity: forDays(90)}))
 	localAlice := access.NewPrincipal("alice", "t1") // a different person: same sub, other tenant
 	_, err := f.svc.Withdraw(f.ctx, act(localAlice), res.Request.ID, "")
 	if err == nil {
@@ -107,7 +107,7 @@ func TestRegression_Status_ExpiredBeforeDueCancellationStaysExpired(t *testing.T
 // removal of PROXY never gets its audit entry / event (R17).
 func TestRegression_Cancel_DueProxyRemovalLosesItsEvent(t *testing.T) {
 	f := newFixture(t)
-	in := grantIn(appSubject("app1"), access.ForDays(30))
+	in := grantIn(appSubject("app1"), forDays(30))
 	in.Permissions = []access.Permission{access.PermProxy}
 	g := f.grant(reviewer, "api1", in)
 	must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}}))

@@ -81,7 +81,7 @@ func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in 
 	return res, nil
 }
 
-// renewed returns g extended to v at now (R6): only a grant in force, only later.
+// R6: renewed returns g extended to v at now: only a grant in force, only later.
 func (s *Service) renewed(op string, g Grant, api API, v Validity, now time.Time) (Grant, error) {
 	if !g.InForce(now, api.Generation) {
 		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s: only a grant in force can be renewed", g.ID, g.Status(now, api.Generation))

@@ -22,7 +22,7 @@ type RequestResult struct {
 	Grants  []Grant
 }
 
-// Apply submits an application by the owner of an app for an API of the app's own
+// R9: Apply submits an application by the owner of an app for an API of the app's own
 // tenant (R9). When the applicant also reviews the API's workspace it is approved at
 // once and the grants are created in the same transaction.
 func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInput) (RequestResult, error) {
@@ -77,8 +77,8 @@ func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInpu
 	return res, nil
 }
 
-// noGrantInForce refuses a grant or an application for slots that already hold a grant
-// in force (R3: renew it instead). The change's condition enforces the same on commit;
+// R3: noGrantInForce refuses a grant or an application for slots that already hold a
+// grant in force (renew it instead); CondReplaceable is the same rule on commit. The change's condition enforces the same on commit;
 // reading first names the grant in the answer.
 func (s *Service) noGrantInForce(ctx context.Context, op string, api API, spec grantSpec, now time.Time) error {
 	keys := make([]GrantKey, len(spec.envs))

@@ -20,8 +20,8 @@ type CancelResult struct {
 	Deferred bool
 }
 
-// Cancel is the API side's cancellation (R7, R10, R11): deferred by the notice period,
-// immediate when the notice is 0 or a tenant_admin asks for it.
+// R7: Cancel is the API side's cancellation (and R11's PROXY-only one): deferred by
+// the notice period, immediate when the notice is 0 or a tenant_admin asks for it.
 func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in CancelInput) (CancelResult, error) {
 	const op = "grant.cancel"
 	if err := CheckReason(op, in.Reason); err != nil {
@@ -44,8 +44,8 @@ func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in
 		return CancelResult{}, E(op, Forbidden, CodeForbidden, "only a tenant_admin may revoke without notice")
 	}
 	now := s.now()
-	if g.Protected {
-		return CancelResult{}, E(op, Forbidden, CodeGrantProtected, "grant %s is protected", g.ID)
+	if err := refuseProtected(op, g); err != nil {
+		return CancelResult{}, err
 	}
 	if !g.InForce(now, api.Generation) {
 		return CancelResult{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
@@ -92,7 +92,7 @@ func settle(g Grant, actor string, now time.Time) (Grant, []AuditEntry) {
 	return e, []AuditEntry{entry}
 }
 
-// revokeNow takes perms away from g at now: USAGE revokes the grant (a tombstone until
+// R11: revokeNow takes perms away from g at now: USAGE revokes the grant (a tombstone until
 // its retention passes), PROXY alone keeps usage (R11).
 func revokeNow(g Grant, perms []Permission, now time.Time, days []int) Grant {
 	g.CancelAt, g.CancelPermissions = nil, nil
@@ -111,7 +111,7 @@ func FinalizeCancellation(g Grant, now time.Time, days []int) (Grant, bool) {
 	if g.CancelAt == nil || g.CancelAt.After(now) || g.RevokedAt != nil {
 		return g, false
 	}
-	if g.EndTime != nil && !g.EndTime.After(*g.CancelAt) {
+	if g.Timing().Cancel == nil {
 		// It expired before the cancellation came due: there is nothing to revoke, and
 		// the expiry has its own event (R16).
 		return g, false
@@ -151,7 +151,7 @@ func (s *Service) WithdrawCancellation(ctx context.Context, a Actor, apiID, gran
 	return next, nil
 }
 
-// Revoke is the app side's cancellation (R8): immediate, by the app's owner or, for a
+// R8: Revoke is the app side's cancellation: immediate, by the app's owner or, for a
 // workspace grant, an owner of the grantee workspace. Protected grants refuse it (R10).
 func (s *Service) Revoke(ctx context.Context, a Actor, apiID, grantID, reason string) (Grant, error) {
 	const op = "grant.revoke"
@@ -172,8 +172,8 @@ func (s *Service) Revoke(ctx context.Context, a Actor, apiID, grantID, reason st
 	if err := checkIfMatch(op, a, g.Version); err != nil {
 		return Grant{}, err
 	}
-	if g.Protected {
-		return Grant{}, E(op, Forbidden, CodeGrantProtected, "grant %s is protected", g.ID)
+	if err := refuseProtected(op, g); err != nil {
+		return Grant{}, err
 	}
 	now := s.now()
 	if !g.InForce(now, api.Generation) {
@@ -187,4 +187,13 @@ func (s *Service) Revoke(ctx context.Context, a Actor, apiID, grantID, reason st
 		return Grant{}, err
 	}
 	return next, nil
+}
+
+// R10: refuseProtected refuses to revoke or cancel a protected grant through the API;
+// only R4 removes it.
+func refuseProtected(op string, g Grant) error {
+	if g.Protected {
+		return E(op, Forbidden, CodeGrantProtected, "grant %s is protected", g.ID)
+	}
+	return nil
 }

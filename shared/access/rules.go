@@ -33,7 +33,7 @@ func CheckID(op, what, s string) error {
 	return nil
 }
 
-// CheckReason enforces R13: at most 128 characters (not bytes) of valid UTF-8.
+// R13: CheckReason enforces at most 128 characters (not bytes) of valid UTF-8.
 func CheckReason(op, reason string) error {
 	if !utf8.ValidString(reason) {
 		return invalid(op, CodeReason, "reason must be valid UTF-8")
@@ -92,7 +92,7 @@ func NormalizePermissions(op string, perms []Permission) ([]Permission, error) {
 	return out, nil
 }
 
-// CheckGrantShape enforces R12 for a subject, permissions and fields on api:
+// R12: CheckGrantShape enforces the permission shapes for a subject, permissions and fields on api:
 // PROXY needs an APP subject and a row_level READ API; a CREATE/UPDATE/DELETE API takes
 // no field list; fields must be distinct and among the API's.
 func CheckGrantShape(op string, api API, subject SubjectType, perms []Permission, fields []string) error {

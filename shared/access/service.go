@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"slices"
 	"sync"
 	"time"
@@ -44,13 +45,36 @@ type Actor struct {
 	IfMatch int64 // the version the caller last saw; 0 = no precondition
 }
 
-// Idem carries an Idempotency-Key into a change. Reply renders the answer the caller
-// will get (status and body) so it is stored in the same transaction and replayed for a
-// retry (R17).
+// Idem carries an Idempotency-Key into a change. Answer renders what the caller will
+// be answered, so it is stored in the same transaction and replayed for a retry (R17).
 type Idem struct {
-	Key   string
-	Hash  string
-	Reply func(result any) (status int, body []byte, err error)
+	Key    string
+	Hash   string
+	Answer func(result any) (Answer, error)
+}
+
+// Answer is a first answer as the caller's adapter encoded it (shared/api: its status
+// and JSON body). access stores and replays it without reading it.
+type Answer struct {
+	Status int
+	Body   []byte
+}
+
+// Replay returns the answer recorded for the principal's Idempotency-Key (R17); found
+// is false when there is none. A key recorded for another request (hash) is
+// InvalidParameter.IdempotencyKeyReuse.
+func (s *Service) Replay(ctx context.Context, p Principal, key, hash string) (a Answer, found bool, err error) {
+	rec, err := s.Store.GetIdempotency(ctx, p.TenantID, p.Sub, key)
+	switch {
+	case ErrorKind(err) == NotFound:
+		return Answer{}, false, nil
+	case err != nil:
+		return Answer{}, false, err
+	case rec.RequestHash != hash:
+		return Answer{}, false, E("idempotency", Invalid, CodeIdempotencyReuse,
+			"Idempotency-Key %q was used for a different request", key)
+	}
+	return Answer{Status: rec.Status, Body: rec.Body}, true, nil
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
@@ -66,24 +90,20 @@ func newSecret() (string, error) {
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
-	const hex = "0123456789abcdef"
-	out := make([]byte, 64)
-	for i, c := range b {
-		out[2*i], out[2*i+1] = hex[c>>4], hex[c&15]
-	}
-	return string(out), nil
+	return hex.EncodeToString(b), nil
 }
 
-// commit writes c with the idempotency record of a rendered from result.
+// R17: commit writes c, with its audit entries (the events), and the idempotency
+// record of a rendered from result, in one transaction.
 func (s *Service) commit(ctx context.Context, a Actor, c Change, result any) error {
-	if a.Idem != nil && a.Idem.Key != "" && a.Idem.Reply != nil {
-		status, body, err := a.Idem.Reply(result)
+	if a.Idem != nil && a.Idem.Key != "" && a.Idem.Answer != nil {
+		ans, err := a.Idem.Answer(result)
 		if err != nil {
 			return Wrap(c.Op, Internal, CodeInternal, err)
 		}
 		c.Idem = &IdempotencyRecord{
 			TenantID: a.TenantID, Sub: a.Sub, Key: a.Idem.Key, RequestHash: a.Idem.Hash,
-			Status: status, Body: body, CreatedAt: s.now(),
+			Status: ans.Status, Body: ans.Body, CreatedAt: s.now(),
 		}
 	}
 	if err := s.Store.Commit(ctx, c); err != nil {
@@ -115,49 +135,7 @@ func grantAudit(action string, g Grant, actor, reason string, now time.Time) Aud
 // checkIfMatch enforces an If-Match precondition (412).
 func checkIfMatch(op string, a Actor, version int64) error {
 	if a.IfMatch != 0 && a.IfMatch != version {
-		return E(op, Precondition, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
+		return E(op, Conflict, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
 	}
 	return nil
-}
-
-// rearm sets the grant's reminder state after a create or renewal at now (R16):
-// thresholds already past are skipped; the next due time is indexed for the jobs.
-func (g *Grant) rearm(now time.Time, days []int) {
-	g.Reminded, g.ExpiryAnnounced = nil, false
-	if g.EndTime != nil {
-		for _, d := range days {
-			if !g.EndTime.Add(-time.Duration(d) * 24 * time.Hour).After(now) {
-				g.Reminded = append(g.Reminded, d)
-			}
-		}
-	}
-	g.Due = g.NextDue(days)
-}
-
-// NextDue is when a job next has work on the grant: a pending cancellation, an
-// unannounced reminder threshold, or the expiry event; nil when nothing is due.
-func (g Grant) NextDue(days []int) *time.Time {
-	if g.RevokedAt != nil {
-		return nil
-	}
-	var due *time.Time
-	consider := func(t time.Time) {
-		if due == nil || t.Before(*due) {
-			due = &t
-		}
-	}
-	if g.CancelAt != nil && (g.EndTime == nil || g.CancelAt.Before(*g.EndTime)) {
-		consider(*g.CancelAt) // a cancellation due after the end has nothing to revoke
-	}
-	if g.EndTime != nil {
-		for _, d := range days {
-			if !slices.Contains(g.Reminded, d) {
-				consider(g.EndTime.Add(-time.Duration(d) * 24 * time.Hour))
-			}
-		}
-		if !g.ExpiryAnnounced {
-			consider(*g.EndTime)
-		}
-	}
-	return due
 }

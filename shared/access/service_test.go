@@ -173,25 +173,25 @@ func must[T any](t *testing.T) func(T, error) T {
 func TestGrant_R1_OnlyPublishedAPI(t *testing.T) {
 	f := newFixture(t)
 	f.putAPI("draft", "Draft", "/draft", access.OpRead, false, access.APIUnpublished)
-	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "draft", grantIn(appSubject("app1"), access.ForDays(30)))
+	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "draft", grantIn(appSubject("app1"), forDays(30)))
 	wantErr(t, err, access.CodeAPINotPublished)
-	_, err = f.svc.Apply(f.ctx, act(alice), "draft", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: access.ForDays(30)})
+	_, err = f.svc.Apply(f.ctx, act(alice), "draft", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
 	wantErr(t, err, access.CodeAPINotPublished)
 	// publishing it makes it grantable
 	if err := f.setAPI("draft", func(in *access.APIInput) { in.Status = access.APIPublished }); err != nil {
 		t.Fatal(err)
 	}
-	f.grant(reviewer, "draft", grantIn(appSubject("app1"), access.ForDays(30)))
+	f.grant(reviewer, "draft", grantIn(appSubject("app1"), forDays(30)))
 }
 
 func TestGrant_R3_OneInForcePerSlot(t *testing.T) {
 	f := newFixture(t)
-	first := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(1)))
-	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	first := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(1)))
+	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), forDays(30)))
 	wantErr(t, err, access.CodeGrantExists)
 	// another env and another subject are other slots
-	f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30), access.EnvDev))
-	f.grant(reviewer, "api1", grantIn(wsSubject("cons"), access.ForDays(30)))
+	f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30), access.EnvDev))
+	f.grant(reviewer, "api1", grantIn(wsSubject("cons"), forDays(30)))
 
 	// after expiry a new grant replaces it
 	f.advance(24 * time.Hour)
@@ -205,7 +205,7 @@ func TestGrant_R3_OneInForcePerSlot(t *testing.T) {
 	}
 	// after revocation a new grant replaces it too
 	must[access.Grant](t)(f.svc.Revoke(f.ctx, act(alice), "api1", second.ID, "done"))
-	_, err = f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	_, err = f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), forDays(30)))
 	if err != nil {
 		t.Fatalf("grant after revocation: got %v, want nil", err)
 	}
@@ -213,12 +213,12 @@ func TestGrant_R3_OneInForcePerSlot(t *testing.T) {
 
 func TestGrant_R3_MultiEnvAllOrNothing(t *testing.T) {
 	f := newFixture(t)
-	f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30), access.EnvProd))
-	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), access.ForDays(30), access.EnvProd, access.EnvDev))
+	f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30), access.EnvProd))
+	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), forDays(30), access.EnvProd, access.EnvDev))
 	wantErr(t, err, access.CodeGrantExists)
 	f.wantCheck("api1", "app1", access.EnvDev, access.ReasonNoGrant)
 	// both envs at once, on a free subject
-	gs := must[[]access.Grant](t)(f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(wsSubject("cons"), access.ForDays(30), access.EnvProd, access.EnvDev)))
+	gs := must[[]access.Grant](t)(f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(wsSubject("cons"), forDays(30), access.EnvProd, access.EnvDev)))
 	if len(gs) != 2 || gs[0].Env == gs[1].Env || gs[0].ID == gs[1].ID {
 		t.Fatalf("got %+v, want one grant per env", gs)
 	}
@@ -228,8 +228,8 @@ func TestGrant_R3_MultiEnvAllOrNothing(t *testing.T) {
 func TestCatalog_R4_UnpublishRevokesAll(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.Validity{Type: access.Unlimited}))
-	f.grant(reviewer, "api1", grantIn(wsSubject("cons"), access.ForDays(30), access.EnvDev))
-	protected := grantIn(appSubject("app1"), access.ForDays(30), access.EnvDev)
+	f.grant(reviewer, "api1", grantIn(wsSubject("cons"), forDays(30), access.EnvDev))
+	protected := grantIn(appSubject("app1"), forDays(30), access.EnvDev)
 	protected.Protected = true
 	f.grant(admin, "api1", protected)
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonGranted)
@@ -255,16 +255,16 @@ func TestCatalog_R4_UnpublishRevokesAll(t *testing.T) {
 	}
 	_, err := f.svc.GetGrant(f.ctx, reviewer, "api1", g.ID)
 	wantErr(t, err, access.CodeNotFoundGrant)
-	_, err = f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: access.ForDays(90)})
+	_, err = f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(90)})
 	wantErr(t, err, access.CodeNotFoundGrant)
 	// the slot is free again
-	f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonGranted)
 }
 
 func TestCatalog_R4_DeleteRevokesAll(t *testing.T) {
 	f := newFixture(t)
-	f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	if err := f.svc.DeleteAPI(f.ctx, act(reviewer), "api1"); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestCatalog_R4_DeleteRevokesAll(t *testing.T) {
 
 func TestCatalog_R5_ProtocolRemoval(t *testing.T) {
 	f := newFixture(t)
-	f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonGranted)
 	if err := f.setAPI("api1", func(in *access.APIInput) { in.Protocols = []access.Protocol{access.ProtoHTTP} }); err != nil {
 		t.Fatal(err)
@@ -296,9 +296,9 @@ func TestCatalog_R5_ProtocolRemoval(t *testing.T) {
 
 func TestRenewal_R6_Extends(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	f.advance(10 * 24 * time.Hour)
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: access.ForDays(30), Reason: "more"}))
+	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(30), Reason: "more"}))
 	if res.Grant == nil || res.Request != nil {
 		t.Fatalf("got %+v, want a renewed grant", res)
 	}
@@ -319,14 +319,14 @@ func TestRenewal_R6_Extends(t *testing.T) {
 
 func TestRenewal_R6_CannotShortenThroughService(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(90)))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(90)))
 	for _, tc := range []struct {
 		name string
 		v    access.Validity
 	}{
-		{"fewer days", access.ForDays(30)},
-		{"same end", access.Until(*g.EndTime)},
-		{"end in the past", access.Until(start.Add(-time.Hour))},
+		{"fewer days", forDays(30)},
+		{"same end", until(*g.EndTime)},
+		{"end in the past", until(start.Add(-time.Hour))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: tc.v})
@@ -334,7 +334,7 @@ func TestRenewal_R6_CannotShortenThroughService(t *testing.T) {
 		})
 	}
 	u := f.grant(reviewer, "api1", grantIn(wsSubject("cons"), access.Validity{Type: access.Unlimited}))
-	for _, v := range []access.Validity{access.ForDays(3650), {Type: access.Unlimited}} {
+	for _, v := range []access.Validity{forDays(3650), {Type: access.Unlimited}} {
 		_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", u.ID, access.RenewInput{Validity: v})
 		wantErr(t, err, access.CodeValidity)
 	}
@@ -342,20 +342,20 @@ func TestRenewal_R6_CannotShortenThroughService(t *testing.T) {
 
 func TestRenewal_R6_NotInForce(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(1)))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(1)))
 	f.advance(24 * time.Hour)
-	_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: access.ForDays(30)})
+	_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(30)})
 	wantErr(t, err, access.CodeGrantNotInForce)
-	w := f.grant(reviewer, "api1", grantIn(wsSubject("cons"), access.ForDays(30)))
+	w := f.grant(reviewer, "api1", grantIn(wsSubject("cons"), forDays(30)))
 	must[access.Grant](t)(f.svc.Revoke(f.ctx, act(consOwner), "api1", w.ID, ""))
-	_, err = f.svc.Renew(f.ctx, act(reviewer), "api1", w.ID, access.RenewInput{Validity: access.ForDays(60)})
+	_, err = f.svc.Renew(f.ctx, act(reviewer), "api1", w.ID, access.RenewInput{Validity: forDays(60)})
 	wantErr(t, err, access.CodeGrantNotInForce)
 }
 
 func TestRenewal_R6_AppOwnerRequestsReviewerApproves(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(alice), "api1", g.ID, access.RenewInput{Validity: access.ForDays(180), Reason: "quarter"}))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
+	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(alice), "api1", g.ID, access.RenewInput{Validity: forDays(180), Reason: "quarter"}))
 	if res.Request == nil || res.Grant != nil || res.Request.Kind != access.RequestRenew || res.Request.Status != access.RequestPending || res.Request.GrantID != g.ID {
 		t.Fatalf("got %+v, want a pending RENEW request", res)
 	}
@@ -363,9 +363,9 @@ func TestRenewal_R6_AppOwnerRequestsReviewerApproves(t *testing.T) {
 	if cur := must[access.Grant](t)(f.svc.GetGrant(f.ctx, reviewer, "api1", g.ID)); !cur.EndTime.Equal(*g.EndTime) {
 		t.Fatalf("got end %v, want %v before approval", cur.EndTime, g.EndTime)
 	}
-	_, err := f.svc.Renew(f.ctx, act(alice), "api1", g.ID, access.RenewInput{Validity: access.ForDays(10)})
+	_, err := f.svc.Renew(f.ctx, act(alice), "api1", g.ID, access.RenewInput{Validity: forDays(10)})
 	wantErr(t, err, access.CodeValidity) // refused up front, as approval would
-	_, err = f.svc.Renew(f.ctx, act(dev), "api1", g.ID, access.RenewInput{Validity: access.ForDays(180)})
+	_, err = f.svc.Renew(f.ctx, act(dev), "api1", g.ID, access.RenewInput{Validity: forDays(180)})
 	wantErr(t, err, access.CodeForbidden)
 	_, err = f.svc.Approve(f.ctx, act(alice), res.Request.ID, "")
 	wantErr(t, err, access.CodeForbidden)
@@ -412,7 +412,7 @@ func TestCancel_R7_Deferred(t *testing.T) {
 
 func TestCancel_R7_Withdraw(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	_, err := f.svc.WithdrawCancellation(f.ctx, act(reviewer), "api1", g.ID, "")
 	wantErr(t, err, access.CodeNoCancelPending)
 	must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{}))
@@ -432,7 +432,7 @@ func TestCancel_R7_Withdraw(t *testing.T) {
 func TestCancel_R7_ZeroNoticeImmediate(t *testing.T) {
 	f := newFixture(t)
 	f.setNotice(0)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	res := must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{}))
 	if res.Deferred || res.Grant.RevokedAt == nil {
 		t.Fatalf("got %+v, want revoked now", res)
@@ -442,7 +442,7 @@ func TestCancel_R7_ZeroNoticeImmediate(t *testing.T) {
 
 func TestCancel_R7_ImmediateOnlyForTenantAdmin(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	_, err := f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Immediate: true})
 	wantErr(t, err, access.CodeForbidden)
 	res := must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(admin), "api1", g.ID, access.CancelInput{Immediate: true}))
@@ -454,7 +454,7 @@ func TestCancel_R7_ImmediateOnlyForTenantAdmin(t *testing.T) {
 
 func TestRevoke_R8_AppSideImmediate(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	for _, p := range []access.Principal{reviewer, dev, stranger} {
 		_, err := f.svc.Revoke(f.ctx, act(p), "api1", g.ID, "")
 		if !access.IsCode(err, access.CodeForbidden) && !access.IsCode(err, access.CodeNotFoundGrant) {
@@ -470,7 +470,7 @@ func TestRevoke_R8_AppSideImmediate(t *testing.T) {
 	wantErr(t, err, access.CodeGrantNotInForce)
 
 	// a workspace grant: the grantee workspace's owner, at once
-	w := f.grant(reviewer, "api1", grantIn(wsSubject("cons"), access.ForDays(30)))
+	w := f.grant(reviewer, "api1", grantIn(wsSubject("cons"), forDays(30)))
 	_, err = f.svc.Revoke(f.ctx, act(alice), "api1", w.ID, "")
 	wantErr(t, err, access.CodeForbidden)
 	must[access.Grant](t)(f.svc.Revoke(f.ctx, act(consOwner), "api1", w.ID, ""))
@@ -480,13 +480,13 @@ func TestRevoke_R8_AppSideImmediate(t *testing.T) {
 func TestApply_R9_Pending(t *testing.T) {
 	f := newFixture(t)
 	res := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{
-		AppID: "app1", Envs: []access.Env{access.EnvProd}, Fields: []string{"id"}, Validity: access.ForDays(30), Reason: "reports"}))
+		AppID: "app1", Envs: []access.Env{access.EnvProd}, Fields: []string{"id"}, Validity: forDays(30), Reason: "reports"}))
 	if res.Request.Status != access.RequestPending || res.Request.Kind != access.RequestApply || len(res.Grants) != 0 {
 		t.Fatalf("got %+v, want a pending APPLY", res)
 	}
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonNoGrant)
 	// only the app's owner applies
-	_, err := f.svc.Apply(f.ctx, act(consOwner), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: access.ForDays(30)})
+	_, err := f.svc.Apply(f.ctx, act(consOwner), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
 	wantErr(t, err, access.CodeForbidden)
 
 	f.advance(time.Hour)
@@ -503,7 +503,7 @@ func TestApply_R9_Pending(t *testing.T) {
 		t.Fatalf("got fields %v, want [id]", d.Fields)
 	}
 	// applying again while the grant is in force: renew instead
-	_, err = f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: access.ForDays(30)})
+	_, err = f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
 	wantErr(t, err, access.CodeGrantExists)
 }
 
@@ -512,7 +512,7 @@ func TestApply_R9_ReviewerApplicantAutoApproved(t *testing.T) {
 	bob := access.NewPrincipal("bob", "t1", "ws:prov:reviewer")
 	f.putApp("app2", "cons", "bob")
 	res := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(bob), "api1", access.ApplyInput{
-		AppID: "app2", Envs: []access.Env{access.EnvProd, access.EnvDev}, Validity: access.ForDays(30)}))
+		AppID: "app2", Envs: []access.Env{access.EnvProd, access.EnvDev}, Validity: forDays(30)}))
 	if res.Request.Status != access.RequestApproved || len(res.Grants) != 2 || res.Request.DecidedAt == nil {
 		t.Fatalf("got %+v, want approved at once with two grants", res)
 	}
@@ -525,7 +525,7 @@ func TestApply_R9_ReviewerApplicantAutoApproved(t *testing.T) {
 
 func TestApply_R9_DecideTwice(t *testing.T) {
 	f := newFixture(t)
-	in := access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: access.ForDays(30)}
+	in := access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}
 	r1 := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", in))
 	must[access.RequestResult](t)(f.svc.Approve(f.ctx, act(reviewer), r1.Request.ID, ""))
 	_, err := f.svc.Approve(f.ctx, act(reviewer), r1.Request.ID, "")
@@ -550,7 +550,7 @@ func TestApply_R9_DecideTwice(t *testing.T) {
 
 func TestApply_R9_Withdraw(t *testing.T) {
 	f := newFixture(t)
-	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: access.ForDays(30)}))
+	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}))
 	_, err := f.svc.Withdraw(f.ctx, act(reviewer), r.Request.ID, "")
 	wantErr(t, err, access.CodeForbidden)
 	w := must[access.Request](t)(f.svc.Withdraw(f.ctx, act(alice), r.Request.ID, "oops"))
@@ -618,7 +618,7 @@ func TestProtected_R10_UnpublishRemovesIt(t *testing.T) {
 
 func TestCancel_R11_ProxyOnly(t *testing.T) {
 	f := newFixture(t)
-	in := grantIn(appSubject("app1"), access.ForDays(30))
+	in := grantIn(appSubject("app1"), forDays(30))
 	in.Permissions = []access.Permission{access.PermProxy}
 	g := f.grant(reviewer, "api1", in)
 	proxy := access.CheckInput{APIID: "api1", AppID: "app1", Env: access.EnvProd, Proxy: true}
@@ -675,7 +675,7 @@ func TestGrant_R12_Shape(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in := grantIn(tc.sub, access.ForDays(30))
+			in := grantIn(tc.sub, forDays(30))
 			in.Permissions, in.Fields = tc.perms, tc.flds
 			_, err := f.svc.CreateGrants(f.ctx, act(reviewer), tc.api, in)
 			if tc.code == "" {
@@ -688,7 +688,7 @@ func TestGrant_R12_Shape(t *testing.T) {
 		})
 	}
 	// PATCH follows R12 too
-	g := f.grant(reviewer, "flat", grantIn(appSubject("app1"), access.ForDays(30)))
+	g := f.grant(reviewer, "flat", grantIn(appSubject("app1"), forDays(30)))
 	_, err := f.svc.PatchGrant(f.ctx, act(reviewer), "flat", g.ID, access.PatchInput{AddPermissions: proxy})
 	wantErr(t, err, access.CodePermissions)
 	_, err = f.svc.PatchGrant(f.ctx, act(reviewer), "flat", g.ID, access.PatchInput{Fields: &[]string{"nope"}})
@@ -703,24 +703,24 @@ func TestReason_R13_OnEveryOperation(t *testing.T) {
 	f := newFixture(t)
 	long := strings.Repeat("数", 129)
 	ok := strings.Repeat("数", 128)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
-	req := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: access.ForDays(30), Reason: ok}))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
+	req := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: forDays(30), Reason: ok}))
 	ops := []struct {
 		name string
 		do   func(reason string) error
 	}{
 		{"grant", func(r string) error {
-			in := grantIn(wsSubject("cons"), access.ForDays(30))
+			in := grantIn(wsSubject("cons"), forDays(30))
 			in.Reason = r
 			_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", in)
 			return err
 		}},
 		{"apply", func(r string) error {
-			_, err := f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: access.ForDays(30), Reason: r})
+			_, err := f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30), Reason: r})
 			return err
 		}},
 		{"renew", func(r string) error {
-			_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: access.ForDays(60), Reason: r})
+			_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(60), Reason: r})
 			return err
 		}},
 		{"cancel", func(r string) error {
@@ -764,9 +764,9 @@ func TestCheck_R14_ThroughStore(t *testing.T) {
 	}
 	f.putAPI("draft", "Draft", "/draft", access.OpRead, false, access.APIUnpublished)
 	f.putAPI("plain", "Plain", "/plain", access.OpRead, false, access.APIPublished, access.ProtoHTTP)
-	app := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(1)))
-	f.grant(reviewer, "api1", grantIn(wsSubject("cons"), access.ForDays(30), access.EnvDev))
-	f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(60), access.EnvDev))
+	app := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(1)))
+	f.grant(reviewer, "api1", grantIn(wsSubject("cons"), forDays(30), access.EnvDev))
+	f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(60), access.EnvDev))
 
 	// another tenant's API with the same app
 	other := access.NewPrincipal("o", "t2", "ws:w2:owner")
@@ -804,7 +804,7 @@ func TestCheck_R14_ThroughStore(t *testing.T) {
 
 func TestCheck_R14_AppMovesWorkspace(t *testing.T) {
 	f := newFixture(t)
-	f.grant(reviewer, "api1", grantIn(wsSubject("cons"), access.ForDays(30)))
+	f.grant(reviewer, "api1", grantIn(wsSubject("cons"), forDays(30)))
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonGranted) // caches cons for app1
 	p := access.NewPrincipal("wsowner", "t1", "ws:cons:owner", "ws:other:owner")
 	if _, err := f.svc.PutApp(f.ctx, act(p), "app1", access.AppInput{WorkspaceID: "other", Name: "app1", Owner: "alice"}); err != nil {
@@ -815,7 +815,7 @@ func TestCheck_R14_AppMovesWorkspace(t *testing.T) {
 
 func TestConcurrency_OneWinnerPerVersion(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	const n = 20
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -824,7 +824,7 @@ func TestConcurrency_OneWinnerPerVersion(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if i%2 == 0 {
-				_, errs[i] = f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: access.ForDays(31 + i)})
+				_, errs[i] = f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(31 + i)})
 			} else {
 				_, errs[i] = f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{})
 			}
@@ -868,8 +868,8 @@ func TestConcurrency_OneWinnerPerVersion(t *testing.T) {
 
 func TestIsolation_OtherTenantGetsNotFound(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
-	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: access.ForDays(30)}))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
+	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: forDays(30)}))
 	a := act(stranger)
 	tests := []struct {
 		name string
@@ -878,13 +878,13 @@ func TestIsolation_OtherTenantGetsNotFound(t *testing.T) {
 	}{
 		{"get api", func() error { _, err := f.svc.GetAPI(f.ctx, stranger, "api1"); return err }, access.CodeNotFoundAPI},
 		{"grant", func() error {
-			_, err := f.svc.CreateGrants(f.ctx, a, "api1", grantIn(appSubject("app1"), access.ForDays(30), access.EnvDev))
+			_, err := f.svc.CreateGrants(f.ctx, a, "api1", grantIn(appSubject("app1"), forDays(30), access.EnvDev))
 			return err
 		}, access.CodeNotFoundAPI},
 		{"get grant", func() error { _, err := f.svc.GetGrant(f.ctx, stranger, "api1", g.ID); return err }, access.CodeNotFoundGrant},
 		{"cancel", func() error { _, err := f.svc.Cancel(f.ctx, a, "api1", g.ID, access.CancelInput{}); return err }, access.CodeNotFoundGrant},
 		{"renew", func() error {
-			_, err := f.svc.Renew(f.ctx, a, "api1", g.ID, access.RenewInput{Validity: access.ForDays(90)})
+			_, err := f.svc.Renew(f.ctx, a, "api1", g.ID, access.RenewInput{Validity: forDays(90)})
 			return err
 		}, access.CodeNotFoundGrant},
 		{"revoke", func() error { _, err := f.svc.Revoke(f.ctx, a, "api1", g.ID, ""); return err }, access.CodeNotFoundGrant},
@@ -914,20 +914,20 @@ func TestIsolation_OtherTenantGetsNotFound(t *testing.T) {
 
 func TestIsolation_MemberWithoutRoleForbidden(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(30)))
-	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: access.ForDays(30)}))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
+	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: forDays(30)}))
 	a := act(dev) // a developer of the API's workspace, not a reviewer
 	tests := []struct {
 		name string
 		do   func() error
 	}{
 		{"grant", func() error {
-			_, err := f.svc.CreateGrants(f.ctx, a, "api1", grantIn(wsSubject("cons"), access.ForDays(30)))
+			_, err := f.svc.CreateGrants(f.ctx, a, "api1", grantIn(wsSubject("cons"), forDays(30)))
 			return err
 		}},
 		{"cancel", func() error { _, err := f.svc.Cancel(f.ctx, a, "api1", g.ID, access.CancelInput{}); return err }},
 		{"renew", func() error {
-			_, err := f.svc.Renew(f.ctx, a, "api1", g.ID, access.RenewInput{Validity: access.ForDays(90)})
+			_, err := f.svc.Renew(f.ctx, a, "api1", g.ID, access.RenewInput{Validity: forDays(90)})
 			return err
 		}},
 		{"patch", func() error {
@@ -962,7 +962,7 @@ func TestCheck_R14_Authorizer(t *testing.T) {
 	if created.AppCode == "" {
 		t.Fatal("got no AppCode on creation, want one")
 	}
-	f.grant(reviewer, "api1", grantIn(appSubject("app2"), access.ForDays(30)))
+	f.grant(reviewer, "api1", grantIn(appSubject("app2"), forDays(30)))
 	az := must[access.Authorization](t)(f.svc.Authorize(f.ctx, created.AppCode, "/orders", access.EnvProd, access.ProtoHTTPS))
 	if !az.Decision.Allowed || az.AppID != "app2" || az.APIID != "api1" {
 		t.Fatalf("got %+v, want GRANTED for app2 on api1", az)
@@ -1014,7 +1014,7 @@ func TestConcurrency_R3_OneGrantPerSlot(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), access.ForDays(30+i)))
+			_, errs[i] = f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), forDays(30+i)))
 		}()
 	}
 	wg.Wait()
@@ -1039,7 +1039,7 @@ func TestConcurrency_R3_OneGrantPerSlot(t *testing.T) {
 
 func TestConcurrency_R9_OneDecisionPerRequest(t *testing.T) {
 	f := newFixture(t)
-	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: access.ForDays(30)}))
+	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}))
 	const n = 8
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -1078,7 +1078,7 @@ func TestConcurrency_R9_OneDecisionPerRequest(t *testing.T) {
 
 func TestReminders_R16_ArmedThroughStore(t *testing.T) {
 	f := newFixture(t)
-	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.ForDays(3)))
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(3)))
 	stored := must[access.Grant](t)(f.svc.Store.GetGrantAt(f.ctx, g.Key()))
 	if len(stored.Reminded) != 1 || stored.Reminded[0] != 7 {
 		t.Fatalf("reminded: got %v, want [7] (past at creation)", stored.Reminded)
@@ -1086,7 +1086,7 @@ func TestReminders_R16_ArmedThroughStore(t *testing.T) {
 	if want := g.EndTime.Add(-24 * time.Hour); stored.Due == nil || !stored.Due.Equal(want) {
 		t.Fatalf("due: got %v, want %v", stored.Due, want)
 	}
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: access.ForDays(30)}))
+	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(30)}))
 	stored = must[access.Grant](t)(f.svc.Store.GetGrantAt(f.ctx, g.Key()))
 	if len(stored.Reminded) != 0 {
 		t.Fatalf("reminded after renewal: got %v, want none", stored.Reminded)
@@ -1095,3 +1095,9 @@ func TestReminders_R16_ArmedThroughStore(t *testing.T) {
 		t.Fatalf("due after renewal: got %v, want %v", stored.Due, want)
 	}
 }
+
+// forDays is a LIMITED validity of n days.
+func forDays(n int) access.Validity { return access.Validity{Type: access.Limited, Days: &n} }
+
+// until is a LIMITED validity ending at t.
+func until(t time.Time) access.Validity { return access.Validity{Type: access.Limited, EndTime: &t} }

@@ -129,14 +129,22 @@ type DueItem struct {
 	Cleanup *CleanupTask
 }
 
-// Store is what the service needs from the table. Every method returns *Error values:
-// NotFound.* for a missing item, Conflict.* for a failed condition (the Write's
-// OnFail), InvalidParameter.NextToken for a cursor that was not issued for that
-// listing, Throttling.System / ServiceUnavailable when DynamoDB throttles or is down.
-type Store interface {
-	// Commit writes a change as one transaction.
-	Commit(ctx context.Context, c Change) error
+// The ports below are what access needs from the table, one per use; shared/store
+// implements them all. Unless a method says otherwise, errors are *Error values:
+// Throttling.System (Throttled) or ServiceUnavailable (Unavailable) when DynamoDB
+// throttles or is down, InternalError.System (Internal) for anything unexpected.
 
+// Committer writes changes.
+type Committer interface {
+	// Commit writes a change as one transaction, all or nothing. A failed condition
+	// returns its Write's OnFail (with the change's Op), or Conflict.Concurrent when the
+	// Write has none.
+	Commit(ctx context.Context, c Change) error
+}
+
+// Getter reads single items by key, strongly consistent. A missing item is NotFound
+// (NotFound.Api, NotFound.App, NotFound.Request, NotFound.Grant).
+type Getter interface {
 	GetAPI(ctx context.Context, apiID string) (API, error)
 	GetApp(ctx context.Context, appID string) (App, error)
 	GetRequest(ctx context.Context, requestID string) (Request, error)
@@ -145,18 +153,24 @@ type Store interface {
 	GetGrant(ctx context.Context, apiID, grantID string) (Grant, error)
 	// GetGrantAt reads the grant in a slot.
 	GetGrantAt(ctx context.Context, key GrantKey) (Grant, error)
-	// GetGrantsAt reads several slots in one BatchGetItem (absent slots are skipped).
+	// GetGrantsAt reads several slots in one BatchGetItem (absent slots are skipped,
+	// never NotFound).
 	GetGrantsAt(ctx context.Context, keys []GrantKey) ([]Grant, error)
-	GetIdempotency(ctx context.Context, tenant, sub, key string) (IdempotencyRecord, error)
-	Lookup(ctx context.Context, kind LookupKind, value string) (string, error)
+}
 
+// CheckReader is the check's read: one round trip to the table. Absent items are
+// reported as absent, never as NotFound errors.
+type CheckReader interface {
 	// CheckItems reads the API, the app, the APP grant and (when workspaceID is known)
 	// the WORKSPACE grant in one strongly consistent BatchGetItem.
 	CheckItems(ctx context.Context, apiID, appID string, env Env, workspaceID string) (CheckItems, error)
 	// ResolveAppCode reads the AppCode and path lookups in one BatchGetItem: the app id
 	// and API id, empty where a lookup is absent.
 	ResolveAppCode(ctx context.Context, codeHash, path string) (appID, apiID string, err error)
+}
 
+// CatalogLister lists APIs and apps. Lists are never NotFound: an empty list is empty.
+type CatalogLister interface {
 	// APIsByTenant lists a tenant's APIs, sorted by lower-case name then id.
 	APIsByTenant(ctx context.Context, tenantID string) ([]API, error)
 	// APIsByWorkspace lists a workspace's APIs (GSI1), sorted by lower-case name then id.
@@ -165,20 +179,52 @@ type Store interface {
 	APIsByIDs(ctx context.Context, ids []string) ([]API, error)
 	// AppsByWorkspace lists a workspace's apps (GSI1), sorted by id.
 	AppsByWorkspace(ctx context.Context, workspaceID string) ([]App, error)
+}
+
+// GrantLister lists grants and audit entries. Paged methods return
+// InvalidParameter.NextToken (Invalid) for a cursor that was not issued for that
+// listing.
+type GrantLister interface {
 	// GrantsBySubject lists the grants whose subject is s (GSI1).
 	GrantsBySubject(ctx context.Context, t SubjectType, id string) ([]Grant, error)
 	// GrantsByAPI pages through one API's grants (its partition), pageSize at most 100.
 	GrantsByAPI(ctx context.Context, apiID string, pageSize int, next string) (GrantPage, error)
+	// Audit pages through the audit of an API (scope "API") or app (scope "APP"), newest first.
+	Audit(ctx context.Context, scope, id string, pageSize int, next string) (AuditPage, error)
+}
+
+// RequestLister lists requests (never NotFound).
+type RequestLister interface {
 	// RequestsByWorkspace lists a workspace's requests, optionally of one status.
 	RequestsByWorkspace(ctx context.Context, workspaceID string, status RequestStatus) ([]Request, error)
 	// RequestsByApp lists an app's requests.
 	RequestsByApp(ctx context.Context, appID string) ([]Request, error)
-	// Audit pages through the audit of an API (scope "API") or app (scope "APP"), newest first.
-	Audit(ctx context.Context, scope, id string, pageSize int, next string) (AuditPage, error)
+}
 
+// Idempotency reads the first answers to mutating requests (R17).
+type Idempotency interface {
+	// GetIdempotency returns NotFound when no answer is recorded for the key.
+	GetIdempotency(ctx context.Context, tenant, sub, key string) (IdempotencyRecord, error)
+}
+
+// DueSweep is the scheduled jobs' read of what is due (GSI2 day buckets) and their
+// writes. The cursor of StaleGrants is opaque; a forged one is InvalidParameter.NextToken.
+type DueSweep interface {
+	Committer
 	// Due lists grants and cleanup tasks whose Due lies in [from, to], oldest first,
-	// at most limit items (GSI2 day buckets).
+	// at most limit items.
 	Due(ctx context.Context, from, to time.Time, limit int) ([]DueItem, error)
 	// StaleGrants pages through an API's grant items of a generation below gen.
 	StaleGrants(ctx context.Context, apiID string, gen int64, limit int, cursor string) ([]Grant, string, error)
+}
+
+// Store is every port the Service uses, as one value (shared/store satisfies it).
+type Store interface {
+	Committer
+	Getter
+	CheckReader
+	CatalogLister
+	GrantLister
+	RequestLister
+	Idempotency
 }

@@ -19,12 +19,6 @@ const (
 // Day presets offered by user interfaces (R2); any 1–3650 is accepted.
 var ValidityPresets = []int{30, 90, 180}
 
-// ForDays is a LIMITED validity of n days.
-func ForDays(n int) Validity { return Validity{Type: Limited, Days: &n} }
-
-// Until is a LIMITED validity ending at t.
-func Until(t time.Time) Validity { return Validity{Type: Limited, EndTime: &t} }
-
 const (
 	minDays = 1
 	maxDays = 3650
@@ -151,8 +145,8 @@ func (v Validity) Validate() error {
 	return nil
 }
 
-// End resolves v at now: nil for unlimited, else the end time, which must lie in the
-// future (R2). Days count from now, the moment of the grant, renewal or approval.
+// R2: End resolves v at now: nil for unlimited, else the end time, which must lie in
+// the future. Days count from now, the moment of the grant, renewal or approval.
 func (v Validity) End(now time.Time) (*time.Time, error) {
 	if err := v.Validate(); err != nil {
 		return nil, err

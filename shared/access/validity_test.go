@@ -40,7 +40,7 @@ func TestValidity_R2_DaysOutOfRange(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := ForDays(tc.days)
+			v := forDays(tc.days)
 			wantCode(t, v.Validate(), tc.code)
 			end, err := v.End(now)
 			wantCode(t, err, tc.code)
@@ -53,7 +53,7 @@ func TestValidity_R2_DaysOutOfRange(t *testing.T) {
 		})
 	}
 	for _, p := range ValidityPresets {
-		if err := ForDays(p).Validate(); err != nil {
+		if err := forDays(p).Validate(); err != nil {
 			t.Errorf("preset %d: got %v, want valid", p, err)
 		}
 	}
@@ -61,7 +61,7 @@ func TestValidity_R2_DaysOutOfRange(t *testing.T) {
 
 func TestValidity_R2_DaysCountFromNow(t *testing.T) {
 	later := now.Add(90 * time.Minute)
-	end, err := ForDays(30).End(later)
+	end, err := forDays(30).End(later)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestValidity_R2_EndTimeMustBeFuture(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			end, err := Until(tc.end).End(now)
+			end, err := until(tc.end).End(now)
 			wantCode(t, err, tc.code)
 			if tc.code == "" {
 				if !end.Equal(tc.end) || end.Location() != time.UTC {
@@ -202,8 +202,8 @@ func TestValidity_R2_MarshalRoundTrip(t *testing.T) {
 		want string
 	}{
 		{"unlimited", Validity{Type: Unlimited}, `{"type":"UNLIMITED"}`},
-		{"days", ForDays(90), `{"type":"LIMITED","days":90}`},
-		{"end in utc", Until(end), `{"type":"LIMITED","end_time":"2027-03-01T00:30:00Z"}`},
+		{"days", forDays(90), `{"type":"LIMITED","days":90}`},
+		{"end in utc", until(end), `{"type":"LIMITED","end_time":"2027-03-01T00:30:00Z"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -251,3 +251,9 @@ func TestRenewal_R6_CannotShorten(t *testing.T) {
 		})
 	}
 }
+
+// forDays is a LIMITED validity of n days.
+func forDays(n int) Validity { return Validity{Type: Limited, Days: &n} }
+
+// until is a LIMITED validity ending at t.
+func until(t time.Time) Validity { return Validity{Type: Limited, EndTime: &t} }

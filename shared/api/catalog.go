@@ -11,13 +11,13 @@ import (
 func Catalog(svc *access.Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
-		"PUT /v1/apis/{api_id}":                  h.mutate(mutation{run: h.putAPI, render: renderAPI}),
+		"PUT /v1/apis/{api_id}":                  mutate(h, h.putAPI, renderAPI),
 		"GET /v1/apis/{api_id}":                  h.getAPI,
 		"GET /v1/apis":                           h.listAPIs,
-		"DELETE /v1/apis/{api_id}":               h.mutate(mutation{run: h.deleteAPI, render: renderNoContent}),
-		"PUT /v1/apps/{app_id}":                  h.mutate(mutation{run: h.putApp, render: renderApp}),
+		"DELETE /v1/apis/{api_id}":               mutate(h, h.deleteAPI, renderNoContent),
+		"PUT /v1/apps/{app_id}":                  mutate(h, h.putApp, renderApp),
 		"GET /v1/apps/{app_id}":                  h.getApp,
-		"POST /v1/apps/{app_id}/app-code":        h.mutate(mutation{run: h.rotateAppCode, render: renderApp}),
+		"POST /v1/apps/{app_id}/app-code":        mutate(h, h.rotateAppCode, renderApp),
 		"GET /v1/workspaces/{workspace_id}/apps": h.listApps,
 	}
 	return h
@@ -31,27 +31,25 @@ func created(c bool) int {
 	return http.StatusOK
 }
 
-func renderAPI(result any) (int, any) {
-	res := result.(access.APIResult)
+func renderAPI(res access.APIResult) (int, any) {
 	return created(res.Created), res.API
 }
 
 // renderApp shows the AppCode only in the answer that made it.
-func renderApp(result any) (int, any) {
-	res := result.(access.AppResult)
+func renderApp(res access.AppResult) (int, any) {
 	return created(res.Created), appView{App: res.App, AppCode: res.AppCode}
 }
 
-func renderNoContent(any) (int, any) { return http.StatusNoContent, nil }
+func renderNoContent[T any](T) (int, any) { return http.StatusNoContent, nil }
 
-func (h *Handler) putAPI(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) putAPI(ctx context.Context, r *request, a access.Actor) (access.APIResult, error) {
 	id, err := r.param("api_id")
 	if err != nil {
-		return nil, err
+		return access.APIResult{}, err
 	}
 	var in access.APIInput
 	if err := r.decode(&in); err != nil {
-		return nil, err
+		return access.APIResult{}, err
 	}
 	return h.svc.PutAPI(ctx, a, id, in)
 }
@@ -78,22 +76,22 @@ func (h *Handler) listAPIs(ctx context.Context, r *request) (int, any, error) {
 	return http.StatusOK, viewPage(p, same[access.API]), nil
 }
 
-func (h *Handler) deleteAPI(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) deleteAPI(ctx context.Context, r *request, a access.Actor) (struct{}, error) {
 	id, err := r.param("api_id")
 	if err != nil {
-		return nil, err
+		return struct{}{}, err
 	}
-	return nil, h.svc.DeleteAPI(ctx, a, id)
+	return struct{}{}, h.svc.DeleteAPI(ctx, a, id)
 }
 
-func (h *Handler) putApp(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) putApp(ctx context.Context, r *request, a access.Actor) (access.AppResult, error) {
 	id, err := r.param("app_id")
 	if err != nil {
-		return nil, err
+		return access.AppResult{}, err
 	}
 	var in access.AppInput
 	if err := r.decode(&in); err != nil {
-		return nil, err
+		return access.AppResult{}, err
 	}
 	return h.svc.PutApp(ctx, a, id, in)
 }
@@ -107,10 +105,10 @@ func (h *Handler) getApp(ctx context.Context, r *request) (int, any, error) {
 	return http.StatusOK, appView{App: app}, err
 }
 
-func (h *Handler) rotateAppCode(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) rotateAppCode(ctx context.Context, r *request, a access.Actor) (access.AppResult, error) {
 	id, err := r.param("app_id")
 	if err != nil {
-		return nil, err
+		return access.AppResult{}, err
 	}
 	return h.svc.RotateAppCode(ctx, a, id)
 }

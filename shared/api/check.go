@@ -34,26 +34,45 @@ func (h *Handler) check(ctx context.Context, r *request) (int, any, error) {
 	return http.StatusOK, d, err
 }
 
-// Invoke takes either event the check function receives: an authorizer request
-// (`"type": "REQUEST"` with a routeArn) or an HTTP API request.
-func (c *Checker) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
-	var probe struct {
-		Type     string `json:"type"`
-		RouteArn string `json:"routeArn"`
+// checkEvent is either event the check function receives, decoded once: an HTTP API
+// request, or an authorizer request, which has the same fields plus these three.
+type checkEvent struct {
+	events.APIGatewayV2HTTPRequest
+	Type           string   `json:"type"`
+	RouteArn       string   `json:"routeArn"`
+	IdentitySource []string `json:"identitySource"`
+}
+
+// authorizerRequest is ev as the authorizer request it is.
+func (ev *checkEvent) authorizerRequest() events.APIGatewayV2CustomAuthorizerV2Request {
+	return events.APIGatewayV2CustomAuthorizerV2Request{
+		Version: ev.Version, Type: ev.Type, RouteArn: ev.RouteArn, IdentitySource: ev.IdentitySource,
+		RouteKey: ev.RouteKey, RawPath: ev.RawPath, RawQueryString: ev.RawQueryString,
+		Cookies: ev.Cookies, Headers: ev.Headers, QueryStringParameters: ev.QueryStringParameters,
+		RequestContext: ev.RequestContext, PathParameters: ev.PathParameters, StageVariables: ev.StageVariables,
 	}
-	_ = json.Unmarshal(raw, &probe)
-	if probe.Type == "REQUEST" && probe.RouteArn != "" {
-		var ev events.APIGatewayV2CustomAuthorizerV2Request
-		if err := json.Unmarshal(raw, &ev); err != nil {
+}
+
+// Invoke takes either event the check function receives: an authorizer request
+// (`"type": "REQUEST"` with a routeArn) or an HTTP API request. The event is decoded
+// once; only one that does not decode is looked at again, to answer in its own kind.
+func (c *Checker) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
+	var ev checkEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		var probe struct {
+			Type     string `json:"type"`
+			RouteArn string `json:"routeArn"`
+		}
+		_ = json.Unmarshal(raw, &probe)
+		if probe.Type == "REQUEST" && probe.RouteArn != "" {
 			return deniedAuthorization(""), nil
 		}
-		return c.Authorize(ctx, ev)
-	}
-	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(raw, &ev); err != nil {
 		return respond(http.StatusBadRequest, errorBody{Code: access.CodeJSON, Msg: "not an HTTP API event"}), nil
 	}
-	return c.Handle(ctx, ev)
+	if ev.Type == "REQUEST" && ev.RouteArn != "" {
+		return c.Authorize(ctx, ev.authorizerRequest())
+	}
+	return c.Handle(ctx, ev.APIGatewayV2HTTPRequest)
 }
 
 func deniedAuthorization(reason access.Reason) events.APIGatewayV2CustomAuthorizerSimpleResponse {

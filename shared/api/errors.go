@@ -7,9 +7,21 @@ import (
 	"gatepass/shared/access"
 )
 
-// status maps an error kind to its HTTP status: the one place where that happens.
-func status(k access.Kind) int {
-	switch k {
+// codeBodyTooLarge is the answer to a body over MaxBody.
+const codeBodyTooLarge = "InvalidParameter.BodyTooLarge"
+
+// status maps an error to its HTTP status: the one place where that happens. Three
+// codes have a status of their own; every other error is mapped by its kind.
+func status(e *access.Error) int {
+	switch e.Code {
+	case access.CodePrecondition:
+		return http.StatusPreconditionFailed
+	case codeBodyTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case access.CodeIdempotencyReuse:
+		return http.StatusUnprocessableEntity
+	}
+	switch e.Kind {
 	case access.Invalid:
 		return http.StatusBadRequest
 	case access.Unauthorized:
@@ -20,12 +32,6 @@ func status(k access.Kind) int {
 		return http.StatusNotFound
 	case access.Conflict:
 		return http.StatusConflict
-	case access.Precondition:
-		return http.StatusPreconditionFailed
-	case access.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case access.IdempotencyReuse:
-		return http.StatusUnprocessableEntity
 	case access.Throttled:
 		return http.StatusTooManyRequests
 	case access.Unavailable:
@@ -52,5 +58,5 @@ func fromError(err error, requestID string) (int, errorBody) {
 	if msg == "" {
 		msg = e.Kind.String()
 	}
-	return status(e.Kind), errorBody{Code: e.Code, Msg: msg, RequestID: requestID}
+	return status(e), errorBody{Code: e.Code, Msg: msg, RequestID: requestID}
 }

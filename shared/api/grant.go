@@ -11,12 +11,12 @@ import (
 func Grant(svc *access.Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
-		"POST /v1/apis/{api_id}/grants":             h.mutate(mutation{run: h.createGrants, render: h.renderGrants}),
-		"POST /v1/apis/{api_id}/applications":       h.mutate(mutation{run: h.apply, render: h.renderApplication}),
-		"POST /v1/requests/{request_id}/approve":    h.mutate(mutation{run: h.approve, render: h.renderApproval}),
-		"POST /v1/requests/{request_id}/reject":     h.mutate(mutation{run: h.reject, render: renderRequest}),
-		"POST /v1/requests/{request_id}/withdraw":   h.mutate(mutation{run: h.withdraw, render: renderRequest}),
-		"PATCH /v1/apis/{api_id}/grants/{grant_id}": h.mutate(mutation{run: h.patchGrant, render: h.renderGrant}),
+		"POST /v1/apis/{api_id}/grants":             mutate(h, h.createGrants, h.renderGrants),
+		"POST /v1/apis/{api_id}/applications":       mutate(h, h.apply, h.renderApplication),
+		"POST /v1/requests/{request_id}/approve":    mutate(h, h.approve, h.renderApproval),
+		"POST /v1/requests/{request_id}/reject":     mutate(h, h.reject, renderRequest),
+		"POST /v1/requests/{request_id}/withdraw":   mutate(h, h.withdraw, renderRequest),
+		"PATCH /v1/apis/{api_id}/grants/{grant_id}": mutate(h, h.patchGrant, h.renderGrant),
 	}
 	return h
 }
@@ -26,17 +26,16 @@ type grantsView struct {
 	Grants []grantView `json:"grants"`
 }
 
-func (h *Handler) renderGrants(result any) (int, any) {
-	return http.StatusCreated, grantsView{Grants: viewGrants(result.([]access.Grant), h.svc.Now())}
+func (h *Handler) renderGrants(result []access.Grant) (int, any) {
+	return http.StatusCreated, grantsView{Grants: viewGrants(result, h.svc.Now())}
 }
 
-func (h *Handler) renderGrant(result any) (int, any) {
-	return http.StatusOK, viewGrant(result.(access.Grant), h.svc.Now())
+func (h *Handler) renderGrant(result access.Grant) (int, any) {
+	return http.StatusOK, viewGrant(result, h.svc.Now())
 }
 
 // renderApplication answers 202 with a pending request, 201 when it was auto-approved.
-func (h *Handler) renderApplication(result any) (int, any) {
-	res := result.(access.RequestResult)
+func (h *Handler) renderApplication(res access.RequestResult) (int, any) {
 	st := http.StatusAccepted
 	if res.Request.Status == access.RequestApproved {
 		st = http.StatusCreated
@@ -44,16 +43,15 @@ func (h *Handler) renderApplication(result any) (int, any) {
 	return st, requestView{Request: res.Request, Grants: viewGrants(res.Grants, h.svc.Now())}
 }
 
-func (h *Handler) renderApproval(result any) (int, any) {
-	res := result.(access.RequestResult)
+func (h *Handler) renderApproval(res access.RequestResult) (int, any) {
 	return http.StatusOK, requestView{Request: res.Request, Grants: viewGrants(res.Grants, h.svc.Now())}
 }
 
-func renderRequest(result any) (int, any) {
-	return http.StatusOK, requestView{Request: result.(access.Request)}
+func renderRequest(result access.Request) (int, any) {
+	return http.StatusOK, requestView{Request: result}
 }
 
-func (h *Handler) createGrants(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) createGrants(ctx context.Context, r *request, a access.Actor) ([]access.Grant, error) {
 	api, err := r.param("api_id")
 	if err != nil {
 		return nil, err
@@ -65,14 +63,14 @@ func (h *Handler) createGrants(ctx context.Context, r *request, a access.Actor) 
 	return h.svc.CreateGrants(ctx, a, api, in)
 }
 
-func (h *Handler) apply(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) apply(ctx context.Context, r *request, a access.Actor) (access.RequestResult, error) {
 	api, err := r.param("api_id")
 	if err != nil {
-		return nil, err
+		return access.RequestResult{}, err
 	}
 	var in access.ApplyInput
 	if err := r.decode(&in); err != nil {
-		return nil, err
+		return access.RequestResult{}, err
 	}
 	return h.svc.Apply(ctx, a, api, in)
 }
@@ -95,26 +93,26 @@ func decision(r *request) (string, string, error) {
 	return id, in.Reason, nil
 }
 
-func (h *Handler) approve(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) approve(ctx context.Context, r *request, a access.Actor) (access.RequestResult, error) {
 	id, reason, err := decision(r)
 	if err != nil {
-		return nil, err
+		return access.RequestResult{}, err
 	}
 	return h.svc.Approve(ctx, a, id, reason)
 }
 
-func (h *Handler) reject(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) reject(ctx context.Context, r *request, a access.Actor) (access.Request, error) {
 	id, reason, err := decision(r)
 	if err != nil {
-		return nil, err
+		return access.Request{}, err
 	}
 	return h.svc.Reject(ctx, a, id, reason)
 }
 
-func (h *Handler) withdraw(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) withdraw(ctx context.Context, r *request, a access.Actor) (access.Request, error) {
 	id, reason, err := decision(r)
 	if err != nil {
-		return nil, err
+		return access.Request{}, err
 	}
 	return h.svc.Withdraw(ctx, a, id, reason)
 }
@@ -129,14 +127,14 @@ func grantIDs(r *request) (string, string, error) {
 	return api, grant, err
 }
 
-func (h *Handler) patchGrant(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) patchGrant(ctx context.Context, r *request, a access.Actor) (access.Grant, error) {
 	api, grant, err := grantIDs(r)
 	if err != nil {
-		return nil, err
+		return access.Grant{}, err
 	}
 	var in access.PatchInput
 	if err := r.decode(&in); err != nil {
-		return nil, err
+		return access.Grant{}, err
 	}
 	return h.svc.PatchGrant(ctx, a, api, grant, in)
 }

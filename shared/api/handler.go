@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -35,15 +36,6 @@ func newHandler(svc *access.Service, routes map[string]route) *Handler {
 
 // WithLogger replaces the handler's logger (tests, the development server).
 func (h *Handler) WithLogger(l *slog.Logger) *Handler { h.log = l; return h }
-
-// RouteKeys lists the route keys the handler serves (template checks and tests).
-func (h *Handler) RouteKeys() []string {
-	keys := make([]string, 0, len(h.routes))
-	for k := range h.routes {
-		keys = append(keys, k)
-	}
-	return keys
-}
 
 // Handle answers one API Gateway HTTP API (payload 2.0) event. It never returns an
 // error: every failure is an HTTP answer with the contract's error body.
@@ -125,19 +117,13 @@ func jsonResponse(status int, b []byte) events.APIGatewayV2HTTPResponse {
 	}
 }
 
-// mutation is a mutating route: run calls the service; render turns its result into
-// the answer, which is also what an Idempotency-Key replays (R17).
-type mutation struct {
-	run    func(ctx context.Context, r *request, a access.Actor) (any, error)
-	render func(result any) (int, any)
-}
-
 const maxIdemKey = 255
 
-// mutate runs m under the request's Idempotency-Key, scoped to (tenant, sub, key): the
-// same key and request replays the first answer, a different request is 422, one still
-// in flight is 409.
-func (h *Handler) mutate(m mutation) route {
+// mutate makes a mutating route: run calls the service; render turns its result into
+// the answer, which is also what an Idempotency-Key replays (R17). It runs under the
+// request's Idempotency-Key, scoped to (tenant, sub, key): the same key and request
+// replays the first answer, a different request is 422, one still in flight is 409.
+func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor) (T, error), render func(T) (int, any)) route {
 	return func(ctx context.Context, r *request) (int, any, error) {
 		a := access.Actor{Principal: r.who}
 		var err error
@@ -153,16 +139,20 @@ func (h *Handler) mutate(m mutation) route {
 			if st, body, done, err := h.replay(ctx, r, key, hash); done || err != nil {
 				return st, body, err
 			}
-			a.Idem = &access.Idem{Key: key, Hash: hash, Reply: func(result any) (int, []byte, error) {
-				st, body := m.render(result)
+			a.Idem = &access.Idem{Key: key, Hash: hash, Answer: func(result any) (access.Answer, error) {
+				res, ok := result.(T) // access hands back what run returns (nil for none)
+				if !ok && result != nil {
+					return access.Answer{}, fmt.Errorf("api: result %T is not %T", result, res)
+				}
+				st, body := render(res)
 				if body == nil {
-					return st, nil, nil
+					return access.Answer{Status: st}, nil
 				}
 				b, err := json.Marshal(body)
-				return st, b, err
+				return access.Answer{Status: st, Body: b}, err
 			}}
 		}
-		result, err := m.run(ctx, r, a)
+		result, err := run(ctx, r, a)
 		if err != nil {
 			if key != "" {
 				// A concurrent twin committed first: answer as it did, if it is done. Its
@@ -175,27 +165,21 @@ func (h *Handler) mutate(m mutation) route {
 			}
 			return 0, nil, err
 		}
-		st, body := m.render(result)
+		st, body := render(result)
 		return st, body, nil
 	}
 }
 
 // replay answers from a stored idempotency record; done is false when there is none.
 func (h *Handler) replay(ctx context.Context, r *request, key, hash string) (int, any, bool, error) {
-	rec, err := h.svc.Store.GetIdempotency(ctx, r.who.TenantID, r.who.Sub, key)
+	ans, found, err := h.svc.Replay(ctx, r.who, key, hash)
 	switch {
-	case access.ErrorKind(err) == access.NotFound:
-		return 0, nil, false, nil
-	case err != nil:
+	case err != nil || !found:
 		return 0, nil, false, err
-	case rec.RequestHash != hash:
-		return 0, nil, false, access.E("idempotency", access.IdempotencyReuse, access.CodeIdempotencyReuse,
-			"Idempotency-Key %q was used for a different request", key)
+	case len(ans.Body) == 0:
+		return ans.Status, nil, true, nil
 	}
-	if len(rec.Body) == 0 {
-		return rec.Status, nil, true, nil
-	}
-	return rec.Status, rawJSON(rec.Body), true, nil
+	return ans.Status, rawJSON(ans.Body), true, nil
 }
 
 // requestHash identifies a request for idempotency: method, path, query and body.

@@ -237,7 +237,7 @@ func newEnvNotice(t testing.TB, notice time.Duration) *env {
 	e.checker.WithLogger(quiet)
 	for _, h := range []*api.Handler{api.Catalog(svc), api.Grant(svc), api.Revoke(svc), api.Renew(svc), api.List(svc), e.checker.Handler} {
 		h.WithLogger(quiet)
-		for _, k := range h.RouteKeys() {
+		for _, k := range api.RouteKeys(h) {
 			if _, dup := e.routes[k]; dup {
 				t.Fatalf("route %s is served by two handlers", k)
 			}

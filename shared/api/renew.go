@@ -12,27 +12,26 @@ import (
 func Renew(svc *access.Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
-		"POST /v1/apis/{api_id}/grants/{grant_id}/renewal": h.mutate(mutation{run: h.renew, render: h.renderRenewal}),
+		"POST /v1/apis/{api_id}/grants/{grant_id}/renewal": mutate(h, h.renew, h.renderRenewal),
 	}
 	return h
 }
 
-func (h *Handler) renderRenewal(result any) (int, any) {
-	res := result.(access.RenewResult)
+func (h *Handler) renderRenewal(res access.RenewResult) (int, any) {
 	if res.Request != nil {
 		return http.StatusAccepted, requestView{Request: *res.Request}
 	}
 	return http.StatusOK, viewGrant(*res.Grant, h.svc.Now())
 }
 
-func (h *Handler) renew(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) renew(ctx context.Context, r *request, a access.Actor) (access.RenewResult, error) {
 	api, grant, err := grantIDs(r)
 	if err != nil {
-		return nil, err
+		return access.RenewResult{}, err
 	}
 	var in access.RenewInput
 	if err := r.decode(&in); err != nil {
-		return nil, err
+		return access.RenewResult{}, err
 	}
 	return h.svc.Renew(ctx, a, api, grant, in)
 }

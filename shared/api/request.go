@@ -45,7 +45,7 @@ func newRequest(ev *events.APIGatewayV2HTTPRequest) (*request, error) {
 		}
 	}
 	if len(body) > MaxBody {
-		return nil, access.E("decode", access.TooLarge, access.CodeBodyTooLarge, "the body is over %d bytes", MaxBody)
+		return nil, access.E("decode", access.Invalid, codeBodyTooLarge, "the body is over %d bytes", MaxBody)
 	}
 	r.body = body
 	return r, nil

@@ -12,16 +12,15 @@ import (
 func Revoke(svc *access.Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
-		"POST /v1/apis/{api_id}/grants/{grant_id}/cancel":   h.mutate(mutation{run: h.cancel, render: h.renderCancel}),
-		"DELETE /v1/apis/{api_id}/grants/{grant_id}/cancel": h.mutate(mutation{run: h.withdrawCancel, render: h.renderGrant}),
-		"DELETE /v1/apis/{api_id}/grants/{grant_id}":        h.mutate(mutation{run: h.revoke, render: renderNoContent}),
+		"POST /v1/apis/{api_id}/grants/{grant_id}/cancel":   mutate(h, h.cancel, h.renderCancel),
+		"DELETE /v1/apis/{api_id}/grants/{grant_id}/cancel": mutate(h, h.withdrawCancel, h.renderGrant),
+		"DELETE /v1/apis/{api_id}/grants/{grant_id}":        mutate(h, h.revoke, renderNoContent),
 	}
 	return h
 }
 
 // renderCancel answers 202 while the notice runs, 200 when the grant was revoked now.
-func (h *Handler) renderCancel(result any) (int, any) {
-	res := result.(access.CancelResult)
+func (h *Handler) renderCancel(res access.CancelResult) (int, any) {
 	st := http.StatusOK
 	if res.Deferred {
 		st = http.StatusAccepted
@@ -29,26 +28,26 @@ func (h *Handler) renderCancel(result any) (int, any) {
 	return st, viewGrant(res.Grant, h.svc.Now())
 }
 
-func (h *Handler) cancel(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) cancel(ctx context.Context, r *request, a access.Actor) (access.CancelResult, error) {
 	api, grant, err := grantIDs(r)
 	if err != nil {
-		return nil, err
+		return access.CancelResult{}, err
 	}
 	var in access.CancelInput
 	if err := r.decodeOptional(&in); err != nil {
-		return nil, err
+		return access.CancelResult{}, err
 	}
 	return h.svc.Cancel(ctx, a, api, grant, in)
 }
 
-func (h *Handler) withdrawCancel(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) withdrawCancel(ctx context.Context, r *request, a access.Actor) (access.Grant, error) {
 	api, grant, err := grantIDs(r)
 	if err != nil {
-		return nil, err
+		return access.Grant{}, err
 	}
 	var in reasonBody
 	if err := r.decodeOptional(&in); err != nil {
-		return nil, err
+		return access.Grant{}, err
 	}
 	if in.Reason == "" {
 		in.Reason = r.query("reason")
@@ -56,10 +55,10 @@ func (h *Handler) withdrawCancel(ctx context.Context, r *request, a access.Actor
 	return h.svc.WithdrawCancellation(ctx, a, api, grant, in.Reason)
 }
 
-func (h *Handler) revoke(ctx context.Context, r *request, a access.Actor) (any, error) {
+func (h *Handler) revoke(ctx context.Context, r *request, a access.Actor) (access.Grant, error) {
 	api, grant, err := grantIDs(r)
 	if err != nil {
-		return nil, err
+		return access.Grant{}, err
 	}
 	return h.svc.Revoke(ctx, a, api, grant, r.query("reason"))
 }

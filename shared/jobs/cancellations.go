@@ -13,7 +13,7 @@ import (
 // Cancellations is the scheduled job that finalizes due API-side cancellations (R7,
 // R11) and works off R4 cleanup tasks in bounded batches.
 type Cancellations struct {
-	Store access.Store
+	Store access.DueSweep
 	Now   access.Clock
 	Days  []int // REMINDER_DAYS: a PROXY-only cancellation leaves the reminders armed
 	// Lookback is how far back due items are looked for; 0: the largest reminder
@@ -33,15 +33,6 @@ const (
 	DefaultCleanupBatch  = access.MaxCleanupBatch
 	DefaultCleanupPerRun = 600
 )
-
-// NewCancellations builds the job from the environment.
-func NewCancellations(ctx context.Context, getenv func(string) string) (*Cancellations, error) {
-	s, st, err := openStore(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	return &Cancellations{Store: st, Now: time.Now, Days: s.ReminderDays}, nil
-}
 
 // Handle runs the job for a schedule event.
 func (c *Cancellations) Handle(ctx context.Context, _ events.EventBridgeEvent) error {

@@ -61,7 +61,7 @@ func TestCancellationsJob_R11_ProxyOnly(t *testing.T) {
 	e := newEnv(t)
 	e.api("api1")
 	e.app("app1")
-	g := e.grant("api1", appSubject("app1"), access.ForDays(90), access.PermUsage, access.PermProxy)
+	g := e.grant("api1", appSubject("app1"), forDays(90), access.PermUsage, access.PermProxy)
 	res, err := e.svc.Cancel(e.ctx, e.admin, "api1", g.ID, access.CancelInput{Reason: "no proxy", Permissions: []access.Permission{access.PermProxy}})
 	if err != nil || !res.Deferred {
 		t.Fatalf("cancel: got %+v %v", res, err)
@@ -91,7 +91,7 @@ func TestCancellationsJob_ReadsOnlyDueItems(t *testing.T) {
 	e := newEnv(t)
 	e.api("api1")
 	for i := range 200 {
-		e.grant("api1", wsSubject(i), access.ForDays(90))
+		e.grant("api1", wsSubject(i), forDays(90))
 	}
 	for i := range 3 {
 		g := e.grant("api1", wsSubject(1000+i), access.Validity{Type: access.Unlimited})
@@ -114,7 +114,7 @@ func TestCancellationsJob_R4_CleanupInBoundedRuns(t *testing.T) {
 	const n = 47
 	grants := make([]access.Grant, n)
 	for i := range grants {
-		grants[i] = e.grant("api1", wsSubject(i), access.ForDays(90))
+		grants[i] = e.grant("api1", wsSubject(i), forDays(90))
 	}
 	// One grant was revoked before: removed too, but not announced twice.
 	owner := access.Actor{Principal: access.NewPrincipal("alice", "t1", access.RoleTenantAdmin)}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -31,16 +30,6 @@ const (
 type Catalog struct {
 	Service *access.Service
 	Log     *slog.Logger
-}
-
-// NewCatalog builds the consumer from the environment.
-func NewCatalog(ctx context.Context, getenv func(string) string) (*Catalog, error) {
-	s, st, err := openStore(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	svc := access.NewService(st, access.Config{Now: time.Now, CancelNotice: s.CancelNotice, ReminderDays: s.ReminderDays})
-	return &Catalog{Service: svc}, nil
 }
 
 // catalogDetail is an event's detail: the API as PUT /v1/apis/{api_id} takes it (for
@@ -72,7 +61,7 @@ func (h *Catalog) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 		return nil
 	}
 	switch access.ErrorKind(err) {
-	case access.Invalid, access.NotFound, access.Forbidden, access.IdempotencyReuse, access.Precondition, access.TooLarge:
+	case access.Invalid, access.NotFound, access.Forbidden:
 		log.Warn("catalog event dropped", "error_code", access.ErrorCode(err), "reason", err.Error())
 		return nil
 	case access.Conflict:
@@ -110,7 +99,7 @@ func (h *Catalog) apply(ctx context.Context, log *slog.Logger, ev events.EventBr
 			}
 			return err
 		}
-		a.Idem = &access.Idem{Key: ev.ID, Hash: hash, Reply: func(any) (int, []byte, error) { return 200, nil, nil }}
+		a.Idem = &access.Idem{Key: ev.ID, Hash: hash, Answer: func(any) (access.Answer, error) { return access.Answer{Status: 200}, nil }}
 	}
 	err := h.dispatch(ctx, log, a, ev.DetailType, d)
 	if err != nil && a.Idem != nil && access.IsCode(err, access.CodeRequestInProgress) {
@@ -162,16 +151,11 @@ func (h *Catalog) dispatch(ctx context.Context, log *slog.Logger, a access.Actor
 // replayed reports whether the event was applied already (its idempotency record
 // exists with the same content); a record for different content is dropped.
 func (h *Catalog) replayed(ctx context.Context, p access.Principal, key, hash string) (bool, error) {
-	rec, err := h.Service.Store.GetIdempotency(ctx, p.TenantID, p.Sub, key)
-	switch {
-	case access.ErrorKind(err) == access.NotFound:
-		return false, nil
-	case err != nil:
-		return false, err
-	case rec.RequestHash != hash:
+	_, found, err := h.Service.Replay(ctx, p, key, hash)
+	if access.IsCode(err, access.CodeIdempotencyReuse) {
 		return false, dropf("event id %s was applied before with another detail", key)
 	}
-	return true, nil
+	return found, err
 }
 
 type dropError struct{ msg string }

@@ -65,7 +65,7 @@ func TestCatalogJob_UnpublishedAndDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.app("app1")
-	e.grant("api-cat", appSubject("app1"), access.ForDays(30))
+	e.grant("api-cat", appSubject("app1"), forDays(30))
 	if d := e.check("api-cat", "app1", false); !d.Allowed {
 		t.Fatalf("before: got %s, want GRANTED", d.Reason)
 	}

@@ -1,8 +1,8 @@
 // Package jobs holds the handlers of gatepass's scheduled and event-driven functions:
 // publish (the table's stream → EventBridge), reminders (R16) and cancellations (R7,
 // R11, the R4 cleanup) on schedules, and the catalog-event consumer. Each is built once
-// per cold start by its New function and mounted by functions/<name>/main.go and the
-// development server alike. The decisions live in shared/access; a job reads what is
+// per cold start by shared/functions, which functions/<name>/main.go and the
+// development server both use. The decisions live in shared/access; a job reads what is
 // due, asks access what to write and commits it.
 package jobs
 
@@ -18,8 +18,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"gatepass/shared/access"
-	"gatepass/shared/settings"
-	"gatepass/shared/store"
 )
 
 // Defaults of the sweepers' bounds.
@@ -43,20 +41,6 @@ func logger(ctx context.Context, base *slog.Logger, job string) *slog.Logger {
 		l = l.With("request_id", lc.AwsRequestID)
 	}
 	return l
-}
-
-// openStore loads the settings and builds the table's store once per cold start.
-func openStore(ctx context.Context, getenv func(string) string) (settings.Settings, *store.Store, error) {
-	s, err := settings.Load(getenv)
-	if err != nil {
-		return s, nil, err
-	}
-	cfg, err := settings.AWS(ctx)
-	if err != nil {
-		return s, nil, err
-	}
-	st := store.New(settings.DynamoDB(cfg), s.TableName, store.Options{GrantRetention: s.GrantRetention})
-	return s, st, nil
 }
 
 // lookback is how far back a sweeper looks for due items: the largest reminder
@@ -84,7 +68,7 @@ func window(now access.Clock, back time.Duration, days []int) (at, from time.Tim
 // pageSize, at most maxItems in all. Items that stay due after fn (the other job's
 // work, or work not possible yet) are handed out once per run: paging goes on from the
 // due time of a page's last item, skipping what this run has seen.
-func eachDue(ctx context.Context, st access.Store, from, to time.Time, pageSize, maxItems int, fn func(access.DueItem) error) error {
+func eachDue(ctx context.Context, st access.DueSweep, from, to time.Time, pageSize, maxItems int, fn func(access.DueItem) error) error {
 	seen := map[string]bool{}
 	n := 0
 	for n < maxItems {

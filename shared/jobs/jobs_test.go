@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gatepass/shared/access"
+	"gatepass/shared/store"
 	"gatepass/shared/store/storetest"
 )
 
@@ -44,7 +45,7 @@ func (c *clock) Set(t time.Time) {
 
 // counting wraps the store and counts the items the jobs read.
 type counting struct {
-	access.Store
+	*store.Store
 	mu    sync.Mutex
 	reads int
 }

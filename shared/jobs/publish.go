@@ -2,35 +2,41 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"gatepass/shared/access"
 	"gatepass/shared/bus"
-	"gatepass/shared/settings"
-	"gatepass/shared/store"
 )
 
 // Publish turns the table's stream into domain events: each INSERT of an audit item
 // (the outbox) becomes its event on the bus. Other records are ignored.
 type Publish struct {
 	Bus *bus.Publisher
-	Log *slog.Logger
+	// Audit decodes an item's new image: ok is false for an item that is not an audit
+	// entry (store.AuditFromItem).
+	Audit func(map[string]ddbtypes.AttributeValue) (e access.AuditEntry, ok bool, err error)
+	Log   *slog.Logger
 }
 
-// NewPublish builds the job from the environment (EVENT_BUS_NAME; the bus endpoint
-// from the SDK's variables).
-func NewPublish(ctx context.Context, getenv func(string) string) (*Publish, error) {
-	s, err := settings.Load(getenv)
+// auditOf decodes the audit entry of a stream record's new image, converted to the
+// SDK's attribute values by way of their shared JSON form.
+func (p *Publish) auditOf(img map[string]events.DynamoDBAttributeValue) (access.AuditEntry, bool, error) {
+	b, err := json.Marshal(img)
 	if err != nil {
-		return nil, err
+		return access.AuditEntry{}, true, err
 	}
-	cfg, err := settings.AWS(ctx)
+	item, err := attributevalue.UnmarshalMapJSON(b)
 	if err != nil {
-		return nil, err
+		return access.AuditEntry{}, true, fmt.Errorf("stream image: %w", err)
 	}
-	return &Publish{Bus: bus.New(settings.EventBridge(cfg), s.EventBusName, bus.Options{})}, nil
+	return p.Audit(item)
 }
 
 // Handle publishes a batch of stream records (ReportBatchItemFailures). A record that
@@ -48,7 +54,7 @@ func (p *Publish) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		if r.EventName != "INSERT" {
 			continue
 		}
-		a, ok, err := store.AuditFromImage(r.Change.NewImage)
+		a, ok, err := p.auditOf(r.Change.NewImage)
 		if !ok {
 			continue
 		}

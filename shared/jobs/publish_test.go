@@ -72,7 +72,7 @@ func auditImage(t *testing.T, a access.AuditEntry, seq string) events.DynamoDBEv
 
 func TestPublishJob_Batch(t *testing.T) {
 	b, pub := startBus(t)
-	p := &Publish{Bus: pub, Log: quiet()}
+	p := &Publish{Bus: pub, Audit: store.AuditFromItem, Log: quiet()}
 	ctx := context.Background()
 	entry := func(id string) access.AuditEntry {
 		return access.AuditEntry{ID: id, Action: access.EventAPIChanged, At: t0, TenantID: "t1", Actor: "alice", APIID: "api1"}
@@ -141,7 +141,7 @@ func TestPublishJob_Batch(t *testing.T) {
 func TestPublishJob_StreamToBus(t *testing.T) {
 	tbl := storetest.Open(t, store.Options{})
 	b, pub := startBus(t)
-	p := &Publish{Bus: pub, Log: quiet()}
+	p := &Publish{Bus: pub, Audit: store.AuditFromItem, Log: quiet()}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sc := dynamodbstreams.New(dynamodbstreams.Options{
@@ -179,7 +179,7 @@ func TestPublishJob_StreamToBus(t *testing.T) {
 	for i := range 6 {
 		if _, err := svc.CreateGrants(ctx, admin, "api1", access.GrantInput{
 			Subject: wsSubject(i), Envs: []access.Env{access.EnvProd, access.EnvDev},
-			Permissions: []access.Permission{access.PermUsage}, Validity: access.ForDays(30),
+			Permissions: []access.Permission{access.PermUsage}, Validity: forDays(30),
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 // Reminders is the scheduled R16 job: it announces the Grant Expiring and Grant Expired
 // events that are due, each in one transaction with the grant's new reminder state.
 type Reminders struct {
-	Store access.Store
+	Store access.DueSweep
 	Now   access.Clock
 	Days  []int // REMINDER_DAYS, largest first
 	// Lookback is how far back due items are looked for; 0: the largest threshold
@@ -22,15 +22,6 @@ type Reminders struct {
 	PageSize int // Due items per query; 0: DefaultPageSize
 	MaxItems int // due items per run; 0: DefaultMaxItems
 	Log      *slog.Logger
-}
-
-// NewReminders builds the job from the environment (TABLE_NAME, REMINDER_DAYS, ...).
-func NewReminders(ctx context.Context, getenv func(string) string) (*Reminders, error) {
-	s, st, err := openStore(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	return &Reminders{Store: st, Now: time.Now, Days: s.ReminderDays}, nil
 }
 
 // RunResult counts what a run did.

@@ -32,7 +32,7 @@ func TestRemindersJob_R16_Instants(t *testing.T) {
 	e := newEnv(t)
 	e.api("api1")
 	e.app("app1")
-	g := e.grant("api1", appSubject("app1"), access.ForDays(30))
+	g := e.grant("api1", appSubject("app1"), forDays(30))
 	end := *g.EndTime
 	steps := []struct {
 		name string
@@ -61,7 +61,7 @@ func TestRemindersJob_R16_LateRunCatchesUp(t *testing.T) {
 	e := newEnv(t)
 	e.api("api1")
 	e.app("app1")
-	g := e.grant("api1", appSubject("app1"), access.ForDays(30))
+	g := e.grant("api1", appSubject("app1"), forDays(30))
 	end := *g.EndTime
 	// The job did not run for days: its first run, with 3 days left, sends the 7-day
 	// reminder it missed, once.
@@ -77,13 +77,13 @@ func TestRemindersJob_R16_RenewalReArms(t *testing.T) {
 	e := newEnv(t)
 	e.api("api1")
 	e.app("app1")
-	g := e.grant("api1", appSubject("app1"), access.ForDays(10))
+	g := e.grant("api1", appSubject("app1"), forDays(10))
 	end := *g.EndTime
 	if got := e.runReminders(end.Add(-7*24*time.Hour), "api1"); len(got) != 1 {
 		t.Fatalf("got %v, want the 7-day reminder", got)
 	}
 	e.clock.Set(end.Add(-5 * 24 * time.Hour))
-	res, err := e.svc.Renew(e.ctx, e.admin, "api1", g.ID, access.RenewInput{Validity: access.ForDays(30)})
+	res, err := e.svc.Renew(e.ctx, e.admin, "api1", g.ID, access.RenewInput{Validity: forDays(30)})
 	if err != nil {
 		t.Fatalf("renew: %v", err)
 	}
@@ -103,7 +103,7 @@ func TestRemindersJob_R16_PastThresholdSkipped(t *testing.T) {
 	e := newEnv(t)
 	e.api("api1")
 	e.app("app1")
-	g := e.grant("api1", appSubject("app1"), access.ForDays(3))
+	g := e.grant("api1", appSubject("app1"), forDays(3))
 	if got := e.runReminders(t0.Add(time.Hour), "api1"); got != nil {
 		t.Fatalf("got %v, want nothing: the 7-day threshold was past when the grant was made", got)
 	}
@@ -117,8 +117,8 @@ func TestRemindersJob_R16_CancelledOrRevokedGetsNothing(t *testing.T) {
 	e.api("api1")
 	e.app("app1")
 	e.app("app2")
-	revoked := e.grant("api1", appSubject("app1"), access.ForDays(30))
-	cancelled := e.grant("api1", appSubject("app2"), access.ForDays(30))
+	revoked := e.grant("api1", appSubject("app1"), forDays(30))
+	cancelled := e.grant("api1", appSubject("app2"), forDays(30))
 	owner := access.Actor{Principal: access.NewPrincipal("alice", "t1", access.RoleTenantAdmin)}
 	if _, err := e.svc.Revoke(e.ctx, owner, "api1", revoked.ID, "done"); err != nil {
 		t.Fatalf("revoke: %v", err)
@@ -147,11 +147,11 @@ func TestRemindersJob_ReadsOnlyDueItems(t *testing.T) {
 	e := newEnv(t)
 	e.api("api1")
 	for i := range 200 {
-		e.grant("api1", wsSubject(i), access.ForDays(90))
+		e.grant("api1", wsSubject(i), forDays(90))
 	}
 	due := make([]access.Grant, 3)
 	for i := range due {
-		due[i] = e.grant("api1", wsSubject(1000+i), access.ForDays(5))
+		due[i] = e.grant("api1", wsSubject(1000+i), forDays(5))
 	}
 	e.store.Reset()
 	got := e.runReminders(due[0].EndTime.Add(-24*time.Hour+time.Minute), "api1")
@@ -173,7 +173,7 @@ func TestRemindersJob_R16_ConcurrentRunsAnnounceOnce(t *testing.T) {
 	const n = 8
 	var end time.Time
 	for i := range n {
-		end = *e.grant("api1", wsSubject(i), access.ForDays(30)).EndTime
+		end = *e.grant("api1", wsSubject(i), forDays(30)).EndTime
 	}
 	e.clock.Set(end.Add(-7*24*time.Hour + time.Minute))
 	errs := make(chan error, 2)
@@ -199,29 +199,7 @@ func TestRemindersJob_R16_ConcurrentRunsAnnounceOnce(t *testing.T) {
 	}
 }
 
-func TestNewJobs_Config(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1")
-	bad := func(k string) string { return map[string]string{"REMINDER_DAYS": "7,x", "TABLE_NAME": "t"}[k] }
-	if _, err := NewReminders(t.Context(), bad); err == nil {
-		t.Fatal("REMINDER_DAYS=7,x: got no error")
-	}
-	if _, err := NewCancellations(t.Context(), func(string) string { return "" }); err == nil {
-		t.Fatal("no TABLE_NAME: got no error")
-	}
-	good := func(k string) string {
-		return map[string]string{"TABLE_NAME": "t", "EVENT_BUS_NAME": "gatepass", "REMINDER_DAYS": "14,3"}[k]
-	}
-	r, err := NewReminders(t.Context(), good)
-	if err != nil || r.Days[0] != 14 || r.Days[1] != 3 {
-		t.Fatalf("got %+v %v", r, err)
-	}
-	p, err := NewPublish(t.Context(), good)
-	if err != nil || p.Bus.Bus() != "gatepass" {
-		t.Fatalf("publish: got %v", err)
-	}
-	if _, err := NewCatalog(t.Context(), good); err != nil {
-		t.Fatalf("catalog: got %v", err)
-	}
+func TestLookback(t *testing.T) {
 	if got := lookback([]int{14, 3}); got != 16*24*time.Hour {
 		t.Fatalf("lookback: got %v, want 16 days", got)
 	}
@@ -229,3 +207,6 @@ func TestNewJobs_Config(t *testing.T) {
 		t.Fatalf("lookback: got %v, want 3 days", got)
 	}
 }
+
+// forDays is a LIMITED validity of n days.
+func forDays(n int) access.Validity { return access.Validity{Type: access.Limited, Days: &n} }

@@ -5,6 +5,7 @@ package settings
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,11 +82,7 @@ func days(v string) ([]int, error) {
 			out = append(out, n)
 		}
 	}
-	for i := 1; i < len(out); i++ { // insertion sort, descending; the list is tiny
-		for j := i; j > 0 && out[j] > out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortFunc(out, func(a, b int) int { return b - a })
 	return out, nil
 }
 

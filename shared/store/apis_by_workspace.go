@@ -14,14 +14,14 @@ import (
 // APIsByWorkspace lists a workspace's APIs (GSI1), sorted by lower-case name, then id.
 func (s *Store) APIsByWorkspace(ctx context.Context, workspaceID string) ([]access.API, error) {
 	const op = "store.apis_by_workspace"
-	pk, _ := apiGSI1(workspaceID, "", "")
+	pk := apiGSI1(workspaceID, "", "").PK
 	return sortedAPIs(queryIndex(ctx, s, op, IndexGSI1, pk, apiItem.api))
 }
 
 // APIsByTenant lists a tenant's APIs (GSI2), sorted by lower-case name, then id.
 func (s *Store) APIsByTenant(ctx context.Context, tenantID string) ([]access.API, error) {
 	const op = "store.apis_by_tenant"
-	pk, _ := apiGSI2(tenantID, "", "")
+	pk := apiGSI2(tenantID, "", "").PK
 	return sortedAPIs(queryIndex(ctx, s, op, IndexGSI2, pk, apiItem.api))
 }
 

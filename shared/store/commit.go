@@ -133,7 +133,33 @@ func (s *Store) plan(c access.Change) ([]txItem, error) {
 		}
 		items = append(items, it)
 	}
-	// Keep each grant's GrantRef in step with it: same slot, same TTL.
+	refItems, err := s.grantRefItems(c, refs, grantTTL)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, refItems...)
+	logItems, err := s.auditAndIdemItems(c)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, logItems...)
+	if len(items) > MaxTransactItems {
+		return nil, fmt.Errorf("change %s has %d items; a transaction holds at most %d", c.Op, len(items), MaxTransactItems)
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		if seen[it.key.String()] {
+			return nil, fmt.Errorf("change %s writes item %s twice", c.Op, it.key)
+		}
+		seen[it.key.String()] = true
+	}
+	return items, nil
+}
+
+// grantRefItems keeps each grant's GrantRef in step with it (same slot, same TTL),
+// unless the change writes that GrantRef itself (refs).
+func (s *Store) grantRefItems(c access.Change, refs map[string]bool, grantTTL map[string]int64) ([]txItem, error) {
+	var items []txItem
 	for _, w := range c.Writes {
 		g := w.Grant
 		if g == nil || refs[g.ID] {
@@ -156,6 +182,13 @@ func (s *Store) plan(c access.Change) ([]txItem, error) {
 		}
 		refs[g.ID] = true
 	}
+	return items, nil
+}
+
+// auditAndIdemItems are the change's audit entries (its events) and its idempotency
+// record, each put only where nothing is.
+func (s *Store) auditAndIdemItems(c access.Change) ([]txItem, error) {
+	var items []txItem
 	absent := expression.AttributeNotExists(expression.Name(AttrPK))
 	for _, e := range c.Audit {
 		a, err := newAuditItem(e)
@@ -179,16 +212,6 @@ func (s *Store) plan(c access.Change) ([]txItem, error) {
 			return nil, err
 		}
 		items = append(items, it)
-	}
-	if len(items) > MaxTransactItems {
-		return nil, fmt.Errorf("change %s has %d items; a transaction holds at most %d", c.Op, len(items), MaxTransactItems)
-	}
-	seen := map[string]bool{}
-	for _, it := range items {
-		if seen[it.key.String()] {
-			return nil, fmt.Errorf("change %s writes item %s twice", c.Op, it.key)
-		}
-		seen[it.key.String()] = true
 	}
 	return items, nil
 }
@@ -317,6 +340,8 @@ func (s *Store) condition(w access.Write) (*expression.ConditionBuilder, error) 
 		if now.IsZero() {
 			now = s.now()
 		}
+		// Grant.InForce as a condition: cancel_usage is Grant.Timing's CancelsUsage, and
+		// a USAGE cancellation due at or after the end is covered by the end's clause.
 		nowMs := expression.Value(floorMillis(now))
 		c = expression.AttributeNotExists(pk).Or(
 			expression.Name(attrEndAtMs).LessThanEqual(nowMs),

@@ -69,24 +69,6 @@ func (s *Store) GetIdempotency(ctx context.Context, tenant, sub, key string) (ac
 	return convert(op, it.record)
 }
 
-// Lookup reads a lookup item and returns its target: NotFound.App for an unknown
-// AppCode hash, NotFound.Api for an unknown path.
-func (s *Store) Lookup(ctx context.Context, kind access.LookupKind, value string) (string, error) {
-	const op = "store.lookup"
-	var it lookupItem
-	ok, err := s.getItem(ctx, op, lookupKey(kind, value), &it)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
-		if kind == access.LookupAppCode {
-			return "", notFound(op, access.CodeNotFoundApp, "app")
-		}
-		return "", notFound(op, access.CodeNotFoundAPI, "api")
-	}
-	return it.Target, nil
-}
-
 // convert runs an item's conversion, mapping a malformed stored time to an internal error.
 func convert[R any](op string, conv func() (R, error)) (R, error) {
 	v, err := conv()

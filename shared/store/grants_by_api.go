@@ -7,7 +7,7 @@ import (
 )
 
 func grantsListing(apiID string) listing {
-	pk, _ := grantGSI3(apiID, "")
+	pk := grantGSI3(apiID, "").PK
 	return listing{name: "grants", pk: pk, index: gsi3, tablePK: apiPartition(apiID)}
 }
 

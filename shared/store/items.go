@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -140,8 +139,8 @@ func newAPIItem(a access.API) apiItem {
 		RowLevel: a.RowLevel, Status: a.Status, Generation: a.Generation, Deleted: a.Deleted,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
-	it.GSI1PK, it.GSI1SK = apiGSI1(a.WorkspaceID, a.Name, a.ID)
-	it.GSI2PK, it.GSI2SK = apiGSI2(a.TenantID, a.Name, a.ID)
+	it.GSI1PK, it.GSI1SK = splitKey(apiGSI1(a.WorkspaceID, a.Name, a.ID))
+	it.GSI2PK, it.GSI2SK = splitKey(apiGSI2(a.TenantID, a.Name, a.ID))
 	return it
 }
 
@@ -182,7 +181,7 @@ func newAppItem(a access.App) appItem {
 		Status: a.Status, CodeHash: a.CodeHash,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
-	it.GSI1PK, it.GSI1SK = appGSI1(a.WorkspaceID, a.ID)
+	it.GSI1PK, it.GSI1SK = splitKey(appGSI1(a.WorkspaceID, a.ID))
 	return it
 }
 
@@ -240,24 +239,13 @@ type grantItem struct {
 	ExpiryAnnounced bool   `dynamodbav:"expiry_announced"`
 }
 
-// cancelsUsage mirrors access: a cancellation without a permission list takes all.
-func cancelsUsage(g access.Grant) bool {
-	return g.CancelAt != nil &&
-		(len(g.CancelPermissions) == 0 || slices.Contains(g.CancelPermissions, access.PermUsage))
-}
-
 // grantTTL is when DynamoDB may delete the grant: its retention after the moment it
 // stops being in force for good (revocation, a due cancellation of USAGE, the end
 // time, whichever is first); none while it may stay in force indefinitely.
 func grantTTL(g access.Grant, retention time.Duration) int64 {
-	var last *time.Time
-	for _, t := range []*time.Time{g.RevokedAt, g.EndTime} {
-		if t != nil && (last == nil || t.Before(*last)) {
-			last = t
-		}
-	}
-	if cancelsUsage(g) && (last == nil || g.CancelAt.Before(*last)) {
-		last = g.CancelAt
+	last := g.Timing().Until()
+	if r := g.RevokedAt; r != nil && (last == nil || r.Before(*last)) {
+		last = r
 	}
 	if last == nil {
 		return 0
@@ -274,17 +262,17 @@ func newGrantItem(g access.Grant, retention time.Duration) grantItem {
 		Env: g.Env, Permissions: g.Permissions, Fields: g.Fields,
 		EndTime: fmtOptTime(g.EndTime), EndAtMs: optCeilMillis(g.EndTime),
 		CancelAt: fmtOptTime(g.CancelAt), CancelAtMs: optCeilMillis(g.CancelAt),
-		CancelPermissions: g.CancelPermissions, CancelUsage: cancelsUsage(g),
+		CancelPermissions: g.CancelPermissions, CancelUsage: g.Timing().CancelsUsage,
 		RevokedAt: fmtOptTime(g.RevokedAt), RevokedAtMs: optCeilMillis(g.RevokedAt),
 		Protected: g.Protected, Reason: g.Reason, CreatorID: g.CreatorID,
 		CreatedAt: fmtTime(g.CreatedAt), ModifiedAt: fmtTime(g.ModifiedAt),
 		Version: g.Version, Generation: g.Generation,
 		Due: fmtOptTime(g.Due), Reminded: g.Reminded, ExpiryAnnounced: g.ExpiryAnnounced,
 	}
-	it.GSI1PK, it.GSI1SK = grantGSI1(k)
-	it.GSI3PK, it.GSI3SK = grantGSI3(g.APIID, g.ID)
+	it.GSI1PK, it.GSI1SK = splitKey(grantGSI1(k))
+	it.GSI3PK, it.GSI3SK = splitKey(grantGSI3(g.APIID, g.ID))
 	if g.Due != nil {
-		it.GSI2PK, it.GSI2SK = dueGSI2(*g.Due, it.key)
+		it.GSI2PK, it.GSI2SK = splitKey(dueGSI2(*g.Due, it.key))
 	}
 	return it
 }
@@ -436,7 +424,7 @@ func newCleanupItem(c access.CleanupTask) cleanupItem {
 	}
 	if !c.Due.IsZero() {
 		it.Due = fmtTime(c.Due)
-		it.GSI2PK, it.GSI2SK = dueGSI2(c.Due, it.key)
+		it.GSI2PK, it.GSI2SK = splitKey(dueGSI2(c.Due, it.key))
 	}
 	return it
 }

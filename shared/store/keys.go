@@ -44,11 +44,14 @@ func fmtSortTime(t time.Time) string { return t.UTC().Format(sortTime) }
 
 func dayBucket(t time.Time) string { return "DUE#" + t.UTC().Format(time.DateOnly) }
 
-// key is the primary key of an item.
+// key is the primary key of an item, or its entry in an index (GSI PK and SK).
 type key struct {
 	PK string `dynamodbav:"PK"`
 	SK string `dynamodbav:"SK"`
 }
+
+// splitKey returns k's two halves, for the PK and SK attributes of an index.
+func splitKey(k key) (pk, sk string) { return k.PK, k.SK }
 
 func (k key) String() string { return k.PK + "|" + k.SK }
 
@@ -56,19 +59,19 @@ func apiKey(apiID string) key { return key{"API#" + apiID, skMeta} }
 
 func apiPartition(apiID string) string { return "API#" + apiID }
 
-func apiGSI1(workspaceID, name, apiID string) (string, string) {
-	return "WS#" + workspaceID + "#API#", strings.ToLower(name) + "#" + apiID
+func apiGSI1(workspaceID, name, apiID string) key {
+	return key{"WS#" + workspaceID + "#API#", strings.ToLower(name) + "#" + apiID}
 }
 
 // apiGSI2 lists a tenant's APIs by name (APIsByTenant).
-func apiGSI2(tenantID, name, apiID string) (string, string) {
-	return "TENANT#" + tenantID + "#API#", strings.ToLower(name) + "#" + apiID
+func apiGSI2(tenantID, name, apiID string) key {
+	return key{"TENANT#" + tenantID + "#API#", strings.ToLower(name) + "#" + apiID}
 }
 
 func appKey(appID string) key { return key{"APP#" + appID, skMeta} }
 
-func appGSI1(workspaceID, appID string) (string, string) {
-	return "WS#" + workspaceID + "#APP#", appID
+func appGSI1(workspaceID, appID string) key {
+	return key{"WS#" + workspaceID + "#APP#", appID}
 }
 
 func lookupKey(kind access.LookupKind, value string) key {
@@ -99,20 +102,20 @@ func subjectGSI1PK(t access.SubjectType, id string) string {
 	return "SUBJ#" + subjectSeg(t) + "#" + id + "#"
 }
 
-func grantGSI1(k access.GrantKey) (string, string) {
-	return subjectGSI1PK(k.Subject, k.ID), "API#" + k.APIID + "#" + string(k.Env)
+func grantGSI1(k access.GrantKey) key {
+	return key{subjectGSI1PK(k.Subject, k.ID), "API#" + k.APIID + "#" + string(k.Env)}
 }
 
 // dueGSI2 indexes an item in the day bucket of due; the sort key ends with the item's
 // own key, so that two items due at the same instant stay distinct.
-func dueGSI2(due time.Time, k key) (string, string) {
-	return dayBucket(due), fmtSortTime(due) + "#" + k.PK + "#" + k.SK
+func dueGSI2(due time.Time, k key) key {
+	return key{dayBucket(due), fmtSortTime(due) + "#" + k.PK + "#" + k.SK}
 }
 
 // grantGSI3 lists an API's grants newest first: grant ids are ULIDs, sortable by the
 // time they were made.
-func grantGSI3(apiID, grantID string) (string, string) {
-	return "API#" + apiID + "#GRANTS#", grantID
+func grantGSI3(apiID, grantID string) key {
+	return key{"API#" + apiID + "#GRANTS#", grantID}
 }
 
 func grantRefKey(grantID string) key { return key{"GRANTID#" + grantID, skMeta} }

@@ -49,7 +49,7 @@ func TestKeys_SortTimeOrdersAsTime(t *testing.T) {
 		}
 	}
 	// The upper bound of a Due window sorts after every key at that instant.
-	if _, sk := dueGSI2(base, key{"API#x", "GRANT#PROD#APP#y"}); sk >= fmtSortTime(base)+dueUpper {
+	if sk := dueGSI2(base, key{"API#x", "GRANT#PROD#APP#y"}).SK; sk >= fmtSortTime(base)+dueUpper {
 		t.Errorf("GSI2 sort key %s is beyond the window bound", sk)
 	}
 }

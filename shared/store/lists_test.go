@@ -175,7 +175,7 @@ func TestListings(t *testing.T) {
 		return access.Request{
 			ID: id, Kind: access.RequestApply, Status: st, TenantID: tenant, WorkspaceID: "ws1",
 			APIID: "a1", AppID: app, Envs: []access.Env{access.EnvProd}, Permissions: []access.Permission{access.PermUsage},
-			Validity: access.ForDays(30), Requester: "u1", CreatedAt: created, Version: 1,
+			Validity: forDays(30), Requester: "u1", CreatedAt: created, Version: 1,
 		}
 	}
 	r1 := req("r1", access.RequestPending, "app1", t0.Add(2*time.Second))
@@ -220,3 +220,6 @@ func apiIDs(apis []access.API) []string {
 	}
 	return out
 }
+
+// forDays is a LIMITED validity of n days.
+func forDays(n int) access.Validity { return access.Validity{Type: access.Limited, Days: &n} }

@@ -16,17 +16,6 @@ func TestLookups(t *testing.T) {
 	app := newApp("app-look", "ws1")
 	putApp(t, s, app)
 
-	if got, err := s.Lookup(ctx, access.LookupPath, api.Path); err != nil || got != api.ID {
-		t.Fatalf("Lookup(path) got %q, %v", got, err)
-	}
-	if got, err := s.Lookup(ctx, access.LookupAppCode, app.CodeHash); err != nil || got != app.ID {
-		t.Fatalf("Lookup(code) got %q, %v", got, err)
-	}
-	_, err := s.Lookup(ctx, access.LookupAppCode, "unknown")
-	wantCode(t, err, access.CodeNotFoundApp)
-	_, err = s.Lookup(ctx, access.LookupPath, "/unknown")
-	wantCode(t, err, access.CodeNotFoundAPI)
-
 	appID, apiID, err := s.ResolveAppCode(ctx, app.CodeHash, api.Path)
 	if err != nil || appID != app.ID || apiID != api.ID {
 		t.Fatalf("ResolveAppCode got %q %q %v", appID, apiID, err)

@@ -33,7 +33,10 @@ type Store struct {
 	now       access.Clock
 }
 
-var _ access.Store = (*Store)(nil)
+var (
+	_ access.Store    = (*Store)(nil)
+	_ access.DueSweep = (*Store)(nil)
+)
 
 // DefaultGrantRetention is the default of Options.GrantRetention.
 const DefaultGrantRetention = 30 * 24 * time.Hour

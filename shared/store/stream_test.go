@@ -13,50 +13,34 @@ import (
 	"gatepass/shared/access"
 )
 
-// toStream converts an SDK attribute value to the stream image form Lambda delivers.
-func toStream(t *testing.T, v ddbtypes.AttributeValue) events.DynamoDBAttributeValue {
+// fromImage converts a Lambda stream image as the publish job does.
+func fromImage(t *testing.T, img map[string]events.DynamoDBAttributeValue) map[string]ddbtypes.AttributeValue {
 	t.Helper()
-	switch v := v.(type) {
-	case *ddbtypes.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *ddbtypes.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *ddbtypes.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *ddbtypes.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *ddbtypes.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *ddbtypes.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *ddbtypes.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *ddbtypes.AttributeValueMemberL:
-		out := make([]events.DynamoDBAttributeValue, len(v.Value))
-		for i, e := range v.Value {
-			out[i] = toStream(t, e)
-		}
-		return events.NewListAttribute(out)
-	case *ddbtypes.AttributeValueMemberM:
-		out := map[string]events.DynamoDBAttributeValue{}
-		for k, e := range v.Value {
-			out[k] = toStream(t, e)
-		}
-		return events.NewMapAttribute(out)
+	b, err := json.Marshal(img)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("unexpected attribute value %T", v)
-	return events.DynamoDBAttributeValue{}
+	item, err := attributevalue.UnmarshalMapJSON(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return item
 }
 
+// image is an item as a Lambda stream record carries it.
 func image(t *testing.T, item any) map[string]events.DynamoDBAttributeValue {
 	t.Helper()
 	av, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]events.DynamoDBAttributeValue{}
-	for k, v := range av {
-		out[k] = toStream(t, v)
+	b, err := attributevalue.MarshalMapJSON(av)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]events.DynamoDBAttributeValue
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -80,7 +64,7 @@ func TestAuditFromImage_RoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok, err := AuditFromImage(image(t, it))
+			got, ok, err := AuditFromItem(fromImage(t, image(t, it)))
 			if !ok || err != nil {
 				t.Fatalf("got ok %v err %v, want an audit entry", ok, err)
 			}
@@ -103,7 +87,7 @@ func TestAuditFromImage_LambdaJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(rec), &r); err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := AuditFromImage(r.Change.NewImage)
+	got, ok, err := AuditFromItem(fromImage(t, r.Change.NewImage))
 	if !ok || err != nil {
 		t.Fatalf("got ok %v err %v", ok, err)
 	}
@@ -120,7 +104,7 @@ func TestAuditFromImage_NotAudit(t *testing.T) {
 		"empty":        nil,
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, ok, err := AuditFromImage(img); ok || err != nil {
+			if _, ok, err := AuditFromItem(fromImage(t, img)); ok || err != nil {
 				t.Fatalf("got ok %v err %v, want not an audit entry", ok, err)
 			}
 		})
@@ -133,11 +117,11 @@ func TestAuditFromImage_Malformed(t *testing.T) {
 		"audit_id":    events.NewStringAttribute("01J"),
 		"occurred_at": events.NewStringAttribute("yesterday"),
 	}
-	if _, ok, err := AuditFromImage(img); !ok || err == nil {
+	if _, ok, err := AuditFromItem(fromImage(t, img)); !ok || err == nil {
 		t.Fatalf("got ok %v err %v, want an audit entry that fails to decode", ok, err)
 	}
 	img["occurred_at"] = events.NewNumberAttribute("5")
-	if _, ok, err := AuditFromImage(img); !ok || err == nil {
+	if _, ok, err := AuditFromItem(fromImage(t, img)); !ok || err == nil {
 		t.Fatalf("number as time: got ok %v err %v, want an error", ok, err)
 	}
 }
@@ -152,6 +136,11 @@ func FuzzAuditFromImage(f *testing.F) {
 		if json.Unmarshal([]byte(s), &img) != nil {
 			return
 		}
-		_, _, _ = AuditFromImage(img)
+		b, _ := json.Marshal(img)
+		item, err := attributevalue.UnmarshalMapJSON(b)
+		if err != nil {
+			return
+		}
+		_, _, _ = AuditFromItem(item)
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"gatepass/infra/ddblocal"
 	"gatepass/shared/store"
 )
 
@@ -60,9 +61,6 @@ func Endpoint() string {
 	return os.Getenv("GATEPASS_DDB_ENDPOINT")
 }
 
-// Required reports whether a missing endpoint fails the test instead of skipping it.
-func Required() bool { return os.Getenv("CI") != "" || os.Getenv("GATEPASS_REQUIRE_DDB") != "" }
-
 // Client returns a client for Endpoint, skipping (or, when Required, failing) the test
 // when there is none. It signs with dummy credentials unless real ones are set.
 func Client(t testing.TB) *dynamodb.Client {
@@ -71,7 +69,7 @@ func Client(t testing.TB) *dynamodb.Client {
 	if endpoint == "" {
 		const how = "no DynamoDB endpoint: run `make test`, which starts DynamoDB Local, " +
 			"or start one and set AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:<port>"
-		if Required() {
+		if ddblocal.Required() { // under CI a missing endpoint fails, never skips
 			t.Fatal("storetest: " + how + " (a failure, not a skip, because CI or GATEPASS_REQUIRE_DDB is set)")
 		}
 		t.Skip("storetest: " + how)
