@@ -8,7 +8,7 @@ export GATEPASS_CACHE := $(CACHE)
 FN ?=
 EVENT ?=
 
-.PHONY: test vet validate run invoke build bench ddb fmt generate lint
+.PHONY: test vet validate run invoke build bench soak ddb fmt generate lint
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
@@ -44,6 +44,10 @@ build:
 ## bench: the benchmark program (DynamoDB Local, a realistic data set, ratios against baselines)
 bench:
 	go run ./infra/bench
+
+## soak: a bounded mixed load (60 s, DURATION=2m for longer, at most 4m) through the development server
+soak:
+	go run ./infra/soak $(if $(DURATION),-duration $(DURATION))
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
