@@ -8,7 +8,7 @@ export GATEPASS_CACHE := $(CACHE)
 FN ?=
 EVENT ?=
 
-.PHONY: test vet validate run invoke build bench soak ddb fmt generate lint
+.PHONY: test vet validate run reset invoke build bench soak ddb fmt generate lint
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
@@ -31,6 +31,10 @@ run:
 	@mkdir -p $(CACHE)/bin
 	go build -o $(CACHE)/bin/gatepass-local ./infra/local
 	@exec $(CACHE)/bin/gatepass-local
+
+## reset: wipe the data make run keeps between runs (the table and the stream position)
+reset:
+	rm -rf $(CACHE)/data
 
 ## invoke: FN=<name> EVENT=<file> — one function under the Lambda RIE, like `sam local invoke -e`
 invoke:
