@@ -22,6 +22,7 @@ import (
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"gatepass/infra/eventbus"
+	"gatepass/shared/deadline"
 )
 
 // Handler is the signature of a stream function's handler (ReportBatchItemFailures).
@@ -54,6 +55,9 @@ type Config struct {
 	// nor repeating records across a restart). StartingPosition applies only to a stream
 	// the file does not describe.
 	PositionFile string
+	// CallTimeout bounds each call to the stream (retries included), so that a silent
+	// network does not stall the poller; default 5s.
+	CallTimeout time.Duration
 	// Backoff is the first retry delay, doubled up to MaxBackoff; defaults 100ms and 5s.
 	Backoff, MaxBackoff time.Duration
 	Region              string // awsRegion of the records; default us-east-1
@@ -95,6 +99,9 @@ func New(ctx context.Context, cfg Config) (*Poller, error) {
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 100 * time.Millisecond
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 5 * time.Second
 	}
 	if cfg.MaxPollBackoff <= 0 {
 		cfg.MaxPollBackoff = 500 * time.Millisecond
@@ -240,6 +247,11 @@ func (p *Poller) outage(err error) {
 	}
 }
 
+// bounded gives a stream call its deadline.
+func (p *Poller) bounded(o *dynamodbstreams.Options) {
+	o.APIOptions = append(o.APIOptions, deadline.Budget{MaxCall: p.cfg.CallTimeout}.Middleware)
+}
+
 // ordered lists the shards that may be read now: those whose parent is finished.
 func (p *Poller) ordered() []*shard {
 	var out []*shard
@@ -265,7 +277,7 @@ func (p *Poller) poll(ctx context.Context, s *shard) (bool, error) {
 	if len(s.pending) == 0 && s.iter != nil {
 		out, err := p.cfg.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{
 			ShardIterator: s.iter, Limit: aws.Int32(int32(p.cfg.BatchSize)),
-		})
+		}, p.bounded)
 		var expired *stypes.ExpiredIteratorException
 		if errors.As(err, &expired) {
 			return false, p.reposition(ctx, s)
@@ -302,7 +314,7 @@ func (p *Poller) reposition(ctx context.Context, s *shard) error {
 	} else {
 		in.ShardIteratorType = p.cfg.StartingPosition
 	}
-	out, err := p.cfg.Streams.GetShardIterator(ctx, in)
+	out, err := p.cfg.Streams.GetShardIterator(ctx, in, p.bounded)
 	if err != nil {
 		return fmt.Errorf("streams: reposition shard %s: %w", s.id, err)
 	}
@@ -417,7 +429,7 @@ func (p *Poller) describe(ctx context.Context) ([]stypes.Shard, error) {
 	var shards []stypes.Shard
 	in := &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(p.streamARN)}
 	for {
-		out, err := p.cfg.Streams.DescribeStream(ctx, in)
+		out, err := p.cfg.Streams.DescribeStream(ctx, in, p.bounded)
 		if err != nil {
 			return nil, fmt.Errorf("streams: describe stream: %w", err)
 		}
@@ -450,7 +462,7 @@ func (p *Poller) discover(ctx context.Context) error {
 func (p *Poller) track(ctx context.Context, s stypes.Shard, pos stypes.ShardIteratorType) error {
 	out, err := p.cfg.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
 		StreamArn: aws.String(p.streamARN), ShardId: s.ShardId, ShardIteratorType: pos,
-	})
+	}, p.bounded)
 	if err != nil {
 		return fmt.Errorf("streams: iterator for shard %s: %w", aws.ToString(s.ShardId), err)
 	}
@@ -464,7 +476,7 @@ func (p *Poller) trackAfter(ctx context.Context, id, parent, seq string) error {
 	out, err := p.cfg.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
 		StreamArn: aws.String(p.streamARN), ShardId: aws.String(id),
 		ShardIteratorType: stypes.ShardIteratorTypeAfterSequenceNumber, SequenceNumber: aws.String(seq),
-	})
+	}, p.bounded)
 	if err != nil {
 		return fmt.Errorf("streams: resume shard %s after %s: %w", id, seq, err)
 	}

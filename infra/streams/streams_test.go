@@ -402,10 +402,16 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// TestOutage_BackoffIsCappedAndLoggedOnce: while the stream cannot be read, the poller
-// backs off (at most 500 ms between rounds), logs the outage once and its end once, and
-// delivers within a second of the restore.
+// TestOutage_BackoffIsCappedAndLoggedOnce: while the stream cannot be read (refused,
+// or silent past CallTimeout), the poller backs off (at most 500 ms between rounds),
+// logs the outage once and its end once, and delivers within a second of the restore.
 func TestOutage_BackoffIsCappedAndLoggedOnce(t *testing.T) {
+	for _, mode := range []string{"refused", "paused"} {
+		t.Run(mode, func(t *testing.T) { testOutage(t, mode) })
+	}
+}
+
+func testOutage(t *testing.T, mode string) {
 	db, table := newTable(t)
 	proxy, err := faultproxy.Start(strings.TrimPrefix(stack.Endpoint, "http://"))
 	if err != nil {
@@ -419,12 +425,16 @@ func TestOutage_BackoffIsCappedAndLoggedOnce(t *testing.T) {
 	})
 	logs := &syncBuffer{}
 	f := &fakePublish{}
-	start(t, Config{DB: db, Streams: client, Table: table, Handler: f.handle,
+	start(t, Config{DB: db, Streams: client, Table: table, Handler: f.handle, CallTimeout: time.Second,
 		Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	put(t, db, table, "before", "X")
 	f.expect(t, "before")
 
-	proxy.Refuse()
+	if mode == "refused" {
+		proxy.Refuse()
+	} else {
+		proxy.Pause()
+	}
 	counter.n.Store(0)
 	time.Sleep(2 * time.Second)
 	requests := counter.n.Load()
