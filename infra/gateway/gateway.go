@@ -330,8 +330,10 @@ var errTimeout = errors.New("the function timed out")
 
 // invoke calls the route's handler under its Timeout, as Lambda does: the handler's
 // context expires then, and an answer that comes later is dropped (Lambda would have
-// stopped the function). A panic becomes an error, as in the Lambda runtime.
+// stopped the function). A client that hangs up does not cancel the invocation, as in
+// AWS. A panic becomes an error, as in the Lambda runtime.
 func (g *Gateway) invoke(ctx context.Context, rt *route, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	ctx = context.WithoutCancel(ctx)
 	if rt.Timeout <= 0 {
 		return call(ctx, rt.Handler, ev)
 	}

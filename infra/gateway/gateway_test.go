@@ -523,3 +523,30 @@ func TestGateway_MalformedRolesAre401(t *testing.T) {
 		t.Fatalf("got %d %s, want 401 Unauthorized malformed roles claim", resp.StatusCode, b)
 	}
 }
+
+// TestGateway_ClientHangUpDoesNotCancelTheFunction: as in AWS, the invocation runs to
+// its end when the client goes away (a cancelled context would fail the function's
+// table calls half-way and log a 500 nobody receives).
+func TestGateway_ClientHangUpDoesNotCancelTheFunction(t *testing.T) {
+	finished := make(chan error, 1)
+	slow := func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		select {
+		case <-ctx.Done():
+			finished <- ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+			finished <- nil
+		}
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200}, nil
+	}
+	srv := newGateway(t, Route{Method: "GET", Path: "/v1/slow", Function: "list", Handler: slow, Timeout: time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v1/slow", nil)
+	req.Header.Set("Authorization", "Bearer "+token(t, map[string]any{"sub": "u1", "tenant_id": "t1"}))
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("the client did not give up")
+	}
+	if err := <-finished; err != nil {
+		t.Fatalf("the function's context ended with %v when the client left, want it to run on", err)
+	}
+}
