@@ -101,9 +101,10 @@ func (v *Verifier) Verify(header string) (Verified, error) {
 }
 
 // CheckRolesList refuses a roles claim that is still a list (as the token carries it)
-// when an element is not a string or holds whitespace, a comma or a bracket: once API
-// Gateway flattens the list to "[a b]", such an element would read as several roles.
-// A claim that is not a list is left to the function's parser.
+// when an element is not a string, is empty, or holds whitespace, a comma, a bracket, a
+// quote or a control character: once API Gateway flattens the list to "[a b]", such an
+// element would read as several roles, or as the JSON form. A claim that is not a list
+// is left to the function's parser.
 func CheckRolesList(roles any) error {
 	list, ok := roles.([]any)
 	if !ok {
@@ -119,7 +120,7 @@ func CheckRolesList(roles any) error {
 }
 
 func ambiguous(r rune) bool {
-	return unicode.IsSpace(r) || r == ',' || r == '[' || r == ']'
+	return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`,[]"`, r) || r == unicode.ReplacementChar
 }
 
 // FlattenClaims renders claims as an HTTP API's JWT authorizer passes them to a

@@ -95,7 +95,7 @@ func TestVerify_RefusesHostileTokens(t *testing.T) {
 // element that would read as several roles once flattened makes the token malformed.
 func TestRoles_SpaceInsideAnElementIsRefused(t *testing.T) {
 	v := verifier(t)
-	for _, el := range []any{"ws:x:developer tenant_admin", "checker,tenant_admin", "a\tb", "a\nb", "tenant_admin]", "[checker", " checker", "a\u00a0b", "", 7, nil, []string{"checker"}} {
+	for _, el := range []any{"ws:x:developer tenant_admin", "checker,tenant_admin", "a\tb", "a\nb", "tenant_admin]", "[checker", " checker", "a\u00a0b", `"checker"`, "a\x00b", "", 7, nil, []string{"checker"}} {
 		tok := sign(t, claims(map[string]any{"roles": []any{"ws:x:owner", el}}), nil)
 		if got, err := v.Verify(tok); !errors.Is(err, ErrMalformedRole) {
 			t.Errorf("element %q: got %v %v, want %v", el, got.Claims, err, ErrMalformedRole)
