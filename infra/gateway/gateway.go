@@ -365,11 +365,6 @@ func call(ctx context.Context, h HTTPHandler, ev events.APIGatewayV2HTTPRequest)
 	return h(ctx, ev)
 }
 
-// DevToken mints a local token (localjwt.Mint), for the development server's banner.
-func DevToken(secret string, claims map[string]any, ttl time.Duration) (string, error) {
-	return localjwt.Mint(secret, claims, ttl)
-}
-
 // event builds the payload-2.0 request event of an HTTP API.
 func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, body []byte,
 	claims map[string]string, scopes []string, reqID string, now time.Time) events.APIGatewayV2HTTPRequest {

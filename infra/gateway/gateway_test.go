@@ -19,6 +19,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/golang-jwt/jwt/v5"
+
+	"gatepass/shared/localjwt"
 )
 
 const secret = "test-secret"
@@ -64,7 +66,7 @@ func newGateway(t *testing.T, routes ...Route) *httptest.Server {
 
 func token(t *testing.T, claims map[string]any) string {
 	t.Helper()
-	tok, err := DevToken(secret, claims, time.Hour)
+	tok, err := localjwt.Mint(secret, claims, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ type rawJSON []byte
 func errorResponse(err error, reqID string) (events.APIGatewayV2HTTPResponse, string, error) {
 	st, body := fromError(err, reqID)
 	resp := respond(st, body)
-	if st == http.StatusTooManyRequests {
+	if st == http.StatusTooManyRequests || st == http.StatusServiceUnavailable {
 		resp.Headers["retry-after"] = "1"
 	}
 	return resp, body.Code, err

@@ -14,6 +14,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"gatepass/shared/deadline"
 )
 
 // Settings is the validated configuration of a function.
@@ -88,12 +90,15 @@ func days(v string) ([]int, error) {
 
 // AWS loads the SDK configuration once. Endpoints come from the SDK's standard variables
 // (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE, ...), so the same code runs
-// against DynamoDB Local, the local bus and AWS.
+// against DynamoDB Local, the local bus and AWS. Every call of a client built from it
+// runs under the deadline package's budget: it ends before the invocation does, its
+// retries included.
 func AWS(ctx context.Context) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return cfg, fmt.Errorf("settings: load aws config: %w", err)
 	}
+	deadline.Budget{}.Apply(&cfg)
 	return cfg, nil
 }
 
