@@ -69,7 +69,7 @@ func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest,
 		err := access.E("route", access.NotFound, "NotFound.Route", "no route %s", ev.RouteKey)
 		return errorResponse(err, reqID)
 	}
-	r, err := newRequest(ev)
+	r, err := newRequest(ev, h.svc.RolesFormat)
 	if err != nil {
 		return errorResponse(err, reqID)
 	}

@@ -26,14 +26,14 @@ type request struct {
 }
 
 // newRequest authenticates and reads the body. Identity comes only from the claims that
-// the HTTP API's JWT authorizer verified.
-func newRequest(ev *events.APIGatewayV2HTTPRequest) (*request, error) {
+// the HTTP API's JWT authorizer verified, the roles read in the deployment's format.
+func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat) (*request, error) {
 	r := &request{ev: ev}
 	var claims map[string]string
 	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
 		claims = a.JWT.Claims
 	}
-	p, err := access.PrincipalFromClaims(claims)
+	p, err := access.PrincipalFromClaims(claims, roles)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,9 @@ type Settings struct {
 	CancelNotice   time.Duration // CANCEL_NOTICE, default 48h, 0 = immediate (R7)
 	ReminderDays   []int         // REMINDER_DAYS, default 7,1 (R16), descending
 	GrantRetention time.Duration // GRANT_RETENTION, default 720h (30 days)
+	// RolesClaimFormat is ROLES_CLAIM_FORMAT: "flattened" (default) or "json" (the
+	// roles claim must be a JSON-encoded string; a list API Gateway flattened is 401).
+	RolesClaimFormat string
 }
 
 // Load reads and validates the settings. getenv is os.Getenv in a function and a map
@@ -36,6 +39,13 @@ func Load(getenv func(string) string) (Settings, error) {
 		CancelNotice:   48 * time.Hour,
 		ReminderDays:   []int{7, 1},
 		GrantRetention: 30 * 24 * time.Hour,
+	}
+	switch s.RolesClaimFormat = getenv("ROLES_CLAIM_FORMAT"); s.RolesClaimFormat {
+	case "":
+		s.RolesClaimFormat = "flattened"
+	case "flattened", "json":
+	default:
+		return s, fmt.Errorf("settings: ROLES_CLAIM_FORMAT %q: want flattened or json", s.RolesClaimFormat)
 	}
 	if s.TableName == "" {
 		return s, fmt.Errorf("settings: TABLE_NAME is required")
