@@ -182,14 +182,20 @@ func (h *Handler) replay(ctx context.Context, r *request, key, hash string) (int
 	return ans.Status, rawJSON(ans.Body), true, nil
 }
 
-// requestHash identifies a request for idempotency: method, path, query and body.
+// requestHash identifies a request for idempotency: method, path, query and body. A
+// JSON body counts by its meaning (its canonical form: whitespace, key order and the
+// spelling of numbers and strings do not matter); any other body by its bytes.
 func requestHash(r *request) string {
+	body, form := r.canonical, "json"
+	if body == nil {
+		body, form = r.body, "raw"
+	}
 	h := sha256.New()
-	for _, part := range []string{r.ev.RequestContext.HTTP.Method, r.ev.RawPath, r.ev.RawQueryString, strconv.Itoa(len(r.body))} {
+	for _, part := range []string{r.ev.RequestContext.HTTP.Method, r.ev.RawPath, r.ev.RawQueryString, form, strconv.Itoa(len(body))} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
-	h.Write(r.body)
+	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
