@@ -30,7 +30,7 @@ func TestLoad_RepoTemplate(t *testing.T) {
 		}
 		wantEnv := map[string]string{
 			"TABLE_NAME": "gatepass", "EVENT_BUS_NAME": "gatepass", "CANCEL_NOTICE": "48h",
-			"REMINDER_DAYS": "7,1", "GRANT_RETENTION": "720h", "LOG_LEVEL": "INFO",
+			"REMINDER_DAYS": "7,1", "GRANT_RETENTION": "720h", "LOG_LEVEL": "INFO", "ROLES_CLAIM_FORMAT": "flattened",
 		}
 		if !reflect.DeepEqual(f.Env, wantEnv) {
 			t.Errorf("%s: got env %v, want %v", f.Name, f.Env, wantEnv)
