@@ -290,14 +290,14 @@ func TestFaults_AnswersStayInContractAndEveryChangeIsPublishedOnce(t *testing.T)
 	var events map[string]int
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		events = eventIDs(t, st.EventBridgeEndpoint, api)
+		events = eventIDs(t, st.EventBridgeEndpoint, "api_id", api)
 		if len(events) >= len(audit) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(500 * time.Millisecond) // no duplicate arrives late
-	events = eventIDs(t, st.EventBridgeEndpoint, api)
+	events = eventIDs(t, st.EventBridgeEndpoint, "api_id", api)
 	for id, n := range events {
 		if n > 1 {
 			t.Errorf("event %s published %d times", id, n)
@@ -376,8 +376,8 @@ func auditEntries(t *testing.T, api, endpoint, tok string) []map[string]any {
 	}
 }
 
-// eventIDs counts the bus's events of the API by event_id.
-func eventIDs(t *testing.T, endpoint, api string) map[string]int {
+// eventIDs counts by event_id the bus's gatepass events whose detail has key = value.
+func eventIDs(t *testing.T, endpoint, key, value string) map[string]int {
 	t.Helper()
 	resp, err := http.Get(endpoint + "/events?source=gatepass")
 	if err != nil {
@@ -392,7 +392,7 @@ func eventIDs(t *testing.T, endpoint, api string) map[string]int {
 	}
 	out := map[string]int{}
 	for _, e := range list {
-		if e.Detail["api_id"] == api {
+		if e.Detail[key] == value {
 			out[fmt.Sprint(e.Detail["event_id"])]++
 		}
 	}
