@@ -76,7 +76,13 @@ func run(ctx context.Context, duration time.Duration, workers int) error {
 	}
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "gatepass-local")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./infra/local").CombinedOutput(); err != nil {
+	root, err := ddblocal.RepoRoot()
+	if err != nil {
+		return err
+	}
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./infra/local")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build the development server: %v\n%s", err, out)
 	}
 	httpPort, busPort := freePort(), freePort()
