@@ -8,7 +8,7 @@ export GATEPASS_CACHE := $(CACHE)
 FN ?=
 EVENT ?=
 
-.PHONY: test vet validate run invoke build bench ddb fmt generate lint
+.PHONY: test vet validate run reset invoke build bench soak ddb fmt generate lint
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
@@ -32,6 +32,10 @@ run:
 	go build -o $(CACHE)/bin/gatepass-local ./infra/local
 	@exec $(CACHE)/bin/gatepass-local
 
+## reset: wipe the data make run keeps between runs (the table and the stream position)
+reset:
+	rm -rf $(CACHE)/data
+
 ## invoke: FN=<name> EVENT=<file> — one function under the Lambda RIE, like `sam local invoke -e`
 invoke:
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<name> EVENT=events/<name>/<file>.json" >&2; exit 2; }
@@ -44,6 +48,10 @@ build:
 ## bench: the benchmark program (DynamoDB Local, a realistic data set, ratios against baselines)
 bench:
 	go run ./infra/bench
+
+## soak: a bounded mixed load (60 s, DURATION=2m for longer, at most 4m) through the development server
+soak:
+	go run ./infra/soak $(if $(DURATION),-duration $(DURATION))
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -19,6 +19,7 @@ import (
 	"gatepass/infra/gateway"
 	"gatepass/shared/access"
 	"gatepass/shared/api"
+	"gatepass/shared/localjwt"
 )
 
 // checkReq is one check in the pool the callers cycle through, in every form the
@@ -249,7 +250,7 @@ func startDevServer(ch *api.Checker, tenants []string) (*devServer, error) {
 		tokens: map[string]string{},
 	}
 	for _, t := range tenants {
-		tok, err := gateway.DevToken(benchSecret, map[string]any{
+		tok, err := localjwt.Mint(benchSecret, map[string]any{
 			"sub": "svc-data-gateway", "tenant_id": t, "roles": []string{"checker"},
 		}, 2*time.Hour)
 		if err != nil {

@@ -1,9 +1,10 @@
 // Package ddblocal installs and runs DynamoDB Local, the official emulator, for the
 // test runner, the development server and the benchmark. The jar ships inside the npm
 // package amplify-dynamodb-simulator (DESIGN.md, "Local stack"), which is installed once
-// into $GATEPASS_CACHE/ddb and reused. Each Server is one in-memory emulator on a free
-// port; it is killed with its process group by Stop, and by the kernel if this process
-// dies first.
+// into $GATEPASS_CACHE/ddb and reused. Each Server is one emulator on a free port, in
+// memory (tests) or in a file under Options.DataDir (the development server); it is
+// stopped with its process group by Stop, and killed by the kernel if this process dies
+// first. Supervise keeps one running on the same port, restarting it when it exits.
 //
 // DynamoDB Local has no host option and listens on all interfaces: send it traffic only
 // on 127.0.0.1 (Endpoint does).
@@ -52,11 +53,16 @@ type Options struct {
 	Output io.Writer
 	// StartTimeout bounds the wait for the first answer. Default 60s.
 	StartTimeout time.Duration
+	// DataDir, when set, keeps the data in a file there (-sharedDb: one database for
+	// every client, whatever its credentials and region) so that it survives a restart.
+	// Empty: in memory, gone when the emulator stops.
+	DataDir string
 }
 
 // Server is a running DynamoDB Local.
 type Server struct {
 	port int
+	file bool // the data is in a file: stop gently so that it is flushed
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	err  error         // the exit status, valid after done
@@ -69,16 +75,31 @@ func (s *Server) Endpoint() string { return "http://127.0.0.1:" + strconv.Itoa(s
 // Port is the TCP port the emulator listens on.
 func (s *Server) Port() int { return s.port }
 
-// Stop kills the emulator (its whole process group) and waits for it to exit. It is
+// Stop ends the emulator (its whole process group) and waits for it to exit. It is
 // safe to call more than once.
 func (s *Server) Stop() error {
 	s.once.Do(func() {
+		if s.file {
+			// A file database: SIGTERM lets the JVM close it; SIGKILL if it lingers.
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+			select {
+			case <-s.done:
+				return
+			case <-time.After(5 * time.Second):
+			}
+		}
 		// In-memory data has nothing to flush: SIGKILL is the fast, certain stop.
 		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 		<-s.done
 	})
 	return nil
 }
+
+// Done is closed when the emulator's process has exited, for whatever reason.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Pid is the emulator's process id (tests kill it to play a crash).
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Start installs DynamoDB Local if needed, starts it and waits until it answers
 // ListTables. ctx bounds the start only; the server runs until Stop.
@@ -108,7 +129,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		s, err := launch(ctx, java, dir, port, opts.Output)
+		s, err := launch(ctx, java, dir, port, opts.Output, opts.DataDir)
 		if err == nil {
 			return s, nil
 		}
@@ -132,21 +153,33 @@ func Required() bool {
 
 var errExited = errors.New("DynamoDB Local exited during start")
 
-func launch(ctx context.Context, java, dir string, port int, out io.Writer) (*Server, error) {
+func launch(ctx context.Context, java, dir string, port int, out io.Writer, dataDir string) (*Server, error) {
 	tail := &tailBuffer{max: 4096}
 	var w io.Writer = tail
 	if out != nil {
 		w = io.MultiWriter(out, tail)
 	}
-	cmd := exec.Command(java, "-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
-		"-inMemory", "-port", strconv.Itoa(port), "-disableTelemetry")
+	args := []string{"-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-port", strconv.Itoa(port), "-disableTelemetry"}
+	if dataDir == "" {
+		args = append(args, "-inMemory")
+	} else {
+		abs, err := filepath.Abs(dataDir)
+		if err == nil {
+			err = os.MkdirAll(abs, 0o755)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ddblocal: data directory: %w", err)
+		}
+		args = append(args, "-sharedDb", "-dbPath", abs)
+	}
+	cmd := exec.Command(java, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ddblocal: start java: %w", err)
 	}
-	s := &Server{port: port, cmd: cmd, done: make(chan struct{})}
+	s := &Server{port: port, file: dataDir != "", cmd: cmd, done: make(chan struct{})}
 	go func() { s.err = cmd.Wait(); close(s.done) }()
 
 	db := Client(ctx, s.Endpoint())

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -153,5 +154,62 @@ func TestTailBuffer(t *testing.T) {
 	tb.Write([]byte("defg"))
 	if got := tb.String(); got != "defg" {
 		t.Fatalf("got %q, want %q", got, "defg")
+	}
+}
+
+// TestSupervise_RestartsAndKeepsFileData: the emulator killed outright comes back on the
+// same endpoint, ready runs again, and a file-backed table still holds its items.
+func TestSupervise_RestartsAndKeepsFileData(t *testing.T) {
+	needJava(t)
+	ctx := context.Background()
+	readies := 0
+	table := &dynamodb.CreateTableInput{
+		TableName:            aws.String("supervised"),
+		BillingMode:          ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("PK"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("PK"), KeyType: ddbtypes.KeyTypeHash}},
+	}
+	ready := func(ctx context.Context, endpoint string) error {
+		readies++
+		_, err := Client(ctx, endpoint).CreateTable(ctx, table)
+		var inUse *ddbtypes.ResourceInUseException
+		if errors.As(err, &inUse) {
+			return nil
+		}
+		return err
+	}
+	sup, err := Supervise(ctx, Options{DataDir: t.TempDir()}, nil, ready)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sup.Stop() })
+	db := Client(ctx, sup.Endpoint())
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: table.TableName, Item: map[string]ddbtypes.AttributeValue{
+		"PK": &ddbtypes.AttributeValueMemberS{Value: "kept"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	first := sup.Current()
+	if err := syscall.Kill(-first.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for sup.Restarts() == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if sup.Restarts() != 1 || readies != 2 {
+		t.Fatalf("got %d restarts and %d ready calls, want 1 and 2", sup.Restarts(), readies)
+	}
+	if sup.Current().Endpoint() != first.Endpoint() {
+		t.Fatalf("restarted at %s, want the same endpoint %s", sup.Current().Endpoint(), first.Endpoint())
+	}
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: table.TableName, Key: map[string]ddbtypes.AttributeValue{
+		"PK": &ddbtypes.AttributeValueMemberS{Value: "kept"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Item == nil {
+		t.Fatal("the item written before the crash is gone")
 	}
 }

@@ -28,10 +28,22 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"gatepass/shared/localjwt"
 )
 
 // MaxBody is the largest request body accepted (SPEC.md: 413 beyond 64 KiB).
 const MaxBody = 64 << 10
+
+// MaxHeaderBytes is an HTTP API's quota on the request line and header values together;
+// beyond it the gateway answers 431.
+const MaxHeaderBytes = 10240
+
+// Defaults of the time limits (Config).
+const (
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout   = 10 * time.Second
+)
 
 // HTTPHandler is the signature of an HTTP function's handler.
 type HTTPHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
@@ -42,6 +54,9 @@ type Route struct {
 	Path     string // a path template: /v1/apis/{api_id}; {name+} is greedy
 	Function string // the function's name, for logs and the 501 message
 	Handler  HTTPHandler
+	// Timeout is the function's Timeout in template.yaml: an invocation still running
+	// then is answered 500, as API Gateway answers a failed invocation. 0: no limit.
+	Timeout time.Duration
 }
 
 // Config configures a Gateway.
@@ -53,11 +68,16 @@ type Config struct {
 	Now    func() time.Time // default: time.Now
 	// AccountID, APIID and DomainName fill requestContext; defaults are local placeholders.
 	AccountID, APIID, DomainName string
+	// HeaderTimeout bounds the reading of the request line and headers (Server), and
+	// BodyTimeout the reading of the body: a slow client is answered 400 and its
+	// connection closed. Defaults DefaultHeaderTimeout and DefaultBodyTimeout.
+	HeaderTimeout, BodyTimeout time.Duration
 }
 
 // Gateway is an http.Handler serving the configured routes.
 type Gateway struct {
 	cfg    Config
+	jwt    *localjwt.Verifier
 	routes []route
 }
 
@@ -91,7 +111,17 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.APIID == "" {
 		cfg.APIID = "local"
 	}
-	g := &Gateway{cfg: cfg}
+	if cfg.HeaderTimeout <= 0 {
+		cfg.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	verifier, err := localjwt.New(cfg.Secret, cfg.Now)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	g := &Gateway{cfg: cfg, jwt: verifier}
 	seen := map[string]bool{}
 	for _, r := range cfg.Routes {
 		r.Method = strings.ToUpper(r.Method)
@@ -182,12 +212,46 @@ func (rt *route) match(parts []string) (map[string]string, bool) {
 	return params, len(parts) == len(rt.segments)
 }
 
+// Server is an http.Server for the gateway with the limits of an HTTP API: the time
+// to send the request line and headers, and room for headers beyond MaxHeaderBytes so
+// that ServeHTTP, not net/http, answers an oversized request as API Gateway does.
+func (g *Gateway) Server() *http.Server {
+	return &http.Server{
+		Handler:           g,
+		ReadHeaderTimeout: g.cfg.HeaderTimeout,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    4 * MaxHeaderBytes,
+	}
+}
+
+// headerBytes is the size that API Gateway's quota counts: the request line and every
+// header value (the names are counted too, which only makes the check a little stricter).
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v)
+		}
+	}
+	return n + len(r.Host)
+}
+
 // ServeHTTP implements http.Handler.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := g.cfg.Now()
 	reqID := newRequestID()
 	w.Header().Set("Apigw-Requestid", reqID)
 	log := g.cfg.Logger.With("request_id", reqID, "method", r.Method, "path", r.URL.EscapedPath())
+	// The body must arrive within BodyTimeout of the headers; a connection that trickles
+	// it is answered and closed instead of being held open.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(g.cfg.BodyTimeout))
+
+	if headerBytes(r) > MaxHeaderBytes {
+		g.fail(w, log, reqID, http.StatusRequestHeaderFieldsTooLarge, "InvalidParameter.HeadersTooLarge",
+			fmt.Sprintf("the request line and headers exceed %d bytes", MaxHeaderBytes))
+		return
+	}
 
 	rawPath := r.URL.EscapedPath()
 	parts := strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
@@ -210,10 +274,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log = log.With("route", rt.key, "function", rt.Function)
 
-	claims, scopes, err := g.authorize(r.Header.Get("Authorization"), now)
+	tok, err := g.jwt.Verify(r.Header.Get("Authorization"))
 	if err != nil {
 		log.Info("token rejected", "reason", err.Error())
-		g.fail(w, log, reqID, http.StatusUnauthorized, "Unauthorized", "missing or invalid bearer token")
+		msg := "missing or invalid bearer token"
+		if errors.Is(err, localjwt.ErrMalformedRole) {
+			msg = localjwt.ErrMalformedRole.Error()
+		}
+		g.fail(w, log, reqID, http.StatusUnauthorized, "Unauthorized", msg)
 		return
 	}
 
@@ -223,9 +291,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
-		g.fail(w, log, reqID, http.StatusBadRequest, "InvalidParameter", "could not read the request body")
+		log.Info("body not read", "error", err.Error())
+		w.Header().Set("Connection", "close")
+		g.fail(w, log, reqID, http.StatusBadRequest, "InvalidParameter", "the request body could not be read in time")
 		return
 	}
+	// Lift the deadline: net/http's background read would otherwise hit it and cancel the
+	// request's context while the function runs.
+	_ = rc.SetReadDeadline(time.Time{})
 	if len(body) > MaxBody {
 		g.fail(w, log, reqID, http.StatusRequestEntityTooLarge, "InvalidParameter.BodyTooLarge", "the request body exceeds 64 KiB")
 		return
@@ -236,9 +309,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ev := g.event(r, rt, params, body, claims, scopes, reqID, now)
+	ev := g.event(r, rt, params, body, tok.Claims, tok.Scopes, reqID, now)
 	start := time.Now()
-	resp, err := g.invoke(r.Context(), rt.Handler, ev)
+	resp, err := g.invoke(r.Context(), rt, ev)
 	if err != nil {
 		log.Error("function failed", "error", err.Error(), "duration_ms", time.Since(start).Milliseconds())
 		g.fail(w, log, reqID, http.StatusInternalServerError, "InternalError.System", "internal error")
@@ -252,8 +325,38 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
 }
 
-// invoke calls the handler and turns a panic into an error, as the Lambda runtime does.
-func (g *Gateway) invoke(ctx context.Context, h HTTPHandler, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, err error) {
+// errTimeout is the failed invocation of a function that overran its Timeout.
+var errTimeout = errors.New("the function timed out")
+
+// invoke calls the route's handler under its Timeout, as Lambda does: the handler's
+// context expires then, and an answer that comes later is dropped (Lambda would have
+// stopped the function). A client that hangs up does not cancel the invocation, as in
+// AWS. A panic becomes an error, as in the Lambda runtime.
+func (g *Gateway) invoke(ctx context.Context, rt *route, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	ctx = context.WithoutCancel(ctx)
+	if rt.Timeout <= 0 {
+		return call(ctx, rt.Handler, ev)
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, rt.Timeout, errTimeout)
+	defer cancel()
+	type result struct {
+		resp events.APIGatewayV2HTTPResponse
+		err  error
+	}
+	done := make(chan result, 1) // buffered: a late handler does not block forever
+	go func() {
+		resp, err := call(ctx, rt.Handler, ev)
+		done <- result{resp, err}
+	}()
+	select {
+	case res := <-done:
+		return res.resp, res.err
+	case <-ctx.Done():
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("%w after %s", context.Cause(ctx), rt.Timeout)
+	}
+}
+
+func call(ctx context.Context, h HTTPHandler, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)

@@ -1,12 +1,15 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +19,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/golang-jwt/jwt/v5"
+
+	"gatepass/shared/localjwt"
 )
 
 const secret = "test-secret"
@@ -61,7 +66,7 @@ func newGateway(t *testing.T, routes ...Route) *httptest.Server {
 
 func token(t *testing.T, claims map[string]any) string {
 	t.Helper()
-	tok, err := DevToken(secret, claims, time.Hour)
+	tok, err := localjwt.Mint(secret, claims, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,25 +288,6 @@ func TestJWT(t *testing.T) {
 	}
 }
 
-func TestFlattenClaims(t *testing.T) {
-	var claims map[string]any
-	dec := json.NewDecoder(strings.NewReader(`{"s":"x","roles":["a","b"],"one":["a"],"empty":[],"n":1700000000,"f":1.5,"b":false,"o":{"k":"v"},"z":null}`))
-	dec.UseNumber()
-	if err := dec.Decode(&claims); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{"s": "x", "roles": "[a b]", "one": "[a]", "empty": "[]", "n": "1700000000", "f": "1.5", "b": "false", "o": `{"k":"v"}`, "z": ""}
-	got := FlattenClaims(claims)
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("claim %s: got %q, want %q", k, got[k], w)
-		}
-	}
-	if got := flatten(float64(1700000000)); got != "1700000000" {
-		t.Errorf("float64: got %q, want 1700000000", got)
-	}
-}
-
 func TestGatewayErrors(t *testing.T) {
 	fn := &recorder{}
 	failing := &recorder{err: errors.New("boom")}
@@ -412,23 +398,157 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 	}
 }
 
-func TestDevToken(t *testing.T) {
-	tok, err := DevToken(secret, map[string]any{"sub": "dev-admin", "roles": []string{"tenant_admin"}}, time.Minute)
+// TestGateway_HeadersOverTheQuotaAre431: API Gateway refuses a request line and headers
+// over 10240 bytes; one byte less still reaches the function.
+func TestGateway_HeadersOverTheQuotaAre431(t *testing.T) {
+	fn := &recorder{}
+	srv := newGateway(t, Route{Method: "GET", Path: "/v1/x", Function: "list", Handler: fn.handle})
+	tok := token(t, map[string]any{"sub": "u1", "tenant_id": "t1"})
+	probe, _ := http.NewRequest("GET", srv.URL+"/v1/x", nil)
+	probe.Header.Set("Authorization", "Bearer "+tok)
+	probe.Header.Set("X-Pad", "")
+	probe.Header.Set("User-Agent", "t")
+	probe.Header.Set("Accept-Encoding", "gzip")
+	probe.RequestURI, probe.Proto, probe.Host = "/v1/x", "HTTP/1.1", strings.TrimPrefix(srv.URL, "http://")
+	room := MaxHeaderBytes - headerBytes(probe)
+
+	resp, b := do(t, "GET", srv.URL+"/v1/x", tok, nil, "X-Pad", strings.Repeat("p", room), "User-Agent", "t")
+	if resp.StatusCode != 200 {
+		t.Fatalf("at the quota: got %d %s, want 200", resp.StatusCode, b)
+	}
+	resp, b = do(t, "GET", srv.URL+"/v1/x", tok, nil, "X-Pad", strings.Repeat("p", room+1), "User-Agent", "t")
+	if resp.StatusCode != 431 || errorCode(t, b).Code != "InvalidParameter.HeadersTooLarge" {
+		t.Fatalf("over the quota: got %d %s, want 431 InvalidParameter.HeadersTooLarge", resp.StatusCode, b)
+	}
+}
+
+// TestGateway_SlowBodyIsCutOff: a client that declares a body and trickles it is
+// answered 400 and its connection closed once BodyTimeout has passed, and a client that
+// never finishes its headers is dropped after HeaderTimeout.
+func TestGateway_SlowBodyIsCutOff(t *testing.T) {
+	fn := &recorder{}
+	g, err := New(Config{Routes: []Route{{Method: "POST", Path: "/v1/x", Function: "grant", Handler: fn.handle}}, Secret: secret,
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BodyTimeout: 200 * time.Millisecond, HeaderTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, _ := New(Config{Secret: secret})
-	claims, _, err := g.authorize("Bearer "+tok, time.Now())
-	if err != nil {
-		t.Fatal(err)
+	srv := httptest.NewUnstartedServer(g)
+	srv.Config = g.Server()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tok := token(t, map[string]any{"sub": "u1", "tenant_id": "t1"})
+	addr := strings.TrimPrefix(srv.URL, "http://")
+
+	t.Run("body", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /v1/x HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Length: 1000\r\n\r\n{", addr, tok)
+		start := time.Now()
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 400 || errorCode(t, b).Code != "InvalidParameter" {
+			t.Fatalf("got %d %s, want 400 InvalidParameter", resp.StatusCode, b)
+		}
+		if took := time.Since(start); took > 2*time.Second {
+			t.Fatalf("answered after %s, want about the 200ms body timeout", took)
+		}
+		if _, err := c.Read(make([]byte, 1)); err == nil {
+			t.Fatal("the connection stayed open")
+		}
+	})
+	t.Run("headers", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /v1/x HTTP/1.1\r\nHost: %s\r\n", addr)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		start := time.Now()
+		_, _ = io.Copy(io.Discard, c) // until the server closes
+		if took := time.Since(start); took > 2*time.Second {
+			t.Fatalf("closed after %s, want about the 200ms header timeout", took)
+		}
+	})
+	if n := len(fn.events); n != 0 {
+		t.Fatalf("the function was invoked %d times", n)
 	}
-	if claims["sub"] != "dev-admin" || claims["roles"] != "[tenant_admin]" || claims["exp"] == "" {
-		t.Fatalf("got %v", claims)
+}
+
+// TestGateway_FunctionTimeoutIs500: a function still running at its template Timeout
+// is a failed invocation, answered 500 in the contract's shape, and its context ends.
+func TestGateway_FunctionTimeoutIs500(t *testing.T) {
+	ended := make(chan error, 1)
+	slow := func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		<-ctx.Done()
+		ended <- ctx.Err()
+		time.Sleep(50 * time.Millisecond) // a handler that ignores its context a little longer
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200}, nil
 	}
-	if _, _, err := g.authorize("Bearer "+tok, time.Now().Add(2*time.Minute)); err == nil {
-		t.Fatal("token valid after its ttl")
+	fast := &recorder{}
+	srv := newGateway(t,
+		Route{Method: "GET", Path: "/v1/slow", Function: "list", Handler: slow, Timeout: 150 * time.Millisecond},
+		Route{Method: "GET", Path: "/v1/fast", Function: "list", Handler: fast.handle, Timeout: 150 * time.Millisecond},
+	)
+	tok := token(t, map[string]any{"sub": "u1", "tenant_id": "t1"})
+	start := time.Now()
+	resp, b := do(t, "GET", srv.URL+"/v1/slow", tok, nil)
+	if resp.StatusCode != 500 || errorCode(t, b).Code != "InternalError.System" {
+		t.Fatalf("got %d %s, want 500 InternalError.System", resp.StatusCode, b)
 	}
-	if _, err := DevToken("", nil, time.Minute); err == nil {
-		t.Fatal("empty secret accepted")
+	if took := time.Since(start); took < 150*time.Millisecond || took > 2*time.Second {
+		t.Fatalf("answered after %s, want just after the 150ms timeout", took)
+	}
+	if err := <-ended; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("handler context: got %v, want deadline exceeded", err)
+	}
+	if resp, b := do(t, "GET", srv.URL+"/v1/fast", tok, nil); resp.StatusCode != 200 {
+		t.Fatalf("fast: got %d %s, want 200", resp.StatusCode, b)
+	}
+}
+
+// TestGateway_MalformedRolesAre401: the dev server refuses an ambiguous roles list and
+// says why.
+func TestGateway_MalformedRolesAre401(t *testing.T) {
+	fn := &recorder{}
+	srv := newGateway(t, Route{Method: "GET", Path: "/v1/x", Function: "list", Handler: fn.handle})
+	tok := token(t, map[string]any{"sub": "u1", "tenant_id": "t1", "roles": []string{"ws:x:developer tenant_admin"}})
+	resp, b := do(t, "GET", srv.URL+"/v1/x", tok, nil)
+	if e := errorCode(t, b); resp.StatusCode != 401 || e.Code != "Unauthorized" || e.Msg != "malformed roles claim" {
+		t.Fatalf("got %d %s, want 401 Unauthorized malformed roles claim", resp.StatusCode, b)
+	}
+}
+
+// TestGateway_ClientHangUpDoesNotCancelTheFunction: as in AWS, the invocation runs to
+// its end when the client goes away (a cancelled context would fail the function's
+// table calls half-way and log a 500 nobody receives).
+func TestGateway_ClientHangUpDoesNotCancelTheFunction(t *testing.T) {
+	finished := make(chan error, 1)
+	slow := func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		select {
+		case <-ctx.Done():
+			finished <- ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+			finished <- nil
+		}
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200}, nil
+	}
+	srv := newGateway(t, Route{Method: "GET", Path: "/v1/slow", Function: "list", Handler: slow, Timeout: time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v1/slow", nil)
+	req.Header.Set("Authorization", "Bearer "+token(t, map[string]any{"sub": "u1", "tenant_id": "t1"}))
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("the client did not give up")
+	}
+	if err := <-finished; err != nil {
+		t.Fatalf("the function's context ended with %v when the client left, want it to run on", err)
 	}
 }

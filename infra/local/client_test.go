@@ -17,8 +17,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"gatepass/infra/ddblocal"
-	"gatepass/infra/gateway"
 	"gatepass/shared/client"
+	"gatepass/shared/localjwt"
 )
 
 // devSecret signs the tokens of the end-to-end tests (LOCAL_JWT_SECRET of their server).
@@ -82,7 +82,7 @@ var httpClient = &http.Client{Timeout: 30 * time.Second}
 // as a user's code would.
 func as(t *testing.T, st stack, log *callLog, claims map[string]any) *client.ClientWithResponses {
 	t.Helper()
-	tok, err := gateway.DevToken(devSecret, claims, time.Hour)
+	tok, err := localjwt.Mint(devSecret, claims, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,7 @@ func configure(args []string, getenv func(string) string) (config, error) {
 		Secret:   getenv("LOCAL_JWT_SECRET"),
 		CacheDir: getenv("GATEPASS_CACHE"),
 		Region:   getenv("AWS_REGION"),
+		InMemory: getenv("LOCAL_IN_MEMORY") != "",
 		Mounts:   mounts,
 	}
 	if cfg.Secret == "" {

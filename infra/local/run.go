@@ -18,12 +18,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"gatepass/infra/ddblocal"
 	"gatepass/infra/eventbus"
 	"gatepass/infra/gateway"
 	"gatepass/infra/streams"
 	"gatepass/infra/template"
+	"gatepass/shared/localjwt"
 	"gatepass/shared/store"
 )
 
@@ -49,6 +51,12 @@ type config struct {
 	Out        io.Writer        // the ready banner
 	Ready      func(info stack) // called once everything serves (tests)
 	Started    time.Time        // for the ready time; default: when run starts
+	// InMemory keeps the data of the DynamoDB Local that run starts in memory instead
+	// of under <CacheDir>/data (LOCAL_IN_MEMORY=1; tests).
+	InMemory bool
+	// FunctionTimeout, when set, replaces every function's template Timeout (tests at
+	// a smaller scale).
+	FunctionTimeout time.Duration
 }
 
 // stack is what stack.json records, for `make invoke` and other tools.
@@ -83,7 +91,7 @@ func run(ctx context.Context, cfg config) (err error) {
 		BusName:             busName,
 		DynamoDBEndpoint:    cfg.DynamoDB,
 	}
-	stopDB, err := startDynamoDB(ctx, cfg, &info)
+	stopDB, positionFile, err := startDynamoDB(ctx, cfg, &info)
 	if err != nil {
 		return err
 	}
@@ -105,10 +113,10 @@ func run(ctx context.Context, cfg config) (err error) {
 		return err
 	}
 	defer bus.Close()
-	if err := startWorkers(wctx, &wg, cfg, info, w); err != nil {
+	if err := startWorkers(wctx, &wg, cfg, info, w, positionFile); err != nil {
 		return err
 	}
-	serveErr, shutdown := serve([]net.Listener{httpLn, busLn}, []http.Handler{gw, bus})
+	serveErr, shutdown := serve([]net.Listener{httpLn, busLn}, []*http.Server{gw.Server(), {Handler: bus, ReadHeaderTimeout: 10 * time.Second}})
 	defer shutdown()
 	stackFile, err := announce(cfg, info, w)
 	if err != nil {
@@ -154,30 +162,53 @@ func withDefaults(cfg config) config {
 }
 
 // startDynamoDB starts DynamoDB Local unless info names an endpoint to reuse, and
-// creates the table; the func it returns stops what it started.
-func startDynamoDB(ctx context.Context, cfg config, info *stack) (stop func(), err error) {
+// creates the table if it is missing; the func it returns stops what it started. The
+// DynamoDB Local it starts is supervised (started again on the same port if it exits,
+// the table re-created only if missing) and, unless cfg.InMemory, keeps its data under
+// <cache>/data/ddb; positionFile, next to it, is where the stream poller keeps its
+// position ("" when nothing is kept).
+func startDynamoDB(ctx context.Context, cfg config, info *stack) (stop func(), positionFile string, err error) {
 	log := cfg.Logger
 	stop = func() {}
-	if info.DynamoDBEndpoint == "" {
-		srv, err := ddblocal.Start(ctx, ddblocal.Options{CacheDir: cfg.CacheDir})
-		if err != nil {
-			return nil, err
-		}
-		stop = func() {
-			_ = srv.Stop()
-			log.Info("DynamoDB Local stopped", "endpoint", srv.Endpoint())
-		}
-		info.DynamoDBEndpoint = srv.Endpoint()
-		log.Info("DynamoDB Local started", "endpoint", info.DynamoDBEndpoint)
-	} else {
+	createTable := func(ctx context.Context, endpoint string) error {
+		return store.CreateTable(ctx, ddblocal.Client(ctx, endpoint), tableName)
+	}
+	if info.DynamoDBEndpoint != "" {
 		log.Info("reusing DynamoDB", "endpoint", info.DynamoDBEndpoint)
+		return stop, "", createTable(ctx, info.DynamoDBEndpoint)
 	}
-	db := ddblocal.Client(ctx, info.DynamoDBEndpoint)
-	if err := store.CreateTable(ctx, db, tableName); err != nil {
-		stop()
-		return nil, err
+	opts := ddblocal.Options{CacheDir: cfg.CacheDir}
+	where := "in memory"
+	if !cfg.InMemory {
+		data, err := dataDir(cfg.CacheDir)
+		if err != nil {
+			return nil, "", err
+		}
+		opts.DataDir, positionFile = filepath.Join(data, "ddb"), filepath.Join(data, "stream-position.json")
+		where = opts.DataDir
 	}
-	return stop, nil
+	sup, err := ddblocal.Supervise(ctx, opts, log, createTable)
+	if err != nil {
+		return nil, "", err
+	}
+	info.DynamoDBEndpoint = sup.Endpoint()
+	log.Info("DynamoDB Local started", "endpoint", info.DynamoDBEndpoint, "data", where)
+	return func() {
+		_ = sup.Stop()
+		log.Info("DynamoDB Local stopped", "endpoint", info.DynamoDBEndpoint)
+	}, positionFile, nil
+}
+
+// dataDir is where make run keeps its data between runs: <cache>/data (make reset
+// removes it).
+func dataDir(cacheDir string) (string, error) {
+	if cacheDir == "" {
+		var err error
+		if cacheDir, err = ddblocal.DefaultCacheDir(); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(cacheDir, "data"), nil
 }
 
 // frontDoors are the HTTP API gateway and the EventBridge endpoint.
@@ -194,14 +225,22 @@ func frontDoors(cfg config, w *wiring) (*gateway.Gateway, *eventbus.Bus, error) 
 }
 
 // startWorkers polls the table's stream for each stream function and fires each
-// schedule, until ctx is done; wg tracks them.
-func startWorkers(ctx context.Context, wg *sync.WaitGroup, cfg config, info stack, w *wiring) error {
+// schedule, until ctx is done; wg tracks them. With a position file (data kept between
+// runs) a poller resumes after the last record it handled, and a stream it has never
+// read is read from its start (a new table: nothing in it is older than the poller);
+// without one it starts at the end, as a new event source mapping does.
+func startWorkers(ctx context.Context, wg *sync.WaitGroup, cfg config, info stack, w *wiring, positionFile string) error {
 	db := ddblocal.Client(ctx, info.DynamoDBEndpoint)
+	start := stypes.ShardIteratorTypeLatest
+	if positionFile != "" {
+		start = stypes.ShardIteratorTypeTrimHorizon
+	}
 	for _, s := range w.streams {
 		p, err := streams.New(ctx, streams.Config{
 			DB: db, Streams: ddblocal.StreamsClient(info.DynamoDBEndpoint), Table: tableName,
 			Handler: s.handler, Filters: s.fn.StreamFilters, BatchSize: s.batchSize, MaxRetries: s.maxRetries,
 			Region: cfg.Region, Logger: cfg.Logger.With("function", s.fn.Name),
+			PositionFile: positionFile, StartingPosition: start,
 		})
 		if err != nil {
 			return err
@@ -220,13 +259,11 @@ func startWorkers(ctx context.Context, wg *sync.WaitGroup, cfg config, info stac
 	return nil
 }
 
-// serve serves each handler on its listener; the channel reports the first failure,
-// the func shuts the servers down.
-func serve(lns []net.Listener, handlers []http.Handler) (<-chan error, func()) {
+// serve runs each server on its listener; the channel reports the first failure, the
+// func shuts the servers down.
+func serve(lns []net.Listener, servers []*http.Server) (<-chan error, func()) {
 	serveErr := make(chan error, len(lns))
-	servers := make([]*http.Server, len(lns))
 	for i, ln := range lns {
-		servers[i] = &http.Server{Handler: handlers[i], ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := servers[i].Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				serveErr <- err
@@ -299,7 +336,11 @@ func wire(ctx context.Context, cfg config, tpl *template.Template) (*wiring, err
 		}
 
 		for _, r := range fn.HTTPRoutes {
-			w.routes = append(w.routes, gateway.Route{Method: r.Method, Path: r.Path, Function: fn.Name, Handler: h.http})
+			timeout := fn.Timeout
+			if cfg.FunctionTimeout > 0 {
+				timeout = cfg.FunctionTimeout
+			}
+			w.routes = append(w.routes, gateway.Route{Method: r.Method, Path: r.Path, Function: fn.Name, Handler: h.http, Timeout: timeout})
 		}
 		for i, r := range fn.Rules {
 			w.targets = append(w.targets, eventbus.Target{Name: fmt.Sprintf("%s/rule%d", fn.Name, i+1), Pattern: r.Pattern, Handler: h.event})
@@ -533,7 +574,7 @@ func devClaims() map[string]any {
 }
 
 func banner(cfg config, info stack, w *wiring, took time.Duration) error {
-	tok, err := gateway.DevToken(cfg.Secret, devClaims(), 12*time.Hour)
+	tok, err := localjwt.Mint(cfg.Secret, devClaims(), 12*time.Hour)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ import (
 	"gatepass/infra/eventbus"
 	"gatepass/infra/gateway"
 	"gatepass/infra/streams"
+	"gatepass/shared/localjwt"
 )
 
 // calls records what the stub functions received.
@@ -144,7 +145,7 @@ func TestRunWholeStack(t *testing.T) {
 	}
 
 	// A mounted route, with a minted token; the environment reached the constructor.
-	tok, err := gateway.DevToken("s3cret", devClaims(), time.Hour)
+	tok, err := localjwt.Mint("s3cret", devClaims(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

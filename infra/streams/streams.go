@@ -22,6 +22,7 @@ import (
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"gatepass/infra/eventbus"
+	"gatepass/shared/deadline"
 )
 
 // Handler is the signature of a stream function's handler (ReportBatchItemFailures).
@@ -45,8 +46,18 @@ type Config struct {
 	// dropped with an error log (in AWS they would go to the on-failure destination);
 	// 0 retries until the handler succeeds.
 	MaxRetries int
-	// PollInterval is the pause when no shard had records; default 100ms.
-	PollInterval time.Duration
+	// PollInterval is the pause when no shard had records; default 100ms. While the
+	// stream cannot be read the pause doubles from it up to MaxPollBackoff (default
+	// 500ms: short, so that reading resumes quickly once DynamoDB is back).
+	PollInterval, MaxPollBackoff time.Duration
+	// PositionFile, when set, keeps the position of the last record handled in each
+	// shard, so that a new Poller on the same stream resumes after it (neither losing
+	// nor repeating records across a restart). StartingPosition applies only to a stream
+	// the file does not describe.
+	PositionFile string
+	// CallTimeout bounds each call to the stream (retries included), so that a silent
+	// network does not stall the poller; default 5s.
+	CallTimeout time.Duration
 	// Backoff is the first retry delay, doubled up to MaxBackoff; defaults 100ms and 5s.
 	Backoff, MaxBackoff time.Duration
 	Region              string // awsRegion of the records; default us-east-1
@@ -60,12 +71,17 @@ type Poller struct {
 	filters   []*eventbus.Pattern
 	shards    map[string]*shard // active shards by id
 	seen      map[string]bool   // every shard ever tracked
+	saved     position          // what PositionFile holds
+	retired   map[string]string // shards read to their end: their last handled record
+	failing   bool              // the last read failed: an outage is under way
 }
 
 type shard struct {
 	id, parent string
 	iter       *string // nil once the shard is closed and read to its end
-	lastSeq    string  // the last sequence number handed to the handler
+	stale      bool    // the iterator may be invalid (a read failed): get a new one
+	lastSeq    string  // the last sequence number read
+	doneSeq    string  // the last sequence number handled (delivered, dropped or filtered)
 	pending    []events.DynamoDBEventRecord
 }
 
@@ -84,6 +100,12 @@ func New(ctx context.Context, cfg Config) (*Poller, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 100 * time.Millisecond
 	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 5 * time.Second
+	}
+	if cfg.MaxPollBackoff <= 0 {
+		cfg.MaxPollBackoff = 500 * time.Millisecond
+	}
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = 100 * time.Millisecond
 	}
@@ -96,7 +118,7 @@ func New(ctx context.Context, cfg Config) (*Poller, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	p := &Poller{cfg: cfg, shards: map[string]*shard{}, seen: map[string]bool{}}
+	p := &Poller{cfg: cfg, shards: map[string]*shard{}, seen: map[string]bool{}, retired: map[string]string{}}
 	for i, f := range cfg.Filters {
 		pat, err := eventbus.CompilePattern(f)
 		if err != nil {
@@ -112,12 +134,33 @@ func New(ctx context.Context, cfg Config) (*Poller, error) {
 		return nil, fmt.Errorf("streams: table %s has no stream", cfg.Table)
 	}
 	p.streamARN = *t.Table.LatestStreamArn
+	resume, err := loadPosition(cfg.PositionFile, p.streamARN)
+	if err != nil {
+		return nil, err
+	}
+	p.saved = position{StreamARN: p.streamARN, Shards: map[string]string{}}
 	shards, err := p.describe(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range shards {
-		p.seen[aws.ToString(s.ShardId)] = true
+		id := aws.ToString(s.ShardId)
+		p.seen[id] = true
+		if resume != nil {
+			// A stream read before: each shard after its last handled record, a shard
+			// never handled from its start.
+			if seq := resume.Shards[id]; seq != "" {
+				p.saved.Shards[id] = seq
+				if err := p.trackAfter(ctx, id, aws.ToString(s.ParentShardId), seq); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if err := p.track(ctx, s, stypes.ShardIteratorTypeTrimHorizon); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		open := s.SequenceNumberRange == nil || s.SequenceNumberRange.EndingSequenceNumber == nil
 		if cfg.StartingPosition == stypes.ShardIteratorTypeLatest && !open {
 			continue // a closed shard has nothing after LATEST
@@ -126,45 +169,87 @@ func New(ctx context.Context, cfg Config) (*Poller, error) {
 			return nil, err
 		}
 	}
+	if err := p.save(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
-// Run polls until ctx is done, then returns nil; other errors are logged and retried.
+// Run polls until ctx is done, then returns nil; other errors are retried. While reads
+// fail (DynamoDB is down) the pause between rounds doubles up to MaxPollBackoff, and
+// the outage is logged once when it starts and once when it ends.
 func (p *Poller) Run(ctx context.Context) error {
+	defer p.save() //nolint:errcheck // best effort on the way out; every round saved already
 	refresh := time.Now()
+	pause := p.cfg.PollInterval
 	for ctx.Err() == nil {
 		busy := false
 		closed := false
+		var failure error
 		for _, s := range p.ordered() {
 			got, err := p.poll(ctx, s)
 			if ctx.Err() != nil {
 				return nil
 			}
 			if err != nil {
-				p.cfg.Logger.Warn("stream read failed", "shard", s.id, "error", err.Error())
+				s.stale = true
+				failure = fmt.Errorf("shard %s: %w", s.id, err)
 				continue
 			}
 			busy = busy || got
 			if s.iter == nil && len(s.pending) == 0 {
+				if s.doneSeq != "" {
+					p.retired[s.id] = s.doneSeq
+				}
 				delete(p.shards, s.id)
 				closed = true
 			}
 		}
 		// A closed shard has children to follow; new shards also appear over time.
-		if closed || time.Since(refresh) > 5*time.Second {
+		if failure == nil && (closed || time.Since(refresh) > 5*time.Second) {
 			refresh = time.Now()
 			if err := p.discover(ctx); err != nil && ctx.Err() == nil {
-				p.cfg.Logger.Warn("stream describe failed", "error", err.Error())
+				failure = err
 			}
 		}
-		if !busy {
+		if err := p.save(); err != nil && failure == nil {
+			failure = err
+		}
+		p.outage(failure)
+		switch {
+		case failure != nil:
+			pause = min(2*pause, p.cfg.MaxPollBackoff)
+		case busy:
+			pause = 0
+		default:
+			pause = p.cfg.PollInterval
+		}
+		if pause > 0 {
 			select {
 			case <-ctx.Done():
-			case <-time.After(p.cfg.PollInterval):
+			case <-time.After(pause):
 			}
 		}
 	}
 	return nil
+}
+
+// outage logs the start and the end of a run of failed rounds, not every failure.
+func (p *Poller) outage(err error) {
+	switch {
+	case err != nil && !p.failing:
+		p.failing = true
+		p.cfg.Logger.Warn("stream read failing; retrying with backoff until it recovers", "error", err.Error(),
+			"max_backoff_ms", p.cfg.MaxPollBackoff.Milliseconds())
+	case err == nil && p.failing:
+		p.failing = false
+		p.cfg.Logger.Info("stream read recovered")
+	}
+}
+
+// bounded gives a stream call its deadline.
+func (p *Poller) bounded(o *dynamodbstreams.Options) {
+	o.APIOptions = append(o.APIOptions, deadline.Budget{MaxCall: p.cfg.CallTimeout}.Middleware)
 }
 
 // ordered lists the shards that may be read now: those whose parent is finished.
@@ -182,10 +267,17 @@ func (p *Poller) ordered() []*shard {
 // poll reads one batch from a shard (unless one is pending) and delivers it. It
 // reports whether there was anything to deliver.
 func (p *Poller) poll(ctx context.Context, s *shard) (bool, error) {
+	if s.stale && s.iter != nil {
+		// After a failed read (DynamoDB restarted, say) the iterator may be gone.
+		if err := p.reposition(ctx, s); err != nil {
+			return false, err
+		}
+		s.stale = false
+	}
 	if len(s.pending) == 0 && s.iter != nil {
 		out, err := p.cfg.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{
 			ShardIterator: s.iter, Limit: aws.Int32(int32(p.cfg.BatchSize)),
-		})
+		}, p.bounded)
 		var expired *stypes.ExpiredIteratorException
 		if errors.As(err, &expired) {
 			return false, p.reposition(ctx, s)
@@ -206,6 +298,7 @@ func (p *Poller) poll(ctx context.Context, s *shard) (bool, error) {
 		}
 	}
 	if len(s.pending) == 0 {
+		s.doneSeq = s.lastSeq // what was read was filtered out: handled
 		return false, nil
 	}
 	p.deliver(ctx, s)
@@ -221,7 +314,7 @@ func (p *Poller) reposition(ctx context.Context, s *shard) error {
 	} else {
 		in.ShardIteratorType = p.cfg.StartingPosition
 	}
-	out, err := p.cfg.Streams.GetShardIterator(ctx, in)
+	out, err := p.cfg.Streams.GetShardIterator(ctx, in, p.bounded)
 	if err != nil {
 		return fmt.Errorf("streams: reposition shard %s: %w", s.id, err)
 	}
@@ -255,7 +348,11 @@ func (p *Poller) deliver(ctx context.Context, s *shard) {
 		batch := s.pending[:n]
 		failed, err := p.invoke(ctx, batch)
 		if err == nil && failed < 0 {
+			s.doneSeq = batch[n-1].Change.SequenceNumber
 			s.pending = s.pending[n:]
+			if len(s.pending) == 0 {
+				s.doneSeq = s.lastSeq
+			}
 			backoff, retry = p.cfg.Backoff, -1
 			continue
 		}
@@ -264,6 +361,9 @@ func (p *Poller) deliver(ctx context.Context, s *shard) {
 		}
 		if failed < 0 {
 			failed = 0
+		}
+		if failed > 0 {
+			s.doneSeq = batch[failed-1].Change.SequenceNumber
 		}
 		s.pending = s.pending[failed:] // records before the first failure are done
 		msg := "handler failed"
@@ -274,7 +374,11 @@ func (p *Poller) deliver(ctx context.Context, s *shard) {
 			drop := min(len(s.pending), n-failed)
 			p.cfg.Logger.Error("stream batch dropped after retries (in AWS: the on-failure destination)",
 				"shard", s.id, "records", drop, "first_sequence_number", s.pending[0].Change.SequenceNumber, "reason", msg)
+			s.doneSeq = s.pending[drop-1].Change.SequenceNumber
 			s.pending = s.pending[drop:]
+			if len(s.pending) == 0 {
+				s.doneSeq = s.lastSeq
+			}
 			backoff, retry = p.cfg.Backoff, -1
 			continue
 		}
@@ -325,7 +429,7 @@ func (p *Poller) describe(ctx context.Context) ([]stypes.Shard, error) {
 	var shards []stypes.Shard
 	in := &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(p.streamARN)}
 	for {
-		out, err := p.cfg.Streams.DescribeStream(ctx, in)
+		out, err := p.cfg.Streams.DescribeStream(ctx, in, p.bounded)
 		if err != nil {
 			return nil, fmt.Errorf("streams: describe stream: %w", err)
 		}
@@ -358,11 +462,24 @@ func (p *Poller) discover(ctx context.Context) error {
 func (p *Poller) track(ctx context.Context, s stypes.Shard, pos stypes.ShardIteratorType) error {
 	out, err := p.cfg.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
 		StreamArn: aws.String(p.streamARN), ShardId: s.ShardId, ShardIteratorType: pos,
-	})
+	}, p.bounded)
 	if err != nil {
 		return fmt.Errorf("streams: iterator for shard %s: %w", aws.ToString(s.ShardId), err)
 	}
 	id := aws.ToString(s.ShardId)
 	p.shards[id] = &shard{id: id, parent: aws.ToString(s.ParentShardId), iter: out.ShardIterator}
+	return nil
+}
+
+// trackAfter resumes a shard after the last record handled before a restart.
+func (p *Poller) trackAfter(ctx context.Context, id, parent, seq string) error {
+	out, err := p.cfg.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+		StreamArn: aws.String(p.streamARN), ShardId: aws.String(id),
+		ShardIteratorType: stypes.ShardIteratorTypeAfterSequenceNumber, SequenceNumber: aws.String(seq),
+	}, p.bounded)
+	if err != nil {
+		return fmt.Errorf("streams: resume shard %s after %s: %w", id, seq, err)
+	}
+	p.shards[id] = &shard{id: id, parent: parent, iter: out.ShardIterator, lastSeq: seq, doneSeq: seq}
 	return nil
 }

@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,9 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"gatepass/infra/ddblocal"
+	"gatepass/infra/faultproxy"
 )
 
 var stack *ddblocal.TestStack
@@ -306,5 +312,149 @@ func TestConvertMap(t *testing.T) {
 	}
 	if rec.EventSourceArn != "arn:s" || rec.AWSRegion != "eu-west-1" || rec.Change.ApproximateCreationDateTime.Unix() != 1700000000 {
 		t.Errorf("got %+v", rec)
+	}
+}
+
+// start runs a poller until the returned stop is called (or the test ends).
+func start(t *testing.T, cfg Config) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if cfg.Streams == nil {
+		cfg.Streams = ddblocal.StreamsClient(stack.Endpoint)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	cfg.Backoff = 10 * time.Millisecond
+	cfg.PollInterval = 20 * time.Millisecond
+	p, err := New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// TestPosition_ResumesAfterTheLastHandledRecord: a poller started again on the same
+// position file delivers what was written while none ran, and nothing twice.
+func TestPosition_ResumesAfterTheLastHandledRecord(t *testing.T) {
+	db, table := newTable(t)
+	file := filepath.Join(t.TempDir(), "position.json")
+	first := &fakePublish{}
+	stop := start(t, Config{DB: db, Table: table, Handler: first.handle, PositionFile: file})
+	put(t, db, table, "a0", "X")
+	put(t, db, table, "a1", "X")
+	first.expect(t, "a0", "a1")
+	stop()
+
+	put(t, db, table, "b0", "X") // while no poller runs
+	put(t, db, table, "b1", "X")
+	second := &fakePublish{}
+	start(t, Config{DB: db, Table: table, Handler: second.handle, PositionFile: file})
+	put(t, db, table, "c0", "X")
+	second.expect(t, "b0", "b1", "c0")
+
+	// A file about another stream (the table was made again) is ignored: StartingPosition.
+	b, _ := os.ReadFile(file)
+	if err := os.WriteFile(file, []byte(strings.Replace(string(b), table, "other", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	third := &fakePublish{}
+	start(t, Config{DB: db, Table: table, Handler: third.handle, PositionFile: file})
+	put(t, db, table, "d0", "X")
+	third.expect(t, "d0")
+}
+
+// syncBuffer is a log destination the poller's goroutine and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// countingTransport counts the requests the streams client sends.
+type countingTransport struct{ n atomic.Int64 }
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestOutage_BackoffIsCappedAndLoggedOnce: while the stream cannot be read (refused,
+// or silent past CallTimeout), the poller backs off (at most 500 ms between rounds),
+// logs the outage once and its end once, and delivers within a second of the restore.
+func TestOutage_BackoffIsCappedAndLoggedOnce(t *testing.T) {
+	for _, mode := range []string{"refused", "paused"} {
+		t.Run(mode, func(t *testing.T) { testOutage(t, mode) })
+	}
+}
+
+func testOutage(t *testing.T, mode string) {
+	db, table := newTable(t)
+	proxy, err := faultproxy.Start(strings.TrimPrefix(stack.Endpoint, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	counter := &countingTransport{}
+	client := dynamodbstreams.New(dynamodbstreams.Options{
+		Region: ddblocal.Region, BaseEndpoint: aws.String(proxy.URL()), Credentials: ddblocal.Credentials(),
+		HTTPClient: &http.Client{Transport: counter}, RetryMaxAttempts: 1,
+	})
+	logs := &syncBuffer{}
+	f := &fakePublish{}
+	start(t, Config{DB: db, Streams: client, Table: table, Handler: f.handle, CallTimeout: time.Second,
+		Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	put(t, db, table, "before", "X")
+	f.expect(t, "before")
+
+	if mode == "refused" {
+		proxy.Refuse()
+	} else {
+		proxy.Pause()
+	}
+	counter.n.Store(0)
+	time.Sleep(2 * time.Second)
+	requests := counter.n.Load()
+	put(t, db, table, "during", "X")
+	if err := proxy.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	restored := time.Now()
+	f.waitFor(t, 2)
+	if took := time.Since(restored); took > time.Second {
+		t.Errorf("delivered %s after the restore, want within 1s", took)
+	}
+	// 20 ms doubling to 500 ms is about 9 rounds in 2 s; without backoff it was 20+.
+	if requests > 12 {
+		t.Errorf("%d reads in 2s of outage, want at most 12 (backoff capped at 500ms)", requests)
+	}
+	if n := strings.Count(logs.String(), "stream read failing"); n != 1 {
+		t.Errorf("the outage was logged %d times, want once:\n%s", n, logs)
+	}
+	if n := strings.Count(logs.String(), "stream read recovered"); n != 1 {
+		t.Errorf("the recovery was logged %d times, want once", n)
 	}
 }

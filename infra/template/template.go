@@ -23,6 +23,8 @@
 //     function, and EventBridgeRule/CloudWatchEvent events: {Pattern}.
 //   - Stream: an AWS::Lambda::EventSourceMapping (or DynamoDB event) feeds the function
 //     from the table's stream; StreamFilters are its FilterCriteria patterns, decoded.
+//   - Timeout: the function's Timeout (else Globals.Function.Timeout; else Lambda's
+//     default of 3 s), resolved like Env when it is a Ref to a parameter.
 //
 // The YAML is read with gopkg.in/yaml.v3; short-form tags (!Ref, !GetAtt, !Sub, ...) are
 // turned into their long JSON form by Decode, which infra/validate uses too.
@@ -63,6 +65,7 @@ type Function struct {
 	Rules         []Rule
 	Stream        bool
 	StreamFilters []map[string]any
+	Timeout       time.Duration
 }
 
 // Route is one HTTP route of a function.
@@ -142,7 +145,8 @@ func Parse(data []byte) (*Template, error) {
 		}
 	}
 	resources := asMap(raw["Resources"])
-	globalEnv := asMap(asMap(asMap(asMap(raw["Globals"])["Function"])["Environment"])["Variables"])
+	globalFn := asMap(asMap(raw["Globals"])["Function"])
+	globalEnv := asMap(asMap(globalFn["Environment"])["Variables"])
 	index := map[string]*Function{}
 	for id, r := range resources {
 		res := asMap(r)
@@ -157,6 +161,24 @@ func Parse(data []byte) (*Template, error) {
 				if f.Env[k], err = t.resolve(v); err != nil {
 					return nil, fmt.Errorf("%s: Environment.Variables.%s: %w", id, k, err)
 				}
+			}
+		}
+		timeout, ok := props["Timeout"]
+		if !ok {
+			timeout, ok = globalFn["Timeout"]
+		}
+		f.Timeout = 3 * time.Second // Lambda's default
+		if ok {
+			v, err := t.resolve(timeout)
+			if err == nil {
+				var secs int
+				if secs, err = strconv.Atoi(v); err == nil && (secs < 1 || secs > 900) {
+					err = fmt.Errorf("want 1-900 seconds")
+				}
+				f.Timeout = time.Duration(secs) * time.Second
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: Timeout %v: %w", id, timeout, err)
 			}
 		}
 		if err := t.samEvents(&f, asMap(props["Events"])); err != nil {

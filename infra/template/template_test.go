@@ -30,7 +30,7 @@ func TestLoad_RepoTemplate(t *testing.T) {
 		}
 		wantEnv := map[string]string{
 			"TABLE_NAME": "gatepass", "EVENT_BUS_NAME": "gatepass", "CANCEL_NOTICE": "48h",
-			"REMINDER_DAYS": "7,1", "GRANT_RETENTION": "720h", "LOG_LEVEL": "INFO",
+			"REMINDER_DAYS": "7,1", "GRANT_RETENTION": "720h", "LOG_LEVEL": "INFO", "ROLES_CLAIM_FORMAT": "flattened",
 		}
 		if !reflect.DeepEqual(f.Env, wantEnv) {
 			t.Errorf("%s: got env %v, want %v", f.Name, f.Env, wantEnv)
@@ -204,5 +204,36 @@ func TestDecode_Errors(t *testing.T) {
 		if _, err := Decode([]byte(src)); err == nil {
 			t.Errorf("Decode(%q): got no error, want one", src)
 		}
+	}
+}
+
+// TestFunctionTimeout: the function's own Timeout wins over Globals, and Lambda's 3 s
+// applies when neither sets one.
+func TestFunctionTimeout(t *testing.T) {
+	tp, err := Load("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]time.Duration{"grant": 10 * time.Second, "check": 10 * time.Second} {
+		if f, ok := tp.Function(name); !ok || f.Timeout != want {
+			t.Errorf("%s: got %v, want %v", name, f.Timeout, want)
+		}
+	}
+	for src, want := range map[string]time.Duration{
+		"Globals: {Function: {Timeout: 7}}\nResources: {F: {Type: AWS::Serverless::Function, Properties: {Timeout: 20}}}":               20 * time.Second,
+		"Globals: {Function: {Timeout: 7}}\nResources: {F: {Type: AWS::Serverless::Function, Properties: {}}}":                          7 * time.Second,
+		"Resources: {F: {Type: AWS::Serverless::Function, Properties: {}}}":                                                             3 * time.Second,
+		"Parameters: {T: {Type: Number, Default: 9}}\nResources: {F: {Type: AWS::Serverless::Function, Properties: {Timeout: !Ref T}}}": 9 * time.Second,
+	} {
+		tp, err := Parse([]byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if got := tp.Functions[0].Timeout; got != want {
+			t.Errorf("%s: got %v, want %v", src, got, want)
+		}
+	}
+	if _, err := Parse([]byte("Resources: {F: {Type: AWS::Serverless::Function, Properties: {Timeout: 0}}}")); err == nil {
+		t.Error("a Timeout of 0 was accepted")
 	}
 }

@@ -1,9 +1,6 @@
 package access
 
-import (
-	"encoding/json"
-	"strings"
-)
+import "strings"
 
 // Role names of SPEC.md "Callers and roles".
 const (
@@ -24,14 +21,18 @@ type Principal struct {
 }
 
 // PrincipalFromClaims reads sub, tenant_id and roles as API Gateway's JWT authorizer
-// delivers them (every value a string; a list claim may come as JSON or flattened to
-// "[a b]"). A token without sub or tenant_id is Unauthorized.
-func PrincipalFromClaims(claims map[string]string) (Principal, error) {
+// delivers them (every value a string; the roles as ParseRoles reads them in format).
+// A token without sub or tenant_id, or with a malformed roles claim, is Unauthorized.
+func PrincipalFromClaims(claims map[string]string, format RolesFormat) (Principal, error) {
 	p := Principal{Sub: strings.TrimSpace(claims["sub"]), TenantID: strings.TrimSpace(claims["tenant_id"])}
 	if p.Sub == "" || p.TenantID == "" {
 		return Principal{}, E("auth", Unauthorized, CodeUnauthorized, "the token has no sub or tenant_id")
 	}
-	for _, r := range ParseRoles(claims["roles"]) {
+	roles, err := ParseRoles(claims["roles"], format)
+	if err != nil {
+		return Principal{}, err
+	}
+	for _, r := range roles {
 		p.grantRole(r)
 	}
 	return p, nil
@@ -55,19 +56,10 @@ func (p *Principal) grantRole(r string) {
 		p.checker = true
 		return
 	}
-	// ws:<workspace_id>:<role>; the workspace id may itself contain ':'.
-	rest, ok := strings.CutPrefix(r, "ws:")
-	if !ok {
+	if !knownRole(r) {
 		return
 	}
-	i := strings.LastIndexByte(rest, ':')
-	if i <= 0 {
-		return
-	}
-	ws, role := rest[:i], rest[i+1:]
-	if !ValidID(ws) || (role != RoleOwner && role != RoleReviewer && role != RoleDeveloper) {
-		return
-	}
+	ws, role, _ := splitWSRole(r)
 	if p.ws == nil {
 		p.ws = map[string]map[string]bool{}
 	}
@@ -75,21 +67,6 @@ func (p *Principal) grantRole(r string) {
 		p.ws[ws] = map[string]bool{}
 	}
 	p.ws[ws][role] = true
-}
-
-// ParseRoles accepts a JSON list (`["a","b"]`), API Gateway's flattened form (`[a b]`),
-// or a space- or comma-separated string. Unknown roles are kept; they grant nothing.
-func ParseRoles(s string) []string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil
-	}
-	var list []string
-	if strings.HasPrefix(s, "[") && json.Unmarshal([]byte(s), &list) == nil {
-		return list
-	}
-	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' || r == '\n' })
 }
 
 // IsAdmin reports whether p is tenant_admin of tenant.

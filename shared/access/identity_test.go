@@ -1,36 +1,8 @@
 package access
 
 import (
-	"slices"
 	"testing"
 )
-
-func TestRoles_ParseRoles(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want []string
-	}{
-		{"json list", `["tenant_admin","ws:w1:owner"]`, []string{"tenant_admin", "ws:w1:owner"}},
-		{"json list with spaces", ` [ "checker" , "ws:w1:reviewer" ] `, []string{"checker", "ws:w1:reviewer"}},
-		{"flattened", "[tenant_admin ws:w1:owner]", []string{"tenant_admin", "ws:w1:owner"}},
-		{"flattened one", "[checker]", []string{"checker"}},
-		{"flattened empty", "[]", []string{}},
-		{"single", "checker", []string{"checker"}},
-		{"comma separated", "checker,ws:w1:developer", []string{"checker", "ws:w1:developer"}},
-		{"space separated", "checker  ws:w1:developer", []string{"checker", "ws:w1:developer"}},
-		{"empty", "", nil},
-		{"blank", "   ", nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := ParseRoles(tc.in)
-			if len(got) != len(tc.want) || (len(got) > 0 && !slices.Equal(got, tc.want)) {
-				t.Fatalf("got %q, want %q", got, tc.want)
-			}
-		})
-	}
-}
 
 func TestRoles_PrincipalFromClaims(t *testing.T) {
 	tests := []struct {
@@ -47,7 +19,7 @@ func TestRoles_PrincipalFromClaims(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := PrincipalFromClaims(tc.claims)
+			p, err := PrincipalFromClaims(tc.claims, RolesFlattened)
 			wantCode(t, err, tc.code)
 			if err != nil {
 				if ErrorKind(err) != Unauthorized {
@@ -60,7 +32,7 @@ func TestRoles_PrincipalFromClaims(t *testing.T) {
 			}
 		})
 	}
-	p, err := PrincipalFromClaims(map[string]string{"sub": "u1", "tenant_id": "t1", "roles": "[ws:w1:reviewer checker]"})
+	p, err := PrincipalFromClaims(map[string]string{"sub": "u1", "tenant_id": "t1", "roles": "[ws:w1:reviewer checker]"}, RolesFlattened)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ type Service struct {
 	Now          Clock
 	CancelNotice time.Duration // R7; 0 makes API-side cancellations immediate
 	ReminderDays []int         // R16 thresholds, largest first
+	RolesFormat  RolesFormat   // how the roles claim arrives (ParseRoles)
 
 	appWorkspace sync.Map // app_id → workspace_id, the check's per-container cache
 }
@@ -27,6 +28,7 @@ type Config struct {
 	Now          Clock
 	CancelNotice time.Duration
 	ReminderDays []int
+	RolesFormat  RolesFormat // default RolesFlattened
 }
 
 // NewService builds a Service; a nil clock is time.Now.
@@ -34,7 +36,10 @@ func NewService(st Store, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays}
+	if cfg.RolesFormat == "" {
+		cfg.RolesFormat = RolesFlattened
+	}
+	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays, RolesFormat: cfg.RolesFormat}
 }
 
 // Actor is the caller of a mutating operation: who, and the request's Idempotency-Key

@@ -110,6 +110,9 @@ func (h *Handler) rotateAppCode(ctx context.Context, r *request, a access.Actor)
 	if err != nil {
 		return access.AppResult{}, err
 	}
+	if err := r.noBody(); err != nil {
+		return access.AppResult{}, err
+	}
 	return h.svc.RotateAppCode(ctx, a, id)
 }
 

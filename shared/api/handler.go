@@ -69,7 +69,7 @@ func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest,
 		err := access.E("route", access.NotFound, "NotFound.Route", "no route %s", ev.RouteKey)
 		return errorResponse(err, reqID)
 	}
-	r, err := newRequest(ev)
+	r, err := newRequest(ev, h.svc.RolesFormat)
 	if err != nil {
 		return errorResponse(err, reqID)
 	}
@@ -89,7 +89,7 @@ type rawJSON []byte
 func errorResponse(err error, reqID string) (events.APIGatewayV2HTTPResponse, string, error) {
 	st, body := fromError(err, reqID)
 	resp := respond(st, body)
-	if st == http.StatusTooManyRequests {
+	if st == http.StatusTooManyRequests || st == http.StatusServiceUnavailable {
 		resp.Headers["retry-after"] = "1"
 	}
 	return resp, body.Code, err
@@ -182,14 +182,20 @@ func (h *Handler) replay(ctx context.Context, r *request, key, hash string) (int
 	return ans.Status, rawJSON(ans.Body), true, nil
 }
 
-// requestHash identifies a request for idempotency: method, path, query and body.
+// requestHash identifies a request for idempotency: method, path, query and body. A
+// JSON body counts by its meaning (its canonical form: whitespace, key order and the
+// spelling of numbers and strings do not matter); any other body by its bytes.
 func requestHash(r *request) string {
+	body, form := r.canonical, "json"
+	if body == nil {
+		body, form = r.body, "raw"
+	}
 	h := sha256.New()
-	for _, part := range []string{r.ev.RequestContext.HTTP.Method, r.ev.RawPath, r.ev.RawQueryString, strconv.Itoa(len(r.body))} {
+	for _, part := range []string{r.ev.RequestContext.HTTP.Method, r.ev.RawPath, r.ev.RawQueryString, form, strconv.Itoa(len(body))} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
-	h.Write(r.body)
+	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"gatepass/shared/access"
 )
 
 // objects are t1's objects the isolation matrix aims at.
@@ -309,7 +311,9 @@ func TestHTTP_Unauthorized401(t *testing.T) {
 	}
 }
 
-// TestHTTP_RolesClaimForms accepts the roles claim flattened, as JSON, and comma-separated.
+// TestHTTP_RolesClaimForms accepts the roles claim flattened, as a JSON-encoded string,
+// and as one role; a claim that cannot be read unambiguously is 401 "malformed roles
+// claim", never partly honoured.
 func TestHTTP_RolesClaimForms(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -317,7 +321,6 @@ func TestHTTP_RolesClaimForms(t *testing.T) {
 	for name, roles := range map[string]string{
 		"flattened": "[ws:ws-a:reviewer checker]",
 		"json":      `["ws:ws-a:reviewer","checker"]`,
-		"commas":    "ws:ws-a:reviewer,checker",
 		"single":    "ws:ws-a:reviewer",
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -327,4 +330,30 @@ func TestHTTP_RolesClaimForms(t *testing.T) {
 	}
 	c := map[string]string{"sub": "someone", "tenant_id": "t1", "roles": "[ws:ws-a:revieweR wss:ws-a:owner ws::owner]"}
 	want(t, e.do(t, nobody1, "GET", "/v1/apis/api-orders/grants", nil, claimsOf(c)), 403, "Forbidden.Access")
+	for _, roles := range []string{"ws:ws-a:developer,tenant_admin", "[ws:ws-a:developer,tenant_admin]", `["ws:ws-a:developer tenant_admin"]`, "[ws:ws-a:developer\ttenant_admin]"} {
+		c := map[string]string{"sub": "someone", "tenant_id": "t1", "roles": roles}
+		r := e.do(t, nobody1, "GET", "/v1/apis/api-orders/grants", nil, claimsOf(c))
+		want(t, r, 401, "Unauthorized")
+		if !strings.Contains(string(r.Body), "malformed roles claim") {
+			t.Errorf("%q: got %s, want the message malformed roles claim", roles, r.Body)
+		}
+	}
+}
+
+// TestHTTP_RolesJSONFormatRefusesFlattenedLists: deployed with RolesClaimFormat json,
+// the functions read only the JSON-encoded form (or one role).
+func TestHTTP_RolesJSONFormatRefusesFlattenedLists(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.seed(t)
+	e.svc.RolesFormat = access.RolesJSON
+	for roles, status := range map[string]int{
+		`["ws:ws-a:reviewer","checker"]`: 200,
+		"ws:ws-a:reviewer":               200,
+		"[ws:ws-a:reviewer checker]":     401,
+		"[ws:ws-a:reviewer]":             401,
+	} {
+		c := map[string]string{"sub": "someone", "tenant_id": "t1", "roles": roles}
+		want(t, e.do(t, nobody1, "GET", "/v1/apis/api-orders/grants", nil, claimsOf(c)), status)
+	}
 }

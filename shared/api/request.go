@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"gatepass/shared/access"
+	"gatepass/shared/canonjson"
 )
 
 // MaxBody is the largest request body accepted (413 beyond).
@@ -20,20 +21,21 @@ const MaxBody = 64 << 10
 
 // request is one decoded HTTP call.
 type request struct {
-	ev   *events.APIGatewayV2HTTPRequest
-	who  access.Principal
-	body []byte
+	ev        *events.APIGatewayV2HTTPRequest
+	who       access.Principal
+	body      []byte
+	canonical []byte // the body's canonical JSON (canonjson); nil when it is not JSON
 }
 
 // newRequest authenticates and reads the body. Identity comes only from the claims that
-// the HTTP API's JWT authorizer verified.
-func newRequest(ev *events.APIGatewayV2HTTPRequest) (*request, error) {
+// the HTTP API's JWT authorizer verified, the roles read in the deployment's format.
+func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat) (*request, error) {
 	r := &request{ev: ev}
 	var claims map[string]string
 	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
 		claims = a.JWT.Claims
 	}
-	p, err := access.PrincipalFromClaims(claims)
+	p, err := access.PrincipalFromClaims(claims, roles)
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +50,13 @@ func newRequest(ev *events.APIGatewayV2HTTPRequest) (*request, error) {
 		return nil, access.E("decode", access.Invalid, codeBodyTooLarge, "the body is over %d bytes", MaxBody)
 	}
 	r.body = body
+	// A key given twice has no single meaning: refused before anything reads the body.
+	switch c, err := canonjson.Canonical(body); {
+	case errors.Is(err, canonjson.ErrDuplicateKey):
+		return nil, access.E("decode", access.Invalid, access.CodeJSON, "the body has a key twice")
+	case err == nil:
+		r.canonical = c
+	}
 	return r, nil
 }
 
@@ -133,6 +142,18 @@ func (r *request) decode(v any) error {
 		return access.E(op, access.Invalid, access.CodeJSON, "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// noBody accepts an empty body or an empty JSON object, and refuses anything else: a
+// route that takes no parameters must not act on a body it does not understand.
+func (r *request) noBody() error {
+	if len(bytes.TrimSpace(r.body)) == 0 {
+		return nil
+	}
+	if !bytes.HasPrefix(bytes.TrimSpace(r.body), []byte("{")) {
+		return access.E("decode", access.Invalid, access.CodeJSON, "the body must be empty or a JSON object")
+	}
+	return r.decode(&struct{}{})
 }
 
 // decodeOptional decodes a body that may be empty.

@@ -222,13 +222,21 @@ func (p *Publisher) send(ctx context.Context, chunk []types.PutEventsRequestEntr
 				return nil, nil
 			}
 		}
-		if attempt >= p.attempts || ctx.Err() != nil {
+		wait := p.backoff << (attempt - 1)
+		if attempt >= p.attempts || ctx.Err() != nil || !timeFor(ctx, wait) {
 			return pending, last
 		}
-		if err := sleep(ctx, p.backoff<<(attempt-1)); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return pending, &FailedError{Err: err}
 		}
 	}
+}
+
+// timeFor reports whether the invocation has time for a pause of d and one more try
+// (as long again): if not, the batch fails now, cleanly, rather than when Lambda stops it.
+func timeFor(ctx context.Context, d time.Duration) bool {
+	end, ok := ctx.Deadline()
+	return !ok || time.Until(end) > 2*d
 }
 
 // sleep waits about d (with jitter: between d/2 and d), or until ctx ends.

@@ -83,7 +83,8 @@ func Build(ctx context.Context, name string, getenv func(string) string) (Functi
 // service is the domain over the table, as every HTTP function and the catalog
 // consumer use it.
 func service(e env) *access.Service {
-	return access.NewService(table(e), access.Config{Now: time.Now, CancelNotice: e.CancelNotice, ReminderDays: e.ReminderDays})
+	return access.NewService(table(e), access.Config{Now: time.Now, CancelNotice: e.CancelNotice, ReminderDays: e.ReminderDays,
+		RolesFormat: access.RolesFormat(e.RolesClaimFormat)})
 }
 
 func table(e env) *store.Store {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,9 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"gatepass/infra/eventbus"
+	"gatepass/infra/faultproxy"
 	"gatepass/infra/streams"
 	"gatepass/shared/access"
 	"gatepass/shared/bus"
+	"gatepass/shared/deadline"
 	"gatepass/shared/store"
 	"gatepass/shared/store/storetest"
 )
@@ -236,4 +239,47 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// TestPublishJob_ABusThatDoesNotAnswerFailsTheBatchInTime: with the bus silent, the
+// publisher (its SDK client under the deadline budget, as settings builds it) reports
+// the whole batch as failed before the invocation's deadline, instead of being stopped
+// by Lambda with nothing reported.
+func TestPublishJob_ABusThatDoesNotAnswerFailsTheBatchInTime(t *testing.T) {
+	b, err := eventbus.New(eventbus.Config{Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(b)
+	t.Cleanup(func() { srv.Close(); b.Close() })
+	proxy, err := faultproxy.Start(strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(proxy.URL()), Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	deadline.Budget{Margin: 300 * time.Millisecond}.Apply(&cfg)
+	p := &Publish{Bus: bus.New(eventbridge.NewFromConfig(cfg), "gatepass", bus.Options{}), Audit: store.AuditFromItem, Log: quiet()}
+	entry := access.AuditEntry{ID: "A1", Action: access.EventAPIChanged, At: t0, TenantID: "t1", Actor: "alice", APIID: "api1"}
+	batch := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{auditImage(t, entry, "100"), auditImage(t, entry, "101")}}
+
+	proxy.Pause()
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	resp, err := p.Handle(ctx, batch)
+	took := time.Since(start)
+	if err != nil || len(resp.BatchItemFailures) != 2 || resp.BatchItemFailures[0].ItemIdentifier != "100" {
+		t.Fatalf("got %+v %v, want both records reported failed", resp, err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("answered after %s, at or past the 1.5s deadline", took)
+	}
+	if err := proxy.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = p.Handle(context.Background(), batch)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("after restore: got %+v %v", resp, err)
+	}
 }

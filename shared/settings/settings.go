@@ -14,6 +14,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"gatepass/shared/deadline"
 )
 
 // Settings is the validated configuration of a function.
@@ -23,6 +25,9 @@ type Settings struct {
 	CancelNotice   time.Duration // CANCEL_NOTICE, default 48h, 0 = immediate (R7)
 	ReminderDays   []int         // REMINDER_DAYS, default 7,1 (R16), descending
 	GrantRetention time.Duration // GRANT_RETENTION, default 720h (30 days)
+	// RolesClaimFormat is ROLES_CLAIM_FORMAT: "flattened" (default) or "json" (the
+	// roles claim must be a JSON-encoded string; a list API Gateway flattened is 401).
+	RolesClaimFormat string
 }
 
 // Load reads and validates the settings. getenv is os.Getenv in a function and a map
@@ -34,6 +39,13 @@ func Load(getenv func(string) string) (Settings, error) {
 		CancelNotice:   48 * time.Hour,
 		ReminderDays:   []int{7, 1},
 		GrantRetention: 30 * 24 * time.Hour,
+	}
+	switch s.RolesClaimFormat = getenv("ROLES_CLAIM_FORMAT"); s.RolesClaimFormat {
+	case "":
+		s.RolesClaimFormat = "flattened"
+	case "flattened", "json":
+	default:
+		return s, fmt.Errorf("settings: ROLES_CLAIM_FORMAT %q: want flattened or json", s.RolesClaimFormat)
 	}
 	if s.TableName == "" {
 		return s, fmt.Errorf("settings: TABLE_NAME is required")
@@ -88,12 +100,15 @@ func days(v string) ([]int, error) {
 
 // AWS loads the SDK configuration once. Endpoints come from the SDK's standard variables
 // (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE, ...), so the same code runs
-// against DynamoDB Local, the local bus and AWS.
+// against DynamoDB Local, the local bus and AWS. Every call of a client built from it
+// runs under the deadline package's budget: it ends before the invocation does, its
+// retries included.
 func AWS(ctx context.Context) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return cfg, fmt.Errorf("settings: load aws config: %w", err)
 	}
+	deadline.Budget{}.Apply(&cfg)
 	return cfg, nil
 }
 

@@ -54,3 +54,18 @@ func TestLoad_TableRequired(t *testing.T) {
 		t.Fatal("got nil, want an error without TABLE_NAME")
 	}
 }
+
+func TestLoad_RolesClaimFormat(t *testing.T) {
+	for v, want := range map[string]string{"": "flattened", "flattened": "flattened", "json": "json", "JSON": "", "list": ""} {
+		s, err := Load(env(map[string]string{"TABLE_NAME": "t", "ROLES_CLAIM_FORMAT": v}))
+		if want == "" {
+			if err == nil {
+				t.Errorf("%q: got %q, want an error", v, s.RolesClaimFormat)
+			}
+			continue
+		}
+		if err != nil || s.RolesClaimFormat != want {
+			t.Errorf("%q: got %q %v, want %q", v, s.RolesClaimFormat, err, want)
+		}
+	}
+}
