@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"maps"
 	"os"
 	"regexp"
 	"strings"
@@ -248,5 +250,77 @@ func TestRunbook_HasEveryAlarm(t *testing.T) {
 	}
 	if alarms == 0 {
 		t.Fatal("template.yaml has no alarms")
+	}
+}
+
+// TestSamconfig_DeployNeedsOnlyIssuerAndAudience: samconfig.toml answers everything
+// `sam deploy --guided` would ask but the identity provider's issuer and audience.
+func TestSamconfig_DeployNeedsOnlyIssuerAndAudience(t *testing.T) {
+	b, err := os.ReadFile("../../samconfig.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := string(b)
+	for _, want := range []string{
+		"[default.global.parameters]\nstack_name = \"gatepass\"\nregion = ",
+		"build_in_source = true\ncached = true\nparallel = true\n",
+		"capabilities = \"CAPABILITY_IAM\"\n", "resolve_s3 = true\n",
+		"parameter_overrides = \"JwtIssuer=CHANGE-ME JwtAudience=CHANGE-ME\"\n",
+		"env_vars = \"infra/env/sam-local.json\"\n",
+	} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("samconfig.toml lacks %q", want)
+		}
+	}
+	// Every parameter without a default is one the overrides give.
+	raw, err := tpl.Decode([]byte(readTemplate(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range asMap(raw["Parameters"]) {
+		if _, ok := asMap(p)["Default"]; !ok && name != "JwtIssuer" && name != "JwtAudience" {
+			t.Errorf("parameter %s has no default: sam deploy would ask for it", name)
+		}
+	}
+}
+
+// TestEnvFiles_SetOnlyDeclaredVariables: sam local (and make invoke) apply an env-vars
+// value only to a variable the template declares; a value for anything else would be
+// silently dropped.
+func TestEnvFiles_SetOnlyDeclaredVariables(t *testing.T) {
+	raw, err := tpl.Decode([]byte(readTemplate(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	global := asMap(asMap(asMap(asMap(raw["Globals"])["Function"])["Environment"])["Variables"])
+	for _, file := range []string{"../../infra/env/sam-local.json", "../../infra/env/invoke.json"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env map[string]map[string]string
+		if err := json.Unmarshal(b, &env); err != nil {
+			t.Fatalf("%s: want {\"Parameters\": {...}, \"<LogicalId>\": {...}}: %v", file, err)
+		}
+		if len(env["Parameters"]) == 0 {
+			t.Errorf("%s: no Parameters", file)
+		}
+		for scope, vars := range env {
+			declared := global
+			if scope != "Parameters" {
+				fn := asMap(asMap(raw["Resources"])[scope])
+				if fn["Type"] != "AWS::Serverless::Function" {
+					t.Errorf("%s: %s is not a function of the template", file, scope)
+					continue
+				}
+				declared = maps.Clone(global)
+				maps.Copy(declared, asMap(asMap(asMap(fn["Properties"])["Environment"])["Variables"]))
+			}
+			for k := range vars {
+				if _, ok := declared[k]; !ok {
+					t.Errorf("%s: %s.%s is not declared in template.yaml: sam local would ignore it", file, scope, k)
+				}
+			}
+		}
 	}
 }
