@@ -52,6 +52,10 @@ type Options struct {
 	Output io.Writer
 	// StartTimeout bounds the wait for the first answer. Default 60s.
 	StartTimeout time.Duration
+	// SharedDB serves one database to every caller (-sharedDb). Without it DynamoDB
+	// Local keeps one per access key and region, so a client with other credentials
+	// (a `sam local` container, say) would not see the tables.
+	SharedDB bool
 }
 
 // Server is a running DynamoDB Local.
@@ -108,7 +112,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		s, err := launch(ctx, java, dir, port, opts.Output)
+		s, err := launch(ctx, java, dir, port, opts.Output, opts.SharedDB)
 		if err == nil {
 			return s, nil
 		}
@@ -132,14 +136,18 @@ func Required() bool {
 
 var errExited = errors.New("DynamoDB Local exited during start")
 
-func launch(ctx context.Context, java, dir string, port int, out io.Writer) (*Server, error) {
+func launch(ctx context.Context, java, dir string, port int, out io.Writer, shared bool) (*Server, error) {
 	tail := &tailBuffer{max: 4096}
 	var w io.Writer = tail
 	if out != nil {
 		w = io.MultiWriter(out, tail)
 	}
-	cmd := exec.Command(java, "-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
-		"-inMemory", "-port", strconv.Itoa(port), "-disableTelemetry")
+	args := []string{"-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
+		"-inMemory", "-port", strconv.Itoa(port), "-disableTelemetry"}
+	if shared {
+		args = append(args, "-sharedDb")
+	}
+	cmd := exec.Command(java, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
