@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -28,7 +29,8 @@ import (
 //     function gives them a value;
 //   - CheckFunction may be invoked by API Gateway as an authorizer (a conditional
 //     permission for one API), and the outputs name what an operator looks up;
-//   - the issuer must be an https:// URL.
+//   - the issuer must be an https:// URL;
+//   - a dashboard's body is JSON (with every ${...} of its !Sub replaced).
 func (v *validator) opsRules() {
 	v.queueAlarmRules()
 	v.functionOpsRules()
@@ -39,6 +41,7 @@ func (v *validator) opsRules() {
 	v.localEnvRules()
 	v.authorizerRules()
 	v.opsOutputRules()
+	v.dashboardRules()
 }
 
 // localOnlyEnv are the variables only `sam local` and `make invoke` set (through their
@@ -443,4 +446,30 @@ func numberDefaults(params map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+var subVar = regexp.MustCompile(`\$\{[^}]*\}`)
+
+// dashboardRules: CloudFormation takes any string as a DashboardBody and the console
+// shows a broken one as empty; parse it here.
+func (v *validator) dashboardRules() {
+	for _, id := range v.ofType("AWS::CloudWatch::Dashboard") {
+		body := asMap(asMap(v.resources()[id])["Properties"])["DashboardBody"]
+		if name, arg, ok := tpl.Intrinsic(body); ok && name == "Fn::Sub" {
+			body = arg
+		}
+		s, ok := body.(string)
+		if !ok {
+			v.add(id, "Properties.DashboardBody", "want a JSON string (or !Sub of one)")
+			continue
+		}
+		var d struct {
+			Widgets []json.RawMessage `json:"widgets"`
+		}
+		if err := json.Unmarshal([]byte(subVar.ReplaceAllString(s, "x")), &d); err != nil {
+			v.add(id, "Properties.DashboardBody", "not JSON: %v", err)
+		} else if len(d.Widgets) == 0 {
+			v.add(id, "Properties.DashboardBody", "no widgets")
+		}
+	}
 }

@@ -166,6 +166,11 @@ func TestOpsRules_BrokenTemplates(t *testing.T) {
 			want: "Outputs: no output gives RenewFunction's name",
 		},
 		{
+			name: "dashboard body not JSON",
+			old:  "        {\"widgets\": [\n", new: "        {\"widgets\": [[\n",
+			want: "GatepassDashboard: Properties.DashboardBody: not JSON",
+		},
+		{
 			name: "required operations output",
 			old:  "  HttpApiId:\n", new: "  TheHttpApiId:\n",
 			want: "Outputs: HttpApiId: required output is missing",
