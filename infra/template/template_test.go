@@ -33,6 +33,7 @@ func TestLoad_RepoTemplate(t *testing.T) {
 			"REMINDER_DAYS": "7,1", "GRANT_RETENTION": "720h", "LOG_LEVEL": "INFO",
 			// declared empty so that sam local's --env-vars may set them
 			"LOCAL_JWT_SECRET": "", "AWS_ENDPOINT_URL_DYNAMODB": "", "AWS_ENDPOINT_URL_EVENTBRIDGE": "",
+			"METRICS_NAMESPACE": "gatepass",
 		}
 		if !reflect.DeepEqual(f.Env, wantEnv) {
 			t.Errorf("%s: got env %v, want %v", f.Name, f.Env, wantEnv)
