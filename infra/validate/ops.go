@@ -26,7 +26,7 @@ import (
 //   - every asynchronously invoked function (by a schedule or a rule) has an on-failure
 //     destination in a queue of the template, which its role may send to;
 //   - the local-only variables are declared in Globals with the empty string, and no
-//     function gives them a value;
+//     function gives them a value; AWS_SAM_LOCAL is never declared;
 //   - CheckFunction may be invoked by API Gateway as an authorizer (a conditional
 //     permission for one API), and the outputs name what an operator looks up;
 //   - the issuer must be an https:// URL;
@@ -47,6 +47,11 @@ func (v *validator) opsRules() {
 // localOnlyEnv are the variables only `sam local` and `make invoke` set (through their
 // env-vars files): declared so that those tools may set them, empty in every deploy.
 var localOnlyEnv = []string{"LOCAL_JWT_SECRET", "AWS_ENDPOINT_URL_DYNAMODB"}
+
+// samLocalVar is set to "true" by the SAM CLI in its containers (and by make invoke);
+// with LOCAL_JWT_SECRET it lets a function verify a token itself. The template never
+// declares it, so no env-vars file or deploy can set it in AWS.
+const samLocalVar = "AWS_SAM_LOCAL"
 
 // metricRef is one metric an alarm reads.
 type metricRef struct {
@@ -360,6 +365,15 @@ func (v *validator) localEnvRules() {
 			if (contains(localOnlyEnv, k) || strings.HasPrefix(k, "AWS_ENDPOINT_URL")) && own[k] != "" {
 				v.add(fn, "Properties.Environment.Variables."+k, "got %v: a local-only variable must stay empty in the template", show(own[k]))
 			}
+		}
+	}
+	for _, scope := range append([]string{""}, v.functionIDs()...) {
+		vars, id, at := global, "Globals", "Function.Environment.Variables."
+		if scope != "" {
+			vars, id, at = asMap(asMap(asMap(asMap(v.resources()[scope])["Properties"])["Environment"])["Variables"]), scope, "Properties.Environment.Variables."
+		}
+		if _, ok := vars[samLocalVar]; ok {
+			v.add(id, at+samLocalVar, "only the SAM CLI sets it: declared here, a deploy could switch on the functions' own token check")
 		}
 	}
 	for _, k := range sortedKeys(global) {

@@ -135,6 +135,11 @@ func TestOpsRules_BrokenTemplates(t *testing.T) {
 			want: "CheckFunction: Properties.Environment.Variables.AWS_ENDPOINT_URL_DYNAMODB: got http://127.0.0.1:8000",
 		},
 		{
+			name: "AWS_SAM_LOCAL declared",
+			old:  "        LOCAL_JWT_SECRET: \"\"\n", new: "        LOCAL_JWT_SECRET: \"\"\n        AWS_SAM_LOCAL: \"\"\n",
+			want: "Globals: Function.Environment.Variables.AWS_SAM_LOCAL: only the SAM CLI sets it",
+		},
+		{
 			name: "issuer not restricted to https",
 			old:  "    AllowedPattern: \"^https://\\\\S+$\"\n", new: "",
 			want: "Parameters: JwtIssuer.AllowedPattern: got nothing, want a pattern starting ^https://",
