@@ -160,23 +160,23 @@ var platformActions = map[string]bool{
 // actions on the table (!GetAtt Table.Arn) and its indexes (${Table.Arn}/index/*), and
 // EventBridge actions on the bus. Platform actions and other services are left out.
 func Granted(raw map[string]any, fn string) ([]Need, error) {
-	res := asMap(asMap(raw["Resources"])[fn])
+	res := tpl.Map(tpl.Map(raw["Resources"])[fn])
 	if res["Type"] != "AWS::Serverless::Function" {
 		return nil, fmt.Errorf("%s is not a function of the template", fn)
 	}
 	out := map[Need]bool{}
-	for _, pol := range asSlice(asMap(res["Properties"])["Policies"]) {
-		for _, st := range asSlice(asMap(pol)["Statement"]) {
-			s := asMap(st)
+	for _, pol := range tpl.List(tpl.Map(res["Properties"])["Policies"]) {
+		for _, st := range tpl.List(tpl.Map(pol)["Statement"]) {
+			s := tpl.Map(st)
 			if s["Effect"] != "Allow" {
 				continue
 			}
-			for _, a := range asSlice(s["Action"]) {
+			for _, a := range tpl.List(s["Action"]) {
 				action, _ := a.(string)
 				if platformActions[action] || !(strings.HasPrefix(action, "dynamodb:") || strings.HasPrefix(action, "events:")) {
 					continue
 				}
-				for _, r := range asSlice(s["Resource"]) {
+				for _, r := range tpl.List(s["Resource"]) {
 					if kind := resourceKind(raw, r); kind != "" {
 						out[Need{action, kind}] = true
 					}
@@ -189,7 +189,7 @@ func Granted(raw map[string]any, fn string) ([]Need, error) {
 
 // resourceKind names what a policy Resource points at: Table, Index, Bus, or "".
 func resourceKind(raw map[string]any, r any) string {
-	typ := func(id string) any { return asMap(asMap(raw["Resources"])[id])["Type"] }
+	typ := func(id string) any { return tpl.Map(tpl.Map(raw["Resources"])[id])["Type"] }
 	if id, attr, ok := tpl.RefTarget(r); ok && attr == "Arn" {
 		switch typ(id) {
 		case "AWS::DynamoDB::Table":
@@ -247,19 +247,4 @@ func sorted(m map[Need]bool) []Need {
 		}
 		return strings.Compare(a.Resource, b.Resource)
 	})
-}
-
-func asMap(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
-}
-
-func asSlice(v any) []any {
-	switch s := v.(type) {
-	case []any:
-		return s
-	case nil:
-		return nil
-	}
-	return []any{v}
 }

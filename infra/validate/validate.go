@@ -325,20 +325,9 @@ func joinPath(p []string) string {
 	return sb.String()
 }
 
-func asMap(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
-}
+func asMap(v any) map[string]any { return tpl.Map(v) }
 
-func asSlice(v any) []any {
-	switch s := v.(type) {
-	case []any:
-		return s
-	case nil:
-		return nil
-	}
-	return []any{v}
-}
+func asSlice(v any) []any { return tpl.List(v) }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
