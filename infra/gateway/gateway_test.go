@@ -283,25 +283,6 @@ func TestJWT(t *testing.T) {
 	}
 }
 
-func TestFlattenClaims(t *testing.T) {
-	var claims map[string]any
-	dec := json.NewDecoder(strings.NewReader(`{"s":"x","roles":["a","b"],"one":["a"],"empty":[],"n":1700000000,"f":1.5,"b":false,"o":{"k":"v"},"z":null}`))
-	dec.UseNumber()
-	if err := dec.Decode(&claims); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{"s": "x", "roles": "[a b]", "one": "[a]", "empty": "[]", "n": "1700000000", "f": "1.5", "b": "false", "o": `{"k":"v"}`, "z": ""}
-	got := FlattenClaims(claims)
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("claim %s: got %q, want %q", k, got[k], w)
-		}
-	}
-	if got := flatten(float64(1700000000)); got != "1700000000" {
-		t.Errorf("float64: got %q, want 1700000000", got)
-	}
-}
-
 func TestGatewayErrors(t *testing.T) {
 	fn := &recorder{}
 	failing := &recorder{err: errors.New("boom")}
