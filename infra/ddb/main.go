@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"gatepass/infra/ddblocal"
-	"gatepass/infra/gateway"
+	"gatepass/shared/localjwt"
 	"gatepass/shared/store"
 )
 
@@ -67,7 +67,7 @@ func run(ctx context.Context, port int, table string) error {
 	if secret == "" {
 		secret = devSecret
 	}
-	tok, err := gateway.DevToken(secret, map[string]any{
+	tok, err := localjwt.Mint(secret, map[string]any{
 		"sub": "dev-admin", "tenant_id": "t-dev", "roles": []string{"tenant_admin", "checker"},
 	}, 12*time.Hour)
 	if err != nil {

@@ -14,8 +14,11 @@ package iamcheck
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -208,34 +211,24 @@ func resourceKind(raw map[string]any, r any) string {
 	return ""
 }
 
-// Compare holds fn's recorded needs against its policy. Every needed action must be
-// granted on the resource it was used on; every granted action must be used (an
-// action granted on the table and the indexes counts as used when used on either).
+// Compare holds fn's recorded needs against its policy: every needed action must be
+// granted on the kind of resource it was used on (the table, its indexes, the bus), and
+// every action granted on a kind of resource must be used there.
 func Compare(raw map[string]any, fn string, needed []Need) ([]string, error) {
 	granted, err := Granted(raw, fn)
 	if err != nil {
 		return nil, err
 	}
-	g := map[Need]bool{}
-	for _, n := range granted {
-		g[n] = true
-	}
-	used := map[string]bool{}
 	var problems []string
 	for _, n := range needed {
-		used[n.Action] = true
-		if !g[n] {
+		if !slices.Contains(granted, n) {
 			problems = append(problems, fmt.Sprintf("%s: the code uses %s, the policy does not grant it", fn, n))
 		}
 	}
-	var extra []string
 	for _, n := range granted {
-		if !used[n.Action] && !slices.Contains(extra, n.Action) {
-			extra = append(extra, n.Action)
+		if !slices.Contains(needed, n) {
+			problems = append(problems, fmt.Sprintf("%s: the policy grants %s, which no call of its code needs", fn, n))
 		}
-	}
-	for _, a := range extra {
-		problems = append(problems, fmt.Sprintf("%s: the policy grants %s, which no call of its code needs", fn, a))
 	}
 	return problems, nil
 }
@@ -247,4 +240,47 @@ func sorted(m map[Need]bool) []Need {
 		}
 		return strings.Compare(a.Resource, b.Resource)
 	})
+}
+
+// Verify compares, once a package's tests have run, what they recorded for each of fns
+// with its policy in the template at path, writes every difference to w and returns the
+// exit code: 1 when there is one. Only a whole run is compared: with -test.run or
+// -test.skip (a subset of the tests), or when nothing was recorded (the tests that
+// need DynamoDB Local were skipped), it says so and returns 0.
+func Verify(w io.Writer, path string, r *Recorder, fns []string) int {
+	for _, f := range []string{"test.run", "test.skip"} {
+		if fl := flag.Lookup(f); fl != nil && fl.Value.String() != "" {
+			fmt.Fprintf(w, "iamcheck: -%s: a subset of the tests ran; the policies are compared on a whole run only\n", f)
+			return 0
+		}
+	}
+	r.mu.Lock()
+	recorded := len(r.needs)
+	r.mu.Unlock()
+	if recorded == 0 {
+		fmt.Fprintln(w, "iamcheck: no call was recorded (were the tests that need DynamoDB skipped?); nothing compared")
+		return 0
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintln(w, "iamcheck:", err)
+		return 1
+	}
+	raw, err := tpl.Decode(b)
+	if err != nil {
+		fmt.Fprintln(w, "iamcheck:", err)
+		return 1
+	}
+	code := 0
+	for _, fn := range fns {
+		problems, err := Compare(raw, fn, r.Needs(fn))
+		if err != nil {
+			problems = []string{err.Error()}
+		}
+		for _, p := range problems {
+			fmt.Fprintln(w, "iamcheck: least privilege:", p)
+			code = 1
+		}
+	}
+	return code
 }
