@@ -282,5 +282,8 @@ func Verify(w io.Writer, path string, r *Recorder, fns []string) int {
 			code = 1
 		}
 	}
+	if code == 0 {
+		fmt.Fprintf(w, "iamcheck: the policies of %s grant exactly what their code called\n", strings.Join(fns, ", "))
+	}
 	return code
 }

@@ -5,10 +5,12 @@ import (
 	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	tpl "gatepass/infra/template"
+	"gatepass/shared/metrics"
 )
 
 // TestOpsRules_BrokenTemplates: each operations rule (ops.go) fails a template that
@@ -332,5 +334,47 @@ func TestEnvFiles_SetOnlyDeclaredVariables(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDashboard_ShowsOnlyMetricsTheCodeWrites: every metric of the stack's namespace on
+// the dashboard is one that shared/metrics writes (a renamed metric would leave an
+// empty graph).
+func TestDashboard_ShowsOnlyMetricsTheCodeWrites(t *testing.T) {
+	raw, err := tpl.Decode([]byte(readTemplate(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := asMap(asMap(asMap(raw["Resources"])["GatepassDashboard"])["Properties"])["DashboardBody"]
+	_, sub, _ := tpl.Intrinsic(body)
+	s, _ := sub.(string)
+	var d struct {
+		Widgets []struct {
+			Properties struct {
+				Metrics [][]any `json:"metrics"`
+			} `json:"properties"`
+		} `json:"widgets"`
+	}
+	if err := json.Unmarshal([]byte(subVar.ReplaceAllStringFunc(s, func(v string) string {
+		if v == "${AWS::StackName}" {
+			return "NS"
+		}
+		return "x"
+	})), &d); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, w := range d.Widgets {
+		for _, m := range w.Properties.Metrics {
+			if len(m) >= 2 && m[0] == "NS" {
+				seen++
+				if name, _ := m[1].(string); !slices.Contains(metrics.Names, name) {
+					t.Errorf("dashboard metric %q: shared/metrics writes no such metric (%v)", name, metrics.Names)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("the dashboard shows none of the functions' metrics")
 	}
 }

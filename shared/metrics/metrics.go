@@ -39,6 +39,9 @@ const (
 	EventsFailed    = "EventsFailed"
 )
 
+// Names are every metric gatepass writes (the dashboard may show no other).
+var Names = []string{Decisions, DecisionLatency, Due, Processed, Conflicts, EventsPublished, EventsFailed}
+
 // Value is one measurement.
 type Value struct {
 	Name  string
