@@ -7,6 +7,7 @@ export GATEPASS_CACHE := $(CACHE)
 
 FN ?=
 EVENT ?=
+ENV_VARS ?=
 
 .PHONY: test vet validate run reset invoke build bench soak ddb fmt generate lint
 
@@ -36,10 +37,14 @@ run:
 reset:
 	rm -rf $(CACHE)/data
 
-## invoke: FN=<name> EVENT=<file> — one function under the Lambda RIE, like `sam local invoke -e`
+## invoke: FN=<name> EVENT=<file> [ENV_VARS=<file>] — one function under the Lambda RIE, like `sam local invoke -e [--env-vars]`
 invoke:
-	@test -n "$(FN)" || { echo "usage: make invoke FN=<name> EVENT=events/<name>/<file>.json" >&2; exit 2; }
-	go run ./infra/invoke -fn "$(FN)" -event "$(EVENT)"
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<name> EVENT=events/<name>/<file>.json [ENV_VARS=infra/env/invoke.json]" >&2; exit 2; }
+	go run ./infra/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(ENV_VARS),-env-vars "$(ENV_VARS)")
+
+## ddb: DynamoDB Local alone on port 8000 (DDB_PORT), with the gatepass table, for sam local and make invoke ENV_VARS=
+ddb:
+	go run ./infra/ddb
 
 ## build: every function as build/<name>/bootstrap (linux/arm64, as deployed)
 build:

@@ -57,6 +57,10 @@ type Options struct {
 	// every client, whatever its credentials and region) so that it survives a restart.
 	// Empty: in memory, gone when the emulator stops.
 	DataDir string
+	// SharedDB serves one database to every caller (-sharedDb) in memory too. Without it
+	// DynamoDB Local keeps one per access key and region, so a client with other
+	// credentials (a `sam local` container, say) would not see the tables.
+	SharedDB bool
 }
 
 // Server is a running DynamoDB Local.
@@ -129,7 +133,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		s, err := launch(ctx, java, dir, port, opts.Output, opts.DataDir)
+		s, err := launch(ctx, java, dir, port, opts)
 		if err == nil {
 			return s, nil
 		}
@@ -153,17 +157,20 @@ func Required() bool {
 
 var errExited = errors.New("DynamoDB Local exited during start")
 
-func launch(ctx context.Context, java, dir string, port int, out io.Writer, dataDir string) (*Server, error) {
+func launch(ctx context.Context, java, dir string, port int, opts Options) (*Server, error) {
 	tail := &tailBuffer{max: 4096}
 	var w io.Writer = tail
-	if out != nil {
-		w = io.MultiWriter(out, tail)
+	if opts.Output != nil {
+		w = io.MultiWriter(opts.Output, tail)
 	}
 	args := []string{"-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-port", strconv.Itoa(port), "-disableTelemetry"}
-	if dataDir == "" {
+	if opts.DataDir == "" {
 		args = append(args, "-inMemory")
+		if opts.SharedDB {
+			args = append(args, "-sharedDb")
+		}
 	} else {
-		abs, err := filepath.Abs(dataDir)
+		abs, err := filepath.Abs(opts.DataDir)
 		if err == nil {
 			err = os.MkdirAll(abs, 0o755)
 		}
@@ -179,7 +186,7 @@ func launch(ctx context.Context, java, dir string, port int, out io.Writer, data
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ddblocal: start java: %w", err)
 	}
-	s := &Server{port: port, file: dataDir != "", cmd: cmd, done: make(chan struct{})}
+	s := &Server{port: port, file: opts.DataDir != "", cmd: cmd, done: make(chan struct{})}
 	go func() { s.err = cmd.Wait(); close(s.done) }()
 
 	db := Client(ctx, s.Endpoint())

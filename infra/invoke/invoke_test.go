@@ -26,6 +26,7 @@ Globals:
       Variables:
         TABLE_NAME: !Ref Table
         EVENT_BUS_NAME: !Ref Bus
+        LOCAL_JWT_SECRET: ""
 Resources:
   Table: {Type: AWS::DynamoDB::Table}
   Bus: {Type: AWS::Events::EventBus}
@@ -142,6 +143,58 @@ func TestInvoke_WithStack(t *testing.T) {
 		if got.Env[k] != v {
 			t.Errorf("env %s: got %q, want %q", k, got.Env[k], v)
 		}
+	}
+}
+
+// TestInvoke_EnvVars: an env-vars file applies as sam local invoke --env-vars does:
+// Parameters, then the function's own entry, declared variables only; AWS_SAM_LOCAL is
+// true as the SAM CLI sets it.
+func TestInvoke_EnvVars(t *testing.T) {
+	t.Setenv("GATEPASS_CACHE", "")
+	c, _ := setup(t)
+	c.EnvVars = filepath.Join(t.TempDir(), "env.json")
+	file := `{
+	  "Parameters": {"LOCAL_JWT_SECRET": "s3cret", "ECHO_SETTING": "from-parameters", "UNDECLARED": "x", "TABLE_NAME": "t-file"},
+	  "EchoFunction": {"ECHO_SETTING": "from-function"},
+	  "OtherFunction": {"TABLE_NAME": "not-mine"}
+	}`
+	if err := os.WriteFile(c.EnvVars, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, logs, err := invoke(t, c)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, logs)
+	}
+	want := map[string]string{
+		"LOCAL_JWT_SECRET": "s3cret", "ECHO_SETTING": "from-function", "TABLE_NAME": "t-file",
+		"EVENT_BUS_NAME": "gatepass", "AWS_SAM_LOCAL": "true",
+	}
+	for k, v := range want {
+		if got.Env[k] != v {
+			t.Errorf("env %s: got %q, want %q", k, got.Env[k], v)
+		}
+	}
+	if v, ok := got.Env["UNDECLARED"]; ok {
+		t.Errorf("env UNDECLARED: got %q, want it not set (the template does not declare it)", v)
+	}
+	if !strings.Contains(logs, "Parameters.UNDECLARED ignored") {
+		t.Errorf("want a notice for the undeclared variable, got:\n%s", logs)
+	}
+	if strings.Contains(logs, "no local stack is running") {
+		t.Errorf("with an env-vars file, want no notice about make run's stack, got:\n%s", logs)
+	}
+}
+
+func TestInvoke_EnvVarsNotJSON(t *testing.T) {
+	t.Setenv("GATEPASS_CACHE", "")
+	c, _ := setup(t)
+	c.EnvVars = filepath.Join(t.TempDir(), "env.json")
+	if err := os.WriteFile(c.EnvVars, []byte(`{"Parameters": ["TABLE_NAME"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := invoke(t, c)
+	if err == nil || !strings.Contains(err.Error(), "want {\"Parameters\"") {
+		t.Errorf("got %v, want the env-vars format named", err)
 	}
 }
 

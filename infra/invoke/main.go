@@ -9,6 +9,11 @@
 // when one is running ($GATEPASS_CACHE/run/stack.json), posts the event and prints the
 // function's response on stdout; the RIE's and the function's logs go to stderr. A
 // function error prints the error document and exits 1.
+//
+// -env-vars FILE (make invoke ENV_VARS=FILE) applies an env-vars file as `sam local
+// invoke --env-vars` does: its "Parameters" for every function, then the entry of the
+// function's logical id, each only for a variable the template declares for the function
+// (others are ignored, with a notice). AWS_SAM_LOCAL is "true", as the SAM CLI sets it.
 package main
 
 import (
@@ -18,11 +23,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"syscall"
 	"time"
 
@@ -36,6 +43,7 @@ func main() {
 	flag.StringVar(&c.Event, "event", "", "event file (JSON); - for stdin")
 	flag.StringVar(&c.Root, "root", ".", "repository root")
 	flag.StringVar(&c.Template, "template", "", "SAM template (default <root>/template.yaml)")
+	flag.StringVar(&c.EnvVars, "env-vars", "", "env-vars file in the SAM CLI's format (infra/env/invoke.json)")
 	flag.Parse()
 	if c.Fn == "" || c.Event == "" {
 		fmt.Fprintln(os.Stderr, "usage: invoke -fn <name> -event events/<name>/<file>.json")
@@ -60,6 +68,7 @@ type config struct {
 	Event    string
 	Root     string
 	Template string
+	EnvVars  string // an env-vars file (sam local invoke --env-vars); "" for none
 	Cache    string // $GATEPASS_CACHE; <root>/.cache when empty
 	Pkg      string // the main package to build; <root>/functions/<name> when empty (tests set it)
 }
@@ -95,9 +104,14 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	env, err := environment(fn, c.Cache, stderr)
+	env, err := environment(fn, c.Cache, c.EnvVars == "", stderr)
 	if err != nil {
 		return err
+	}
+	if c.EnvVars != "" {
+		if err := applyEnvVars(env, fn, c.EnvVars, stderr); err != nil {
+			return err
+		}
 	}
 	if c.Pkg == "" {
 		c.Pkg = "./" + filepath.ToSlash(filepath.Join("functions", fn.Name))
@@ -142,8 +156,9 @@ func readEvent(path string) ([]byte, error) {
 }
 
 // environment is the function's variables from the template, pointed at the local
-// stack when one runs, with a region and dummy credentials for the SDK.
-func environment(fn *tpl.Function, cache string, stderr io.Writer) (map[string]string, error) {
+// stack when one runs, with a region and dummy credentials for the SDK, and
+// AWS_SAM_LOCAL as the SAM CLI sets it. notice says so when no stack runs.
+func environment(fn *tpl.Function, cache string, notice bool, stderr io.Writer) (map[string]string, error) {
 	env := map[string]string{}
 	for k, v := range fn.Env {
 		env[k] = v
@@ -152,9 +167,12 @@ func environment(fn *tpl.Function, cache string, stderr io.Writer) (map[string]s
 	env["AWS_DEFAULT_REGION"] = "us-east-1"
 	env["AWS_ACCESS_KEY_ID"] = "local"
 	env["AWS_SECRET_ACCESS_KEY"] = "local"
+	env["AWS_SAM_LOCAL"] = "true"
 	b, err := os.ReadFile(filepath.Join(cache, "run", "stack.json"))
 	if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintln(stderr, "invoke: no local stack is running (start one with `make run`); invoking without one")
+		if notice {
+			fmt.Fprintln(stderr, "invoke: no local stack is running (start one with `make run`); invoking without one")
+		}
 		return env, nil
 	}
 	if err != nil {
@@ -179,6 +197,38 @@ func environment(fn *tpl.Function, cache string, stderr io.Writer) (map[string]s
 	}
 	fmt.Fprintf(stderr, "invoke: using the local stack (DynamoDB %s, EventBridge %s)\n", s.DynamoDBEndpoint, s.EventBridgeEndpoint)
 	return env, nil
+}
+
+// applyEnvVars sets the values of an env-vars file (the SAM CLI's format) on env:
+// "Parameters" first, then the function's logical id; only variables the template
+// declares for the function, as `sam local` does.
+func applyEnvVars(env map[string]string, fn *tpl.Function, path string, stderr io.Writer) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("env-vars: %w", err)
+	}
+	var file map[string]map[string]any
+	if err := json.Unmarshal(b, &file); err != nil {
+		return fmt.Errorf("env-vars %s: want {\"Parameters\": {\"NAME\": \"value\"}, \"<LogicalId>\": {...}}: %w", path, err)
+	}
+	for _, scope := range []string{"Parameters", fn.LogicalID} {
+		vars := file[scope]
+		for _, k := range slices.Sorted(maps.Keys(vars)) {
+			if _, declared := fn.Env[k]; !declared {
+				fmt.Fprintf(stderr, "invoke: %s: %s.%s ignored: %s declares no such variable (sam local ignores it too)\n", path, scope, k, fn.LogicalID)
+				continue
+			}
+			switch v := vars[k].(type) {
+			case string:
+				env[k] = v
+			case float64, bool:
+				env[k] = fmt.Sprint(v)
+			default:
+				return fmt.Errorf("env-vars %s: %s.%s: want a string, number or boolean", path, scope, k)
+			}
+		}
+	}
+	return nil
 }
 
 // build compiles pkg for the host, as the RIE runs it here.

@@ -31,6 +31,9 @@ func TestLoad_RepoTemplate(t *testing.T) {
 		wantEnv := map[string]string{
 			"TABLE_NAME": "gatepass", "EVENT_BUS_NAME": "gatepass", "CANCEL_NOTICE": "48h",
 			"REMINDER_DAYS": "7,1", "GRANT_RETENTION": "720h", "LOG_LEVEL": "INFO", "ROLES_CLAIM_FORMAT": "flattened",
+			// declared empty so that sam local's --env-vars may set them
+			"LOCAL_JWT_SECRET": "", "AWS_ENDPOINT_URL_DYNAMODB": "", "AWS_ENDPOINT_URL_EVENTBRIDGE": "",
+			"METRICS_NAMESPACE": "gatepass",
 		}
 		if !reflect.DeepEqual(f.Env, wantEnv) {
 			t.Errorf("%s: got env %v, want %v", f.Name, f.Env, wantEnv)

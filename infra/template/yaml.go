@@ -116,3 +116,21 @@ func RefTarget(v any) (id, attr string, ok bool) {
 	}
 	return "", "", false
 }
+
+// Map is v as a mapping of the decoded template (nil when it is not one).
+func Map(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// List is v as a list, where CloudFormation takes one value or a list of them (a
+// policy's Action or Resource): a single value is a list of one, nothing an empty list.
+func List(v any) []any {
+	switch s := v.(type) {
+	case []any:
+		return s
+	case nil:
+		return nil
+	}
+	return []any{v}
+}

@@ -27,10 +27,22 @@ var allowList = []allowed{
 		"https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-eventbridgerule.html"},
 	{"AWS::Serverless::Function.EventBridgeRuleEvent", "RetryPolicy",
 		"https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-eventbridgerule.html"},
+	// The schema (and goformation's struct) spell it AccessLogSetting, which SAM refuses
+	// on an HttpApi; ops.go checks the property.
+	{"AWS::Serverless::HttpApi", "AccessLogSettings",
+		"https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-httpapi.html"},
 }
 
 // allowListed returns value without the properties the allow-list accepts for def.
+// value is a definition's properties, or a whole resource of type def, whose
+// Properties are then looked at.
 func allowListed(def string, value map[string]any) map[string]any {
+	if props, ok := value["Properties"].(map[string]any); ok && value["Type"] == def {
+		if out := allowListed(def, props); len(out) != len(props) {
+			return copyWith(value, "Properties", out)
+		}
+		return value
+	}
 	var out map[string]any
 	for _, a := range allowList {
 		if a.Definition != def {

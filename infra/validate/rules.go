@@ -23,6 +23,7 @@ func (v *validator) projectRules() {
 	v.triggerRules()
 	v.tableRules()
 	v.outputRules()
+	v.opsRules() // ops.go
 }
 
 // functionProps are a function's properties with Globals.Function under them.

@@ -136,7 +136,7 @@ func (v *validator) strictParse() {
 		_, err = goformation.ParseJSON(b)
 		return err
 	}
-	params := v.raw["Parameters"]
+	params := numberDefaults(asMap(v.raw["Parameters"]))
 	if err := parse(map[string]any{"Parameters": params}); err != nil {
 		v.add("Parameters", "", "goformation: %v", err)
 	}
@@ -148,7 +148,7 @@ func (v *validator) strictParse() {
 			v.add(id, "Type", "unknown resource type %q", typ)
 			continue
 		}
-		doc := map[string]any{"Parameters": params, "Resources": map[string]any{id: res}}
+		doc := map[string]any{"Parameters": params, "Resources": map[string]any{id: allowListed(typ, res)}}
 		if err := parse(doc); err != nil {
 			v.add(id, "", "goformation: %v", err)
 		}
@@ -264,6 +264,8 @@ func placeholders(v any, paramTypes map[string]string) any {
 			s, _ := arg.(string)
 			if t := paramTypes[s]; strings.HasPrefix(t, "List<") || t == "CommaDelimitedList" {
 				return []any{"{{Ref:" + s + "}}"}
+			} else if t == "Number" {
+				return 0 // where a property wants a number (RetentionInDays)
 			}
 			return "{{Ref:" + s + "}}"
 		case "Fn::GetAtt":
@@ -275,6 +277,9 @@ func placeholders(v any, paramTypes map[string]string) any {
 			if a, ok := arg.([]any); ok && len(a) == 3 {
 				return placeholders(a[1], paramTypes)
 			}
+		case "Fn::Not", "Fn::Equals", "Fn::And", "Fn::Or":
+			// Condition functions: the schema's Conditions section wants them as objects.
+			return map[string]any{name: placeholders(arg, paramTypes)}
 		}
 		return "{{" + name + "}}"
 	}
@@ -320,20 +325,9 @@ func joinPath(p []string) string {
 	return sb.String()
 }
 
-func asMap(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
-}
+func asMap(v any) map[string]any { return tpl.Map(v) }
 
-func asSlice(v any) []any {
-	switch s := v.(type) {
-	case []any:
-		return s
-	case nil:
-		return nil
-	}
-	return []any{v}
-}
+func asSlice(v any) []any { return tpl.List(v) }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 

@@ -52,7 +52,7 @@ func (e *env) authorize(t *testing.T, ev any) events.APIGatewayV2CustomAuthorize
 
 func (e *env) authorizeRaw(t *testing.T, raw []byte) events.APIGatewayV2CustomAuthorizerSimpleResponse {
 	t.Helper()
-	out, err := e.checker.Invoke(context.Background(), raw)
+	out, err := e.checker.Invoke(as("CheckFunction"), raw)
 	if err != nil {
 		t.Fatalf("Invoke returned an error (a denial was due): %v", err)
 	}

@@ -48,7 +48,7 @@ func BenchmarkCheckCodec(b *testing.B) {
 	d := benchDecision()
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := newRequest(&ev, access.RolesFlattened)
+		r, err := newRequest(&ev, access.RolesFlattened, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"gatepass/shared/access"
+	"gatepass/shared/metrics"
 )
 
 // Checker serves the check function: POST /v1/check for checkers, and the API Gateway
@@ -30,8 +31,21 @@ func (h *Handler) check(ctx context.Context, r *request) (int, any, error) {
 	if err := r.decode(&in); err != nil {
 		return 0, nil, err
 	}
+	start := time.Now()
 	d, err := h.svc.Check(ctx, r.who, in)
+	if err == nil {
+		h.decided(ctx, "check", d.Reason, time.Since(start))
+	}
 	return http.StatusOK, d, err
+}
+
+// decided writes the metrics of one decision: counted by source (the check route or
+// the authorizer) and reason, with its latency.
+func (h *Handler) decided(ctx context.Context, source string, reason access.Reason, took time.Duration) {
+	h.metrics.Put(ctx, []metrics.Dim{{Name: "Source", Value: source}, {Name: "Reason", Value: string(reason)}},
+		[][]string{{"Source", "Reason"}, {"Source"}},
+		metrics.Value{Name: metrics.Decisions, Unit: metrics.Count, Value: 1},
+		metrics.Value{Name: metrics.DecisionLatency, Unit: metrics.Milliseconds, Value: metrics.Ms(took)})
 }
 
 // checkEvent is either event the check function receives, decoded once: an HTTP API
@@ -117,8 +131,10 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	if d.ExpiresAt != nil {
 		expires = d.ExpiresAt.UTC().Format(time.RFC3339)
 	}
+	took := time.Since(start)
+	c.decided(ctx, "authorizer", d.Reason, took)
 	c.log.InfoContext(ctx, "authorize", "request_id", ev.RequestContext.RequestID, "app_id", res.AppID,
-		"api_id", res.APIID, "reason", d.Reason, "duration", time.Since(start))
+		"api_id", res.APIID, "reason", d.Reason, "duration", took)
 	return events.APIGatewayV2CustomAuthorizerSimpleResponse{
 		IsAuthorized: d.Allowed,
 		Context: map[string]any{
@@ -131,10 +147,7 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 // appCode reads `Authorization: APPCODE <code>`, "" when missing or malformed; the code
 // itself is never logged.
 func appCode(headers map[string]string) string {
-	v := headers["authorization"]
-	if v == "" {
-		v = headers["Authorization"]
-	}
+	v := header(headers, "authorization")
 	scheme, code, ok := strings.Cut(strings.TrimSpace(v), " ")
 	code = strings.TrimSpace(code)
 	if !ok || !strings.EqualFold(scheme, "APPCODE") || len(code) > 512 {

@@ -17,14 +17,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"gatepass/shared/access"
+	"gatepass/shared/localjwt"
+	"gatepass/shared/metrics"
 )
 
 // Handler serves the routes of one function. Build it with Catalog, Grant, Revoke,
 // Renew, List or Check; Handle is what lambda.Start and the development server call.
 type Handler struct {
-	svc    *access.Service
-	log    *slog.Logger
-	routes map[string]route // by API Gateway route key, "POST /v1/apis/{api_id}/grants"
+	svc     *access.Service
+	log     *slog.Logger
+	routes  map[string]route   // by API Gateway route key, "POST /v1/apis/{api_id}/grants"
+	local   *localjwt.Verifier // sam local start-api only (WithLocalTokens)
+	metrics *metrics.Recorder  // nil: none
 }
 
 // route answers one route; mutating routes go through mutate for idempotency.
@@ -34,8 +38,16 @@ func newHandler(svc *access.Service, routes map[string]route) *Handler {
 	return &Handler{svc: svc, log: slog.New(slog.NewJSONHandler(os.Stdout, nil)), routes: routes}
 }
 
-// WithLogger replaces the handler's logger (tests, the development server).
+// WithLogger replaces the handler's logger (the function's, at LOG_LEVEL).
 func (h *Handler) WithLogger(l *slog.Logger) *Handler { h.log = l; return h }
+
+// WithLocalTokens lets the handler verify a request's bearer token itself when it
+// carries no authorizer claims: for sam local start-api, which runs no JWT authorizer.
+// shared/functions sets it only when settings.LocalJWTSecret is (never in AWS).
+func (h *Handler) WithLocalTokens(v *localjwt.Verifier) *Handler { h.local = v; return h }
+
+// WithMetrics has the handler write its metrics (the check's decisions) to m.
+func (h *Handler) WithMetrics(m *metrics.Recorder) *Handler { h.metrics = m; return h }
 
 // Handle answers one API Gateway HTTP API (payload 2.0) event. It never returns an
 // error: every failure is an HTTP answer with the contract's error body.
@@ -69,7 +81,7 @@ func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest,
 		err := access.E("route", access.NotFound, "NotFound.Route", "no route %s", ev.RouteKey)
 		return errorResponse(err, reqID)
 	}
-	r, err := newRequest(ev, h.svc.RolesFormat)
+	r, err := newRequest(ev, h.svc.RolesFormat, h.local)
 	if err != nil {
 		return errorResponse(err, reqID)
 	}

@@ -218,6 +218,7 @@ type env struct {
 	routes  map[string]*api.Handler
 	keys    []string
 	checker *api.Checker
+	fn      map[*api.Handler]string // the function each handler is
 	seq     atomic.Int64
 	lenient bool // see checkSpec
 }
@@ -230,12 +231,16 @@ func newEnvNotice(t testing.TB, notice time.Duration) *env {
 	t.Helper()
 	spec(t)
 	clk := &clock{now: t0}
-	tbl := storetest.Open(t, store.Options{Now: clk.Now})
+	tbl := storetest.Open(t, store.Options{Now: clk.Now}, leastPriv.DynamoDB)
 	svc := access.NewService(tbl.Store, access.Config{Now: clk.Now, CancelNotice: notice, ReminderDays: []int{7, 1}})
 	e := &env{tbl: tbl, st: tbl.Store, svc: svc, clk: clk, routes: map[string]*api.Handler{}}
 	e.checker = api.Check(svc)
 	e.checker.WithLogger(quiet)
-	for _, h := range []*api.Handler{api.Catalog(svc), api.Grant(svc), api.Revoke(svc), api.Renew(svc), api.List(svc), e.checker.Handler} {
+	e.fn = functionOf(map[string]*api.Handler{
+		"CatalogFunction": api.Catalog(svc), "GrantFunction": api.Grant(svc), "RevokeFunction": api.Revoke(svc),
+		"RenewFunction": api.Renew(svc), "ListFunction": api.List(svc), "CheckFunction": e.checker.Handler,
+	})
+	for h := range e.fn {
 		h.WithLogger(quiet)
 		for _, k := range api.RouteKeys(h) {
 			if _, dup := e.routes[k]; dup {
@@ -407,7 +412,7 @@ func (e *env) send(t testing.TB, ev *events.APIGatewayV2HTTPRequest) *resp {
 	if !ok {
 		t.Fatalf("no handler for %s", ev.RouteKey)
 	}
-	out, err := h.Handle(context.Background(), *ev)
+	out, err := h.Handle(as(e.fn[h]), *ev)
 	if err != nil {
 		t.Fatalf("%s: Handle returned an error: %v", ev.RouteKey, err)
 	}

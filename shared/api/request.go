@@ -14,6 +14,7 @@ import (
 
 	"gatepass/shared/access"
 	"gatepass/shared/canonjson"
+	"gatepass/shared/localjwt"
 )
 
 // MaxBody is the largest request body accepted (413 beyond).
@@ -28,12 +29,22 @@ type request struct {
 }
 
 // newRequest authenticates and reads the body. Identity comes only from the claims that
-// the HTTP API's JWT authorizer verified, the roles read in the deployment's format.
-func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat) (*request, error) {
+// the HTTP API's JWT authorizer verified, or, when it passed none and the function runs
+// under sam local start-api (local is set only there: see settings.LocalJWTSecret), from
+// the bearer token local verifies as the development server does. The roles are read in
+// the deployment's format.
+func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat, local *localjwt.Verifier) (*request, error) {
 	r := &request{ev: ev}
 	var claims map[string]string
 	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
 		claims = a.JWT.Claims
+	}
+	if len(claims) == 0 && local != nil {
+		v, err := local.Verify(header(ev.Headers, "authorization"))
+		if err != nil {
+			return nil, access.E("auth", access.Unauthorized, access.CodeUnauthorized, "the bearer token is not valid: %v", err)
+		}
+		claims = v.Claims
 	}
 	p, err := access.PrincipalFromClaims(claims, roles)
 	if err != nil {
@@ -58,6 +69,20 @@ func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat) (*
 		r.canonical = c
 	}
 	return r, nil
+}
+
+// header is a request header's value whatever the case of its name: API Gateway
+// lower-cases names, sam local start-api passes them as the client sent them.
+func header(h map[string]string, name string) string {
+	if v, ok := h[name]; ok {
+		return v
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
 }
 
 // param returns a path parameter, validated as an id.

@@ -8,6 +8,8 @@ package functions
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"slices"
 	"time"
 
@@ -18,6 +20,8 @@ import (
 	"gatepass/shared/api"
 	"gatepass/shared/bus"
 	"gatepass/shared/jobs"
+	"gatepass/shared/localjwt"
+	"gatepass/shared/metrics"
 	"gatepass/shared/settings"
 	"gatepass/shared/store"
 )
@@ -32,10 +36,15 @@ type Function struct {
 	Event  func(context.Context, events.EventBridgeEvent) error                                           // schedules and rule targets
 }
 
-// env is what a builder gets: the validated settings and the AWS configuration.
+// env is what a builder gets: the validated settings, the AWS configuration, the
+// logger at LOG_LEVEL, the metrics writer, and the local token verifier (sam local
+// only, else nil).
 type env struct {
 	settings.Settings
-	aws aws.Config
+	aws     aws.Config
+	log     *slog.Logger
+	metrics *metrics.Recorder
+	local   *localjwt.Verifier
 }
 
 // builders maps a function's name (its directory under functions/) to how it is built.
@@ -77,7 +86,13 @@ func Build(ctx context.Context, name string, getenv func(string) string) (Functi
 	if err != nil {
 		return Function{}, err
 	}
-	return build(env{Settings: s, aws: cfg}), nil
+	e := env{Settings: s, aws: cfg, log: s.Logger(os.Stdout), metrics: metrics.New(os.Stdout, s.MetricsNamespace, nil)}
+	if s.LocalJWTSecret != "" {
+		if e.local, err = localjwt.New(s.LocalJWTSecret, nil); err != nil {
+			return Function{}, err
+		}
+	}
+	return build(e), nil
 }
 
 // service is the domain over the table, as every HTTP function and the catalog
@@ -88,12 +103,12 @@ func service(e env) *access.Service {
 }
 
 func table(e env) *store.Store {
-	return store.New(settings.DynamoDB(e.aws), e.TableName, store.Options{GrantRetention: e.GrantRetention})
+	return store.New(settings.DynamoDB(e.aws, e.LocalDynamoDB), e.TableName, store.Options{GrantRetention: e.GrantRetention})
 }
 
 func httpFunction(handler func(*access.Service) *api.Handler) func(env) Function {
 	return func(e env) Function {
-		h := handler(service(e))
+		h := handler(service(e)).WithLogger(e.log).WithLocalTokens(e.local)
 		return Function{Lambda: h.Handle, HTTP: h.Handle}
 	}
 }
@@ -101,25 +116,26 @@ func httpFunction(handler func(*access.Service) *api.Handler) func(env) Function
 // check is POST /v1/check and the data APIs' Lambda authorizer in one binary.
 func check(e env) Function {
 	c := api.Check(service(e))
+	c.WithLogger(e.log).WithLocalTokens(e.local).WithMetrics(e.metrics)
 	return Function{Lambda: c.Invoke, HTTP: c.Handle}
 }
 
 func catalogEvents(e env) Function {
-	j := &jobs.Catalog{Service: service(e)}
+	j := &jobs.Catalog{Service: service(e), Log: e.log}
 	return Function{Lambda: j.Handle, Event: j.Handle}
 }
 
 func reminders(e env) Function {
-	j := &jobs.Reminders{Store: table(e), Now: time.Now, Days: e.ReminderDays}
+	j := &jobs.Reminders{Store: table(e), Now: time.Now, Days: e.ReminderDays, Log: e.log, Metrics: e.metrics}
 	return Function{Lambda: j.Handle, Event: j.Handle}
 }
 
 func cancellations(e env) Function {
-	j := &jobs.Cancellations{Store: table(e), Now: time.Now, Days: e.ReminderDays}
+	j := &jobs.Cancellations{Store: table(e), Now: time.Now, Days: e.ReminderDays, Log: e.log, Metrics: e.metrics}
 	return Function{Lambda: j.Handle, Event: j.Handle}
 }
 
 func publish(e env) Function {
-	j := &jobs.Publish{Bus: bus.New(settings.EventBridge(e.aws), e.EventBusName, bus.Options{}), Audit: store.AuditFromItem}
+	j := &jobs.Publish{Bus: bus.New(settings.EventBridge(e.aws), e.EventBusName, bus.Options{}), Audit: store.AuditFromItem, Log: e.log, Metrics: e.metrics}
 	return Function{Lambda: j.Handle, Stream: j.Handle}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"gatepass/shared/access"
+	"gatepass/shared/metrics"
 )
 
 // Cancellations is the scheduled job that finalizes due API-side cancellations (R7,
@@ -26,6 +27,7 @@ type Cancellations struct {
 	CleanupBatch  int
 	CleanupPerRun int
 	Log           *slog.Logger
+	Metrics       *metrics.Recorder // nil: none
 }
 
 // Default bounds of the R4 cleanup.
@@ -67,6 +69,7 @@ func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
 		return res, err
 	}
 	log.Info("cancellations run", "at", at, "seen", res.Seen, "changed", res.Changed, "events", res.Events, "conflicts", res.Conflicts)
+	res.put(ctx, c.Metrics, "cancellations")
 	return res, nil
 }
 

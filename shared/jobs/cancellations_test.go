@@ -14,7 +14,7 @@ func (e *env) runCancellations(at time.Time, c *Cancellations) RunResult {
 	if c == nil {
 		c = e.cancellations()
 	}
-	res, err := c.Run(e.ctx)
+	res, err := c.Run(as("CancellationsFunction"))
 	if err != nil {
 		e.t.Fatalf("cancellations at %s: %v", at, err)
 	}
@@ -193,7 +193,7 @@ func TestCancellationsJob_R4_ConcurrentRunsRemoveOnce(t *testing.T) {
 		for range 2 {
 			go func() {
 				job := &Cancellations{Store: e.store, Now: e.clock.Now, Days: days, CleanupBatch: 5, CleanupPerRun: 10, Log: quiet()}
-				_, err := job.Run(e.ctx)
+				_, err := job.Run(as("CancellationsFunction"))
 				errs <- err
 			}()
 		}

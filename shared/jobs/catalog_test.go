@@ -33,7 +33,7 @@ func TestCatalogJob_PublishedTwiceChangesOnce(t *testing.T) {
 	h := &Catalog{Service: e.svc, Log: quiet()}
 	ev := catalogEvent("ev-1", CatalogPublished, published)
 	for i := range 2 {
-		if err := h.Handle(e.ctx, ev); err != nil {
+		if err := h.Handle(as("CatalogEventsFunction"), ev); err != nil {
 			t.Fatalf("delivery %d: %v", i+1, err)
 		}
 	}
@@ -50,7 +50,7 @@ func TestCatalogJob_PublishedTwiceChangesOnce(t *testing.T) {
 		other[k] = v
 	}
 	other["name"] = "Changed"
-	if err := h.Handle(e.ctx, catalogEvent("ev-1", CatalogPublished, other)); err != nil {
+	if err := h.Handle(as("CatalogEventsFunction"), catalogEvent("ev-1", CatalogPublished, other)); err != nil {
 		t.Fatalf("reused id: got %v, want dropped", err)
 	}
 	if api, _ := e.store.GetAPI(e.ctx, "api-cat"); api.Name != "Orders" {
@@ -61,7 +61,7 @@ func TestCatalogJob_PublishedTwiceChangesOnce(t *testing.T) {
 func TestCatalogJob_UnpublishedAndDeleted(t *testing.T) {
 	e := newEnv(t)
 	h := &Catalog{Service: e.svc, Log: quiet()}
-	if err := h.Handle(e.ctx, catalogEvent("ev-1", CatalogPublished, published)); err != nil {
+	if err := h.Handle(as("CatalogEventsFunction"), catalogEvent("ev-1", CatalogPublished, published)); err != nil {
 		t.Fatal(err)
 	}
 	e.app("app1")
@@ -72,7 +72,7 @@ func TestCatalogJob_UnpublishedAndDeleted(t *testing.T) {
 	e.clock.Set(t0.Add(time.Minute))
 	unpub := catalogEvent("ev-2", CatalogUnpublished, map[string]any{"api_id": "api-cat", "tenant_id": "t1"})
 	for range 2 {
-		if err := h.Handle(e.ctx, unpub); err != nil {
+		if err := h.Handle(as("CatalogEventsFunction"), unpub); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,14 +87,14 @@ func TestCatalogJob_UnpublishedAndDeleted(t *testing.T) {
 	if r := e.runCancellations(t0.Add(time.Hour), nil); r.Events != 1 {
 		t.Fatalf("cleanup: got %+v, want one Grant Revoked", r)
 	}
-	if err := h.Handle(e.ctx, catalogEvent("ev-3", CatalogDeleted, map[string]any{"api_id": "api-cat", "tenant_id": "t1"})); err != nil {
+	if err := h.Handle(as("CatalogEventsFunction"), catalogEvent("ev-3", CatalogDeleted, map[string]any{"api_id": "api-cat", "tenant_id": "t1"})); err != nil {
 		t.Fatal(err)
 	}
 	if d := e.check("api-cat", "app1", false); d.Reason != access.ReasonAPINotFound {
 		t.Fatalf("deleted: got %s, want API_NOT_FOUND", d.Reason)
 	}
 	// Deleting again (another event) finds nothing: dropped, not retried.
-	if err := h.Handle(e.ctx, catalogEvent("ev-4", CatalogDeleted, map[string]any{"api_id": "api-cat", "tenant_id": "t1"})); err != nil {
+	if err := h.Handle(as("CatalogEventsFunction"), catalogEvent("ev-4", CatalogDeleted, map[string]any{"api_id": "api-cat", "tenant_id": "t1"})); err != nil {
 		t.Fatalf("second delete: got %v, want dropped", err)
 	}
 	if n := len(e.audit("api-cat", access.EventAPIChanged)); n != 3 {
@@ -105,7 +105,7 @@ func TestCatalogJob_UnpublishedAndDeleted(t *testing.T) {
 func TestCatalogJob_DroppedEvents(t *testing.T) {
 	e := newEnv(t)
 	h := &Catalog{Service: e.svc, Log: quiet()}
-	if err := h.Handle(e.ctx, catalogEvent("ev-0", CatalogPublished, published)); err != nil {
+	if err := h.Handle(as("CatalogEventsFunction"), catalogEvent("ev-0", CatalogPublished, published)); err != nil {
 		t.Fatal(err)
 	}
 	bad := []struct {
@@ -126,7 +126,7 @@ func TestCatalogJob_DroppedEvents(t *testing.T) {
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := h.Handle(e.ctx, tc.ev); err != nil {
+			if err := h.Handle(as("CatalogEventsFunction"), tc.ev); err != nil {
 				t.Fatalf("got %v, want nil (logged and dropped)", err)
 			}
 		})

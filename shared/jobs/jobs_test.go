@@ -93,7 +93,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st := &counting{Store: storetest.New(t)}
+	st := &counting{Store: storetest.Open(t, store.Options{}, leastPriv.DynamoDB).Store}
 	c := &clock{t: t0}
 	e := &env{
 		t: t, ctx: context.Background(), clock: c, store: st,

@@ -13,6 +13,7 @@ import (
 
 	"gatepass/shared/access"
 	"gatepass/shared/bus"
+	"gatepass/shared/metrics"
 )
 
 // Publish turns the table's stream into domain events: each INSERT of an audit item
@@ -21,8 +22,9 @@ type Publish struct {
 	Bus *bus.Publisher
 	// Audit decodes an item's new image: ok is false for an item that is not an audit
 	// entry (store.AuditFromItem).
-	Audit func(map[string]ddbtypes.AttributeValue) (e access.AuditEntry, ok bool, err error)
-	Log   *slog.Logger
+	Audit   func(map[string]ddbtypes.AttributeValue) (e access.AuditEntry, ok bool, err error)
+	Log     *slog.Logger
+	Metrics *metrics.Recorder // nil: none
 }
 
 // auditOf decodes the audit entry of a stream record's new image, converted to the
@@ -77,6 +79,9 @@ func (p *Publish) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 	if len(failed) > 0 {
 		firstFailed = min(firstFailed, at[failed[0]])
 	}
+	p.Metrics.Put(ctx, []metrics.Dim{{Name: "Function", Value: "publish"}}, nil,
+		metrics.Value{Name: metrics.EventsPublished, Unit: metrics.Count, Value: float64(len(entries) - len(failed))},
+		metrics.Value{Name: metrics.EventsFailed, Unit: metrics.Count, Value: float64(len(failed))})
 	var resp events.DynamoDBEventResponse
 	for _, r := range ev.Records[firstFailed:] {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})

@@ -18,6 +18,7 @@ import (
 
 	"gatepass/infra/eventbus"
 	"gatepass/infra/faultproxy"
+	"gatepass/infra/iamcheck"
 	"gatepass/infra/streams"
 	"gatepass/shared/access"
 	"gatepass/shared/bus"
@@ -41,7 +42,7 @@ func startBus(t *testing.T) (*eventbus.Bus, *bus.Publisher) {
 		BaseEndpoint:     aws.String(srv.URL),
 		Credentials:      credentials.NewStaticCredentialsProvider("local", "local", ""),
 		RetryMaxAttempts: 1,
-	})
+	}, leastPriv.EventBridge)
 	return b, bus.New(c, "gatepass", bus.Options{Attempts: 2, Backoff: time.Millisecond})
 }
 
@@ -76,7 +77,7 @@ func auditImage(t *testing.T, a access.AuditEntry, seq string) events.DynamoDBEv
 func TestPublishJob_Batch(t *testing.T) {
 	b, pub := startBus(t)
 	p := &Publish{Bus: pub, Audit: store.AuditFromItem, Log: quiet()}
-	ctx := context.Background()
+	ctx := as("PublishFunction")
 	entry := func(id string) access.AuditEntry {
 		return access.AuditEntry{ID: id, Action: access.EventAPIChanged, At: t0, TenantID: "t1", Actor: "alice", APIID: "api1"}
 	}
@@ -152,7 +153,10 @@ func TestPublishJob_StreamToBus(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider(envOr("AWS_ACCESS_KEY_ID", "local"), envOr("AWS_SECRET_ACCESS_KEY", "local"), ""),
 	})
 	poller, err := streams.New(ctx, streams.Config{
-		DB: tbl.DB, Streams: sc, Table: tbl.Name, Handler: p.Handle,
+		DB: tbl.DB, Streams: sc, Table: tbl.Name,
+		Handler: func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			return p.Handle(iamcheck.WithFunction(ctx, "PublishFunction"), ev)
+		},
 		Filters:          []map[string]any{{"eventName": []any{"INSERT"}, "dynamodb": map[string]any{"NewImage": map[string]any{"type": map[string]any{"S": []any{"AUDIT"}}}}}},
 		StartingPosition: stypes.ShardIteratorTypeTrimHorizon,
 		BatchSize:        4, PollInterval: 20 * time.Millisecond, Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,

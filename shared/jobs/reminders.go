@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"gatepass/shared/access"
+	"gatepass/shared/metrics"
 )
 
 // Reminders is the scheduled R16 job: it announces the Grant Expiring and Grant Expired
@@ -22,6 +23,7 @@ type Reminders struct {
 	PageSize int // Due items per query; 0: DefaultPageSize
 	MaxItems int // due items per run; 0: DefaultMaxItems
 	Log      *slog.Logger
+	Metrics  *metrics.Recorder // nil: none
 }
 
 // RunResult counts what a run did.
@@ -30,6 +32,14 @@ type RunResult struct {
 	Changed   int // grants (or cleanup steps) committed
 	Events    int // audit entries written, each an event
 	Conflicts int // changes lost to a concurrent change; the next run retries them
+}
+
+// put writes a run's metrics: what was due, what was processed, what lost a race.
+func (res RunResult) put(ctx context.Context, m *metrics.Recorder, job string) {
+	m.Put(ctx, []metrics.Dim{{Name: "Job", Value: job}}, nil,
+		metrics.Value{Name: metrics.Due, Unit: metrics.Count, Value: float64(res.Seen)},
+		metrics.Value{Name: metrics.Processed, Unit: metrics.Count, Value: float64(res.Changed)},
+		metrics.Value{Name: metrics.Conflicts, Unit: metrics.Count, Value: float64(res.Conflicts)})
 }
 
 // Handle runs the job for a schedule event.
@@ -75,6 +85,7 @@ func (r *Reminders) Run(ctx context.Context) (RunResult, error) {
 		return res, err
 	}
 	log.Info("reminders run", "at", at, "seen", res.Seen, "changed", res.Changed, "events", res.Events, "conflicts", res.Conflicts)
+	res.put(ctx, r.Metrics, "reminders")
 	return res, nil
 }
 

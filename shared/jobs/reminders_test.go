@@ -14,7 +14,7 @@ func (e *env) runReminders(t time.Time, apiID string) []string {
 	e.t.Helper()
 	before := len(e.audit(apiID, ""))
 	e.clock.Set(t)
-	if _, err := e.reminders().Run(e.ctx); err != nil {
+	if _, err := e.reminders().Run(as("RemindersFunction")); err != nil {
 		e.t.Fatalf("reminders at %s: %v", t, err)
 	}
 	var out []string
@@ -178,7 +178,7 @@ func TestRemindersJob_R16_ConcurrentRunsAnnounceOnce(t *testing.T) {
 	e.clock.Set(end.Add(-7*24*time.Hour + time.Minute))
 	errs := make(chan error, 2)
 	for range 2 {
-		go func() { _, err := e.reminders().Run(e.ctx); errs <- err }()
+		go func() { _, err := e.reminders().Run(as("RemindersFunction")); errs <- err }()
 	}
 	for range 2 {
 		if err := <-errs; err != nil {

@@ -5,6 +5,8 @@ package settings
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +30,18 @@ type Settings struct {
 	// RolesClaimFormat is ROLES_CLAIM_FORMAT: "flattened" (default) or "json" (the
 	// roles claim must be a JSON-encoded string; a list API Gateway flattened is 401).
 	RolesClaimFormat string
+	LogLevel         slog.Level // LOG_LEVEL: DEBUG, INFO (default), WARN or ERROR
+	// MetricsNamespace is METRICS_NAMESPACE (the stack name), default gatepass: where
+	// the embedded-format metrics go.
+	MetricsNamespace string
+	// LocalDynamoDB: AWS_ENDPOINT_URL_DYNAMODB names an endpoint (DynamoDB Local). In AWS
+	// it is empty.
+	LocalDynamoDB bool
+	// LocalJWTSecret is LOCAL_JWT_SECRET, read only when AWS_SAM_LOCAL is "true" (the
+	// SAM CLI's containers and make invoke set it; Lambda never does, and the template
+	// cannot declare it): the key with which a function verifies a bearer token itself
+	// when API Gateway's authorizer passed no claims (sam local start-api).
+	LocalJWTSecret string
 }
 
 // Load reads and validates the settings. getenv is os.Getenv in a function and a map
@@ -52,6 +66,26 @@ func Load(getenv func(string) string) (Settings, error) {
 	}
 	if s.EventBusName == "" {
 		s.EventBusName = "default"
+	}
+	s.MetricsNamespace = getenv("METRICS_NAMESPACE")
+	if s.MetricsNamespace == "" {
+		s.MetricsNamespace = "gatepass"
+	}
+	s.LocalDynamoDB = getenv("AWS_ENDPOINT_URL_DYNAMODB") != ""
+	if getenv("AWS_SAM_LOCAL") == "true" {
+		s.LocalJWTSecret = getenv("LOCAL_JWT_SECRET")
+	}
+	switch v := getenv("LOG_LEVEL"); v {
+	case "", "INFO":
+		s.LogLevel = slog.LevelInfo
+	case "DEBUG":
+		s.LogLevel = slog.LevelDebug
+	case "WARN":
+		s.LogLevel = slog.LevelWarn
+	case "ERROR":
+		s.LogLevel = slog.LevelError
+	default:
+		return s, fmt.Errorf("settings: LOG_LEVEL %q: want DEBUG, INFO, WARN or ERROR", v)
 	}
 	var err error
 	if v := getenv("CANCEL_NOTICE"); v != "" {
@@ -113,11 +147,18 @@ func AWS(ctx context.Context) (aws.Config, error) {
 }
 
 // DynamoDB builds the table client. DynamoDB Local answers without the response checksum
-// the SDK validates by default; turning validation off silences a warning it would log.
-func DynamoDB(cfg aws.Config) *dynamodb.Client {
+// the SDK validates by default, which makes it log a warning: validation is turned off
+// for a local endpoint only, never against AWS.
+func DynamoDB(cfg aws.Config, local bool) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.DisableValidateResponseChecksum = true
+		o.DisableValidateResponseChecksum = local
 	})
+}
+
+// Logger is the JSON logger of a function at its LOG_LEVEL, on stdout, where Lambda
+// captures it into the function's log group.
+func (s Settings) Logger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: s.LogLevel}))
 }
 
 // EventBridge builds the bus client.

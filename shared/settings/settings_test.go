@@ -1,9 +1,14 @@
 package settings
 
 import (
+	"bytes"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -66,6 +71,84 @@ func TestLoad_RolesClaimFormat(t *testing.T) {
 		}
 		if err != nil || s.RolesClaimFormat != want {
 			t.Errorf("%q: got %q %v, want %q", v, s.RolesClaimFormat, err, want)
+		}
+	}
+}
+
+func TestLoad_LogLevel(t *testing.T) {
+	tests := []struct {
+		v    string
+		want slog.Level
+		ok   bool
+	}{
+		{"", slog.LevelInfo, true}, {"DEBUG", slog.LevelDebug, true}, {"INFO", slog.LevelInfo, true},
+		{"WARN", slog.LevelWarn, true}, {"ERROR", slog.LevelError, true},
+		{"debug", 0, false}, {"INFO+2", 0, false}, {"TRACE", 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.v, func(t *testing.T) {
+			s, err := Load(env(map[string]string{"TABLE_NAME": "t", "LOG_LEVEL": tc.v}))
+			if (err == nil) != tc.ok || (tc.ok && s.LogLevel != tc.want) {
+				t.Errorf("got %v, %v; want %v (ok %v)", s.LogLevel, err, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestLogger_HonoursTheLevel(t *testing.T) {
+	var buf bytes.Buffer
+	log := Settings{LogLevel: slog.LevelWarn}.Logger(&buf)
+	log.Info("quiet")
+	log.Warn("loud")
+	if got := buf.String(); strings.Contains(got, "quiet") || !strings.Contains(got, `"msg":"loud"`) {
+		t.Errorf("got %q, want only the WARN line, as JSON", got)
+	}
+}
+
+// TestLoad_LocalJWTSecretOnlyUnderSAMLocal: the secret is read only where the SAM CLI
+// (or make invoke) says it is local; in AWS AWS_SAM_LOCAL is never set.
+func TestLoad_LocalJWTSecretOnlyUnderSAMLocal(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"sam local", map[string]string{"AWS_SAM_LOCAL": "true", "LOCAL_JWT_SECRET": "s"}, "s"},
+		{"not sam local", map[string]string{"LOCAL_JWT_SECRET": "s"}, ""},
+		{"sam local not true", map[string]string{"AWS_SAM_LOCAL": "1", "LOCAL_JWT_SECRET": "s"}, ""},
+		{"sam local without a secret", map[string]string{"AWS_SAM_LOCAL": "true"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.env["TABLE_NAME"] = "t"
+			s, err := Load(env(tc.env))
+			if err != nil || s.LocalJWTSecret != tc.want {
+				t.Errorf("got %q, %v; want %q", s.LocalJWTSecret, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestDynamoDB_ChecksumValidationOffOnlyLocally: the DynamoDB Local workaround never
+// reaches AWS, where AWS_ENDPOINT_URL_DYNAMODB is empty.
+func TestDynamoDB_ChecksumValidationOffOnlyLocally(t *testing.T) {
+	for _, endpoint := range []string{"", "http://127.0.0.1:8000"} {
+		s, err := Load(env(map[string]string{"TABLE_NAME": "t", "AWS_ENDPOINT_URL_DYNAMODB": endpoint}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := DynamoDB(aws.Config{Region: "us-east-1"}, s.LocalDynamoDB).Options().DisableValidateResponseChecksum
+		if want := endpoint != ""; got != want {
+			t.Errorf("endpoint %q: validation off %v, want %v", endpoint, got, want)
+		}
+	}
+}
+
+func TestLoad_MetricsNamespace(t *testing.T) {
+	for v, want := range map[string]string{"": "gatepass", "prod-gatepass": "prod-gatepass"} {
+		s, err := Load(env(map[string]string{"TABLE_NAME": "t", "METRICS_NAMESPACE": v}))
+		if err != nil || s.MetricsNamespace != want {
+			t.Errorf("%q: got %q, %v; want %q", v, s.MetricsNamespace, err, want)
 		}
 	}
 }

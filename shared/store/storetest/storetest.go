@@ -32,10 +32,11 @@ type Table struct {
 func New(t testing.TB) *store.Store { return Open(t, store.Options{}).Store }
 
 // Open creates a fresh table and returns it with the raw client and a Store built
-// with opts; the table is deleted in t.Cleanup.
-func Open(t testing.TB, opts store.Options) *Table {
+// with opts; the table is deleted in t.Cleanup. with adjusts the client (a recorder's
+// middleware, say).
+func Open(t testing.TB, opts store.Options, with ...func(*dynamodb.Options)) *Table {
 	t.Helper()
-	db := Client(t)
+	db := Client(t, with...)
 	name := "gatepass-test-" + suffix()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -63,7 +64,7 @@ func Endpoint() string {
 
 // Client returns a client for Endpoint, skipping (or, when Required, failing) the test
 // when there is none. It signs with dummy credentials unless real ones are set.
-func Client(t testing.TB) *dynamodb.Client {
+func Client(t testing.TB, with ...func(*dynamodb.Options)) *dynamodb.Client {
 	t.Helper()
 	endpoint := Endpoint()
 	if endpoint == "" {
@@ -88,7 +89,7 @@ func Client(t testing.TB) *dynamodb.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN")),
 		// DynamoDB Local's responses would make the SDK log a checksum warning.
 		DisableValidateResponseChecksum: true,
-	})
+	}, with...)
 }
 
 func suffix() string {

@@ -15,6 +15,7 @@ import (
 var vars = []string{
 	"TABLE_NAME", "EVENT_BUS_NAME", "ECHO_SETTING", "AWS_REGION", "AWS_ACCESS_KEY_ID",
 	"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+	"LOCAL_JWT_SECRET", "AWS_SAM_LOCAL", "UNDECLARED",
 }
 
 func main() {
@@ -25,7 +26,9 @@ func main() {
 		}
 		env := map[string]string{}
 		for _, k := range vars {
-			env[k] = os.Getenv(k)
+			if v, ok := os.LookupEnv(k); ok {
+				env[k] = v
+			}
 		}
 		return map[string]any{"event": event, "env": env}, nil
 	})
