@@ -156,7 +156,7 @@ func (it apiItem) api() (access.API, error) {
 		GroupID: it.GroupID, Protocols: it.Protocols, Fields: it.Fields, Operation: it.Operation,
 		RowLevel: it.RowLevel, Status: it.Status, Generation: it.Generation, Deleted: it.Deleted,
 		UnitGeneration: it.UnitGeneration,
-		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+		CreatedAt:      p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
 	}
 	if it.UnitID != "" {
 		a.ServiceUnitID = &it.UnitID
