@@ -301,6 +301,9 @@ type AppInput struct {
 	Name        string    `json:"name"`
 	Owner       string    `json:"owner"`  // default: the caller
 	Status      AppStatus `json:"status"` // default ACTIVE
+	// WorkspaceDefault makes the app its workspace's default app (R21); false unsets
+	// it; absent keeps what the app had.
+	WorkspaceDefault *bool `json:"workspace_default"`
 }
 
 // Validate checks an app registration.
@@ -375,6 +378,11 @@ func (s *Service) PutApp(ctx context.Context, a Actor, id string, in AppInput) (
 	}
 	res := AppResult{App: app, Created: !exists}
 	c := Change{Op: op}
+	app.WorkspaceDefault = exists && old.WorkspaceDefault
+	if in.WorkspaceDefault != nil {
+		app.WorkspaceDefault = *in.WorkspaceDefault
+	}
+	c.Writes = append(c.Writes, defaultAppWrites(op, old, exists, app)...)
 	if exists {
 		app.CreatedAt, app.CodeHash, app.Version = old.CreatedAt, old.CodeHash, old.Version+1
 		c.Writes = append(c.Writes, Write{App: &app, Cond: Cond{Kind: CondVersion, Version: old.Version}})
@@ -394,6 +402,27 @@ func (s *Service) PutApp(ctx context.Context, a Actor, id string, in AppInput) (
 		return AppResult{}, err
 	}
 	return res, nil
+}
+
+// R21: defaultAppWrites keep at most one default app per workspace in the store: the
+// default app holds its workspace's lock item, put only where it is absent or already
+// the app's (so of two concurrent attempts exactly one wins) and deleted when the app
+// stops being the default or moves to another workspace.
+func defaultAppWrites(op string, old App, exists bool, app App) []Write {
+	var ws []Write
+	if exists && old.WorkspaceDefault && (!app.WorkspaceDefault || old.WorkspaceID != app.WorkspaceID) {
+		ws = append(ws, Write{
+			Action: ActionDelete, Default: &DefaultAppLock{WorkspaceID: old.WorkspaceID, AppID: app.ID},
+			Cond: Cond{Kind: CondAbsentOrOwned},
+		})
+	}
+	if app.WorkspaceDefault {
+		ws = append(ws, Write{
+			Default: &DefaultAppLock{WorkspaceID: app.WorkspaceID, AppID: app.ID}, Cond: Cond{Kind: CondAbsentOrOwned},
+			OnFail: E(op, Conflict, CodeDefaultAppExists, "workspace %s has a default app already", app.WorkspaceID),
+		})
+	}
+	return ws
 }
 
 // GetApp reads an app for its owner or a member of its workspace (never its code).

@@ -454,9 +454,12 @@ type AppInput struct {
 	Name string `json:"name"`
 
 	// Owner a user id; default: the caller
-	Owner       *string    `json:"owner,omitempty"`
-	Status      *AppStatus `json:"status,omitempty"`
-	WorkspaceId Id         `json:"workspace_id"`
+	Owner  *string    `json:"owner,omitempty"`
+	Status *AppStatus `json:"status,omitempty"`
+
+	// WorkspaceDefault R21: make the app its workspace's default app (at most one per workspace); false unsets it; absent keeps it
+	WorkspaceDefault *bool `json:"workspace_default,omitempty"`
+	WorkspaceId      Id    `json:"workspace_id"`
 }
 
 // AppPage a page of apps (page_number, page_size)
