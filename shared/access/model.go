@@ -170,6 +170,12 @@ type App struct {
 	Version          int64     `json:"version"`
 }
 
+// R21: IsDefaultFor reports whether the app is the default app of api's workspace,
+// which may call the API without a grant.
+func (a App) IsDefaultFor(api API) bool {
+	return a.WorkspaceDefault && a.WorkspaceID == api.WorkspaceID && a.TenantID == api.TenantID
+}
+
 // GrantStatus is derived on read (SPEC.md "Concepts").
 type GrantStatus string
 

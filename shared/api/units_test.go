@@ -265,3 +265,62 @@ func TestUnitDelete_R23_RevokesAtOnceRecreatedRestoresNone(t *testing.T) {
 		t.Fatalf("the stale grant item should still be there until the cleanup: %v", err)
 	}
 }
+
+// apiUserGrant writes an API grant to a user (the USER grant routes come with the second
+// part of issue 11).
+func (e *env) apiUserGrant(t testing.TB, apiID string, sub access.Subject) {
+	t.Helper()
+	now := e.clk.Now()
+	g := access.Grant{
+		ID: ulid.Make().String(), Resource: access.APIResource(apiID), APIID: apiID, TenantID: "t1", WorkspaceID: "ws-a",
+		Subject: sub, Env: access.EnvProd, Permissions: []access.Permission{access.PermUsage}, Fields: []string{},
+		CreatedAt: now, ModifiedAt: now, Version: 1, Generation: 1,
+	}
+	if err := e.st.Commit(context.Background(), access.Change{Op: "test.user_grant", Writes: []access.Write{
+		{Grant: &g, Cond: access.Cond{Kind: access.CondAbsent}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The check by user_id (R22) and by an app for a user (R24) over HTTP, answers checked
+// against the OpenAPI document, across tenants.
+func TestHTTP_R22R24_CheckByUser(t *testing.T) {
+	e := newEnv(t)
+	e.seed(t)
+	e.apiUserGrant(t, "api-orders", userSubject(dave))
+	e.grantApp(t, "api-orders", unlimited)
+	for _, tc := range []struct {
+		name   string
+		w      who
+		body   map[string]any
+		reason string
+		basis  any
+	}{
+		{"a user's own grant", checker1, map[string]any{"api_id": "api-orders", "user_id": "dave", "env": "PROD"}, "GRANTED", "GRANT"},
+		{"the same sub of another tenant", checker1, map[string]any{"api_id": "api-orders", "user_id": "dave", "user_tenant_id": "t2", "env": "PROD"}, "NO_GRANT", nil},
+		{"another env", checker1, map[string]any{"api_id": "api-orders", "user_id": "dave", "env": "DEV"}, "NO_GRANT", nil},
+		{"a checker of another tenant", checker2, map[string]any{"api_id": "api-orders", "user_id": "dave", "user_tenant_id": "t1", "env": "PROD"}, "API_NOT_FOUND", nil},
+		{"the app for its owner", checker1, map[string]any{"api_id": "api-orders", "app_id": "app-b1", "user_id": "alice", "env": "PROD"}, "GRANTED", "GRANT"},
+		{"the app for a user without permission", checker1, map[string]any{"api_id": "api-orders", "app_id": "app-b1", "user_id": "dave", "env": "PROD"}, "USER_NOT_PERMITTED", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, tc.w, "POST", "/v1/check", tc.body)
+			want(t, r, 200)
+			if m := r.M(); str(m, "reason") != tc.reason || m["basis"] != tc.basis {
+				t.Fatalf("got %s, want %s (basis %v)", r, tc.reason, tc.basis)
+			}
+		})
+	}
+	for _, body := range []map[string]any{
+		{"api_id": "api-orders", "user_id": "not ok", "env": "PROD"},
+		{"api_id": "api-orders", "user_id": "dave", "user_tenant_id": "t#1", "env": "PROD"},
+		{"api_id": "api-orders", "env": "PROD"},
+	} {
+		r := e.do(t, checker1, "POST", "/v1/check", body)
+		if r.Status != 400 {
+			t.Fatalf("%v: got %s, want 400", body, r)
+		}
+	}
+	want(t, e.do(t, dave, "POST", "/v1/check", map[string]any{"api_id": "api-orders", "user_id": "dave", "env": "PROD"}), 403, access.CodeForbidden)
+}

@@ -70,6 +70,7 @@ const (
 	AuditActionRequestRejected            AuditAction = "Request Rejected"
 	AuditActionRequestSubmitted           AuditAction = "Request Submitted"
 	AuditActionRequestWithdrawn           AuditAction = "Request Withdrawn"
+	AuditActionServiceUnitChanged         AuditAction = "Service Unit Changed"
 )
 
 // Valid indicates whether the value is a known member of the AuditAction enum.
@@ -105,6 +106,8 @@ func (e AuditAction) Valid() bool {
 		return true
 	case AuditActionRequestWithdrawn:
 		return true
+	case AuditActionServiceUnitChanged:
+		return true
 	default:
 		return false
 	}
@@ -122,6 +125,7 @@ const (
 	CheckReasonNOGRANT            CheckReason = "NO_GRANT"
 	CheckReasonPROTOCOLNOTALLOWED CheckReason = "PROTOCOL_NOT_ALLOWED"
 	CheckReasonPROXYNOTGRANTED    CheckReason = "PROXY_NOT_GRANTED"
+	CheckReasonUSERNOTPERMITTED   CheckReason = "USER_NOT_PERMITTED"
 )
 
 // Valid indicates whether the value is a known member of the CheckReason enum.
@@ -146,6 +150,29 @@ func (e CheckReason) Valid() bool {
 	case CheckReasonPROTOCOLNOTALLOWED:
 		return true
 	case CheckReasonPROXYNOTGRANTED:
+		return true
+	case CheckReasonUSERNOTPERMITTED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecisionBasis.
+const (
+	DecisionBasisGRANT            DecisionBasis = "GRANT"
+	DecisionBasisSERVICEUNIT      DecisionBasis = "SERVICE_UNIT"
+	DecisionBasisWORKSPACEDEFAULT DecisionBasis = "WORKSPACE_DEFAULT"
+)
+
+// Valid indicates whether the value is a known member of the DecisionBasis enum.
+func (e DecisionBasis) Valid() bool {
+	switch e {
+	case DecisionBasisGRANT:
+		return true
+	case DecisionBasisSERVICEUNIT:
+		return true
+	case DecisionBasisWORKSPACEDEFAULT:
 		return true
 	default:
 		return false
@@ -220,13 +247,16 @@ func (e Operation) Valid() bool {
 
 // Defines values for Permission.
 const (
-	PermissionPROXY Permission = "PROXY"
-	PermissionUSAGE Permission = "USAGE"
+	PermissionDEVELOPMENT Permission = "DEVELOPMENT"
+	PermissionPROXY       Permission = "PROXY"
+	PermissionUSAGE       Permission = "USAGE"
 )
 
 // Valid indicates whether the value is a known member of the Permission enum.
 func (e Permission) Valid() bool {
 	switch e {
+	case PermissionDEVELOPMENT:
+		return true
 	case PermissionPROXY:
 		return true
 	case PermissionUSAGE:
@@ -531,13 +561,16 @@ type AuditEntry struct {
 	GrantId *string `json:"grant_id,omitempty"`
 
 	// OccurredAt RFC 3339 in UTC
-	OccurredAt    Time          `json:"occurred_at"`
-	Permissions   *[]Permission `json:"permissions,omitempty"`
-	Reason        *string       `json:"reason,omitempty"`
-	RequestId     *string       `json:"request_id,omitempty"`
-	Subject       *Subject      `json:"subject,omitempty"`
-	TenantId      string        `json:"tenant_id"`
-	ThresholdDays *int          `json:"threshold_days,omitempty"`
+	OccurredAt  Time          `json:"occurred_at"`
+	Permissions *[]Permission `json:"permissions,omitempty"`
+	Reason      *string       `json:"reason,omitempty"`
+	RequestId   *string       `json:"request_id,omitempty"`
+
+	// Resource what a grant is on
+	Resource      *Resource `json:"resource,omitempty"`
+	Subject       *Subject  `json:"subject,omitempty"`
+	TenantId      string    `json:"tenant_id"`
+	ThresholdDays *int      `json:"threshold_days,omitempty"`
 }
 
 // AuditEntryTokenPage a page of audit entries by token; next_token is absent on the last page
@@ -560,13 +593,19 @@ type CancelGrantInput struct {
 	Reason *Reason `json:"reason,omitempty"`
 }
 
-// CheckInput defines model for CheckInput.
+// CheckInput app_id, user_id (R22), or both: a call the app makes for the user (R24)
 type CheckInput struct {
 	ApiId    Id        `json:"api_id"`
-	AppId    Id        `json:"app_id"`
+	AppId    *Id       `json:"app_id,omitempty"`
 	Env      Env       `json:"env"`
 	Protocol *Protocol `json:"protocol,omitempty"`
 	Proxy    *bool     `json:"proxy,omitempty"`
+
+	// UserId R22: a person's sub
+	UserId *string `json:"user_id,omitempty"`
+
+	// UserTenantId the user's tenant; default the caller's
+	UserTenantId *Id `json:"user_tenant_id,omitempty"`
 }
 
 // CheckReason defines model for CheckReason.
@@ -579,6 +618,9 @@ type DateTime = time.Time
 type Decision struct {
 	Allowed bool `json:"allowed"`
 
+	// Basis what allowed the call: an API grant, a unit grant (R23), the workspace's default app (R21); null when denied
+	Basis *DecisionBasis `json:"basis"`
+
 	// ExpiresAt the earliest of end_time and a pending cancel_at of USAGE
 	ExpiresAt *time.Time `json:"expires_at"`
 
@@ -588,6 +630,9 @@ type Decision struct {
 	Permissions []Permission `json:"permissions"`
 	Reason      CheckReason  `json:"reason"`
 }
+
+// DecisionBasis what allowed the call: an API grant, a unit grant (R23), the workspace's default app (R21); null when denied
+type DecisionBasis string
 
 // EndTime an RFC 3339 time or UNIX seconds
 type EndTime struct {
