@@ -21,6 +21,7 @@ type Service struct {
 	RolesFormat  RolesFormat   // how the roles claim arrives (ParseRoles)
 
 	appWorkspace sync.Map // app_id → workspace_id, the check's per-container cache
+	apiUnit      sync.Map // api_id → service_unit_id ("" none), the check's per-container cache (R23)
 }
 
 // Config is what NewService needs besides the store.
@@ -129,10 +130,10 @@ func withOp(op string, err error) error {
 
 // audit builds an audit entry for a change to grant g.
 func grantAudit(action string, g Grant, actor, reason string, now time.Time) AuditEntry {
-	sub := g.Subject
+	sub, res := g.Subject, g.On()
 	return AuditEntry{
 		ID: newID(now), Action: action, At: now, TenantID: g.TenantID, Actor: actor,
-		APIID: g.APIID, GrantID: g.ID, Subject: &sub, Env: g.Env, EndTime: g.EndTime,
+		APIID: g.APIID, Resource: &res, GrantID: g.ID, Subject: &sub, Env: g.Env, EndTime: g.EndTime,
 		CancelAt: g.CancelAt, Permissions: slices.Clone(g.Permissions), Reason: reason,
 	}
 }
