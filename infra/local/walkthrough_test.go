@@ -71,7 +71,7 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	grantIn := client.GrantInput{
-		Subject:  client.Subject{Type: client.SubjectTypeAPP, Id: app, TenantId: tenant},
+		Subject:  &client.Subject{Type: client.SubjectTypeAPP, Id: app, TenantId: tenant},
 		Envs:     []client.Env{client.EnvPROD, client.EnvDEV},
 		Fields:   &[]string{"id"},
 		Validity: client.Validity{Type: client.ValidityTypeLIMITED, EndTime: &end},

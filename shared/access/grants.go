@@ -9,6 +9,7 @@ import (
 // GrantInput is the body of POST /v1/apis/{api_id}/grants.
 type GrantInput struct {
 	Subject     Subject      `json:"subject"`
+	Subjects    []Subject    `json:"subjects"` // R18: in place of subject
 	Envs        []Env        `json:"envs"`
 	Permissions []Permission `json:"permissions"`
 	Fields      []string     `json:"fields"`
@@ -40,10 +41,17 @@ func (s *Service) visibleAPI(ctx context.Context, op string, p Principal, id str
 	return api, nil
 }
 
-// CreateGrants grants an API to a subject in one or more envs, all or none (R1, R2, R3,
-// R10, R12, R13). Only a reviewer of the API's workspace may.
+// CreateGrants grants an API to one subject or several (R18) in one or more envs, all
+// or none (R1, R2, R3, R10, R12, R13). Only a reviewer of the API's workspace may.
 func (s *Service) CreateGrants(ctx context.Context, a Actor, apiID string, in GrantInput) ([]Grant, error) {
 	const op = "grant.create"
+	subjects, bulk, err := bulkSubjects(op, in.Subject, in.Subjects, len(in.Envs))
+	if err != nil {
+		return nil, err
+	}
+	if bulk && a.IfMatch != 0 {
+		return nil, invalid(op, CodeInvalid, "If-Match names one grant's version; a bulk request takes none")
+	}
 	api, err := s.visibleAPI(ctx, op, a.Principal, apiID)
 	if err != nil {
 		return nil, err
@@ -55,13 +63,36 @@ func (s *Service) CreateGrants(ctx context.Context, a Actor, apiID string, in Gr
 		return nil, E(op, Forbidden, CodeForbidden, "only a tenant_admin may create a protected grant")
 	}
 	now := s.now()
-	spec, err := s.checkSpec(ctx, op, api, in.Subject, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
+	base, err := s.baseSpec(op, api, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
 	if err != nil {
 		return nil, err
 	}
-	spec.protected = in.Protected
+	base.protected = in.Protected
+	specs := make([]grantSpec, 0, len(subjects))
+	var fails []pairFailure
+	for _, sub := range subjects {
+		spec, err := s.granteeSpec(ctx, op, api, base, sub)
+		if err != nil {
+			e, ok := asPairError(err)
+			if !ok || !bulk {
+				return nil, err
+			}
+			for _, env := range base.envs {
+				fails = append(fails, failPair(sub, env, "", e))
+			}
+			continue
+		}
+		specs = append(specs, spec)
+	}
+	if len(fails) > 0 { // name the conflicts too: every failing pair in one answer
+		more, err := s.grantsInForce(ctx, op, api, specs, now)
+		if err != nil {
+			return nil, err
+		}
+		return nil, bulkError(append(fails, more...), bulk)
+	}
 	c := Change{Op: op}
-	grants, err := s.newGrants(ctx, &c, api, spec, a.Sub, now)
+	grants, err := s.newGrants(ctx, &c, api, specs, a.Sub, now, bulk)
 	if err != nil {
 		return nil, err
 	}
@@ -71,12 +102,20 @@ func (s *Service) CreateGrants(ctx context.Context, a Actor, apiID string, in Gr
 	return grants, nil
 }
 
-// checkSpec validates a grant's inputs against the API at now and resolves its end.
+// checkSpec validates a grant's inputs for one subject against the API at now and
+// resolves its end.
 func (s *Service) checkSpec(ctx context.Context, op string, api API, sub Subject, envs []Env, perms []Permission, fields []string, v Validity, reason string, now time.Time) (grantSpec, error) {
-	if err := CheckReason(op, reason); err != nil {
+	base, err := s.baseSpec(op, api, envs, perms, fields, v, reason, now)
+	if err != nil {
 		return grantSpec{}, err
 	}
-	if err := CheckSubject(op, sub); err != nil {
+	return s.granteeSpec(ctx, op, api, base, sub)
+}
+
+// baseSpec validates what a grant request says for all its subjects: reason, envs,
+// permissions, fields, validity (resolved at now) and R1.
+func (s *Service) baseSpec(op string, api API, envs []Env, perms []Permission, fields []string, v Validity, reason string, now time.Time) (grantSpec, error) {
+	if err := CheckReason(op, reason); err != nil {
 		return grantSpec{}, err
 	}
 	if err := CheckEnvs(op, envs); err != nil {
@@ -89,9 +128,6 @@ func (s *Service) checkSpec(ctx context.Context, op string, api API, sub Subject
 	if fields == nil {
 		fields = []string{}
 	}
-	if err := CheckGrantShape(op, api, sub.Type, perms, fields); err != nil {
-		return grantSpec{}, err
-	}
 	end, err := v.End(now)
 	if err != nil {
 		return grantSpec{}, err
@@ -99,43 +135,68 @@ func (s *Service) checkSpec(ctx context.Context, op string, api API, sub Subject
 	if !api.Published() {
 		return grantSpec{}, E(op, Conflict, CodeAPINotPublished, "api %s is not published", api.ID)
 	}
+	return grantSpec{envs: envs, perms: perms, fields: fields, end: end, reason: reason}, nil
+}
+
+// granteeSpec completes base for one subject: its shape (R12) and, for an app, that
+// the app exists in the tenant named.
+func (s *Service) granteeSpec(ctx context.Context, op string, api API, base grantSpec, sub Subject) (grantSpec, error) {
+	if err := CheckSubject(op, sub); err != nil {
+		return grantSpec{}, err
+	}
+	if err := CheckGrantShape(op, api, sub.Type, base.perms, base.fields); err != nil {
+		return grantSpec{}, err
+	}
 	if sub.Type == SubjectApp {
 		app, err := s.Store.GetApp(ctx, sub.ID)
 		if err != nil || app.TenantID != sub.TenantID {
 			return grantSpec{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s of tenant %s", sub.ID, sub.TenantID)
 		}
 	}
-	return grantSpec{subject: sub, envs: envs, perms: perms, fields: fields, end: end, reason: reason}, nil
+	base.subject = sub
+	return base, nil
 }
 
-// newGrants adds to c one grant per env, each conditional on its slot holding no grant
-// in force (R3), plus the R1 condition on the API and one audit entry per grant.
-func (s *Service) newGrants(ctx context.Context, c *Change, api API, spec grantSpec, actor string, now time.Time) ([]Grant, error) {
-	if err := s.noGrantInForce(ctx, c.Op, api, spec, now); err != nil {
+// newGrants adds to c one grant per subject and env, each conditional on its slot
+// holding no grant in force (R3), plus the R1 condition on the API and one audit entry
+// per grant. bulk names every failing pair in the answer (R18).
+func (s *Service) newGrants(ctx context.Context, c *Change, api API, specs []grantSpec, actor string, now time.Time, bulk bool) ([]Grant, error) {
+	fails, err := s.grantsInForce(ctx, c.Op, api, specs, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := bulkError(fails, bulk); err != nil {
 		return nil, err
 	}
 	c.Writes = append(c.Writes, Write{
 		Action: ActionCheck, API: &api, Cond: Cond{Kind: CondPublished, Generation: api.Generation},
 		OnFail: E(c.Op, Conflict, CodeAPINotPublished, "api %s is not published", api.ID),
 	})
-	grants := make([]Grant, 0, len(spec.envs))
-	for _, env := range spec.envs {
-		g := Grant{
-			ID: newID(now), APIID: api.ID, APIName: api.Name, TenantID: api.TenantID, WorkspaceID: api.WorkspaceID,
-			Subject: spec.subject, Env: env, Permissions: slices.Clone(spec.perms), Fields: slices.Clone(spec.fields),
-			EndTime: spec.end, Protected: spec.protected, Reason: spec.reason, CreatorID: actor,
-			CreatedAt: now, ModifiedAt: now, Version: 1, Generation: api.Generation,
+	n := 0
+	for _, spec := range specs {
+		n += len(spec.envs)
+	}
+	grants := make([]Grant, 0, n) // never grows: the writes point into it
+	for _, spec := range specs {
+		for _, env := range spec.envs {
+			g := Grant{
+				ID: newID(now), APIID: api.ID, APIName: api.Name, TenantID: api.TenantID, WorkspaceID: api.WorkspaceID,
+				Subject: spec.subject, Env: env, Permissions: slices.Clone(spec.perms), Fields: slices.Clone(spec.fields),
+				EndTime: spec.end, Protected: spec.protected, Reason: spec.reason, CreatorID: actor,
+				CreatedAt: now, ModifiedAt: now, Version: 1, Generation: api.Generation,
+			}
+			g.rearm(now, s.ReminderDays)
+			grants = append(grants, g)
+			exists := E(c.Op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
+			if bulk { // a race lost on commit still names its pair
+				exists.Pairs = []Pair{{Subject: g.Subject, Env: env, ErrorCode: CodeGrantExists}}
+			}
+			c.Writes = append(c.Writes,
+				Write{Grant: &grants[len(grants)-1], Cond: Cond{Kind: CondReplaceable, Now: now, Generation: api.Generation}, OnFail: exists},
+				Write{GrantRef: &GrantRef{GrantID: g.ID, Key: g.Key()}, Cond: Cond{Kind: CondAbsent}},
+			)
+			c.Audit = append(c.Audit, grantAudit(EventGrantCreated, g, actor, spec.reason, now))
 		}
-		g.rearm(now, s.ReminderDays)
-		grants = append(grants, g)
-		c.Writes = append(c.Writes,
-			Write{
-				Grant: &grants[len(grants)-1], Cond: Cond{Kind: CondReplaceable, Now: now, Generation: api.Generation},
-				OnFail: E(c.Op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env),
-			},
-			Write{GrantRef: &GrantRef{GrantID: g.ID, Key: g.Key()}, Cond: Cond{Kind: CondAbsent}},
-		)
-		c.Audit = append(c.Audit, grantAudit(EventGrantCreated, g, actor, spec.reason, now))
 	}
 	return grants, nil
 }
@@ -219,18 +280,19 @@ func (s *Service) GetGrant(ctx context.Context, p Principal, apiID, grantID stri
 type PatchInput struct {
 	Fields         *[]string    `json:"fields"`
 	AddPermissions []Permission `json:"add_permissions"`
+	Validity       *Validity    `json:"validity"` // R20
 	Reason         string       `json:"reason"`
 }
 
-// PatchGrant changes a grant's field list or adds PROXY (R12); taking permissions away
-// goes through cancellation.
+// PatchGrant changes a grant's field list, adds PROXY (R12) or changes its validity
+// (R20); taking permissions away goes through cancellation.
 func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string, in PatchInput) (Grant, error) {
 	const op = "grant.patch"
 	if err := CheckReason(op, in.Reason); err != nil {
 		return Grant{}, err
 	}
-	if in.Fields == nil && len(in.AddPermissions) == 0 {
-		return Grant{}, invalid(op, CodeInvalid, "name fields or add_permissions")
+	if in.Fields == nil && len(in.AddPermissions) == 0 && in.Validity == nil {
+		return Grant{}, invalid(op, CodeInvalid, "name fields, add_permissions or validity")
 	}
 	g, api, err := s.reviewerGrant(ctx, op, a, apiID, grantID)
 	if err != nil {
@@ -242,6 +304,11 @@ func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string
 	}
 	g, settled := settle(g, a.Sub, now)
 	next := g
+	if in.Validity != nil {
+		if next, err = s.changedValidity(op, g, *in.Validity, now); err != nil {
+			return Grant{}, err
+		}
+	}
 	if in.Fields != nil {
 		next.Fields = slices.Clone(*in.Fields)
 		if next.Fields == nil {

@@ -60,10 +60,12 @@ func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInpu
 	res := RequestResult{Request: req}
 	if a.IsReviewer(api.TenantID, api.WorkspaceID) { // R9: approved at once
 		res.Request.Status, res.Request.Reviewer, res.Request.DecidedAt = RequestApproved, a.Sub, &now
-		if res.Grants, err = s.newGrants(ctx, &c, api, spec, a.Sub, now); err != nil {
+		if res.Grants, err = s.newGrants(ctx, &c, api, []grantSpec{spec}, a.Sub, now, false); err != nil {
 			return RequestResult{}, err
 		}
-	} else if err := s.noGrantInForce(ctx, op, api, spec, now); err != nil {
+	} else if fails, err := s.grantsInForce(ctx, op, api, []grantSpec{spec}, now); err != nil {
+		return RequestResult{}, err
+	} else if err := bulkError(fails, false); err != nil {
 		return RequestResult{}, err
 	}
 	c.Writes = append(c.Writes, Write{Request: &res.Request, Cond: Cond{Kind: CondAbsent}})
@@ -77,24 +79,34 @@ func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInpu
 	return res, nil
 }
 
-// R3: noGrantInForce refuses a grant or an application for slots that already hold a
-// grant in force (renew it instead); CondReplaceable is the same rule on commit. The change's condition enforces the same on commit;
-// reading first names the grant in the answer.
-func (s *Service) noGrantInForce(ctx context.Context, op string, api API, spec grantSpec, now time.Time) error {
-	keys := make([]GrantKey, len(spec.envs))
-	for i, env := range spec.envs {
-		keys[i] = GrantKey{APIID: api.ID, Env: env, Subject: spec.subject.Type, ID: spec.subject.ID}
+// R3: grantsInForce reads, in one batch, the slots that specs would fill and returns
+// a failing pair for each that holds a grant in force (renew it instead).
+// CondReplaceable enforces the same rule on commit; reading first names the grants.
+func (s *Service) grantsInForce(ctx context.Context, op string, api API, specs []grantSpec, now time.Time) ([]pairFailure, error) {
+	var keys []GrantKey
+	for _, spec := range specs {
+		for _, env := range spec.envs {
+			keys = append(keys, GrantKey{APIID: api.ID, Env: env, Subject: spec.subject.Type, ID: spec.subject.ID})
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
 	}
 	existing, err := s.Store.GetGrantsAt(ctx, keys)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, g := range existing {
-		if g.InForce(now, api.Generation) {
-			return E(op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)
+	var fails []pairFailure
+	for _, spec := range specs {
+		for _, env := range spec.envs {
+			g, ok := grantAt(existing, spec.subject, env)
+			if ok && g.InForce(now, api.Generation) {
+				fails = append(fails, failPair(g.Subject, g.Env, g.ID, E(op, Conflict, CodeGrantExists,
+					"a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)))
+			}
 		}
 	}
-	return nil
+	return fails, nil
 }
 
 func requestAudit(action string, r Request, actor, reason string, now time.Time) AuditEntry {
@@ -177,7 +189,7 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		if err != nil {
 			return RequestResult{}, err
 		}
-		if res.Grants, err = s.newGrants(ctx, &c, api, spec, a.Sub, now); err != nil {
+		if res.Grants, err = s.newGrants(ctx, &c, api, []grantSpec{spec}, a.Sub, now, false); err != nil {
 			return RequestResult{}, err
 		}
 	case RequestRenew:

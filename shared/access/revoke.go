@@ -27,14 +27,9 @@ func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in
 	if err := CheckReason(op, in.Reason); err != nil {
 		return CancelResult{}, err
 	}
-	perms := []Permission{PermUsage}
-	for _, p := range in.Permissions {
-		if p != PermUsage && p != PermProxy {
-			return CancelResult{}, invalid(op, CodePermissions, "permission %q: must be USAGE or PROXY", p)
-		}
-	}
-	if len(in.Permissions) > 0 && !slices.Contains(in.Permissions, PermUsage) {
-		perms = []Permission{PermProxy}
+	perms, err := cancelPermissions(op, in.Permissions)
+	if err != nil {
+		return CancelResult{}, err
 	}
 	g, api, err := s.reviewerGrant(ctx, op, a, apiID, grantID)
 	if err != nil {
@@ -43,24 +38,52 @@ func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in
 	if in.Immediate && !a.IsAdmin(api.TenantID) {
 		return CancelResult{}, E(op, Forbidden, CodeForbidden, "only a tenant_admin may revoke without notice")
 	}
-	now := s.now()
-	if err := refuseProtected(op, g); err != nil {
+	res, audit, err := s.cancelOne(op, g, api, perms, in.Immediate, a.Sub, in.Reason, s.now())
+	if err != nil {
 		return CancelResult{}, err
 	}
-	if !g.InForce(now, api.Generation) {
-		return CancelResult{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
+	c := Change{Op: op, Writes: []Write{{Grant: &res.Grant, Cond: Cond{Kind: CondVersion, Version: g.Version}}}, Audit: audit}
+	if err := s.commit(ctx, a, c, res); err != nil {
+		return CancelResult{}, err
 	}
-	g, settled := settle(g, a.Sub, now)
+	return res, nil
+}
+
+// cancelPermissions reads what an API-side cancellation takes away: USAGE (the whole
+// grant, the default) or PROXY alone (R11).
+func cancelPermissions(op string, in []Permission) ([]Permission, error) {
+	for _, p := range in {
+		if p != PermUsage && p != PermProxy {
+			return nil, invalid(op, CodePermissions, "permission %q: must be USAGE or PROXY", p)
+		}
+	}
+	if len(in) > 0 && !slices.Contains(in, PermUsage) {
+		return []Permission{PermProxy}, nil
+	}
+	return []Permission{PermUsage}, nil
+}
+
+// R7: cancelOne decides the API side's cancellation of g at now (R10, R11): deferred
+// by the notice period, immediate when the notice is 0 or immediate is asked. It
+// returns the grant to write (version g.Version+1) and its audit entries.
+func (s *Service) cancelOne(op string, g Grant, api API, perms []Permission, immediate bool, actor, reason string, now time.Time) (CancelResult, []AuditEntry, error) {
+	if err := refuseProtected(op, g); err != nil {
+		return CancelResult{}, nil, err
+	}
+	if !g.InForce(now, api.Generation) {
+		return CancelResult{}, nil, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
+	}
+	g, settled := settle(g, actor, now)
 	if g.CancelAt != nil {
-		return CancelResult{}, E(op, Conflict, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
+		return CancelResult{}, nil, E(op, Conflict, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
 	}
 	if perms[0] == PermProxy && !g.HasPermission(PermProxy) {
-		return CancelResult{}, invalid(op, CodePermissions, "grant %s has no PROXY permission", g.ID)
+		return CancelResult{}, nil, invalid(op, CodePermissions, "grant %s has no PROXY permission", g.ID)
 	}
 	next := g
 	next.Version, next.ModifiedAt = g.Version+1, now
 	res := CancelResult{Grant: next}
-	if in.Immediate || s.CancelNotice == 0 {
+	if immediate || s.CancelNotice == 0 {
 		res.Grant = revokeNow(next, perms, now, s.ReminderDays)
 	} else {
 		at := now.Add(s.CancelNotice)
@@ -71,12 +94,7 @@ func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in
 	if res.Deferred {
 		event = EventCancellationScheduled
 	}
-	c := Change{Op: op, Writes: []Write{{Grant: &res.Grant, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
-	c.Audit = append(settled, grantAudit(event, res.Grant, a.Sub, in.Reason, now))
-	if err := s.commit(ctx, a, c, res); err != nil {
-		return CancelResult{}, err
-	}
-	return res, nil
+	return res, append(settled, grantAudit(event, res.Grant, actor, reason, now)), nil
 }
 
 // settle applies a PROXY-only cancellation that came due but that the cancellations job

@@ -15,6 +15,7 @@ func Revoke(svc *access.Service) *Handler {
 		"POST /v1/apis/{api_id}/grants/{grant_id}/cancel":   mutate(h, h.cancel, h.renderCancel),
 		"DELETE /v1/apis/{api_id}/grants/{grant_id}/cancel": mutate(h, h.withdrawCancel, h.renderGrant),
 		"DELETE /v1/apis/{api_id}/grants/{grant_id}":        mutate(h, h.revoke, renderNoContent),
+		"POST /v1/apis/{api_id}/grants/cancel":              mutate(h, h.cancelMany, h.renderCancelMany),
 	}
 	return h
 }
@@ -61,4 +62,26 @@ func (h *Handler) revoke(ctx context.Context, r *request, a access.Actor) (acces
 		return access.Grant{}, err
 	}
 	return h.svc.Revoke(ctx, a, api, grant, r.query("reason"))
+}
+
+// renderCancelMany answers 202 while the notice runs, 200 when the grants were revoked
+// now (R19).
+func (h *Handler) renderCancelMany(res access.BulkCancelResult) (int, any) {
+	st := http.StatusOK
+	if res.Deferred {
+		st = http.StatusAccepted
+	}
+	return st, grantsView{Grants: viewGrants(res.Grants, h.svc.Now())}
+}
+
+func (h *Handler) cancelMany(ctx context.Context, r *request, a access.Actor) (access.BulkCancelResult, error) {
+	api, err := r.param("api_id")
+	if err != nil {
+		return access.BulkCancelResult{}, err
+	}
+	var in access.BulkCancelInput
+	if err := r.decode(&in); err != nil {
+		return access.BulkCancelResult{}, err
+	}
+	return h.svc.CancelMany(ctx, a, api, in)
 }

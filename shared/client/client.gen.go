@@ -524,6 +524,21 @@ type CancelGrantInput struct {
 	Reason *Reason `json:"reason,omitempty"`
 }
 
+// CancelGrantsInput R19: cancels the grant of every (subject, env) pair as the single cancel would, all or none
+type CancelGrantsInput struct {
+	Envs []Env `json:"envs"`
+
+	// Immediate tenant_admin only; no notice
+	Immediate *bool `json:"immediate,omitempty"`
+
+	// Permissions default [USAGE] (the whole grants); ["PROXY"] cancels PROXY only (R11)
+	Permissions *[]Permission `json:"permissions,omitempty"`
+
+	// Reason at most 128 characters (R13)
+	Reason   *Reason   `json:"reason,omitempty"`
+	Subjects []Subject `json:"subjects"`
+}
+
 // CheckInput defines model for CheckInput.
 type CheckInput struct {
 	ApiId    Id        `json:"api_id"`
@@ -563,9 +578,24 @@ type Env string
 
 // Error defines model for Error.
 type Error struct {
+	// EarliestEndTime the earliest end a shortening may set (R20)
+	EarliestEndTime *Time  `json:"earliest_end_time,omitempty"`
+	ErrorCode       string `json:"error_code"`
+	ErrorMsg        string `json:"error_msg"`
+
+	// Pairs every failing (subject, env) of a bulk request (R18, R19)
+	Pairs     *[]FailedPair `json:"pairs,omitempty"`
+	RequestId string        `json:"request_id"`
+}
+
+// FailedPair defines model for FailedPair.
+type FailedPair struct {
+	Env       Env    `json:"env"`
 	ErrorCode string `json:"error_code"`
-	ErrorMsg  string `json:"error_msg"`
-	RequestId string `json:"request_id"`
+
+	// GrantId the grant involved; null when there is none
+	GrantId *string `json:"grant_id"`
+	Subject Subject `json:"subject"`
 }
 
 // Grant defines model for Grant.
@@ -598,7 +628,7 @@ type Grant struct {
 	Version   int         `json:"version"`
 }
 
-// GrantInput defines model for GrantInput.
+// GrantInput exactly one of subject and subjects (R18)
 type GrantInput struct {
 	Envs []Env `json:"envs"`
 
@@ -612,8 +642,11 @@ type GrantInput struct {
 	Protected *bool `json:"protected,omitempty"`
 
 	// Reason at most 128 characters (R13)
-	Reason  *Reason `json:"reason,omitempty"`
-	Subject Subject `json:"subject"`
+	Reason  *Reason  `json:"reason,omitempty"`
+	Subject *Subject `json:"subject,omitempty"`
+
+	// Subjects R18: 1-10 distinct subjects, at most 20 grants (subjects x envs); all or none
+	Subjects *[]Subject `json:"subjects,omitempty"`
 
 	// Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
 	// UNIX seconds, or {"type":"LIMITED","days":N} (1-3650), counted from the moment of the
@@ -821,13 +854,16 @@ type Time = time.Time
 // UnixSeconds seconds since 1970-01-01T00:00:00Z
 type UnixSeconds = int
 
-// UpdateGrantInput name fields or add_permissions (or both)
+// UpdateGrantInput name fields, add_permissions or validity (any of them)
 type UpdateGrantInput struct {
 	AddPermissions *[]Permission `json:"add_permissions,omitempty"`
 	Fields         *[]string     `json:"fields,omitempty"`
 
 	// Reason at most 128 characters (R13)
 	Reason *Reason `json:"reason,omitempty"`
+
+	// Validity R20: extend at once; shorten to no earlier than now + CANCEL_NOTICE (a 400 names earliest_end_time); never shorten a protected grant
+	Validity *Validity `json:"validity,omitempty"`
 }
 
 // Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
@@ -984,6 +1020,14 @@ type CreateGrantsParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// CancelGrantsParams defines parameters for CancelGrants.
+type CancelGrantsParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // RevokeGrantParams defines parameters for RevokeGrant.
 type RevokeGrantParams struct {
 	Reason *ReasonQuery `form:"reason,omitempty" json:"reason,omitempty"`
@@ -1126,6 +1170,9 @@ type ApplyForApiJSONRequestBody = ApplicationInput
 
 // CreateGrantsJSONRequestBody defines body for CreateGrants for application/json ContentType.
 type CreateGrantsJSONRequestBody = GrantInput
+
+// CancelGrantsJSONRequestBody defines body for CancelGrants for application/json ContentType.
+type CancelGrantsJSONRequestBody = CancelGrantsInput
 
 // UpdateGrantJSONRequestBody defines body for UpdateGrant for application/json ContentType.
 type UpdateGrantJSONRequestBody = UpdateGrantInput
@@ -1356,6 +1403,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/apis/{api_id}/grants (the `CreateGrants` operationId).
 	CreateGrants(ctx context.Context, apiId ApiId, params *CreateGrantsParams, body CreateGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelGrantsWithBody R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+	CancelGrantsWithBody(ctx context.Context, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelGrants R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+	CancelGrants(ctx context.Context, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeGrant App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
 	//
@@ -1696,6 +1757,40 @@ func (c *Client) CreateGrantsWithBody(ctx context.Context, apiId ApiId, params *
 // Corresponds with POST /v1/apis/{api_id}/grants (the `CreateGrants` operationId).
 func (c *Client) CreateGrants(ctx context.Context, apiId ApiId, params *CreateGrantsParams, body CreateGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateGrantsRequest(c.Server, apiId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelGrantsWithBody R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+func (c *Client) CancelGrantsWithBody(ctx context.Context, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelGrantsRequestWithBody(c.Server, apiId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelGrants R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+func (c *Client) CancelGrants(ctx context.Context, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelGrantsRequest(c.Server, apiId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2630,6 +2725,68 @@ func NewCreateGrantsRequestWithBody(server string, apiId ApiId, params *CreateGr
 	}
 
 	operationPath := fmt.Sprintf("/v1/apis/%s/grants", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCancelGrantsRequest calls the generic CancelGrants builder with application/json body
+func NewCancelGrantsRequest(server string, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelGrantsRequestWithBody(server, apiId, params, "application/json", bodyReader)
+}
+
+// NewCancelGrantsRequestWithBody constructs an http.Request for the CancelGrants method, with any body, and a specified content type
+func NewCancelGrantsRequestWithBody(server string, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "api_id", apiId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apis/%s/grants/cancel", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4053,6 +4210,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/apis/{api_id}/grants (the `CreateGrants` operationId).
 	CreateGrantsWithResponse(ctx context.Context, apiId ApiId, params *CreateGrantsParams, body CreateGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateGrantsResponse, error)
 
+	// CancelGrantsWithBodyWithResponse R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+	CancelGrantsWithBodyWithResponse(ctx context.Context, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelGrantsResponse, error)
+
+	// CancelGrantsWithResponse R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+	CancelGrantsWithResponse(ctx context.Context, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelGrantsResponse, error)
+
 	// RevokeGrantWithResponse App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -5125,6 +5296,131 @@ func (r CreateGrantsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelGrantsResponse429Headers the declared response headers of an HTTP 429 response for CancelGrants
+type CancelGrantsResponse429Headers struct {
+	RetryAfter int
+}
+
+type CancelGrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Grants
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Grants
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelGrantsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelGrantsResponse) GetJSON200() *Grants {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CancelGrantsResponse) GetJSON202() *Grants {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelGrantsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelGrantsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelGrantsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelGrantsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelGrantsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CancelGrantsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CancelGrantsResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelGrantsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelGrantsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CancelGrantsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelGrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelGrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelGrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelGrantsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7307,6 +7603,32 @@ func (c *ClientWithResponses) CreateGrantsWithResponse(ctx context.Context, apiI
 	return ParseCreateGrantsResponse(rsp)
 }
 
+// CancelGrantsWithBodyWithResponse R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+func (c *ClientWithResponses) CancelGrantsWithBodyWithResponse(ctx context.Context, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelGrantsResponse, error) {
+	rsp, err := c.CancelGrantsWithBody(ctx, apiId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelGrantsResponse(rsp)
+}
+
+// CancelGrantsWithResponse R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+func (c *ClientWithResponses) CancelGrantsWithResponse(ctx context.Context, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelGrantsResponse, error) {
+	rsp, err := c.CancelGrants(ctx, apiId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelGrantsResponse(rsp)
+}
+
 // RevokeGrantWithResponse App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -8464,6 +8786,122 @@ func ParseCreateGrantsResponse(rsp *http.Response) (*CreateGrantsResponse, error
 	switch {
 	case rsp.StatusCode == 429:
 		var headers CreateGrantsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelGrantsResponse parses an HTTP response from a CancelGrantsWithResponse call
+func ParseCancelGrantsResponse(rsp *http.Response) (*CancelGrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Grants
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Grants
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelGrantsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
