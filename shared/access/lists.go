@@ -296,10 +296,12 @@ func (s *Service) AuditLog(ctx context.Context, p Principal, apiID string, size 
 	return s.Store.Audit(ctx, "API", apiID, size, next)
 }
 
-// RequestFilter selects requests: by workspace (reviewers) or by app (its owner).
+// RequestFilter selects requests: by workspace (reviewers), by app (its owner), or the
+// caller's own (Requester "me", R22).
 type RequestFilter struct {
 	WorkspaceID string
 	AppID       string
+	Requester   string
 	Status      RequestStatus
 }
 
@@ -316,6 +318,17 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 	}
 	var list []Request
 	switch {
+	case f.Requester != "":
+		if f.Requester != "me" || f.WorkspaceID != "" || f.AppID != "" {
+			return Page[Request]{}, invalid(op, CodeInvalid, "requester takes only \"me\", alone")
+		}
+		var err error
+		if list, err = s.Store.RequestsByRequester(ctx, p.TenantID, p.Sub); err != nil {
+			return Page[Request]{}, err
+		}
+		if f.Status != "" {
+			list = slices.DeleteFunc(list, func(r Request) bool { return r.Status != f.Status })
+		}
 	case f.WorkspaceID != "":
 		if err := CheckID(op, "workspace_id", f.WorkspaceID); err != nil {
 			return Page[Request]{}, err
@@ -348,7 +361,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 			list = slices.DeleteFunc(list, func(r Request) bool { return r.Status != f.Status })
 		}
 	default:
-		return Page[Request]{}, invalid(op, CodeInvalid, "name workspace_id or app_id")
+		return Page[Request]{}, invalid(op, CodeInvalid, "name workspace_id, app_id or requester=me")
 	}
 	list = slices.DeleteFunc(list, func(r Request) bool { return !r.visibleTo(p) })
 	if err := s.nameRequests(ctx, list); err != nil {

@@ -265,6 +265,9 @@ func (r Request) IsRequester(p Principal) bool {
 	return r.Requester == p.Sub && r.requesterTenant() == p.TenantID
 }
 
+// RequesterTenantID is the requester's tenant (the API's unless stored otherwise).
+func (r Request) RequesterTenantID() string { return r.requesterTenant() }
+
 func (r Request) requesterTenant() string {
 	if r.RequesterTenant == "" {
 		return r.TenantID

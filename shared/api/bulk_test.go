@@ -202,3 +202,32 @@ func TestHTTP_R20_PatchValidity(t *testing.T) {
 	e.clk.Advance(24 * time.Hour)
 	want(t, e.do(t, ownerA, "PATCH", "/v1/apis/api-sales/grants/"+str(x, "grant_id"), map[string]any{"validity": days(5)}), 409, "Conflict.GrantNotInForce")
 }
+
+func TestHTTP_R22_RequesterMe(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.seed(t)
+	r := e.do(t, alice, "POST", "/v1/apis/api-orders/applications", map[string]any{"app_id": "app-b1", "envs": prod, "validity": unlimited})
+	want(t, r, 202)
+	mine := str(r.M(), "request_id")
+	want(t, e.do(t, alice, "POST", "/v1/apis/api-sales/applications", map[string]any{"app_id": "app-b1", "envs": prod, "validity": unlimited}), 202)
+	r = e.do(t, alice, "GET", "/v1/requests?requester=me", nil)
+	want(t, r, 200)
+	if its := items(t, r); len(its) != 2 || num(r.M(), "total_count") != 2 {
+		t.Fatalf("alice's requests: %s", r)
+	}
+	r = e.do(t, alice, "GET", "/v1/requests?requester=me&api_name_keyword=orders", nil)
+	if its := items(t, r); len(its) != 1 || str(its[0], "request_id") != mine {
+		t.Fatalf("alice's orders request: %s", r)
+	}
+	// nobody else's: another user of the tenant, the same sub in another tenant
+	for _, w := range []who{ownerA, devB, {"alice", "t2", nil}} {
+		r = e.do(t, w, "GET", "/v1/requests?requester=me", nil)
+		want(t, r, 200)
+		if len(items(t, r)) != 0 {
+			t.Fatalf("%s sees: %s", w, r)
+		}
+	}
+	want(t, e.do(t, alice, "GET", "/v1/requests?requester=bob", nil), 400)
+	want(t, e.do(t, alice, "GET", "/v1/requests?requester=me&app_id=app-b1", nil), 400)
+}

@@ -104,7 +104,7 @@ func (h *Handler) requests(ctx context.Context, r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	f := access.RequestFilter{
-		WorkspaceID: r.query("workspace_id"), AppID: r.query("app_id"), Status: access.RequestStatus(r.query("status")),
+		WorkspaceID: r.query("workspace_id"), AppID: r.query("app_id"), Requester: r.query("requester"), Status: access.RequestStatus(r.query("status")),
 	}
 	p, err := h.svc.Requests(ctx, r.who, f, q)
 	if err != nil {

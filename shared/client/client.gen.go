@@ -350,6 +350,21 @@ func (e ValidityViewType) Valid() bool {
 	}
 }
 
+// Defines values for ListRequestsParamsRequester.
+const (
+	ListRequestsParamsRequesterMe ListRequestsParamsRequester = "me"
+)
+
+// Valid indicates whether the value is a known member of the ListRequestsParamsRequester enum.
+func (e ListRequestsParamsRequester) Valid() bool {
+	switch e {
+	case ListRequestsParamsRequesterMe:
+		return true
+	default:
+		return false
+	}
+}
+
 // Api defines model for Api.
 type Api struct {
 	ApiId Id `json:"api_id"`
@@ -1105,12 +1120,18 @@ type RotateAppCodeParams struct {
 
 // ListRequestsParams defines parameters for ListRequests.
 type ListRequestsParams struct {
-	WorkspaceId *Id            `form:"workspace_id,omitempty" json:"workspace_id,omitempty"`
-	AppId       *Id            `form:"app_id,omitempty" json:"app_id,omitempty"`
-	Status      *RequestStatus `form:"status,omitempty" json:"status,omitempty"`
-	PageNumber  *PageNumber    `form:"page_number,omitempty" json:"page_number,omitempty"`
-	PageSize    *PageSize      `form:"page_size,omitempty" json:"page_size,omitempty"`
+	WorkspaceId *Id `form:"workspace_id,omitempty" json:"workspace_id,omitempty"`
+	AppId       *Id `form:"app_id,omitempty" json:"app_id,omitempty"`
+
+	// Requester only "me": the caller's own requests
+	Requester  *ListRequestsParamsRequester `form:"requester,omitempty" json:"requester,omitempty"`
+	Status     *RequestStatus               `form:"status,omitempty" json:"status,omitempty"`
+	PageNumber *PageNumber                  `form:"page_number,omitempty" json:"page_number,omitempty"`
+	PageSize   *PageSize                    `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
+
+// ListRequestsParamsRequester defines parameters for ListRequests.
+type ListRequestsParamsRequester string
 
 // ApproveRequestParams defines parameters for ApproveRequest.
 type ApproveRequestParams struct {
@@ -1522,7 +1543,7 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/check (the `CheckCall` operationId).
 	CheckCall(ctx context.Context, body CheckCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListRequests Requests, newest first, for reviewers (workspace_id) or app owners (app_id).
+	// ListRequests Requests for reviewers (workspace_id), app owners (app_id), or anyone's own (requester=me, R22).
 	//
 	// Corresponds with GET /v1/requests (the `ListRequests` operationId).
 	ListRequests(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2065,7 +2086,7 @@ func (c *Client) CheckCall(ctx context.Context, body CheckCallJSONRequestBody, r
 	return c.Client.Do(req)
 }
 
-// ListRequests Requests, newest first, for reviewers (workspace_id) or app owners (app_id).
+// ListRequests Requests for reviewers (workspace_id), app owners (app_id), or anyone's own (requester=me, R22).
 //
 // Corresponds with GET /v1/requests (the `ListRequests` operationId).
 func (c *Client) ListRequests(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3540,6 +3561,18 @@ func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Re
 
 		}
 
+		if params.Requester != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "requester", *params.Requester, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Status != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -4336,7 +4369,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/check (the `CheckCall` operationId).
 	CheckCallWithResponse(ctx context.Context, body CheckCallJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckCallResponse, error)
 
-	// ListRequestsWithResponse Requests, newest first, for reviewers (workspace_id) or app owners (app_id).
+	// ListRequestsWithResponse Requests for reviewers (workspace_id), app owners (app_id), or anyone's own (requester=me, R22).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7837,7 +7870,7 @@ func (c *ClientWithResponses) CheckCallWithResponse(ctx context.Context, body Ch
 	return ParseCheckCallResponse(rsp)
 }
 
-// ListRequestsWithResponse Requests, newest first, for reviewers (workspace_id) or app owners (app_id).
+// ListRequestsWithResponse Requests for reviewers (workspace_id), app owners (app_id), or anyone's own (requester=me, R22).
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -341,6 +341,8 @@ type requestItem struct {
 	GSI1SK       string               `dynamodbav:"GSI1SK"`
 	GSI2PK       string               `dynamodbav:"GSI2PK"`
 	GSI2SK       string               `dynamodbav:"GSI2SK"`
+	GSI3PK       string               `dynamodbav:"GSI3PK"`
+	GSI3SK       string               `dynamodbav:"GSI3SK"`
 	Type         string               `dynamodbav:"type"`
 	TTL          int64                `dynamodbav:"ttl"`
 	RequestID    string               `dynamodbav:"request_id"`
@@ -377,6 +379,7 @@ func newRequestItem(r access.Request) requestItem {
 		key:    requestKey(r.ID),
 		GSI1PK: requestGSI1PK(r.WorkspaceID, r.Status), GSI1SK: sk,
 		GSI2PK: requestGSI2PK(r.AppID), GSI2SK: sk,
+		GSI3PK: requestGSI3PK(r.RequesterTenantID(), r.Requester), GSI3SK: sk,
 		Type: TypeRequest, TTL: ttlAt(kept.Add(requestRetention)),
 		RequestID: r.ID, Kind: r.Kind, Status: r.Status, TenantID: r.TenantID, WorkspaceID: r.WorkspaceID,
 		APIID: r.APIID, AppID: r.AppID, GrantID: r.GrantID, Envs: r.Envs, Permissions: r.Permissions,
