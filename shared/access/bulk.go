@@ -173,7 +173,7 @@ func (s *Service) CancelMany(ctx context.Context, a Actor, apiID string, in Bulk
 	keys := make([]GrantKey, 0, len(in.Subjects)*len(in.Envs))
 	for _, sub := range in.Subjects {
 		for _, env := range in.Envs {
-			keys = append(keys, GrantKey{APIID: api.ID, Env: env, Subject: sub.Type, ID: sub.ID})
+			keys = append(keys, SlotOf(APIResource(api.ID), env, sub))
 		}
 	}
 	found, err := s.Store.GetGrantsAt(ctx, keys)

@@ -142,7 +142,7 @@ func TestCancel_R19_BulkWithOneProtected(t *testing.T) {
 	}
 	// all or none: nothing was scheduled
 	for _, s := range []string{"w1", "w3"} {
-		gs := must[[]access.Grant](t)(f.svc.Store.GetGrantsAt(f.ctx, []access.GrantKey{{APIID: "api1", Env: access.EnvProd, Subject: access.SubjectWorkspace, ID: s}}))
+		gs := must[[]access.Grant](t)(f.svc.Store.GetGrantsAt(f.ctx, []access.GrantKey{access.SlotOf(access.APIResource("api1"), access.EnvProd, wsSubject(s))}))
 		if len(gs) != 1 || gs[0].CancelAt != nil || gs[0].Version != 1 {
 			t.Fatalf("%s: got %+v, want untouched", s, gs)
 		}

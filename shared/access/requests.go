@@ -86,7 +86,7 @@ func (s *Service) grantsInForce(ctx context.Context, op string, api API, specs [
 	var keys []GrantKey
 	for _, spec := range specs {
 		for _, env := range spec.envs {
-			keys = append(keys, GrantKey{APIID: api.ID, Env: env, Subject: spec.subject.Type, ID: spec.subject.ID})
+			keys = append(keys, SlotOf(APIResource(api.ID), env, spec.subject))
 		}
 	}
 	if len(keys) == 0 {
@@ -193,7 +193,7 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 			return RequestResult{}, err
 		}
 	case RequestRenew:
-		g, err := s.Store.GetGrant(ctx, r.APIID, r.GrantID)
+		g, err := s.Store.GetGrant(ctx, APIResource(r.APIID), r.GrantID)
 		if err != nil {
 			return RequestResult{}, notFoundUnless(op, err, CodeNotFoundGrant, "grant %s", r.GrantID)
 		}
