@@ -133,7 +133,7 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 	apply := func(env client.Env) client.Request {
 		t.Helper()
 		res, err := dev.ApplyForApiWithResponse(ctx, api2, nil, client.ApplicationInput{
-			AppId: app, Envs: []client.Env{env}, Validity: client.Validity{Type: client.ValidityTypeLIMITED, Days: ptr(30)},
+			AppId: &app, Envs: []client.Env{env}, Validity: client.Validity{Type: client.ValidityTypeLIMITED, Days: ptr(30)},
 		})
 		return *expect(t, "ApplyForApi", res, err, 202).JSON202
 	}

@@ -135,10 +135,18 @@ type BulkCancelResult struct {
 	Deferred bool
 }
 
-// R19: CancelMany cancels the grants of every (subject, env) pair of one API as Cancel
-// would cancel each (R7 notice, R10, R11), all or none, in one transaction.
+// CancelMany is CancelManyOn for an API.
 func (s *Service) CancelMany(ctx context.Context, a Actor, apiID string, in BulkCancelInput) (BulkCancelResult, error) {
+	return s.CancelManyOn(ctx, a, APIResource(apiID), in)
+}
+
+// R19: CancelManyOn cancels the grants of every (subject, env) pair of one API or unit
+// as CancelOn would cancel each (R7 notice, R10, R11), all or none, in one transaction.
+func (s *Service) CancelManyOn(ctx context.Context, a Actor, r Resource, in BulkCancelInput) (BulkCancelResult, error) {
 	const op = "grant.cancel_many"
+	if !r.HasEnv() {
+		return BulkCancelResult{}, invalid(op, CodeInvalid, "grants on an app are revoked one by one")
+	}
 	if a.IfMatch != 0 {
 		return BulkCancelResult{}, invalid(op, CodeInvalid, "If-Match names one grant's version; a bulk request takes none")
 	}
@@ -156,24 +164,24 @@ func (s *Service) CancelMany(ctx context.Context, a Actor, apiID string, in Bulk
 			return BulkCancelResult{}, err
 		}
 	}
-	perms, err := cancelPermissions(op, in.Permissions)
+	t, err := s.visibleTarget(ctx, op, a.Principal, r)
 	if err != nil {
 		return BulkCancelResult{}, err
 	}
-	api, err := s.visibleAPI(ctx, op, a.Principal, apiID)
+	if !t.reviews(a.Principal) {
+		return BulkCancelResult{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may cancel its grants", t.WorkspaceID)
+	}
+	perms, err := cancelPermissions(op, t, in.Permissions)
 	if err != nil {
 		return BulkCancelResult{}, err
 	}
-	if !a.IsReviewer(api.TenantID, api.WorkspaceID) {
-		return BulkCancelResult{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may cancel its grants", api.WorkspaceID)
-	}
-	if in.Immediate && !a.IsAdmin(api.TenantID) {
+	if in.Immediate && !a.IsAdmin(t.TenantID) {
 		return BulkCancelResult{}, E(op, Forbidden, CodeForbidden, "only a tenant_admin may revoke without notice")
 	}
 	keys := make([]GrantKey, 0, len(in.Subjects)*len(in.Envs))
 	for _, sub := range in.Subjects {
 		for _, env := range in.Envs {
-			keys = append(keys, SlotOf(APIResource(api.ID), env, sub))
+			keys = append(keys, t.slot(env, sub))
 		}
 	}
 	found, err := s.Store.GetGrantsAt(ctx, keys)
@@ -187,12 +195,12 @@ func (s *Service) CancelMany(ctx context.Context, a Actor, apiID string, in Bulk
 	for _, sub := range in.Subjects {
 		for _, env := range in.Envs {
 			g, ok := grantAt(found, sub, env)
-			if !ok || g.Generation != api.Generation {
+			if !ok || g.Generation != t.Generation {
 				fails = append(fails, failPair(sub, env, "", E(op, NotFound, CodeNotFoundGrant, "no grant of %s %s in %s", sub.Type, sub.ID, env)))
 				continue
 			}
-			g.APIName = api.Name
-			one, audit, err := s.cancelOne(op, g, api, perms, in.Immediate, a.Sub, in.Reason, now)
+			t.name(&g)
+			one, audit, err := s.cancelOne(op, g, t, perms, in.Immediate, a.Sub, in.Reason, now)
 			if err != nil {
 				e, ok := asPairError(err)
 				if !ok {

@@ -245,15 +245,20 @@ func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q Pag
 	return paginate(out, q), nil
 }
 
-// GrantsOfAPI pages through one API's grants for its reviewers, newest first.
+// GrantsOfAPI is GrantsOf an API.
 func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, size int, next string) (GrantPage, error) {
+	return s.GrantsOf(ctx, p, APIResource(apiID), size, next)
+}
+
+// GrantsOf pages through one resource's grants for its reviewers, newest first.
+func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size int, next string) (GrantPage, error) {
 	const op = "list.grants"
-	api, err := s.visibleAPI(ctx, op, p, apiID)
+	t, err := s.visibleTarget(ctx, op, p, r)
 	if err != nil {
 		return GrantPage{}, err
 	}
-	if !p.IsReviewer(api.TenantID, api.WorkspaceID) {
-		return GrantPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list an API's grants", api.WorkspaceID)
+	if !t.reviews(p) {
+		return GrantPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list the grants of its %ss", t.WorkspaceID, r.Type)
 	}
 	if size == 0 {
 		size = DefaultPageSize
@@ -261,15 +266,15 @@ func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, si
 	if size < 1 || size > MaxPageSize {
 		return GrantPage{}, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
 	}
-	page, err := s.Store.GrantsByResource(ctx, APIResource(apiID), size, next)
+	page, err := s.Store.GrantsByResource(ctx, r, size, next)
 	if err != nil {
 		return GrantPage{}, err
 	}
-	// Grants of an older generation are removed (R4), even before the cleanup is done.
+	// Grants of an older generation are removed (R4, R23), even before the cleanup is done.
 	items := page.Items[:0]
 	for _, g := range page.Items {
-		if g.Generation == api.Generation {
-			g.APIName = api.Name
+		if g.Generation == t.Generation {
+			t.name(&g)
 			items = append(items, g)
 		}
 	}
@@ -277,15 +282,21 @@ func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, si
 	return page, nil
 }
 
-// AuditLog pages through an API's audit entries for its reviewers, newest first.
+// AuditLog is AuditOf an API.
 func (s *Service) AuditLog(ctx context.Context, p Principal, apiID string, size int, next string) (AuditPage, error) {
+	return s.AuditOf(ctx, p, APIResource(apiID), size, next)
+}
+
+// AuditOf pages through the audit entries of an API or a unit for its reviewers,
+// newest first.
+func (s *Service) AuditOf(ctx context.Context, p Principal, r Resource, size int, next string) (AuditPage, error) {
 	const op = "list.audit"
-	api, err := s.visibleAPI(ctx, op, p, apiID)
+	t, err := s.visibleTarget(ctx, op, p, r)
 	if err != nil {
 		return AuditPage{}, err
 	}
-	if !p.IsReviewer(api.TenantID, api.WorkspaceID) {
-		return AuditPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s read an API's audit", api.WorkspaceID)
+	if !t.reviews(p) {
+		return AuditPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s read its audit", t.WorkspaceID)
 	}
 	if size == 0 {
 		size = DefaultPageSize
@@ -293,7 +304,11 @@ func (s *Service) AuditLog(ctx context.Context, p Principal, apiID string, size 
 	if size < 1 || size > MaxPageSize {
 		return AuditPage{}, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
 	}
-	return s.Store.Audit(ctx, "API", apiID, size, next)
+	scope := "API"
+	if r.Type == ResourceServiceUnit {
+		scope = "UNIT"
+	}
+	return s.Store.Audit(ctx, scope, r.ID, size, next)
 }
 
 // RequestFilter selects requests: by workspace (reviewers), by app (its owner), or the

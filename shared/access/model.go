@@ -282,6 +282,10 @@ type Request struct {
 	Status      RequestStatus `json:"status"`
 	TenantID    string        `json:"tenant_id"`
 	WorkspaceID string        `json:"workspace_id"` // the API's workspace (its reviewers decide)
+	// Resource is what is asked for (an API or a unit); Subject who for (an app, or the
+	// requesting user, R22). Requests stored before them decode as the API and the app.
+	Resource    Resource      `json:"resource"`
+	Subject     *Subject      `json:"subject"`
 	APIID       string        `json:"api_id"`
 	APIName     string        `json:"api_name,omitempty"` // filled in by listings, not stored
 	AppID       string        `json:"app_id"`

@@ -13,11 +13,16 @@ func List(svc *access.Service) *Handler {
 	h.routes = map[string]route{
 		"GET /v1/workspaces/{workspace_id}/authorized-apis": h.authorizedAPIs,
 		"GET /v1/workspaces/{workspace_id}/granted-apis":    h.grantedAPIs,
-		"GET /v1/apis/{api_id}/grants":                      h.grantsOfAPI,
+		"GET /v1/apis/{api_id}/grants":                      h.grantsOf,
 		"GET /v1/apis/{api_id}/grants/{grant_id}":           h.getGrant,
 		"GET /v1/requests":                                  h.requests,
 		"GET /v1/requests/{request_id}":                     h.getRequest,
 		"GET /v1/apis/{api_id}/audit":                       h.audit,
+		// R23, R24: the same listings on service units and apps
+		"GET /v1/service-units/{unit_id}/grants":            h.grantsOf,
+		"GET /v1/service-units/{unit_id}/grants/{grant_id}": h.getGrant,
+		"GET /v1/service-units/{unit_id}/audit":             h.audit,
+		"GET /v1/apps/{app_id}/grants":                      h.grantsOf,
 	}
 	return h
 }
@@ -70,8 +75,8 @@ func tokenPage(r *request) (int, string, error) {
 	return size, r.query("next_token"), nil
 }
 
-func (h *Handler) grantsOfAPI(ctx context.Context, r *request) (int, any, error) {
-	api, err := r.param("api_id")
+func (h *Handler) grantsOf(ctx context.Context, r *request) (int, any, error) {
+	res, err := r.resource()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -79,7 +84,7 @@ func (h *Handler) grantsOfAPI(ctx context.Context, r *request) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := h.svc.GrantsOfAPI(ctx, r.who, api, size, next)
+	p, err := h.svc.GrantsOf(ctx, r.who, res, size, next)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -87,11 +92,11 @@ func (h *Handler) grantsOfAPI(ctx context.Context, r *request) (int, any, error)
 }
 
 func (h *Handler) getGrant(ctx context.Context, r *request) (int, any, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	g, err := h.svc.GetGrant(ctx, r.who, api, grant)
+	g, err := h.svc.GetGrantOn(ctx, r.who, res, grant)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -123,7 +128,7 @@ func (h *Handler) getRequest(ctx context.Context, r *request) (int, any, error) 
 }
 
 func (h *Handler) audit(ctx context.Context, r *request) (int, any, error) {
-	api, err := r.param("api_id")
+	res, err := r.resource()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -131,7 +136,7 @@ func (h *Handler) audit(ctx context.Context, r *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := h.svc.AuditLog(ctx, r.who, api, size, next)
+	p, err := h.svc.AuditOf(ctx, r.who, res, size, next)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -16,6 +16,12 @@ func Revoke(svc *access.Service) *Handler {
 		"DELETE /v1/apis/{api_id}/grants/{grant_id}/cancel": mutate(h, h.withdrawCancel, h.renderGrant),
 		"DELETE /v1/apis/{api_id}/grants/{grant_id}":        mutate(h, h.revoke, renderNoContent),
 		"POST /v1/apis/{api_id}/grants/cancel":              mutate(h, h.cancelMany, h.renderCancelMany),
+		// R23, R24: the same operations on service units and apps
+		"POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel":   mutate(h, h.cancel, h.renderCancel),
+		"DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel": mutate(h, h.withdrawCancel, h.renderGrant),
+		"DELETE /v1/service-units/{unit_id}/grants/{grant_id}":        mutate(h, h.revoke, renderNoContent),
+		"POST /v1/service-units/{unit_id}/grants/cancel":              mutate(h, h.cancelMany, h.renderCancelMany),
+		"DELETE /v1/apps/{app_id}/grants/{grant_id}":                  mutate(h, h.revoke, renderNoContent),
 	}
 	return h
 }
@@ -30,7 +36,7 @@ func (h *Handler) renderCancel(res access.CancelResult) (int, any) {
 }
 
 func (h *Handler) cancel(ctx context.Context, r *request, a access.Actor) (access.CancelResult, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return access.CancelResult{}, err
 	}
@@ -38,11 +44,11 @@ func (h *Handler) cancel(ctx context.Context, r *request, a access.Actor) (acces
 	if err := r.decodeOptional(&in); err != nil {
 		return access.CancelResult{}, err
 	}
-	return h.svc.Cancel(ctx, a, api, grant, in)
+	return h.svc.CancelOn(ctx, a, res, grant, in)
 }
 
 func (h *Handler) withdrawCancel(ctx context.Context, r *request, a access.Actor) (access.Grant, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return access.Grant{}, err
 	}
@@ -53,15 +59,15 @@ func (h *Handler) withdrawCancel(ctx context.Context, r *request, a access.Actor
 	if in.Reason == "" {
 		in.Reason = r.query("reason")
 	}
-	return h.svc.WithdrawCancellation(ctx, a, api, grant, in.Reason)
+	return h.svc.WithdrawCancellationOn(ctx, a, res, grant, in.Reason)
 }
 
 func (h *Handler) revoke(ctx context.Context, r *request, a access.Actor) (access.Grant, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return access.Grant{}, err
 	}
-	return h.svc.Revoke(ctx, a, api, grant, r.query("reason"))
+	return h.svc.RevokeOn(ctx, a, res, grant, r.query("reason"))
 }
 
 // renderCancelMany answers 202 while the notice runs, 200 when the grants were revoked
@@ -75,7 +81,7 @@ func (h *Handler) renderCancelMany(res access.BulkCancelResult) (int, any) {
 }
 
 func (h *Handler) cancelMany(ctx context.Context, r *request, a access.Actor) (access.BulkCancelResult, error) {
-	api, err := r.param("api_id")
+	res, err := r.resource()
 	if err != nil {
 		return access.BulkCancelResult{}, err
 	}
@@ -83,5 +89,5 @@ func (h *Handler) cancelMany(ctx context.Context, r *request, a access.Actor) (a
 	if err := r.decode(&in); err != nil {
 		return access.BulkCancelResult{}, err
 	}
-	return h.svc.CancelMany(ctx, a, api, in)
+	return h.svc.CancelManyOn(ctx, a, res, in)
 }
