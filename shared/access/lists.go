@@ -131,25 +131,11 @@ func (s *Service) AuthorizedAPIs(ctx context.Context, p Principal, ws string, f 
 		grants = append(grants, appGrants...)
 	}
 	grants = slices.DeleteFunc(grants, func(g Grant) bool { return g.Subject.TenantID != p.TenantID })
-	grants, apis, err := s.current(ctx, grants)
+	items, err := s.listed(ctx, grants)
 	if err != nil {
 		return Page[Grant]{}, err
 	}
-	now := s.now()
-	out := grants[:0]
-	for _, g := range grants {
-		api := apis[g.APIID]
-		if (f.Env != "" && g.Env != f.Env) || (f.Status != "" && g.Status(now, api.Generation) != f.Status) || !matches(api.Name, q.Keyword) {
-			continue
-		}
-		out = append(out, g)
-	}
-	slices.SortFunc(out, func(a, b Grant) int {
-		return cmp.Or(
-			cmp.Compare(strings.ToLower(a.APIName), strings.ToLower(b.APIName)),
-			cmp.Compare(a.APIID, b.APIID), cmp.Compare(a.Env, b.Env), cmp.Compare(a.ID, b.ID))
-	})
-	return paginate(out, q), nil
+	return paginate(s.filterSorted(items, f, q), q), nil
 }
 
 // current keeps the grants whose API still exists in the grant's generation (R4: the
@@ -216,33 +202,79 @@ func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q Pag
 	if err != nil {
 		return Page[GrantedAPI]{}, err
 	}
+	units, err := s.unitGrants(ctx, p, ws)
+	if err != nil {
+		return Page[GrantedAPI]{}, err
+	}
 	var out []GrantedAPI
 	for _, api := range apis {
 		if api.TenantID != p.TenantID || api.Deleted || !matches(api.Name, q.Keyword) {
 			continue
 		}
-		var records []Grant
-		next := ""
-		for {
-			page, err := s.Store.GrantsByResource(ctx, APIResource(api.ID), MaxPageSize, next)
-			if err != nil {
-				return Page[GrantedAPI]{}, err
-			}
-			for _, g := range page.Items {
-				if g.Generation == api.Generation {
-					g.APIName = api.Name
-					records = append(records, g)
-				}
-			}
-			if next = page.Next; next == "" {
-				break
-			}
+		records, err := s.allGrants(ctx, APIResource(api.ID), api.Generation)
+		if err != nil {
+			return Page[GrantedAPI]{}, err
+		}
+		// R23: unit grants are listed under each API they reach.
+		if u, ok := units[api.ServiceUnitID]; ok && api.Published() && api.UnitGeneration == u.unit.Generation {
+			records = append(records, u.grants...)
+		}
+		for i := range records {
+			records[i].APIID, records[i].APIName = api.ID, api.Name
 		}
 		if len(records) > 0 {
 			out = append(out, GrantedAPI{API: api, Records: records})
 		}
 	}
 	return paginate(out, q), nil
+}
+
+// allGrants reads every grant on r of generation gen (the others were revoked, R4, R23).
+func (s *Service) allGrants(ctx context.Context, r Resource, gen int64) ([]Grant, error) {
+	var out []Grant
+	next := ""
+	for {
+		page, err := s.Store.GrantsByResource(ctx, r, MaxPageSize, next)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range page.Items {
+			if g.Generation == gen {
+				out = append(out, g)
+			}
+		}
+		if next = page.Next; next == "" {
+			return out, nil
+		}
+	}
+}
+
+// unitWithGrants is a live unit of a workspace and its grants in force or not.
+type unitWithGrants struct {
+	unit   ServiceUnit
+	grants []Grant
+}
+
+// unitGrants reads the grants of every live unit of workspace ws, by unit id.
+func (s *Service) unitGrants(ctx context.Context, p Principal, ws string) (map[string]unitWithGrants, error) {
+	units, err := s.Store.ServiceUnitsByWorkspace(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]unitWithGrants{}
+	for _, u := range units {
+		if !u.Live() || u.TenantID != p.TenantID {
+			continue
+		}
+		gs, err := s.allGrants(ctx, UnitResource(u.ID), u.Generation)
+		if err != nil {
+			return nil, err
+		}
+		if len(gs) > 0 {
+			out[u.ID] = unitWithGrants{unit: u, grants: gs}
+		}
+	}
+	return out, nil
 }
 
 // GrantsOfAPI is GrantsOf an API.

@@ -23,6 +23,7 @@ func List(svc *access.Service) *Handler {
 		"GET /v1/service-units/{unit_id}/grants/{grant_id}": h.getGrant,
 		"GET /v1/service-units/{unit_id}/audit":             h.audit,
 		"GET /v1/apps/{app_id}/grants":                      h.grantsOf,
+		"GET /v1/users/{user_id}/authorized-apis":           h.userAuthorizedAPIs,
 	}
 	return h
 }
@@ -40,6 +41,22 @@ func (h *Handler) authorizedAPIs(ctx context.Context, r *request) (int, any, err
 		AppID: r.query("app_id"), Env: access.Env(r.query("env")), Status: access.GrantStatus(r.query("status")),
 	}
 	p, err := h.svc.AuthorizedAPIs(ctx, r.who, ws, f, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := h.svc.Now()
+	return http.StatusOK, viewPage(p, func(g access.Grant) grantView { return viewGrant(g, now) }), nil
+}
+
+// userAuthorizedAPIs is R22's listing; a user id is a token's sub, checked by the
+// service (it allows more characters than an object id).
+func (h *Handler) userAuthorizedAPIs(ctx context.Context, r *request) (int, any, error) {
+	q, err := r.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	f := access.AuthorizedFilter{Env: access.Env(r.query("env")), Status: access.GrantStatus(r.query("status"))}
+	p, err := h.svc.UserAuthorizedAPIs(ctx, r.who, r.ev.PathParameters["user_id"], f, q)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -44,7 +44,8 @@ func viewGrant(g access.Grant, now time.Time) grantView {
 	if g.Env != "" {
 		v.Env = &g.Env
 	}
-	if v.Resource.Type == access.ResourceAPI {
+	// A unit grant listed under an API it reaches (R23) names that API too.
+	if v.Resource.Type == access.ResourceAPI || g.APIID != "" {
 		v.APIID, v.APIName = &g.APIID, &g.APIName
 	}
 	if v.Fields == nil {

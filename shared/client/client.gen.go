@@ -1390,6 +1390,17 @@ type RenewUnitGrantParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListUserAuthorizedApisParams defines parameters for ListUserAuthorizedApis.
+type ListUserAuthorizedApisParams struct {
+	Env    *Env         `form:"env,omitempty" json:"env,omitempty"`
+	Status *GrantStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// ApiNameKeyword case-insensitive substring of the API name
+	ApiNameKeyword *ApiNameKeyword `form:"api_name_keyword,omitempty" json:"api_name_keyword,omitempty"`
+	PageNumber     *PageNumber     `form:"page_number,omitempty" json:"page_number,omitempty"`
+	PageSize       *PageSize       `form:"page_size,omitempty" json:"page_size,omitempty"`
+}
+
 // ListWorkspaceAppsParams defines parameters for ListWorkspaceApps.
 type ListWorkspaceAppsParams struct {
 	PageNumber *PageNumber `form:"page_number,omitempty" json:"page_number,omitempty"`
@@ -1993,6 +2004,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
 	RenewUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListUserAuthorizedApis R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
+	//
+	// Corresponds with GET /v1/users/{user_id}/authorized-apis (the `ListUserAuthorizedApis` operationId).
+	ListUserAuthorizedApis(ctx context.Context, userId string, params *ListUserAuthorizedApisParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWorkspaceApps The workspace's apps, by id, for its members.
 	//
@@ -2969,6 +2985,21 @@ func (c *Client) RenewUnitGrantWithBody(ctx context.Context, unitId UnitId, gran
 // Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
 func (c *Client) RenewUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRenewUnitGrantRequest(c.Server, unitId, grantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListUserAuthorizedApis R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
+//
+// Corresponds with GET /v1/users/{user_id}/authorized-apis (the `ListUserAuthorizedApis` operationId).
+func (c *Client) ListUserAuthorizedApis(ctx context.Context, userId string, params *ListUserAuthorizedApisParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUserAuthorizedApisRequest(c.Server, userId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5647,6 +5678,115 @@ func NewRenewUnitGrantRequestWithBody(server string, unitId UnitId, grantId Gran
 	return req, nil
 }
 
+// NewListUserAuthorizedApisRequest constructs an http.Request for the ListUserAuthorizedApis method
+func NewListUserAuthorizedApisRequest(server string, userId string, params *ListUserAuthorizedApisParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/users/%s/authorized-apis", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Env != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "env", *params.Env, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ApiNameKeyword != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api_name_keyword", *params.ApiNameKeyword, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_number", *params.PageNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListWorkspaceAppsRequest constructs an http.Request for the ListWorkspaceApps method
 func NewListWorkspaceAppsRequest(server string, workspaceId WorkspaceId, params *ListWorkspaceAppsParams) (*http.Request, error) {
 	var err error
@@ -6382,6 +6522,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
 	RenewUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenewUnitGrantResponse, error)
+
+	// ListUserAuthorizedApisWithResponse R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/users/{user_id}/authorized-apis (the `ListUserAuthorizedApis` operationId).
+	ListUserAuthorizedApisWithResponse(ctx context.Context, userId string, params *ListUserAuthorizedApisParams, reqEditors ...RequestEditorFn) (*ListUserAuthorizedApisResponse, error)
 
 	// ListWorkspaceAppsWithResponse The workspace's apps, by id, for its members.
 	//
@@ -10812,6 +10959,103 @@ func (r RenewUnitGrantResponse) ContentType() string {
 	return ""
 }
 
+// ListUserAuthorizedApisResponse429Headers the declared response headers of an HTTP 429 response for ListUserAuthorizedApis
+type ListUserAuthorizedApisResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListUserAuthorizedApisResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GrantPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUserAuthorizedApisResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON200() *GrantPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListUserAuthorizedApisResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListUserAuthorizedApisResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListUserAuthorizedApisResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListUserAuthorizedApisResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListWorkspaceAppsResponse429Headers the declared response headers of an HTTP 429 response for ListWorkspaceApps
 type ListWorkspaceAppsResponse429Headers struct {
 	RetryAfter int
@@ -11868,6 +12112,19 @@ func (c *ClientWithResponses) RenewUnitGrantWithResponse(ctx context.Context, un
 		return nil, err
 	}
 	return ParseRenewUnitGrantResponse(rsp)
+}
+
+// ListUserAuthorizedApisWithResponse R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/users/{user_id}/authorized-apis (the `ListUserAuthorizedApis` operationId).
+func (c *ClientWithResponses) ListUserAuthorizedApisWithResponse(ctx context.Context, userId string, params *ListUserAuthorizedApisParams, reqEditors ...RequestEditorFn) (*ListUserAuthorizedApisResponse, error) {
+	rsp, err := c.ListUserAuthorizedApis(ctx, userId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListUserAuthorizedApisResponse(rsp)
 }
 
 // ListWorkspaceAppsWithResponse The workspace's apps, by id, for its members.
@@ -15973,6 +16230,94 @@ func ParseRenewUnitGrantResponse(rsp *http.Response) (*RenewUnitGrantResponse, e
 	switch {
 	case rsp.StatusCode == 429:
 		var headers RenewUnitGrantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListUserAuthorizedApisResponse parses an HTTP response from a ListUserAuthorizedApisWithResponse call
+func ParseListUserAuthorizedApisResponse(rsp *http.Response) (*ListUserAuthorizedApisResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListUserAuthorizedApisResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GrantPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListUserAuthorizedApisResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
