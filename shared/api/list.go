@@ -56,7 +56,11 @@ func (h *Handler) userAuthorizedAPIs(ctx context.Context, r *request) (int, any,
 		return 0, nil, err
 	}
 	f := access.AuthorizedFilter{Env: access.Env(r.query("env")), Status: access.GrantStatus(r.query("status"))}
-	p, err := h.svc.UserAuthorizedAPIs(ctx, r.who, r.ev.PathParameters["user_id"], f, q)
+	user := r.ev.PathParameters["user_id"]
+	if !access.ValidUserID(user) {
+		return 0, nil, access.E("path", access.Invalid, access.CodeID, "user_id must be 1-%d characters of [A-Za-z0-9._:@|+-]", access.MaxIDLen)
+	}
+	p, err := h.svc.UserAuthorizedAPIs(ctx, r.who, user, f, q)
 	if err != nil {
 		return 0, nil, err
 	}
