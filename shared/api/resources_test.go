@@ -31,7 +31,9 @@ func (e *env) seedUnit(t testing.TB, id string, apis ...string) {
 
 var carolT1 = who{"carol@corp", "t1", nil}
 
-func userSub(id string) map[string]any { return map[string]any{"type": "USER", "id": id, "tenant_id": "t1"} }
+func userSub(id string) map[string]any {
+	return map[string]any{"type": "USER", "id": id, "tenant_id": "t1"}
+}
 
 func TestHTTP_R23_UnitGrantRoutes(t *testing.T) {
 	t.Parallel()
