@@ -216,7 +216,7 @@ func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q Pag
 			return Page[GrantedAPI]{}, err
 		}
 		// R23: unit grants are listed under each API they reach.
-		if u, ok := units[api.ServiceUnitID]; ok && api.Published() && api.UnitGeneration == u.unit.Generation {
+		if u, ok := units[api.UnitID()]; ok && api.Published() && api.InUnit(u.unit) {
 			records = append(records, u.grants...)
 		}
 		for i := range records {

@@ -130,6 +130,16 @@ func (a API) Published() bool { return a.Status == APIPublished && !a.Deleted }
 // API, so removing a protocol takes effect at once.
 func (a API) HasProtocol(p Protocol) bool { return slices.Contains(a.Protocols, p) }
 
+// UnitID is the id of the unit the API joined, "" for none.
+func (a API) UnitID() string { return a.ServiceUnitID }
+
+// R23: InUnit reports whether the API is in unit u: it joined u, and u is still the
+// live unit of that generation (deleting a unit takes its APIs out at once).
+func (a API) InUnit(u ServiceUnit) bool {
+	return a.UnitID() != "" && a.UnitID() == u.ID && u.Live() && u.TenantID == a.TenantID &&
+		u.Generation == a.UnitGeneration
+}
+
 // AppStatus is whether an app may call data APIs.
 type AppStatus string
 

@@ -52,9 +52,7 @@ func (s *Service) unitAPIs(ctx context.Context, id string, gen int64) ([]API, er
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(apis, func(a API) bool {
-		return !a.Published() || a.TenantID != u.TenantID || a.ServiceUnitID != u.ID || a.UnitGeneration != u.Generation
-	}), nil
+	return slices.DeleteFunc(apis, func(a API) bool { return !a.Published() || !a.InUnit(u) }), nil
 }
 
 // listed turns a subject's grants into the items of a listing by API: API grants whose

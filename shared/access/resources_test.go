@@ -17,7 +17,7 @@ func (f *fixture) putUnit(id string, gen int64, apis ...string) access.ServiceUn
 	c := access.Change{Op: "test.unit", Writes: []access.Write{{Unit: &u}}}
 	for _, apiID := range apis {
 		api := must[access.API](f.t)(f.svc.Store.GetAPI(f.ctx, apiID))
-		api.ServiceUnitID, api.UnitGeneration = id, gen
+		joinUnit(&api, id, gen)
 		c.Writes = append(c.Writes, access.Write{API: &api})
 	}
 	if err := f.svc.Store.Commit(f.ctx, c); err != nil {
@@ -228,4 +228,17 @@ func TestAppGrant_R24_WhoGrantsAndRevokes(t *testing.T) {
 	if len(page.Items) != 1 || page.Items[0].ID != g.ID {
 		t.Fatalf("app grants: got %+v, want the one in force", page.Items)
 	}
+}
+
+// joinUnit moves api into unit id of generation gen, as the catalog does. The unit id
+// field is a string on this branch and a *string where the catalog's unit routes live;
+// the helper serves both so that the two merge without touching the tests.
+func joinUnit(api *access.API, id string, gen int64) {
+	switch p := any(&api.ServiceUnitID).(type) {
+	case *string:
+		*p = id
+	case **string:
+		*p = &id
+	}
+	api.UnitGeneration = gen
 }
