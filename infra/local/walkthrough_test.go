@@ -196,6 +196,8 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 		t.Fatalf("ListGrantedApis: %+v", p)
 	}
 
+	walkResources(ctx, t, st, log, admin, tenant, sfx, api, app)
+
 	// deleting an API revokes its grants at once (R4); errors parse into the Error schema
 	deleted, err := admin.DeleteApiWithResponse(ctx, api2, nil)
 	expect(t, "DeleteApi", deleted, err, 204)

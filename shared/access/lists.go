@@ -424,9 +424,11 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 
 // nameRequests fills in the names of the requests' APIs (one batch read).
 func (s *Service) nameRequests(ctx context.Context, list []Request) error {
-	ids := make([]string, len(list))
-	for i, r := range list {
-		ids[i] = r.APIID
+	var ids []string
+	for _, r := range list {
+		if r.APIID != "" { // a request for a unit names no API
+			ids = append(ids, r.APIID)
+		}
 	}
 	apis, err := s.apisByID(ctx, ids)
 	if err != nil {
