@@ -106,3 +106,56 @@ func (p Principal) IsMember(tenant, ws string) bool {
 
 // OwnsApp reports whether p is the app's owner (same tenant).
 func (p Principal) OwnsApp(a App) bool { return a.TenantID == p.TenantID && a.Owner == p.Sub }
+
+// The id grammars: caller-chosen ids and user ids (a token's sub).
+
+// MaxIDLen is the longest id a caller may choose.
+const MaxIDLen = 128
+
+// ValidID reports whether s is a caller-chosen id: 1–128 characters of [A-Za-z0-9._:-].
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckID returns InvalidParameter.Id unless s is a valid id.
+func CheckID(op, what, s string) error {
+	if !ValidID(s) {
+		return invalid(op, CodeID, "%s must be 1-%d characters of [A-Za-z0-9._:-]", what, MaxIDLen)
+	}
+	return nil
+}
+
+// R22: ValidUserID reports whether s is a user id (a token's sub): 1–128 characters
+// of [A-Za-z0-9._:@|+-].
+func ValidUserID(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !ValidID(string(c)) && c != '@' && c != '|' && c != '+' {
+			return false
+		}
+	}
+	return true
+}
+
+// R22: CheckUser returns InvalidParameter.Subject unless (tenant, id) names a user.
+func CheckUser(op, what, tenant, id string) error {
+	if !ValidUserID(id) {
+		return invalid(op, CodeSubject, "%s must be 1-%d characters of [A-Za-z0-9._:@|+-]", what, MaxIDLen)
+	}
+	if !ValidID(tenant) {
+		return invalid(op, CodeSubject, "the tenant of %s must be 1-%d characters of [A-Za-z0-9._:-]", what, MaxIDLen)
+	}
+	return nil
+}
