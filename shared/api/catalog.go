@@ -16,14 +16,14 @@ func Catalog(svc *access.Service) *Handler {
 		"GET /v1/apis":                           h.listAPIs,
 		"DELETE /v1/apis/{api_id}":               mutate(h, deleteByID("api_id", svc.DeleteAPI), renderNoContent),
 		"PUT /v1/apps/{app_id}":                  mutate(h, putByID("app_id", svc.PutApp), renderApp),
-		"GET /v1/apps/{app_id}":                  getByID("app_id", svc.GetApp, func(a access.App) appView { return appView{App: a} }),
+		"GET /v1/apps/{app_id}":                  getByID("app_id", svc.GetApp, viewApp),
 		"POST /v1/apps/{app_id}/app-code":        mutate(h, h.rotateAppCode, renderApp),
-		"GET /v1/workspaces/{workspace_id}/apps": h.listApps,
+		"GET /v1/workspaces/{workspace_id}/apps": listInWorkspace(svc.ListApps, viewApp),
 		// R23: service units.
 		"PUT /v1/service-units/{unit_id}":                 mutate(h, putByID("unit_id", svc.PutServiceUnit), renderUnit),
 		"GET /v1/service-units/{unit_id}":                 getByID("unit_id", svc.GetServiceUnit, same[access.ServiceUnit]),
 		"DELETE /v1/service-units/{unit_id}":              mutate(h, deleteByID("unit_id", svc.DeleteServiceUnit), renderNoContent),
-		"GET /v1/workspaces/{workspace_id}/service-units": h.listUnits,
+		"GET /v1/workspaces/{workspace_id}/service-units": listInWorkspace(svc.ListServiceUnits, same[access.ServiceUnit]),
 	}
 	return h
 }
@@ -44,6 +44,9 @@ func renderAPI(res access.APIResult) (int, any) {
 func renderApp(res access.AppResult) (int, any) {
 	return created(res.Created), appView{App: res.App, AppCode: res.AppCode}
 }
+
+// viewApp shows an app without its AppCode.
+func viewApp(a access.App) appView { return appView{App: a} }
 
 func renderNoContent[T any](T) (int, any) { return http.StatusNoContent, nil }
 
@@ -71,31 +74,7 @@ func (h *Handler) rotateAppCode(ctx context.Context, r *request, a access.Actor)
 	return h.svc.RotateAppCode(ctx, a, id)
 }
 
-func (h *Handler) listApps(ctx context.Context, r *request) (int, any, error) {
-	ws, q, err := r.workspacePage()
-	if err != nil {
-		return 0, nil, err
-	}
-	p, err := h.svc.ListApps(ctx, r.who, ws, q)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, viewPage(p, func(a access.App) appView { return appView{App: a} }), nil
-}
-
 func renderUnit(res access.UnitResult) (int, any) { return created(res.Created), res.Unit }
-
-func (h *Handler) listUnits(ctx context.Context, r *request) (int, any, error) {
-	ws, q, err := r.workspacePage()
-	if err != nil {
-		return 0, nil, err
-	}
-	p, err := h.svc.ListServiceUnits(ctx, r.who, ws, q)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, viewPage(p, same[access.ServiceUnit]), nil
-}
 
 // putByID is a PUT of the object the path's idParam names, its body decoded into In.
 func putByID[In, Out any](idParam string, put func(context.Context, access.Actor, string, In) (Out, error)) func(context.Context, *request, access.Actor) (Out, error) {
@@ -133,5 +112,20 @@ func deleteByID(idParam string, del func(context.Context, access.Actor, string) 
 			return struct{}{}, err
 		}
 		return struct{}{}, del(ctx, a, id)
+	}
+}
+
+// listInWorkspace is a GET of a page of a workspace's objects, each shown by view.
+func listInWorkspace[T, V any](list func(context.Context, access.Principal, string, access.PageQuery) (access.Page[T], error), view func(T) V) route {
+	return func(ctx context.Context, r *request) (int, any, error) {
+		ws, q, err := r.workspacePage()
+		if err != nil {
+			return 0, nil, err
+		}
+		p, err := list(ctx, r.who, ws, q)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, viewPage(p, view), nil
 	}
 }

@@ -36,7 +36,11 @@ func (h *Handler) authorizedAPIs(ctx context.Context, r *request) (int, any, err
 	f := access.AuthorizedFilter{
 		AppID: r.query("app_id"), Env: access.Env(r.query("env")), Status: access.GrantStatus(r.query("status")),
 	}
-	p, err := h.svc.AuthorizedAPIs(ctx, r.who, ws, f, q)
+	return h.grantsPage(h.svc.AuthorizedAPIs(ctx, r.who, ws, f, q))
+}
+
+// grantsPage answers a page of grants, each shown as at the service's now.
+func (h *Handler) grantsPage(p access.Page[access.Grant], err error) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
@@ -56,12 +60,7 @@ func (h *Handler) userAuthorizedAPIs(ctx context.Context, r *request) (int, any,
 	if !access.ValidUserID(user) {
 		return 0, nil, access.E("path", access.Invalid, access.CodeID, "user_id must be 1-%d characters of [A-Za-z0-9._:@|+-]", access.MaxIDLen)
 	}
-	p, err := h.svc.UserAuthorizedAPIs(ctx, r.who, user, f, q)
-	if err != nil {
-		return 0, nil, err
-	}
-	now := h.svc.Now()
-	return http.StatusOK, viewPage(p, func(g access.Grant) grantView { return viewGrant(g, now) }), nil
+	return h.grantsPage(h.svc.UserAuthorizedAPIs(ctx, r.who, user, f, q))
 }
 
 func (h *Handler) grantedAPIs(ctx context.Context, r *request) (int, any, error) {
