@@ -264,16 +264,19 @@ func (b *Bus) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 // putEventsInput is the JSON 1.1 request of PutEvents.
 type putEventsInput struct {
-	Entries []struct {
-		Source       *string
-		DetailType   *string
-		Detail       *string
-		EventBusName *string
-		Resources    []string
-		Time         json.RawMessage // epoch seconds (a number), as the SDKs send it
-		TraceHeader  *string
-	}
+	Entries    []putEntry
 	EndpointId *string
+}
+
+// putEntry is one entry of a PutEvents request.
+type putEntry struct {
+	Source       *string
+	DetailType   *string
+	Detail       *string
+	EventBusName *string
+	Resources    []string
+	Time         json.RawMessage // epoch seconds (a number), as the SDKs send it
+	TraceHeader  *string
 }
 
 type resultEntry struct {
@@ -283,76 +286,21 @@ type resultEntry struct {
 }
 
 func (b *Bus) putEvents(w http.ResponseWriter, r *http.Request) {
-	var in putEventsInput
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4*MaxTotalSize))
-	if err := dec.Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "SerializationException", "the request body is not a valid PutEvents request")
+	in, ok := readPutEvents(w, r)
+	if !ok {
 		return
 	}
-	if n := len(in.Entries); n < 1 || n > MaxEntries {
-		apiError(w, http.StatusBadRequest, "ValidationException",
-			fmt.Sprintf("1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and %d (got %d)", MaxEntries, n))
-		return
-	}
-	total := 0
-	for _, e := range in.Entries {
-		total += entrySize(e.Source, e.DetailType, e.Detail, e.Resources, len(e.Time) > 0)
-	}
-	if total > MaxTotalSize {
-		apiError(w, http.StatusBadRequest, "ValidationException", "Total size of the entries in the request is over the limit.")
-		return
-	}
-
 	now := b.cfg.Now().UTC()
 	out := struct {
 		FailedEntryCount int
 		Entries          []resultEntry
 	}{Entries: make([]resultEntry, len(in.Entries))}
 	for i, e := range in.Entries {
-		fail := func(code, msg string) {
-			out.Entries[i] = resultEntry{ErrorCode: code, ErrorMessage: msg}
+		ev, failed := b.admit(e, now)
+		if failed != nil {
+			out.Entries[i] = *failed
 			out.FailedEntryCount++
-		}
-		switch {
-		case e.Source == nil || *e.Source == "":
-			fail("InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument.")
 			continue
-		case e.DetailType == nil || *e.DetailType == "":
-			fail("InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument.")
-			continue
-		case e.Detail == nil || *e.Detail == "":
-			fail("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument.")
-			continue
-		}
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(*e.Detail), &obj); err != nil || obj == nil {
-			fail("MalformedDetail", "Detail is malformed.")
-			continue
-		}
-		t, err := entryTime(e.Time, now)
-		if err != nil {
-			fail("InvalidArgument", "Parameter Time is not valid.")
-			continue
-		}
-		if b.takeFailure(FailEntries) {
-			fail("InternalFailure", "Internal service error (injected fault).")
-			continue
-		}
-		bus := "default"
-		if e.EventBusName != nil && *e.EventBusName != "" {
-			bus = busName(*e.EventBusName)
-		}
-		var detail bytes.Buffer
-		if err := json.Compact(&detail, []byte(*e.Detail)); err != nil {
-			fail("MalformedDetail", "Detail is malformed.")
-			continue
-		}
-		ev := Event{
-			ID: NewID(), Time: t, Source: *e.Source, DetailType: *e.DetailType,
-			Detail: detail.Bytes(), EventBusName: bus, Resources: e.Resources,
-		}
-		if ev.Resources == nil {
-			ev.Resources = []string{}
 		}
 		out.Entries[i] = resultEntry{EventId: ev.ID}
 		b.accept(ev)
@@ -360,6 +308,73 @@ func (b *Bus) putEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-Requestid", NewID())
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// readPutEvents decodes a PutEvents request and checks its number of entries and total
+// size; when the request fails, it answers it and reports false.
+func readPutEvents(w http.ResponseWriter, r *http.Request) (putEventsInput, bool) {
+	var in putEventsInput
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4*MaxTotalSize))
+	if err := dec.Decode(&in); err != nil {
+		apiError(w, http.StatusBadRequest, "SerializationException", "the request body is not a valid PutEvents request")
+		return in, false
+	}
+	if n := len(in.Entries); n < 1 || n > MaxEntries {
+		apiError(w, http.StatusBadRequest, "ValidationException",
+			fmt.Sprintf("1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and %d (got %d)", MaxEntries, n))
+		return in, false
+	}
+	total := 0
+	for _, e := range in.Entries {
+		total += entrySize(e.Source, e.DetailType, e.Detail, e.Resources, len(e.Time) > 0)
+	}
+	if total > MaxTotalSize {
+		apiError(w, http.StatusBadRequest, "ValidationException", "Total size of the entries in the request is over the limit.")
+		return in, false
+	}
+	return in, true
+}
+
+// admit makes the event of entry e, or the entry's failure.
+func (b *Bus) admit(e putEntry, now time.Time) (Event, *resultEntry) {
+	fail := func(code, msg string) (Event, *resultEntry) {
+		return Event{}, &resultEntry{ErrorCode: code, ErrorMessage: msg}
+	}
+	switch {
+	case e.Source == nil || *e.Source == "":
+		return fail("InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument.")
+	case e.DetailType == nil || *e.DetailType == "":
+		return fail("InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument.")
+	case e.Detail == nil || *e.Detail == "":
+		return fail("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument.")
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(*e.Detail), &obj); err != nil || obj == nil {
+		return fail("MalformedDetail", "Detail is malformed.")
+	}
+	t, err := entryTime(e.Time, now)
+	if err != nil {
+		return fail("InvalidArgument", "Parameter Time is not valid.")
+	}
+	if b.takeFailure(FailEntries) {
+		return fail("InternalFailure", "Internal service error (injected fault).")
+	}
+	bus := "default"
+	if e.EventBusName != nil && *e.EventBusName != "" {
+		bus = busName(*e.EventBusName)
+	}
+	var detail bytes.Buffer
+	if err := json.Compact(&detail, []byte(*e.Detail)); err != nil {
+		return fail("MalformedDetail", "Detail is malformed.")
+	}
+	ev := Event{
+		ID: NewID(), Time: t, Source: *e.Source, DetailType: *e.DetailType,
+		Detail: detail.Bytes(), EventBusName: bus, Resources: e.Resources,
+	}
+	if ev.Resources == nil {
+		ev.Resources = []string{}
+	}
+	return ev, nil
 }
 
 // accept logs, keeps and routes one event.

@@ -254,19 +254,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rawPath := r.URL.EscapedPath()
-	parts := strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
-	var rt *route
-	var params map[string]string
-	for i := range g.routes {
-		c := &g.routes[i]
-		if c.Method != r.Method && c.Method != "ANY" {
-			continue
-		}
-		if p, ok := c.match(parts); ok {
-			rt, params = c, p
-			break
-		}
-	}
+	rt, params := g.lookup(r.Method, rawPath)
 	if rt == nil {
 		// A path that exists under another method is also 404 in an HTTP API.
 		g.fail(w, log, reqID, http.StatusNotFound, "NotFound.Route", "no route for "+r.Method+" "+rawPath)
@@ -285,22 +273,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if r.ContentLength > MaxBody {
-		g.fail(w, log, reqID, http.StatusRequestEntityTooLarge, "InvalidParameter.BodyTooLarge", "the request body exceeds 64 KiB")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
-	if err != nil {
-		log.Info("body not read", "error", err.Error())
-		w.Header().Set("Connection", "close")
-		g.fail(w, log, reqID, http.StatusBadRequest, "InvalidParameter", "the request body could not be read in time")
-		return
-	}
-	// Lift the deadline: net/http's background read would otherwise hit it and cancel the
-	// request's context while the function runs.
-	_ = rc.SetReadDeadline(time.Time{})
-	if len(body) > MaxBody {
-		g.fail(w, log, reqID, http.StatusRequestEntityTooLarge, "InvalidParameter.BodyTooLarge", "the request body exceeds 64 KiB")
+	body, ok := g.readBody(w, r, rc, log, reqID)
+	if !ok {
 		return
 	}
 
@@ -323,6 +297,45 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
+}
+
+// lookup finds the route of method and rawPath and its path parameters; nil if none.
+func (g *Gateway) lookup(method, rawPath string) (*route, map[string]string) {
+	parts := strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
+	for i := range g.routes {
+		c := &g.routes[i]
+		if c.Method != method && c.Method != "ANY" {
+			continue
+		}
+		if p, ok := c.match(parts); ok {
+			return c, p
+		}
+	}
+	return nil, nil
+}
+
+// readBody reads the request's body, at most MaxBody bytes, within the read deadline
+// ServeHTTP set; when it cannot, it answers the request and reports false.
+func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, log *slog.Logger, reqID string) ([]byte, bool) {
+	if r.ContentLength > MaxBody {
+		g.fail(w, log, reqID, http.StatusRequestEntityTooLarge, "InvalidParameter.BodyTooLarge", "the request body exceeds 64 KiB")
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		log.Info("body not read", "error", err.Error())
+		w.Header().Set("Connection", "close")
+		g.fail(w, log, reqID, http.StatusBadRequest, "InvalidParameter", "the request body could not be read in time")
+		return nil, false
+	}
+	// Lift the deadline: net/http's background read would otherwise hit it and cancel the
+	// request's context while the function runs.
+	_ = rc.SetReadDeadline(time.Time{})
+	if len(body) > MaxBody {
+		g.fail(w, log, reqID, http.StatusRequestEntityTooLarge, "InvalidParameter.BodyTooLarge", "the request body exceeds 64 KiB")
+		return nil, false
+	}
+	return body, true
 }
 
 // errTimeout is the failed invocation of a function that overran its Timeout.
@@ -368,47 +381,8 @@ func call(ctx context.Context, h HTTPHandler, ev events.APIGatewayV2HTTPRequest)
 // event builds the payload-2.0 request event of an HTTP API.
 func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, body []byte,
 	claims map[string]string, scopes []string, reqID string, now time.Time) events.APIGatewayV2HTTPRequest {
-	headers := map[string]string{}
-	var cookies []string
-	for k, vs := range r.Header {
-		lk := strings.ToLower(k)
-		if lk == "cookie" {
-			// HTTP APIs move cookies out of the headers into their own list.
-			for _, v := range vs {
-				for _, c := range strings.Split(v, ";") {
-					if c = strings.TrimSpace(c); c != "" {
-						cookies = append(cookies, c)
-					}
-				}
-			}
-			continue
-		}
-		headers[lk] = strings.Join(vs, ",")
-	}
-	headers["host"] = r.Host
-	if _, ok := headers["content-length"]; !ok && len(body) > 0 {
-		headers["content-length"] = strconv.Itoa(len(body))
-	}
 	ip := sourceIP(r.RemoteAddr)
-	if xff := headers["x-forwarded-for"]; xff != "" {
-		headers["x-forwarded-for"] = xff + ", " + ip
-	} else {
-		headers["x-forwarded-for"] = ip
-	}
-	headers["x-forwarded-proto"] = "http"
-	if _, port, err := net.SplitHostPort(r.Host); err == nil {
-		headers["x-forwarded-port"] = port
-	}
-
-	var query map[string]string
-	if r.URL.RawQuery != "" {
-		values, _ := url.ParseQuery(r.URL.RawQuery)
-		query = make(map[string]string, len(values))
-		for k, vs := range values {
-			query[k] = strings.Join(vs, ",") // repeated keys, comma-joined as HTTP APIs do
-		}
-	}
-
+	headers, cookies := eventHeaders(r, len(body), ip)
 	ev := events.APIGatewayV2HTTPRequest{
 		Version:               "2.0",
 		RouteKey:              rt.key,
@@ -416,7 +390,7 @@ func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, bo
 		RawQueryString:        r.URL.RawQuery,
 		Cookies:               cookies,
 		Headers:               headers,
-		QueryStringParameters: query,
+		QueryStringParameters: eventQuery(r.URL.RawQuery),
 		PathParameters:        params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey:     rt.key,
@@ -449,6 +423,56 @@ func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, bo
 		}
 	}
 	return ev
+}
+
+// eventHeaders are the request's headers as an HTTP API passes them: lower-cased,
+// repeated ones comma-joined, cookies moved out into their own list, and the
+// forwarding headers added for a client at ip.
+func eventHeaders(r *http.Request, bodyLen int, ip string) (map[string]string, []string) {
+	headers := map[string]string{}
+	var cookies []string
+	for k, vs := range r.Header {
+		lk := strings.ToLower(k)
+		if lk == "cookie" {
+			// HTTP APIs move cookies out of the headers into their own list.
+			for _, v := range vs {
+				for _, c := range strings.Split(v, ";") {
+					if c = strings.TrimSpace(c); c != "" {
+						cookies = append(cookies, c)
+					}
+				}
+			}
+			continue
+		}
+		headers[lk] = strings.Join(vs, ",")
+	}
+	headers["host"] = r.Host
+	if _, ok := headers["content-length"]; !ok && bodyLen > 0 {
+		headers["content-length"] = strconv.Itoa(bodyLen)
+	}
+	if xff := headers["x-forwarded-for"]; xff != "" {
+		headers["x-forwarded-for"] = xff + ", " + ip
+	} else {
+		headers["x-forwarded-for"] = ip
+	}
+	headers["x-forwarded-proto"] = "http"
+	if _, port, err := net.SplitHostPort(r.Host); err == nil {
+		headers["x-forwarded-port"] = port
+	}
+	return headers, cookies
+}
+
+// eventQuery is the query string's parameters; nil when there is none.
+func eventQuery(raw string) map[string]string {
+	if raw == "" {
+		return nil
+	}
+	values, _ := url.ParseQuery(raw)
+	query := make(map[string]string, len(values))
+	for k, vs := range values {
+		query[k] = strings.Join(vs, ",") // repeated keys, comma-joined as HTTP APIs do
+	}
+	return query
 }
 
 // writeResponse writes a payload-2.0 response as API Gateway would.

@@ -75,61 +75,26 @@ func run(ctx context.Context, duration time.Duration, workers int) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "gatepass-local")
-	root, err := ddblocal.RepoRoot()
+	bin, err := buildServer(ctx, tmp)
 	if err != nil {
 		return err
 	}
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./infra/local")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("build the development server: %v\n%s", err, out)
-	}
-	httpPort, busPort := freePort(), freePort()
-	if httpPort == 0 || busPort == 0 {
-		return errors.New("no free port")
-	}
-	cacheDir := filepath.Join(tmp, "cache")
-	srv := exec.Command(bin)
-	srv.Env = append(os.Environ(),
-		"AWS_ENDPOINT_URL_DYNAMODB="+ddb.Endpoint(),
-		"GATEPASS_PORT="+strconv.Itoa(httpPort),
-		"GATEPASS_BUS_PORT="+strconv.Itoa(busPort),
-		"GATEPASS_CACHE="+cacheDir,
-		"LOCAL_JWT_SECRET="+secret,
-	)
-	logFile, err := os.Create(filepath.Join(tmp, "server.log"))
+	srv, err := startServer(bin, tmp, ddb.Endpoint())
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
-	srv.Stdout, srv.Stderr = logFile, logFile
-	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = srv.Process.Kill()
-		}
-	}()
+	defer srv.stop()
 
-	base := "http://127.0.0.1:" + strconv.Itoa(httpPort)
 	tok, err := localjwt.Mint(secret, map[string]any{"sub": "soak-admin", "tenant_id": tenant, "roles": []string{"tenant_admin", "checker"}}, time.Hour)
 	if err != nil {
 		return err
 	}
-	c := &client{base: base, tok: tok, http: &http.Client{
+	c := &client{base: srv.base, tok: tok, http: &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: workers * 2},
 	}}
 	if err := c.waitReady(ctx); err != nil {
-		return fmt.Errorf("%w (server log: %s)", err, logFile.Name())
+		return fmt.Errorf("%w (server log: %s)", err, srv.log.Name())
 	}
 	fmt.Printf("soak: DynamoDB Local and the development server ready in %s\n", time.Since(began).Round(100*time.Millisecond))
 
@@ -137,10 +102,90 @@ func run(ctx context.Context, duration time.Duration, workers int) error {
 	if err != nil {
 		return err
 	}
-	rssStart := rss(srv.Process.Pid)
+	rssStart := rss(srv.cmd.Process.Pid)
 	ddbStart := rss(ddb.Pid())
-
 	stats := newStats()
+	elapsed := c.load(ctx, cat, stats, duration, workers)
+	rssEnd := rss(srv.cmd.Process.Pid)
+	ddbEnd := rss(ddb.Pid())
+
+	stats.print(os.Stdout, elapsed, workers)
+	fmt.Printf("development server RSS: %s at start, %s at end; DynamoDB Local (JVM) RSS: %s, %s\n",
+		mib(rssStart), mib(rssEnd), mib(ddbStart), mib(ddbEnd))
+	fmt.Printf("machine: %s/%s, %d CPUs, %s; total wall time %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(),
+		time.Since(began).Round(time.Second))
+	if n := stats.count5xx(); n > 0 {
+		return fmt.Errorf("%d answers were 5xx (server log: %s)", n, srv.log.Name())
+	}
+	return nil
+}
+
+// buildServer builds the development server into tmp and returns its path.
+func buildServer(ctx context.Context, tmp string) (string, error) {
+	bin := filepath.Join(tmp, "gatepass-local")
+	root, err := ddblocal.RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./infra/local")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the development server: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// server is the running development server.
+type server struct {
+	cmd  *exec.Cmd
+	log  *os.File // its stdout and stderr
+	base string   // its HTTP address
+}
+
+// startServer starts the development server bin on free ports, against the DynamoDB
+// Local at endpoint, with a cache directory of its own below tmp.
+func startServer(bin, tmp, endpoint string) (*server, error) {
+	httpPort, busPort := freePort(), freePort()
+	if httpPort == 0 || busPort == 0 {
+		return nil, errors.New("no free port")
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"AWS_ENDPOINT_URL_DYNAMODB="+endpoint,
+		"GATEPASS_PORT="+strconv.Itoa(httpPort),
+		"GATEPASS_BUS_PORT="+strconv.Itoa(busPort),
+		"GATEPASS_CACHE="+filepath.Join(tmp, "cache"),
+		"LOCAL_JWT_SECRET="+secret,
+	)
+	logFile, err := os.Create(filepath.Join(tmp, "server.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	return &server{cmd: cmd, log: logFile, base: "http://127.0.0.1:" + strconv.Itoa(httpPort)}, nil
+}
+
+// stop ends the server: SIGTERM, then a kill after 10s; then closes its log.
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+	}
+	s.log.Close()
+}
+
+// load runs workers concurrent workers of random steps for duration and returns how
+// long they ran.
+func (c *client) load(ctx context.Context, cat *catalog, stats *stats, duration time.Duration, workers int) time.Duration {
 	lctx, lcancel := context.WithTimeout(ctx, duration)
 	defer lcancel()
 	loadStart := time.Now()
@@ -156,19 +201,7 @@ func run(ctx context.Context, duration time.Duration, workers int) error {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(loadStart)
-	rssEnd := rss(srv.Process.Pid)
-	ddbEnd := rss(ddb.Pid())
-
-	stats.print(os.Stdout, elapsed, workers)
-	fmt.Printf("development server RSS: %s at start, %s at end; DynamoDB Local (JVM) RSS: %s, %s\n",
-		mib(rssStart), mib(rssEnd), mib(ddbStart), mib(ddbEnd))
-	fmt.Printf("machine: %s/%s, %d CPUs, %s; total wall time %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(),
-		time.Since(began).Round(time.Second))
-	if n := stats.count5xx(); n > 0 {
-		return fmt.Errorf("%d answers were 5xx (server log: %s)", n, logFile.Name())
-	}
-	return nil
+	return time.Since(loadStart)
 }
 
 // catalog is what the set-up registered.

@@ -91,6 +91,66 @@ func New(ctx context.Context, cfg Config) (*Poller, error) {
 	if cfg.DB == nil || cfg.Streams == nil || cfg.Handler == nil || cfg.Table == "" {
 		return nil, errors.New("streams: DB, Streams, Table and Handler are required")
 	}
+	cfg = cfg.withDefaults()
+	p := &Poller{cfg: cfg, shards: map[string]*shard{}, seen: map[string]bool{}, retired: map[string]string{}}
+	for i, f := range cfg.Filters {
+		pat, err := eventbus.CompilePattern(f)
+		if err != nil {
+			return nil, fmt.Errorf("streams: filter %d: %w", i, err)
+		}
+		p.filters = append(p.filters, pat)
+	}
+	t, err := cfg.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(cfg.Table)})
+	if err != nil {
+		return nil, fmt.Errorf("streams: describe table %s: %w", cfg.Table, err)
+	}
+	if t.Table.LatestStreamArn == nil {
+		return nil, fmt.Errorf("streams: table %s has no stream", cfg.Table)
+	}
+	p.streamARN = *t.Table.LatestStreamArn
+	resume, err := loadPosition(cfg.PositionFile, p.streamARN)
+	if err != nil {
+		return nil, err
+	}
+	p.saved = position{StreamARN: p.streamARN, Shards: map[string]string{}}
+	shards, err := p.describe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range shards {
+		if err := p.start(ctx, s, resume); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.save(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// start begins to read shard s: after its last handled record or from its start when
+// resuming a stream read before, else at StartingPosition.
+func (p *Poller) start(ctx context.Context, s stypes.Shard, resume *position) error {
+	id := aws.ToString(s.ShardId)
+	p.seen[id] = true
+	if resume != nil {
+		// A stream read before: each shard after its last handled record, a shard
+		// never handled from its start.
+		if seq := resume.Shards[id]; seq != "" {
+			p.saved.Shards[id] = seq
+			return p.trackAfter(ctx, id, aws.ToString(s.ParentShardId), seq)
+		}
+		return p.track(ctx, s, stypes.ShardIteratorTypeTrimHorizon)
+	}
+	open := s.SequenceNumberRange == nil || s.SequenceNumberRange.EndingSequenceNumber == nil
+	if p.cfg.StartingPosition == stypes.ShardIteratorTypeLatest && !open {
+		return nil // a closed shard has nothing after LATEST
+	}
+	return p.track(ctx, s, p.cfg.StartingPosition)
+}
+
+// withDefaults fills in what cfg leaves unset.
+func (cfg Config) withDefaults() Config {
 	if cfg.BatchSize <= 0 || cfg.BatchSize > 100 {
 		cfg.BatchSize = 100
 	}
@@ -118,61 +178,7 @@ func New(ctx context.Context, cfg Config) (*Poller, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	p := &Poller{cfg: cfg, shards: map[string]*shard{}, seen: map[string]bool{}, retired: map[string]string{}}
-	for i, f := range cfg.Filters {
-		pat, err := eventbus.CompilePattern(f)
-		if err != nil {
-			return nil, fmt.Errorf("streams: filter %d: %w", i, err)
-		}
-		p.filters = append(p.filters, pat)
-	}
-	t, err := cfg.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(cfg.Table)})
-	if err != nil {
-		return nil, fmt.Errorf("streams: describe table %s: %w", cfg.Table, err)
-	}
-	if t.Table.LatestStreamArn == nil {
-		return nil, fmt.Errorf("streams: table %s has no stream", cfg.Table)
-	}
-	p.streamARN = *t.Table.LatestStreamArn
-	resume, err := loadPosition(cfg.PositionFile, p.streamARN)
-	if err != nil {
-		return nil, err
-	}
-	p.saved = position{StreamARN: p.streamARN, Shards: map[string]string{}}
-	shards, err := p.describe(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range shards {
-		id := aws.ToString(s.ShardId)
-		p.seen[id] = true
-		if resume != nil {
-			// A stream read before: each shard after its last handled record, a shard
-			// never handled from its start.
-			if seq := resume.Shards[id]; seq != "" {
-				p.saved.Shards[id] = seq
-				if err := p.trackAfter(ctx, id, aws.ToString(s.ParentShardId), seq); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			if err := p.track(ctx, s, stypes.ShardIteratorTypeTrimHorizon); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		open := s.SequenceNumberRange == nil || s.SequenceNumberRange.EndingSequenceNumber == nil
-		if cfg.StartingPosition == stypes.ShardIteratorTypeLatest && !open {
-			continue // a closed shard has nothing after LATEST
-		}
-		if err := p.track(ctx, s, cfg.StartingPosition); err != nil {
-			return nil, err
-		}
-	}
-	if err := p.save(); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return cfg
 }
 
 // Run polls until ctx is done, then returns nil; other errors are retried. While reads

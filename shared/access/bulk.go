@@ -147,25 +147,8 @@ func (s *Service) CancelMany(ctx context.Context, a Actor, apiID string, in Bulk
 // as CancelOn would cancel each (R7 notice, R10, R11), all or none, in one transaction.
 func (s *Service) CancelManyOn(ctx context.Context, a Actor, r Resource, in BulkCancelInput) (BulkCancelResult, error) {
 	const op = "grant.cancel_many"
-	if !r.HasEnv() {
-		return BulkCancelResult{}, invalid(op, CodeInvalid, "grants on an app are revoked one by one")
-	}
-	if a.IfMatch != 0 {
-		return BulkCancelResult{}, invalid(op, codeIfMatch, "If-Match names one grant's version; a bulk request takes none")
-	}
-	if err := CheckReason(op, in.Reason); err != nil {
+	if err := checkCancelMany(op, a, r, in); err != nil {
 		return BulkCancelResult{}, err
-	}
-	if err := CheckEnvs(op, in.Envs); err != nil {
-		return BulkCancelResult{}, err
-	}
-	if err := checkBulkSize(op, in.Subjects, len(in.Envs)); err != nil {
-		return BulkCancelResult{}, err
-	}
-	for _, sub := range in.Subjects {
-		if err := CheckSubject(op, sub); err != nil {
-			return BulkCancelResult{}, err
-		}
 	}
 	t, err := s.visibleTarget(ctx, op, a.Principal, r)
 	if err != nil {
@@ -228,6 +211,31 @@ func (s *Service) CancelManyOn(ctx context.Context, a Actor, r Resource, in Bulk
 		return BulkCancelResult{}, err
 	}
 	return res, nil
+}
+
+// checkCancelMany checks a bulk cancellation's request before anything is read.
+func checkCancelMany(op string, a Actor, r Resource, in BulkCancelInput) error {
+	if !r.HasEnv() {
+		return invalid(op, CodeInvalid, "grants on an app are revoked one by one")
+	}
+	if a.IfMatch != 0 {
+		return invalid(op, codeIfMatch, "If-Match names one grant's version; a bulk request takes none")
+	}
+	if err := CheckReason(op, in.Reason); err != nil {
+		return err
+	}
+	if err := CheckEnvs(op, in.Envs); err != nil {
+		return err
+	}
+	if err := checkBulkSize(op, in.Subjects, len(in.Envs)); err != nil {
+		return err
+	}
+	for _, sub := range in.Subjects {
+		if err := CheckSubject(op, sub); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // grantAt finds the grant of (sub, env) among grants read by slot.

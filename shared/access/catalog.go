@@ -130,13 +130,9 @@ func (s *Service) PutAPI(ctx context.Context, a Actor, id string, in APIInput) (
 		unit = u
 		c.Writes = append(c.Writes, check)
 	}
-	old, err := s.Store.GetAPI(ctx, id)
-	exists := err == nil
-	if err != nil && ErrorKind(err) != NotFound {
+	old, exists, err := replaced(ctx, op, "api_id", id, a.TenantID, s.Store.GetAPI, func(x API) string { return x.TenantID })
+	if err != nil {
 		return APIResult{}, err
-	}
-	if exists && old.TenantID != a.TenantID {
-		return APIResult{}, E(op, Conflict, CodeIDTaken, "api_id %s is taken", id)
 	}
 	live := exists && !old.Deleted
 	if err := s.mayPutAPI(ctx, op, a.Principal, old, live, in, unit, now); err != nil {
@@ -263,6 +259,22 @@ func (s *Service) withUnits(ctx context.Context, apis []API) ([]API, error) {
 	return apis, nil
 }
 
+// replaced reads what a PUT of id replaces; found is false when there is none. An id
+// that another tenant holds is taken.
+func replaced[T any](ctx context.Context, op, idName, id, tenant string, get func(context.Context, string) (T, error), tenantOf func(T) string) (old T, found bool, err error) {
+	old, err = get(ctx, id)
+	if err != nil {
+		if ErrorKind(err) != NotFound {
+			return old, false, err
+		}
+		return old, false, nil
+	}
+	if tenantOf(old) != tenant {
+		return old, true, E(op, Conflict, CodeIDTaken, "%s %s is taken", idName, id)
+	}
+	return old, true, nil
+}
+
 // notFoundUnless turns "absent or not visible" into one NotFound answer, keeping other
 // store errors (throttling, unavailability) as they are.
 func notFoundUnless(op string, err error, code, format string, args ...any) error {
@@ -354,13 +366,9 @@ func (s *Service) PutApp(ctx context.Context, a Actor, id string, in AppInput) (
 	if !a.IsOwner(a.TenantID, in.WorkspaceID) {
 		return AppResult{}, E(op, Forbidden, CodeForbidden, "only an owner of workspace %s may register its apps", in.WorkspaceID)
 	}
-	old, err := s.Store.GetApp(ctx, id)
-	exists := err == nil
-	if err != nil && ErrorKind(err) != NotFound {
+	old, exists, err := replaced(ctx, op, "app_id", id, a.TenantID, s.Store.GetApp, func(x App) string { return x.TenantID })
+	if err != nil {
 		return AppResult{}, err
-	}
-	if exists && old.TenantID != a.TenantID {
-		return AppResult{}, E(op, Conflict, CodeIDTaken, "app_id %s is taken", id)
 	}
 	if exists && !a.IsOwner(old.TenantID, old.WorkspaceID) {
 		return AppResult{}, E(op, Forbidden, CodeForbidden, "only an owner of workspace %s may change this app", old.WorkspaceID)

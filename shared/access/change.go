@@ -31,17 +31,9 @@ func (s *Service) changedValidity(op string, g Grant, v Validity, now time.Time)
 	return next, nil
 }
 
-// shortens reports whether next ends before cur, unlimited (nil) being the latest.
-func shortens(cur, next *time.Time) bool {
-	switch {
-	case next == nil:
-		return false
-	case cur == nil:
-		return true
-	default:
-		return next.Before(*cur)
-	}
-}
+// shortens reports whether next ends before cur, unlimited (nil) being the latest:
+// whether cur would extend next.
+func shortens(cur, next *time.Time) bool { return Extends(next, cur) }
 
 func sameEnd(a, b *time.Time) bool {
 	return (a == nil && b == nil) || (a != nil && b != nil && a.Equal(*b))

@@ -189,10 +189,7 @@ type GrantedAPI struct {
 // grants, each with them, sorted by API name then id.
 func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q PageQuery) (Page[GrantedAPI], error) {
 	const op = "list.granted"
-	if err := CheckID(op, "workspace_id", ws); err != nil {
-		return Page[GrantedAPI]{}, err
-	}
-	if err := q.Validate(); err != nil {
+	if err := checkWorkspacePage(op, ws, q); err != nil {
 		return Page[GrantedAPI]{}, err
 	}
 	if !p.IsReviewer(p.TenantID, ws) {
@@ -292,11 +289,8 @@ func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size in
 	if !t.reviews(p) {
 		return GrantPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list the grants of its %ss", t.WorkspaceID, r.Type)
 	}
-	if size == 0 {
-		size = DefaultPageSize
-	}
-	if size < 1 || size > MaxPageSize {
-		return GrantPage{}, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
+	if size, err = tokenPageSize(op, size); err != nil {
+		return GrantPage{}, err
 	}
 	page, err := s.Store.GrantsByResource(ctx, r, size, next)
 	if err != nil {
@@ -330,11 +324,8 @@ func (s *Service) AuditOf(ctx context.Context, p Principal, r Resource, size int
 	if !t.reviews(p) {
 		return AuditPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s read its audit", t.WorkspaceID)
 	}
-	if size == 0 {
-		size = DefaultPageSize
-	}
-	if size < 1 || size > MaxPageSize {
-		return AuditPage{}, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
+	if size, err = tokenPageSize(op, size); err != nil {
+		return AuditPage{}, err
 	}
 	scope := "API"
 	if r.Type == ResourceServiceUnit {
@@ -483,14 +474,8 @@ func (s *Service) ListAPIs(ctx context.Context, p Principal, f APIFilter, q Page
 // ListApps lists a workspace's apps for its members, by id.
 func (s *Service) ListApps(ctx context.Context, p Principal, ws string, q PageQuery) (Page[App], error) {
 	const op = "list.apps"
-	if err := CheckID(op, "workspace_id", ws); err != nil {
+	if err := memberListing(op, p, ws, q); err != nil {
 		return Page[App]{}, err
-	}
-	if err := q.Validate(); err != nil {
-		return Page[App]{}, err
-	}
-	if !p.IsMember(p.TenantID, ws) {
-		return Page[App]{}, E(op, Forbidden, CodeForbidden, "you have no role in workspace %s", ws)
 	}
 	list, err := s.Store.AppsByWorkspace(ctx, ws)
 	if err != nil {
@@ -498,4 +483,34 @@ func (s *Service) ListApps(ctx context.Context, p Principal, ws string, q PageQu
 	}
 	list = slices.DeleteFunc(list, func(a App) bool { return a.TenantID != p.TenantID })
 	return paginate(list, q), nil
+}
+
+// tokenPageSize is the page size of a listing by token: 0 takes DefaultPageSize.
+func tokenPageSize(op string, size int) (int, error) {
+	if size == 0 {
+		return DefaultPageSize, nil
+	}
+	if size < 1 || size > MaxPageSize {
+		return 0, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
+	}
+	return size, nil
+}
+
+// checkWorkspacePage checks the workspace id and the page of a workspace's listing.
+func checkWorkspacePage(op, ws string, q PageQuery) error {
+	if err := CheckID(op, "workspace_id", ws); err != nil {
+		return err
+	}
+	return q.Validate()
+}
+
+// memberListing checks a listing of workspace ws that its members may read.
+func memberListing(op string, p Principal, ws string, q PageQuery) error {
+	if err := checkWorkspacePage(op, ws, q); err != nil {
+		return err
+	}
+	if !p.IsMember(p.TenantID, ws) {
+		return E(op, Forbidden, CodeForbidden, "you have no role in workspace %s", ws)
+	}
+	return nil
 }

@@ -51,13 +51,9 @@ func (s *Service) PutServiceUnit(ctx context.Context, a Actor, id string, in Ser
 	if !a.IsReviewer(a.TenantID, in.WorkspaceID) {
 		return UnitResult{}, E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s may register its service units", in.WorkspaceID)
 	}
-	old, err := s.Store.GetServiceUnit(ctx, id)
-	exists := err == nil
-	if err != nil && ErrorKind(err) != NotFound {
+	old, exists, err := replaced(ctx, op, "unit_id", id, a.TenantID, s.Store.GetServiceUnit, func(x ServiceUnit) string { return x.TenantID })
+	if err != nil {
 		return UnitResult{}, err
-	}
-	if exists && old.TenantID != a.TenantID {
-		return UnitResult{}, E(op, Conflict, CodeIDTaken, "unit_id %s is taken", id)
 	}
 	live := exists && old.Live()
 	if live && !a.IsReviewer(old.TenantID, old.WorkspaceID) {
@@ -146,14 +142,8 @@ func (s *Service) DeleteServiceUnit(ctx context.Context, a Actor, id string) err
 // ListServiceUnits lists a workspace's units for its members, by id, paged by page (R15).
 func (s *Service) ListServiceUnits(ctx context.Context, p Principal, ws string, q PageQuery) (Page[ServiceUnit], error) {
 	const op = "unit.list"
-	if err := CheckID(op, "workspace_id", ws); err != nil {
+	if err := memberListing(op, p, ws, q); err != nil {
 		return Page[ServiceUnit]{}, err
-	}
-	if err := q.Validate(); err != nil {
-		return Page[ServiceUnit]{}, err
-	}
-	if !p.IsMember(p.TenantID, ws) {
-		return Page[ServiceUnit]{}, E(op, Forbidden, CodeForbidden, "you have no role in workspace %s", ws)
 	}
 	units, err := s.Store.ServiceUnitsByWorkspace(ctx, ws)
 	if err != nil {

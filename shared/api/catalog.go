@@ -11,19 +11,19 @@ import (
 func Catalog(svc *access.Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
-		"PUT /v1/apis/{api_id}":                  mutate(h, h.putAPI, renderAPI),
-		"GET /v1/apis/{api_id}":                  h.getAPI,
+		"PUT /v1/apis/{api_id}":                  mutate(h, putByID("api_id", svc.PutAPI), renderAPI),
+		"GET /v1/apis/{api_id}":                  getByID("api_id", svc.GetAPI, same[access.API]),
 		"GET /v1/apis":                           h.listAPIs,
-		"DELETE /v1/apis/{api_id}":               mutate(h, h.deleteAPI, renderNoContent),
-		"PUT /v1/apps/{app_id}":                  mutate(h, h.putApp, renderApp),
-		"GET /v1/apps/{app_id}":                  h.getApp,
+		"DELETE /v1/apis/{api_id}":               mutate(h, deleteByID("api_id", svc.DeleteAPI), renderNoContent),
+		"PUT /v1/apps/{app_id}":                  mutate(h, putByID("app_id", svc.PutApp), renderApp),
+		"GET /v1/apps/{app_id}":                  getByID("app_id", svc.GetApp, viewApp),
 		"POST /v1/apps/{app_id}/app-code":        mutate(h, h.rotateAppCode, renderApp),
-		"GET /v1/workspaces/{workspace_id}/apps": h.listApps,
+		"GET /v1/workspaces/{workspace_id}/apps": listInWorkspace(svc.ListApps, viewApp),
 		// R23: service units.
-		"PUT /v1/service-units/{unit_id}":                 mutate(h, h.putUnit, renderUnit),
-		"GET /v1/service-units/{unit_id}":                 h.getUnit,
-		"DELETE /v1/service-units/{unit_id}":              mutate(h, h.deleteUnit, renderNoContent),
-		"GET /v1/workspaces/{workspace_id}/service-units": h.listUnits,
+		"PUT /v1/service-units/{unit_id}":                 mutate(h, putByID("unit_id", svc.PutServiceUnit), renderUnit),
+		"GET /v1/service-units/{unit_id}":                 getByID("unit_id", svc.GetServiceUnit, same[access.ServiceUnit]),
+		"DELETE /v1/service-units/{unit_id}":              mutate(h, deleteByID("unit_id", svc.DeleteServiceUnit), renderNoContent),
+		"GET /v1/workspaces/{workspace_id}/service-units": listInWorkspace(svc.ListServiceUnits, same[access.ServiceUnit]),
 	}
 	return h
 }
@@ -45,28 +45,10 @@ func renderApp(res access.AppResult) (int, any) {
 	return created(res.Created), appView{App: res.App, AppCode: res.AppCode}
 }
 
+// viewApp shows an app without its AppCode.
+func viewApp(a access.App) appView { return appView{App: a} }
+
 func renderNoContent[T any](T) (int, any) { return http.StatusNoContent, nil }
-
-func (h *Handler) putAPI(ctx context.Context, r *request, a access.Actor) (access.APIResult, error) {
-	id, err := r.param("api_id")
-	if err != nil {
-		return access.APIResult{}, err
-	}
-	var in access.APIInput
-	if err := r.decode(&in); err != nil {
-		return access.APIResult{}, err
-	}
-	return h.svc.PutAPI(ctx, a, id, in)
-}
-
-func (h *Handler) getAPI(ctx context.Context, r *request) (int, any, error) {
-	id, err := r.param("api_id")
-	if err != nil {
-		return 0, nil, err
-	}
-	api, err := h.svc.GetAPI(ctx, r.who, id)
-	return http.StatusOK, api, err
-}
 
 func (h *Handler) listAPIs(ctx context.Context, r *request) (int, any, error) {
 	q, err := r.page()
@@ -81,35 +63,6 @@ func (h *Handler) listAPIs(ctx context.Context, r *request) (int, any, error) {
 	return http.StatusOK, viewPage(p, same[access.API]), nil
 }
 
-func (h *Handler) deleteAPI(ctx context.Context, r *request, a access.Actor) (struct{}, error) {
-	id, err := r.param("api_id")
-	if err != nil {
-		return struct{}{}, err
-	}
-	return struct{}{}, h.svc.DeleteAPI(ctx, a, id)
-}
-
-func (h *Handler) putApp(ctx context.Context, r *request, a access.Actor) (access.AppResult, error) {
-	id, err := r.param("app_id")
-	if err != nil {
-		return access.AppResult{}, err
-	}
-	var in access.AppInput
-	if err := r.decode(&in); err != nil {
-		return access.AppResult{}, err
-	}
-	return h.svc.PutApp(ctx, a, id, in)
-}
-
-func (h *Handler) getApp(ctx context.Context, r *request) (int, any, error) {
-	id, err := r.param("app_id")
-	if err != nil {
-		return 0, nil, err
-	}
-	app, err := h.svc.GetApp(ctx, r.who, id)
-	return http.StatusOK, appView{App: app}, err
-}
-
 func (h *Handler) rotateAppCode(ctx context.Context, r *request, a access.Actor) (access.AppResult, error) {
 	id, err := r.param("app_id")
 	if err != nil {
@@ -121,65 +74,58 @@ func (h *Handler) rotateAppCode(ctx context.Context, r *request, a access.Actor)
 	return h.svc.RotateAppCode(ctx, a, id)
 }
 
-func (h *Handler) listApps(ctx context.Context, r *request) (int, any, error) {
-	ws, err := r.param("workspace_id")
-	if err != nil {
-		return 0, nil, err
-	}
-	q, err := r.page()
-	if err != nil {
-		return 0, nil, err
-	}
-	p, err := h.svc.ListApps(ctx, r.who, ws, q)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, viewPage(p, func(a access.App) appView { return appView{App: a} }), nil
-}
-
 func renderUnit(res access.UnitResult) (int, any) { return created(res.Created), res.Unit }
 
-func (h *Handler) putUnit(ctx context.Context, r *request, a access.Actor) (access.UnitResult, error) {
-	id, err := r.param("unit_id")
-	if err != nil {
-		return access.UnitResult{}, err
+// putByID is a PUT of the object the path's idParam names, its body decoded into In.
+func putByID[In, Out any](idParam string, put func(context.Context, access.Actor, string, In) (Out, error)) func(context.Context, *request, access.Actor) (Out, error) {
+	return func(ctx context.Context, r *request, a access.Actor) (Out, error) {
+		var out Out
+		id, err := r.param(idParam)
+		if err != nil {
+			return out, err
+		}
+		var in In
+		if err := r.decode(&in); err != nil {
+			return out, err
+		}
+		return put(ctx, a, id, in)
 	}
-	var in access.ServiceUnitInput
-	if err := r.decode(&in); err != nil {
-		return access.UnitResult{}, err
-	}
-	return h.svc.PutServiceUnit(ctx, a, id, in)
 }
 
-func (h *Handler) getUnit(ctx context.Context, r *request) (int, any, error) {
-	id, err := r.param("unit_id")
-	if err != nil {
-		return 0, nil, err
+// getByID is a GET of the object the path's idParam names, shown by view.
+func getByID[T, V any](idParam string, get func(context.Context, access.Principal, string) (T, error), view func(T) V) route {
+	return func(ctx context.Context, r *request) (int, any, error) {
+		id, err := r.param(idParam)
+		if err != nil {
+			return 0, nil, err
+		}
+		v, err := get(ctx, r.who, id)
+		return http.StatusOK, view(v), err
 	}
-	u, err := h.svc.GetServiceUnit(ctx, r.who, id)
-	return http.StatusOK, u, err
 }
 
-func (h *Handler) deleteUnit(ctx context.Context, r *request, a access.Actor) (struct{}, error) {
-	id, err := r.param("unit_id")
-	if err != nil {
-		return struct{}{}, err
+// deleteByID is a DELETE of the object the path's idParam names.
+func deleteByID(idParam string, del func(context.Context, access.Actor, string) error) func(context.Context, *request, access.Actor) (struct{}, error) {
+	return func(ctx context.Context, r *request, a access.Actor) (struct{}, error) {
+		id, err := r.param(idParam)
+		if err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, del(ctx, a, id)
 	}
-	return struct{}{}, h.svc.DeleteServiceUnit(ctx, a, id)
 }
 
-func (h *Handler) listUnits(ctx context.Context, r *request) (int, any, error) {
-	ws, err := r.param("workspace_id")
-	if err != nil {
-		return 0, nil, err
+// listInWorkspace is a GET of a page of a workspace's objects, each shown by view.
+func listInWorkspace[T, V any](list func(context.Context, access.Principal, string, access.PageQuery) (access.Page[T], error), view func(T) V) route {
+	return func(ctx context.Context, r *request) (int, any, error) {
+		ws, q, err := r.workspacePage()
+		if err != nil {
+			return 0, nil, err
+		}
+		p, err := list(ctx, r.who, ws, q)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, viewPage(p, view), nil
 	}
-	q, err := r.page()
-	if err != nil {
-		return 0, nil, err
-	}
-	p, err := h.svc.ListServiceUnits(ctx, r.who, ws, q)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, viewPage(p, same[access.ServiceUnit]), nil
 }

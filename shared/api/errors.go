@@ -22,23 +22,21 @@ func status(e *access.Error) int {
 	case access.CodeIdempotencyReuse:
 		return http.StatusUnprocessableEntity
 	}
-	switch e.Kind {
-	case access.Invalid:
-		return http.StatusBadRequest
-	case access.Unauthorized:
-		return http.StatusUnauthorized
-	case access.Forbidden:
-		return http.StatusForbidden
-	case access.NotFound:
-		return http.StatusNotFound
-	case access.Conflict:
-		return http.StatusConflict
-	case access.Throttled:
-		return http.StatusTooManyRequests
-	case access.Unavailable:
-		return http.StatusServiceUnavailable
+	if st, ok := kindStatus[e.Kind]; ok {
+		return st
 	}
 	return http.StatusInternalServerError
+}
+
+// kindStatus is the status of each kind of error; any other kind is a 500.
+var kindStatus = map[access.Kind]int{
+	access.Invalid:      http.StatusBadRequest,
+	access.Unauthorized: http.StatusUnauthorized,
+	access.Forbidden:    http.StatusForbidden,
+	access.NotFound:     http.StatusNotFound,
+	access.Conflict:     http.StatusConflict,
+	access.Throttled:    http.StatusTooManyRequests,
+	access.Unavailable:  http.StatusServiceUnavailable,
 }
 
 // errorBody is the contract's error answer.

@@ -13,9 +13,9 @@ func Grant(svc *access.Service) *Handler {
 	h.routes = map[string]route{
 		"POST /v1/apis/{api_id}/grants":             mutate(h, h.createGrants, h.renderGrants),
 		"POST /v1/apis/{api_id}/applications":       mutate(h, h.apply, h.renderApplication),
-		"POST /v1/requests/{request_id}/approve":    mutate(h, h.approve, h.renderApproval),
-		"POST /v1/requests/{request_id}/reject":     mutate(h, h.reject, renderRequest),
-		"POST /v1/requests/{request_id}/withdraw":   mutate(h, h.withdraw, renderRequest),
+		"POST /v1/requests/{request_id}/approve":    mutate(h, decide(svc.Approve), h.renderApproval),
+		"POST /v1/requests/{request_id}/reject":     mutate(h, decide(svc.Reject), renderRequest),
+		"POST /v1/requests/{request_id}/withdraw":   mutate(h, decide(svc.Withdraw), renderRequest),
 		"PATCH /v1/apis/{api_id}/grants/{grant_id}": mutate(h, h.patchGrant, h.renderGrant),
 		// R23, R24: the same operations on service units and apps
 		"POST /v1/service-units/{unit_id}/grants":             mutate(h, h.createGrants, h.renderGrants),
@@ -85,41 +85,21 @@ type reasonBody struct {
 	Reason string `json:"reason"`
 }
 
-// decision reads the request id and the optional {reason} of a decision route.
-func decision(r *request) (string, string, error) {
-	id, err := r.param("request_id")
-	if err != nil {
-		return "", "", err
+// decide is a decision route: the path's request id and the optional {reason}, passed
+// to do.
+func decide[T any](do func(context.Context, access.Actor, string, string) (T, error)) func(context.Context, *request, access.Actor) (T, error) {
+	return func(ctx context.Context, r *request, a access.Actor) (T, error) {
+		var zero T
+		id, err := r.param("request_id")
+		if err != nil {
+			return zero, err
+		}
+		var in reasonBody
+		if err := r.decodeOptional(&in); err != nil {
+			return zero, err
+		}
+		return do(ctx, a, id, in.Reason)
 	}
-	var in reasonBody
-	if err := r.decodeOptional(&in); err != nil {
-		return "", "", err
-	}
-	return id, in.Reason, nil
-}
-
-func (h *Handler) approve(ctx context.Context, r *request, a access.Actor) (access.RequestResult, error) {
-	id, reason, err := decision(r)
-	if err != nil {
-		return access.RequestResult{}, err
-	}
-	return h.svc.Approve(ctx, a, id, reason)
-}
-
-func (h *Handler) reject(ctx context.Context, r *request, a access.Actor) (access.Request, error) {
-	id, reason, err := decision(r)
-	if err != nil {
-		return access.Request{}, err
-	}
-	return h.svc.Reject(ctx, a, id, reason)
-}
-
-func (h *Handler) withdraw(ctx context.Context, r *request, a access.Actor) (access.Request, error) {
-	id, reason, err := decision(r)
-	if err != nil {
-		return access.Request{}, err
-	}
-	return h.svc.Withdraw(ctx, a, id, reason)
 }
 
 func (h *Handler) patchGrant(ctx context.Context, r *request, a access.Actor) (access.Grant, error) {

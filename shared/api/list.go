@@ -16,7 +16,7 @@ func List(svc *access.Service) *Handler {
 		"GET /v1/apis/{api_id}/grants":                      h.grantsOf,
 		"GET /v1/apis/{api_id}/grants/{grant_id}":           h.getGrant,
 		"GET /v1/requests":                                  h.requests,
-		"GET /v1/requests/{request_id}":                     h.getRequest,
+		"GET /v1/requests/{request_id}":                     getByID("request_id", svc.GetRequest, func(req access.Request) requestView { return requestView{Request: req} }),
 		"GET /v1/apis/{api_id}/audit":                       h.audit,
 		// R23, R24: the same listings on service units and apps
 		"GET /v1/service-units/{unit_id}/grants":            h.grantsOf,
@@ -29,18 +29,18 @@ func List(svc *access.Service) *Handler {
 }
 
 func (h *Handler) authorizedAPIs(ctx context.Context, r *request) (int, any, error) {
-	ws, err := r.param("workspace_id")
-	if err != nil {
-		return 0, nil, err
-	}
-	q, err := r.page()
+	ws, q, err := r.workspacePage()
 	if err != nil {
 		return 0, nil, err
 	}
 	f := access.AuthorizedFilter{
 		AppID: r.query("app_id"), Env: access.Env(r.query("env")), Status: access.GrantStatus(r.query("status")),
 	}
-	p, err := h.svc.AuthorizedAPIs(ctx, r.who, ws, f, q)
+	return h.grantsPage(h.svc.AuthorizedAPIs(ctx, r.who, ws, f, q))
+}
+
+// grantsPage answers a page of grants, each shown as at the service's now.
+func (h *Handler) grantsPage(p access.Page[access.Grant], err error) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
@@ -60,20 +60,11 @@ func (h *Handler) userAuthorizedAPIs(ctx context.Context, r *request) (int, any,
 	if !access.ValidUserID(user) {
 		return 0, nil, access.E("path", access.Invalid, access.CodeID, "user_id must be 1-%d characters of [A-Za-z0-9._:@|+-]", access.MaxIDLen)
 	}
-	p, err := h.svc.UserAuthorizedAPIs(ctx, r.who, user, f, q)
-	if err != nil {
-		return 0, nil, err
-	}
-	now := h.svc.Now()
-	return http.StatusOK, viewPage(p, func(g access.Grant) grantView { return viewGrant(g, now) }), nil
+	return h.grantsPage(h.svc.UserAuthorizedAPIs(ctx, r.who, user, f, q))
 }
 
 func (h *Handler) grantedAPIs(ctx context.Context, r *request) (int, any, error) {
-	ws, err := r.param("workspace_id")
-	if err != nil {
-		return 0, nil, err
-	}
-	q, err := r.page()
+	ws, q, err := r.workspacePage()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -87,21 +78,32 @@ func (h *Handler) grantedAPIs(ctx context.Context, r *request) (int, any, error)
 	}), nil
 }
 
-// tokenPage reads page_size and next_token of a listing by token.
-func tokenPage(r *request) (int, string, error) {
+// resourcePage reads the path's resource, page_size and next_token of a listing by
+// token.
+func (r *request) resourcePage() (access.Resource, int, string, error) {
+	res, err := r.resource()
+	if err != nil {
+		return res, 0, "", err
+	}
 	size, err := r.queryInt("page_size", access.CodePageSize)
 	if err != nil {
-		return 0, "", err
+		return res, 0, "", err
 	}
-	return size, r.query("next_token"), nil
+	return res, size, r.query("next_token"), nil
+}
+
+// workspacePage reads the path's workspace_id and the page of a listing.
+func (r *request) workspacePage() (string, access.PageQuery, error) {
+	ws, err := r.param("workspace_id")
+	if err != nil {
+		return "", access.PageQuery{}, err
+	}
+	q, err := r.page()
+	return ws, q, err
 }
 
 func (h *Handler) grantsOf(ctx context.Context, r *request) (int, any, error) {
-	res, err := r.resource()
-	if err != nil {
-		return 0, nil, err
-	}
-	size, next, err := tokenPage(r)
+	res, size, next, err := r.resourcePage()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -139,21 +141,8 @@ func (h *Handler) requests(ctx context.Context, r *request) (int, any, error) {
 	return http.StatusOK, viewPage(p, func(req access.Request) requestView { return requestView{Request: req} }), nil
 }
 
-func (h *Handler) getRequest(ctx context.Context, r *request) (int, any, error) {
-	id, err := r.param("request_id")
-	if err != nil {
-		return 0, nil, err
-	}
-	req, err := h.svc.GetRequest(ctx, r.who, id)
-	return http.StatusOK, requestView{Request: req}, err
-}
-
 func (h *Handler) audit(ctx context.Context, r *request) (int, any, error) {
-	res, err := r.resource()
-	if err != nil {
-		return 0, nil, err
-	}
-	size, next, err := tokenPage(r)
+	res, size, next, err := r.resourcePage()
 	if err != nil {
 		return 0, nil, err
 	}

@@ -64,35 +64,12 @@ func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
 			}
 			return nil
 		})
-	if err != nil {
-		log.Error("cancellations run failed", "error", err.Error(), "seen", res.Seen, "changed", res.Changed)
-		return res, err
-	}
-	log.Info("cancellations run", "at", at, "seen", res.Seen, "changed", res.Changed, "events", res.Events, "conflicts", res.Conflicts)
-	res.put(ctx, c.Metrics, "cancellations")
-	return res, nil
+	return res.finish(ctx, log, c.Metrics, "cancellations", at, err)
 }
 
 // finalize applies g's cancellation if it is due (R7; R11 for PROXY alone).
 func (c *Cancellations) finalize(ctx context.Context, log *slog.Logger, g access.Grant, at time.Time, res *RunResult) error {
-	// Decided as if the API were at the grant's generation; the change's condition
-	// confirms it (no read of the API).
-	ch, _, ok := access.FinalizeChange(g, at, c.Days, g.Generation)
-	if !ok {
-		return nil
-	}
-	ch.Writes = append(ch.Writes, access.GenerationCheck(ch.Op, g))
-	if err := c.Store.Commit(ctx, ch); err != nil {
-		if retryLater(err) {
-			res.Conflicts++
-			log.Warn("grant changed meanwhile; the next run retries", "grant_id", g.ID, "api_id", g.APIID, "error", err.Error())
-			return nil
-		}
-		return err
-	}
-	res.Changed++
-	res.Events += len(ch.Audit)
-	return nil
+	return applyDue(ctx, log, c.Store, access.FinalizeChange, g, at, c.Days, res)
 }
 
 // cleanup removes up to budget stale grants of task (R4), batch by batch, each batch

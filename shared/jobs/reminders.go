@@ -60,32 +60,46 @@ func (r *Reminders) Run(ctx context.Context) (RunResult, error) {
 			if it.Grant == nil {
 				return nil // a cleanup task: the cancellations job's
 			}
-			g := *it.Grant
-			// Decided as if the API were at the grant's generation; the change's
-			// condition confirms it (no read of the API).
-			c, _, ok := access.RemindChange(g, at, r.Days, g.Generation)
-			if !ok {
-				return nil
-			}
-			c.Writes = append(c.Writes, access.GenerationCheck(c.Op, g))
-			if err := r.Store.Commit(ctx, c); err != nil {
-				if retryLater(err) {
-					res.Conflicts++
-					log.Warn("grant changed meanwhile; the next run retries", "grant_id", g.ID, "api_id", g.APIID, "error", err.Error())
-					return nil
-				}
-				return err
-			}
-			res.Changed++
-			res.Events += len(c.Audit)
-			return nil
+			return applyDue(ctx, log, r.Store, access.RemindChange, *it.Grant, at, r.Days, &res)
 		})
+	return res.finish(ctx, log, r.Metrics, "reminders", at, err)
+}
+
+// dueChange decides the change a due grant takes at now (access.RemindChange,
+// access.FinalizeChange), if any.
+type dueChange func(g access.Grant, now time.Time, days []int, apiGeneration int64) (access.Change, access.Grant, bool)
+
+// applyDue commits decide's change of g, if any. A change lost to a concurrent one is
+// counted and left to the next run.
+func applyDue(ctx context.Context, log *slog.Logger, store access.DueSweep, decide dueChange, g access.Grant, at time.Time, days []int, res *RunResult) error {
+	// Decided as if the API were at the grant's generation; the change's condition
+	// confirms it (no read of the API).
+	c, _, ok := decide(g, at, days, g.Generation)
+	if !ok {
+		return nil
+	}
+	c.Writes = append(c.Writes, access.GenerationCheck(c.Op, g))
+	if err := store.Commit(ctx, c); err != nil {
+		if retryLater(err) {
+			res.Conflicts++
+			log.Warn("grant changed meanwhile; the next run retries", "grant_id", g.ID, "api_id", g.APIID, "error", err.Error())
+			return nil
+		}
+		return err
+	}
+	res.Changed++
+	res.Events += len(c.Audit)
+	return nil
+}
+
+// finish logs the run of job and writes its metrics, or logs its failure.
+func (res RunResult) finish(ctx context.Context, log *slog.Logger, m *metrics.Recorder, job string, at time.Time, err error) (RunResult, error) {
 	if err != nil {
-		log.Error("reminders run failed", "error", err.Error(), "seen", res.Seen, "changed", res.Changed)
+		log.Error(job+" run failed", "error", err.Error(), "seen", res.Seen, "changed", res.Changed)
 		return res, err
 	}
-	log.Info("reminders run", "at", at, "seen", res.Seen, "changed", res.Changed, "events", res.Events, "conflicts", res.Conflicts)
-	res.put(ctx, r.Metrics, "reminders")
+	log.Info(job+" run", "at", at, "seen", res.Seen, "changed", res.Changed, "events", res.Events, "conflicts", res.Conflicts)
+	res.put(ctx, m, job)
 	return res, nil
 }
 

@@ -32,15 +32,7 @@ func (s *Store) GetGrant(ctx context.Context, r access.Resource, grantID string)
 // GetGrantAt reads the grant in a slot; NotFound.Grant when the slot is empty.
 func (s *Store) GetGrantAt(ctx context.Context, k access.GrantKey) (access.Grant, error) {
 	const op = "store.get_grant_at"
-	var it grantItem
-	ok, err := s.getItem(ctx, op, grantKey(k), &it)
-	if err != nil {
-		return access.Grant{}, err
-	}
-	if !ok {
-		return access.Grant{}, notFound(op, access.CodeNotFoundGrant, "grant")
-	}
-	return convert(op, it.grant)
+	return getOne(ctx, s, op, grantKey(k), access.CodeNotFoundGrant, "grant", grantItem.grant)
 }
 
 // GetGrantsAt reads several slots with BatchGetItem (100 keys a request), in the order

@@ -11,58 +11,26 @@ import (
 // GetAPI reads an API; NotFound.Api when it is absent.
 func (s *Store) GetAPI(ctx context.Context, apiID string) (access.API, error) {
 	const op = "store.get_api"
-	var it apiItem
-	ok, err := s.getItem(ctx, op, apiKey(apiID), &it)
-	if err != nil {
-		return access.API{}, err
-	}
-	if !ok {
-		return access.API{}, notFound(op, access.CodeNotFoundAPI, "api")
-	}
-	return convert(op, it.api)
+	return getOne(ctx, s, op, apiKey(apiID), access.CodeNotFoundAPI, "api", apiItem.api)
 }
 
 // GetServiceUnit reads a service unit, its tombstone included; NotFound.ServiceUnit
 // when no unit ever had the id.
 func (s *Store) GetServiceUnit(ctx context.Context, unitID string) (access.ServiceUnit, error) {
 	const op = "store.get_service_unit"
-	var it unitItem
-	ok, err := s.getItem(ctx, op, unitKey(unitID), &it)
-	if err != nil {
-		return access.ServiceUnit{}, err
-	}
-	if !ok {
-		return access.ServiceUnit{}, notFound(op, access.CodeNotFoundServiceUnit, "service unit")
-	}
-	return convert(op, it.unit)
+	return getOne(ctx, s, op, unitKey(unitID), access.CodeNotFoundServiceUnit, "service unit", unitItem.unit)
 }
 
 // GetApp reads an app; NotFound.App when it is absent.
 func (s *Store) GetApp(ctx context.Context, appID string) (access.App, error) {
 	const op = "store.get_app"
-	var it appItem
-	ok, err := s.getItem(ctx, op, appKey(appID), &it)
-	if err != nil {
-		return access.App{}, err
-	}
-	if !ok {
-		return access.App{}, notFound(op, access.CodeNotFoundApp, "app")
-	}
-	return convert(op, it.app)
+	return getOne(ctx, s, op, appKey(appID), access.CodeNotFoundApp, "app", appItem.app)
 }
 
 // GetRequest reads a request; NotFound.Request when it is absent.
 func (s *Store) GetRequest(ctx context.Context, requestID string) (access.Request, error) {
 	const op = "store.get_request"
-	var it requestItem
-	ok, err := s.getItem(ctx, op, requestKey(requestID), &it)
-	if err != nil {
-		return access.Request{}, err
-	}
-	if !ok {
-		return access.Request{}, notFound(op, access.CodeNotFoundRequest, "request")
-	}
-	return convert(op, it.request)
+	return getOne(ctx, s, op, requestKey(requestID), access.CodeNotFoundRequest, "request", requestItem.request)
 }
 
 // CodeNotFoundIdempotency is the code of GetIdempotency's NotFound: no record, or one
@@ -82,6 +50,22 @@ func (s *Store) GetIdempotency(ctx context.Context, tenant, sub, key string) (ac
 		return access.IdempotencyRecord{}, notFound(op, CodeNotFoundIdempotency, "idempotency record")
 	}
 	return convert(op, it.record)
+}
+
+// getOne reads the item at k and converts it by model; NotFound with code when it is
+// absent.
+func getOne[I, T any](ctx context.Context, s *Store, op string, k key, code, what string, model func(I) (T, error)) (T, error) {
+	var it I
+	ok, err := s.getItem(ctx, op, k, &it)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	if !ok {
+		var zero T
+		return zero, notFound(op, code, what)
+	}
+	return convert(op, func() (T, error) { return model(it) })
 }
 
 // convert runs an item's conversion, mapping a malformed stored time to an internal error.
