@@ -8,7 +8,7 @@ export GATEPASS_CACHE := $(CACHE)
 FN ?=
 EVENT ?=
 
-.PHONY: test vet validate run invoke build bench ddb fmt generate lint
+.PHONY: test vet validate run invoke build bench capacity ddb fmt generate lint
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
@@ -44,6 +44,10 @@ build:
 ## bench: the benchmark program (DynamoDB Local, a realistic data set, ratios against baselines)
 bench:
 	go run ./infra/bench
+
+## capacity: the capacity model: the real check path through a simulated fleet at 1M checks/s (docs/capacity.md)
+capacity:
+	go run ./infra/capacity
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
