@@ -178,7 +178,7 @@ func (s *Service) PutAPI(ctx context.Context, a Actor, id string, in APIInput) (
 func revokeAll(api *API, actor string, now time.Time) Write {
 	api.Generation++
 	return Write{
-		Cleanup: &CleanupTask{APIID: api.ID, TenantID: api.TenantID, Generation: api.Generation, Actor: actor, Due: now},
+		Cleanup: &CleanupTask{Resource: APIResource(api.ID), TenantID: api.TenantID, Generation: api.Generation, Actor: actor, Due: now},
 		Cond:    Cond{Kind: CondAbsent},
 	}
 }

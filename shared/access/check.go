@@ -191,7 +191,7 @@ func (s *Service) checkItems(ctx context.Context, apiID, appID string, env Env) 
 		return items, err
 	}
 	s.appWorkspace.Store(appID, items.App.WorkspaceID)
-	g, err := s.Store.GetGrantAt(ctx, GrantKey{APIID: apiID, Env: env, Subject: SubjectWorkspace, ID: items.App.WorkspaceID})
+	g, err := s.Store.GetGrantAt(ctx, SlotOf(APIResource(apiID), env, Subject{Type: SubjectWorkspace, ID: items.App.WorkspaceID}))
 	switch {
 	case err == nil:
 		items.WorkspaceGrant = &g

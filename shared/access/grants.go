@@ -121,7 +121,7 @@ func (s *Service) newGrants(ctx context.Context, c *Change, api API, spec grantS
 	grants := make([]Grant, 0, len(spec.envs))
 	for _, env := range spec.envs {
 		g := Grant{
-			ID: newID(now), APIID: api.ID, APIName: api.Name, TenantID: api.TenantID, WorkspaceID: api.WorkspaceID,
+			ID: newID(now), Resource: APIResource(api.ID), APIID: api.ID, APIName: api.Name, TenantID: api.TenantID, WorkspaceID: api.WorkspaceID,
 			Subject: spec.subject, Env: env, Permissions: slices.Clone(spec.perms), Fields: slices.Clone(spec.fields),
 			EndTime: spec.end, Protected: spec.protected, Reason: spec.reason, CreatorID: actor,
 			CreatedAt: now, ModifiedAt: now, Version: 1, Generation: api.Generation,
@@ -149,7 +149,7 @@ func (s *Service) grantFor(ctx context.Context, op string, p Principal, apiID, g
 	if err := CheckID(op, "grant_id", grantID); err != nil {
 		return Grant{}, API{}, err
 	}
-	g, err := s.Store.GetGrant(ctx, apiID, grantID)
+	g, err := s.Store.GetGrant(ctx, APIResource(apiID), grantID)
 	if err != nil {
 		return Grant{}, API{}, notFoundUnless(op, err, CodeNotFoundGrant, "grant %s", grantID)
 	}

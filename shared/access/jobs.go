@@ -91,13 +91,26 @@ func CleanupChange(task CleanupTask, stale []Grant, next string, now time.Time) 
 	return c
 }
 
-// GenerationCheck is the condition a job's change on g holds under: the API still has
-// g's generation (R4). It stands in for reading the API, so a sweep reads only what is
-// due; a grant of an older generation fails it with Conflict.ApiNotPublished and is
-// left to the R4 cleanup.
+// GenerationCheck is the condition a job's change on g holds under: the grant's
+// resource still has g's generation (R4 for an API, R23 for a unit; an app grant needs
+// its app). It stands in for reading the resource, so a sweep reads only what is due;
+// a grant of an older generation fails it and is left to the cleanup.
 func GenerationCheck(op string, g Grant) Write {
+	r := g.On()
+	switch r.Type {
+	case ResourceServiceUnit:
+		return Write{
+			Action: ActionCheck, Unit: &ServiceUnit{ID: r.ID}, Cond: Cond{Kind: CondPublished, Generation: g.Generation},
+			OnFail: E(op, NotFound, CodeNotFoundServiceUnit, "service unit %s has moved on from generation %d", r.ID, g.Generation),
+		}
+	case ResourceApp:
+		return Write{
+			Action: ActionCheck, App: &App{ID: r.ID}, Cond: Cond{Kind: CondExists},
+			OnFail: E(op, NotFound, CodeNotFoundApp, "app %s no longer exists", r.ID),
+		}
+	}
 	return Write{
-		Action: ActionCheck, API: &API{ID: g.APIID}, Cond: Cond{Kind: CondPublished, Generation: g.Generation},
-		OnFail: E(op, Conflict, CodeAPINotPublished, "api %s has moved on from generation %d", g.APIID, g.Generation),
+		Action: ActionCheck, API: &API{ID: r.ID}, Cond: Cond{Kind: CondPublished, Generation: g.Generation},
+		OnFail: E(op, Conflict, CodeAPINotPublished, "api %s has moved on from generation %d", r.ID, g.Generation),
 	}
 }

@@ -263,7 +263,7 @@ func TestCancellations_R11_ProxyOnly(t *testing.T) {
 }
 
 func TestCleanup_R4_Change(t *testing.T) {
-	task := CleanupTask{APIID: "api1", TenantID: "t1", Generation: 2, Actor: "alice", Reason: "unpublished", Due: now}
+	task := CleanupTask{Resource: APIResource("api1"), TenantID: "t1", Generation: 2, Actor: "alice", Reason: "unpublished", Due: now}
 	g1 := newLimited(now, now.Add(30*dayLength))
 	g2 := g1
 	g2.ID, g2.Subject.ID, g2.RevokedAt = "g2", "app2", ptr(now.Add(-dayLength)) // a tombstone: revoked before

@@ -110,7 +110,7 @@ func (s *Service) AuthorizedAPIs(ctx context.Context, p Principal, ws string, f 
 	}
 	var grants []Grant
 	if f.AppID == "" {
-		wsGrants, err := s.Store.GrantsBySubject(ctx, SubjectWorkspace, ws)
+		wsGrants, err := s.Store.GrantsBySubject(ctx, Subject{Type: SubjectWorkspace, ID: ws})
 		if err != nil {
 			return Page[Grant]{}, err
 		}
@@ -124,7 +124,7 @@ func (s *Service) AuthorizedAPIs(ctx context.Context, p Principal, ws string, f 
 		if app.TenantID != p.TenantID || (f.AppID != "" && app.ID != f.AppID) {
 			continue
 		}
-		appGrants, err := s.Store.GrantsBySubject(ctx, SubjectApp, app.ID)
+		appGrants, err := s.Store.GrantsBySubject(ctx, Subject{Type: SubjectApp, ID: app.ID})
 		if err != nil {
 			return Page[Grant]{}, err
 		}
@@ -224,7 +224,7 @@ func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q Pag
 		var records []Grant
 		next := ""
 		for {
-			page, err := s.Store.GrantsByAPI(ctx, api.ID, MaxPageSize, next)
+			page, err := s.Store.GrantsByResource(ctx, APIResource(api.ID), MaxPageSize, next)
 			if err != nil {
 				return Page[GrantedAPI]{}, err
 			}
@@ -261,7 +261,7 @@ func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, si
 	if size < 1 || size > MaxPageSize {
 		return GrantPage{}, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
 	}
-	page, err := s.Store.GrantsByAPI(ctx, apiID, size, next)
+	page, err := s.Store.GrantsByResource(ctx, APIResource(apiID), size, next)
 	if err != nil {
 		return GrantPage{}, err
 	}

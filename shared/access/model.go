@@ -19,7 +19,37 @@ type Permission string
 const (
 	PermUsage Permission = "USAGE"
 	PermProxy Permission = "PROXY"
+	// PermDevelopment, on a unit grant to a USER of the unit's tenant, lets the user
+	// register and maintain the unit's APIs (R23).
+	PermDevelopment Permission = "DEVELOPMENT"
 )
+
+// ResourceType is what a grant is on.
+type ResourceType string
+
+const (
+	ResourceAPI         ResourceType = "API"
+	ResourceServiceUnit ResourceType = "SERVICE_UNIT"
+	ResourceApp         ResourceType = "APP" // R24: application permissions of users
+)
+
+// Resource names what a grant is on.
+type Resource struct {
+	Type ResourceType `json:"type"`
+	ID   string       `json:"id"`
+}
+
+// APIResource is the resource of a grant on API id.
+func APIResource(id string) Resource { return Resource{Type: ResourceAPI, ID: id} }
+
+// UnitResource is the resource of a grant on service unit id.
+func UnitResource(id string) Resource { return Resource{Type: ResourceServiceUnit, ID: id} }
+
+// AppResource is the resource of an application permission on app id (R24).
+func AppResource(id string) Resource { return Resource{Type: ResourceApp, ID: id} }
+
+// HasEnv reports whether grants on the resource are per env (app grants are not, R24).
+func (r Resource) HasEnv() bool { return r.Type != ResourceApp }
 
 // SubjectType is who a grant is for.
 type SubjectType string
@@ -27,9 +57,12 @@ type SubjectType string
 const (
 	SubjectApp       SubjectType = "APP"
 	SubjectWorkspace SubjectType = "WORKSPACE"
+	// SubjectUser is a personal account (R22): identified by (tenant, sub), so its id
+	// is unique only inside TenantID.
+	SubjectUser SubjectType = "USER"
 )
 
-// Subject is the grantee: an app or a whole workspace, possibly of another tenant.
+// Subject is the grantee: an app, a whole workspace or a user, possibly of another tenant.
 type Subject struct {
 	Type     SubjectType `json:"type"`
 	ID       string      `json:"id"`
@@ -75,6 +108,11 @@ type API struct {
 	Operation   Operation  `json:"operation"`
 	RowLevel    bool       `json:"row_level"`
 	Status      APIStatus  `json:"status"`
+	// ServiceUnitID is the unit the API joined (R23), "" for none; UnitGeneration is
+	// the unit's generation when it joined: the API is in the unit only while the unit
+	// still has that generation, so deleting the unit takes its APIs out at once.
+	ServiceUnitID  string `json:"-"`
+	UnitGeneration int64  `json:"-"`
 	// Generation changes whenever the API is unpublished or deleted: a grant counts only
 	// while its generation matches (R4), which revokes all grants in O(1).
 	Generation int64     `json:"generation"`
@@ -109,10 +147,12 @@ type App struct {
 	Name        string    `json:"name"`
 	Owner       string    `json:"owner"`
 	Status      AppStatus `json:"status"`
-	CodeHash    string    `json:"-"`
-	CreatedAt   time.Time `json:"created_at"`
-	ModifiedAt  time.Time `json:"modified_at"`
-	Version     int64     `json:"version"`
+	// WorkspaceDefault marks the workspace's default app (R21), at most one per workspace.
+	WorkspaceDefault bool      `json:"workspace_default"`
+	CodeHash         string    `json:"-"`
+	CreatedAt        time.Time `json:"created_at"`
+	ModifiedAt       time.Time `json:"modified_at"`
+	Version          int64     `json:"version"`
 }
 
 // GrantStatus is derived on read (SPEC.md "Concepts").
@@ -125,14 +165,35 @@ const (
 	StatusRevoked             GrantStatus = "REVOKED"
 )
 
-// Grant is permission for one subject to call one API in one environment. There is one
-// grant item per (API, env, subject); a new grant may replace one that is not in force.
+// ServiceUnit groups APIs of one workspace (R23). A deleted unit stays as a tombstone
+// whose Generation moved on, so that a unit re-created with its id restores nothing.
+type ServiceUnit struct {
+	ID          string    `json:"unit_id"`
+	TenantID    string    `json:"tenant_id"`
+	WorkspaceID string    `json:"workspace_id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Generation  int64     `json:"-"`
+	Deleted     bool      `json:"-"`
+	CreatedAt   time.Time `json:"created_at"`
+	ModifiedAt  time.Time `json:"modified_at"`
+	Version     int64     `json:"version"`
+}
+
+// Live reports whether the unit exists and is not deleted.
+func (u ServiceUnit) Live() bool { return u.ID != "" && !u.Deleted }
+
+// Grant is permission for one subject to use one resource (an API, a service unit, an
+// app) in one environment (none for an app). There is one grant item per (resource,
+// env, subject); a new grant may replace one that is not in force.
 type Grant struct {
-	ID                string       `json:"grant_id"`
+	ID string `json:"grant_id"`
+	// Resource is what the grant is on; APIID and APIName are set for API grants only.
+	Resource          Resource     `json:"resource"`
 	APIID             string       `json:"api_id"`
 	APIName           string       `json:"api_name"`
-	TenantID          string       `json:"tenant_id"`    // the API's tenant
-	WorkspaceID       string       `json:"workspace_id"` // the API's workspace
+	TenantID          string       `json:"tenant_id"`    // the resource's tenant
+	WorkspaceID       string       `json:"workspace_id"` // the resource's workspace
 	Subject           Subject      `json:"subject"`
 	Env               Env          `json:"env"`
 	Permissions       []Permission `json:"permissions"`
@@ -158,18 +219,39 @@ type Grant struct {
 	ExpiryAnnounced bool `json:"-"`
 }
 
-// Key identifies the one grant slot per (API, env, subject).
+// GrantKey identifies the one grant slot per (resource, env, subject). SubjectTenant
+// is part of a USER subject's identity only (APP and WORKSPACE ids are global); Env is
+// empty for app grants.
 type GrantKey struct {
-	APIID   string
-	Env     Env
-	Subject SubjectType
-	ID      string
+	Resource      Resource
+	Env           Env
+	Subject       SubjectType
+	SubjectTenant string
+	ID            string
+}
+
+// SlotOf is the slot of subject s's grant on r in env.
+func SlotOf(r Resource, env Env, s Subject) GrantKey {
+	k := GrantKey{Resource: r, Env: env, Subject: s.Type, ID: s.ID}
+	if s.Type == SubjectUser {
+		k.SubjectTenant = s.TenantID
+	}
+	if !r.HasEnv() {
+		k.Env = ""
+	}
+	return k
+}
+
+// On is what the grant is on; a grant built with only APIID is on that API.
+func (g Grant) On() Resource {
+	if g.Resource.Type == "" {
+		return APIResource(g.APIID)
+	}
+	return g.Resource
 }
 
 // Key returns the grant's slot.
-func (g Grant) Key() GrantKey {
-	return GrantKey{APIID: g.APIID, Env: g.Env, Subject: g.Subject.Type, ID: g.Subject.ID}
-}
+func (g Grant) Key() GrantKey { return SlotOf(g.On(), g.Env, g.Subject) }
 
 // HasPermission reports whether the grant lists p.
 func (g Grant) HasPermission(p Permission) bool { return slices.Contains(g.Permissions, p) }
@@ -237,18 +319,22 @@ const (
 	EventAPIChanged            = "API Changed"
 	EventAppChanged            = "App Changed"
 	EventAppCodeRotated        = "AppCode Rotated"
+	EventServiceUnitChanged    = "Service Unit Changed"
 )
 
 // AuditEntry is written in the same transaction as the change it records; it is also
 // the outbox from which the publish function sends the domain event (event_id = ID).
 type AuditEntry struct {
-	ID            string       `json:"audit_id"`
-	Action        string       `json:"action"` // an Event* detail type
-	At            time.Time    `json:"occurred_at"`
-	TenantID      string       `json:"tenant_id"`
-	Actor         string       `json:"actor"`
-	APIID         string       `json:"api_id,omitempty"`
-	AppID         string       `json:"app_id,omitempty"`
+	ID       string    `json:"audit_id"`
+	Action   string    `json:"action"` // an Event* detail type
+	At       time.Time `json:"occurred_at"`
+	TenantID string    `json:"tenant_id"`
+	Actor    string    `json:"actor"`
+	APIID    string    `json:"api_id,omitempty"`
+	AppID    string    `json:"app_id,omitempty"`
+	// Resource is set for a change of a grant (what it is on) or of a service unit;
+	// entries about a unit or its grants are filed under the unit.
+	Resource      *Resource    `json:"resource,omitempty"`
 	GrantID       string       `json:"grant_id,omitempty"`
 	RequestID     string       `json:"request_id,omitempty"`
 	Subject       *Subject     `json:"subject,omitempty"`

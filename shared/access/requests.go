@@ -83,7 +83,7 @@ func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInpu
 func (s *Service) noGrantInForce(ctx context.Context, op string, api API, spec grantSpec, now time.Time) error {
 	keys := make([]GrantKey, len(spec.envs))
 	for i, env := range spec.envs {
-		keys[i] = GrantKey{APIID: api.ID, Env: env, Subject: spec.subject.Type, ID: spec.subject.ID}
+		keys[i] = SlotOf(APIResource(api.ID), env, spec.subject)
 	}
 	existing, err := s.Store.GetGrantsAt(ctx, keys)
 	if err != nil {
@@ -181,7 +181,7 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 			return RequestResult{}, err
 		}
 	case RequestRenew:
-		g, err := s.Store.GetGrant(ctx, r.APIID, r.GrantID)
+		g, err := s.Store.GetGrant(ctx, APIResource(r.APIID), r.GrantID)
 		if err != nil {
 			return RequestResult{}, notFoundUnless(op, err, CodeNotFoundGrant, "grant %s", r.GrantID)
 		}

@@ -44,6 +44,32 @@ func CheckReason(op, reason string) error {
 	return nil
 }
 
+// R22: ValidUserID reports whether s is a user id (a token's sub): 1–128 characters
+// of [A-Za-z0-9._:@|+-].
+func ValidUserID(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !ValidID(string(c)) && c != '@' && c != '|' && c != '+' {
+			return false
+		}
+	}
+	return true
+}
+
+// R22: CheckUser returns InvalidParameter.Subject unless (tenant, id) names a user.
+func CheckUser(op, what, tenant, id string) error {
+	if !ValidUserID(id) {
+		return invalid(op, CodeSubject, "%s must be 1-%d characters of [A-Za-z0-9._:@|+-]", what, MaxIDLen)
+	}
+	if !ValidID(tenant) {
+		return invalid(op, CodeSubject, "the tenant of %s must be 1-%d characters of [A-Za-z0-9._:-]", what, MaxIDLen)
+	}
+	return nil
+}
+
 // CheckSubject validates a grantee.
 func CheckSubject(op string, s Subject) error {
 	if s.Type != SubjectApp && s.Type != SubjectWorkspace {

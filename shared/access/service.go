@@ -124,10 +124,10 @@ func withOp(op string, err error) error {
 
 // audit builds an audit entry for a change to grant g.
 func grantAudit(action string, g Grant, actor, reason string, now time.Time) AuditEntry {
-	sub := g.Subject
+	sub, res := g.Subject, g.On()
 	return AuditEntry{
 		ID: newID(now), Action: action, At: now, TenantID: g.TenantID, Actor: actor,
-		APIID: g.APIID, GrantID: g.ID, Subject: &sub, Env: g.Env, EndTime: g.EndTime,
+		APIID: g.APIID, Resource: &res, GrantID: g.ID, Subject: &sub, Env: g.Env, EndTime: g.EndTime,
 		CancelAt: g.CancelAt, Permissions: slices.Clone(g.Permissions), Reason: reason,
 	}
 }

@@ -25,8 +25,8 @@ const (
 	CondAbsent                 // the item does not exist
 	CondVersion                // the item exists with Version == Cond.Version
 	CondReplaceable            // R3: the grant slot is absent, or its grant is not in force at Cond.Now (expired, revoked, of a generation other than Cond.Generation)
-	CondPublished              // the API exists, is PUBLISHED and has Generation == Cond.Generation (R1)
-	CondAbsentOrOwned          // a lookup item is absent or already points at the same target
+	CondPublished              // the API exists, is PUBLISHED and has Generation == Cond.Generation (R1); a unit: exists, not deleted, Generation == Cond.Generation
+	CondAbsentOrOwned          // a lookup item (or a default-app lock) is absent or already points at the same target
 	CondExists                 // the item exists (deletes of things that must be there)
 )
 
@@ -62,10 +62,11 @@ type GrantRef struct {
 	TTL     time.Time // same retention as the grant
 }
 
-// CleanupTask records that an API's grants of an older generation must be removed (R4);
-// the cancellations job works it off in bounded batches.
+// CleanupTask records that a resource's grants of an older generation must be removed
+// (R4 for an API, R23 for a deleted unit); the cancellations job works it off in
+// bounded batches.
 type CleanupTask struct {
-	APIID      string
+	Resource   Resource
 	TenantID   string
 	Generation int64 // grants of generations below this are stale
 	Actor      string
@@ -86,12 +87,21 @@ type IdempotencyRecord struct {
 	CreatedAt   time.Time
 }
 
+// DefaultAppLock is the item that makes an app its workspace's only default app (R21):
+// written with CondAbsentOrOwned, deleted when the app stops being the default.
+type DefaultAppLock struct {
+	WorkspaceID string
+	AppID       string
+}
+
 // Write is one item of a change. Exactly one of the item pointers is set.
 type Write struct {
 	Action   Action
 	Cond     Cond
 	API      *API
 	App      *App
+	Unit     *ServiceUnit
+	Default  *DefaultAppLock
 	Grant    *Grant
 	GrantRef *GrantRef
 	Request  *Request
@@ -148,9 +158,12 @@ type Getter interface {
 	GetAPI(ctx context.Context, apiID string) (API, error)
 	GetApp(ctx context.Context, appID string) (App, error)
 	GetRequest(ctx context.Context, requestID string) (Request, error)
-	// GetGrant reads a grant by id through its GrantRef; NotFound.Grant when the id is
-	// unknown or its slot now holds another grant.
-	GetGrant(ctx context.Context, apiID, grantID string) (Grant, error)
+	// GetServiceUnit reads a unit, its tombstone included (check Live); NotFound.ServiceUnit
+	// when no unit ever had the id.
+	GetServiceUnit(ctx context.Context, unitID string) (ServiceUnit, error)
+	// GetGrant reads a grant on r by id through its GrantRef; NotFound.Grant when the id
+	// is unknown, is on another resource, or its slot now holds another grant.
+	GetGrant(ctx context.Context, r Resource, grantID string) (Grant, error)
 	// GetGrantAt reads the grant in a slot.
 	GetGrantAt(ctx context.Context, key GrantKey) (Grant, error)
 	// GetGrantsAt reads several slots in one BatchGetItem (absent slots are skipped,
@@ -179,17 +192,21 @@ type CatalogLister interface {
 	APIsByIDs(ctx context.Context, ids []string) ([]API, error)
 	// AppsByWorkspace lists a workspace's apps (GSI1), sorted by id.
 	AppsByWorkspace(ctx context.Context, workspaceID string) ([]App, error)
+	// ServiceUnitsByWorkspace lists a workspace's live units (GSI1), sorted by id.
+	ServiceUnitsByWorkspace(ctx context.Context, workspaceID string) ([]ServiceUnit, error)
 }
 
 // GrantLister lists grants and audit entries. Paged methods return
 // InvalidParameter.NextToken (Invalid) for a cursor that was not issued for that
 // listing.
 type GrantLister interface {
-	// GrantsBySubject lists the grants whose subject is s (GSI1).
-	GrantsBySubject(ctx context.Context, t SubjectType, id string) ([]Grant, error)
-	// GrantsByAPI pages through one API's grants (its partition), pageSize at most 100.
-	GrantsByAPI(ctx context.Context, apiID string, pageSize int, next string) (GrantPage, error)
-	// Audit pages through the audit of an API (scope "API") or app (scope "APP"), newest first.
+	// GrantsBySubject lists the grants whose subject is s, on every resource (GSI1);
+	// s.TenantID matters for a USER only.
+	GrantsBySubject(ctx context.Context, s Subject) ([]Grant, error)
+	// GrantsByResource pages through one resource's grants newest first, pageSize at most 100.
+	GrantsByResource(ctx context.Context, r Resource, pageSize int, next string) (GrantPage, error)
+	// Audit pages through the audit of an API (scope "API"), app ("APP") or service
+	// unit ("UNIT"), newest first.
 	Audit(ctx context.Context, scope, id string, pageSize int, next string) (AuditPage, error)
 }
 
@@ -214,8 +231,8 @@ type DueSweep interface {
 	// Due lists grants and cleanup tasks whose Due lies in [from, to], oldest first,
 	// at most limit items.
 	Due(ctx context.Context, from, to time.Time, limit int) ([]DueItem, error)
-	// StaleGrants pages through an API's grant items of a generation below gen.
-	StaleGrants(ctx context.Context, apiID string, gen int64, limit int, cursor string) ([]Grant, string, error)
+	// StaleGrants pages through a resource's grant items of a generation below gen.
+	StaleGrants(ctx context.Context, r Resource, gen int64, limit int, cursor string) ([]Grant, string, error)
 }
 
 // Store is every port the Service uses, as one value (shared/store satisfies it).

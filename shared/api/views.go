@@ -8,9 +8,11 @@ import (
 
 // grantView is a grant as the contract shows it, with its status worked out at now.
 type grantView struct {
-	GrantID           string              `json:"grant_id"`
-	APIID             string              `json:"api_id"`
-	APIName           string              `json:"api_name"`
+	GrantID  string          `json:"grant_id"`
+	Resource access.Resource `json:"resource"`
+	// APIID and APIName are null on a grant that is not on an API.
+	APIID             *string             `json:"api_id"`
+	APIName           *string             `json:"api_name"`
 	Subject           access.Subject      `json:"subject"`
 	Env               access.Env          `json:"env"`
 	Permissions       []access.Permission `json:"permissions"`
@@ -33,11 +35,14 @@ func viewGrant(g access.Grant, now time.Time) grantView {
 	status := g.Status(now, g.Generation)
 	g = g.Effective(now)
 	v := grantView{
-		GrantID: g.ID, APIID: g.APIID, APIName: g.APIName, Subject: g.Subject, Env: g.Env,
+		GrantID: g.ID, Resource: g.On(), Subject: g.Subject, Env: g.Env,
 		Permissions: g.Permissions, Fields: g.Fields, EndTime: g.EndTime, Status: status,
 		CancelAt: g.CancelAt, CancelPermissions: g.CancelPermissions, Protected: g.Protected,
 		Reason: g.Reason, CreatorID: g.CreatorID, CreatedAt: g.CreatedAt, ModifiedAt: g.ModifiedAt,
 		RevokedAt: g.RevokedAt, Version: g.Version,
+	}
+	if v.Resource.Type == access.ResourceAPI {
+		v.APIID, v.APIName = &g.APIID, &g.APIName
 	}
 	if v.Fields == nil {
 		v.Fields = []string{}

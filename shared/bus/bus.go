@@ -104,6 +104,9 @@ func Detail(a access.AuditEntry) map[string]any {
 	str("env", string(a.Env))
 	str("actor", a.Actor)
 	str("reason", a.Reason)
+	if r := a.Resource; r != nil {
+		d["resource"] = map[string]string{"type": string(r.Type), "id": r.ID}
+	}
 	if a.Subject != nil {
 		d["subject"] = map[string]string{"type": string(a.Subject.Type), "id": a.Subject.ID, "tenant_id": a.Subject.TenantID}
 	}

@@ -296,6 +296,27 @@ func (e RequestStatus) Valid() bool {
 	}
 }
 
+// Defines values for ResourceType.
+const (
+	ResourceTypeAPI         ResourceType = "API"
+	ResourceTypeAPP         ResourceType = "APP"
+	ResourceTypeSERVICEUNIT ResourceType = "SERVICE_UNIT"
+)
+
+// Valid indicates whether the value is a known member of the ResourceType enum.
+func (e ResourceType) Valid() bool {
+	switch e {
+	case ResourceTypeAPI:
+		return true
+	case ResourceTypeAPP:
+		return true
+	case ResourceTypeSERVICEUNIT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SubjectType.
 const (
 	SubjectTypeAPP       SubjectType = "APP"
@@ -410,13 +431,16 @@ type App struct {
 	CreatedAt Time `json:"created_at"`
 
 	// ModifiedAt RFC 3339 in UTC
-	ModifiedAt  Time      `json:"modified_at"`
-	Name        string    `json:"name"`
-	Owner       string    `json:"owner"`
-	Status      AppStatus `json:"status"`
-	TenantId    Id        `json:"tenant_id"`
-	Version     int       `json:"version"`
-	WorkspaceId Id        `json:"workspace_id"`
+	ModifiedAt Time      `json:"modified_at"`
+	Name       string    `json:"name"`
+	Owner      string    `json:"owner"`
+	Status     AppStatus `json:"status"`
+	TenantId   Id        `json:"tenant_id"`
+	Version    int       `json:"version"`
+
+	// WorkspaceDefault R21: the workspace's default app
+	WorkspaceDefault bool `json:"workspace_default"`
+	WorkspaceId      Id   `json:"workspace_id"`
 }
 
 // AppInput defines model for AppInput.
@@ -450,13 +474,16 @@ type AppWithCode struct {
 	CreatedAt Time `json:"created_at"`
 
 	// ModifiedAt RFC 3339 in UTC
-	ModifiedAt  Time      `json:"modified_at"`
-	Name        string    `json:"name"`
-	Owner       string    `json:"owner"`
-	Status      AppStatus `json:"status"`
-	TenantId    Id        `json:"tenant_id"`
-	Version     int       `json:"version"`
-	WorkspaceId Id        `json:"workspace_id"`
+	ModifiedAt Time      `json:"modified_at"`
+	Name       string    `json:"name"`
+	Owner      string    `json:"owner"`
+	Status     AppStatus `json:"status"`
+	TenantId   Id        `json:"tenant_id"`
+	Version    int       `json:"version"`
+
+	// WorkspaceDefault R21: the workspace's default app
+	WorkspaceDefault bool `json:"workspace_default"`
+	WorkspaceId      Id   `json:"workspace_id"`
 }
 
 // ApplicationInput defines model for ApplicationInput.
@@ -570,8 +597,11 @@ type Error struct {
 
 // Grant defines model for Grant.
 type Grant struct {
-	ApiId             Id            `json:"api_id"`
-	ApiName           string        `json:"api_name"`
+	// ApiId null on a grant that is not on an API
+	ApiId *string `json:"api_id"`
+
+	// ApiName null on a grant that is not on an API
+	ApiName           *string       `json:"api_name"`
 	CancelAt          *NullableTime `json:"cancel_at"`
 	CancelPermissions []Permission  `json:"cancel_permissions"`
 
@@ -590,6 +620,9 @@ type Grant struct {
 	Permissions []Permission `json:"permissions"`
 	Protected   bool         `json:"protected"`
 	Reason      string       `json:"reason"`
+
+	// Resource what a grant is on
+	Resource Resource `json:"resource"`
 
 	// RevokedAt RFC 3339 in UTC
 	RevokedAt *Time       `json:"revoked_at,omitempty"`
@@ -804,6 +837,15 @@ type RequestWithGrants struct {
 	Version           *int          `json:"version,omitempty"`
 	WorkspaceId       *Id           `json:"workspace_id,omitempty"`
 }
+
+// Resource what a grant is on
+type Resource struct {
+	Id   Id           `json:"id"`
+	Type ResourceType `json:"type"`
+}
+
+// ResourceType defines model for Resource.Type.
+type ResourceType string
 
 // Subject defines model for Subject.
 type Subject struct {

@@ -98,7 +98,7 @@ func (c *Cancellations) finalize(ctx context.Context, log *slog.Logger, g access
 func (c *Cancellations) cleanup(ctx context.Context, log *slog.Logger, task access.CleanupTask, at time.Time, batch, budget int, res *RunResult) (int, error) {
 	removed := 0
 	for removed < budget && !nearDeadline(ctx) {
-		stale, next, err := c.Store.StaleGrants(ctx, task.APIID, task.Generation, min(batch, budget-removed), task.Cursor)
+		stale, next, err := c.Store.StaleGrants(ctx, task.Resource, task.Generation, min(batch, budget-removed), task.Cursor)
 		if err != nil {
 			return removed, err
 		}
@@ -106,7 +106,7 @@ func (c *Cancellations) cleanup(ctx context.Context, log *slog.Logger, task acce
 		if err := c.Store.Commit(ctx, ch); err != nil {
 			if retryLater(err) {
 				res.Conflicts++
-				log.Warn("cleanup step lost to a concurrent change; the next run retries", "api_id", task.APIID,
+				log.Warn("cleanup step lost to a concurrent change; the next run retries", "resource", task.Resource.Type, "id", task.Resource.ID,
 					"generation", task.Generation, "error", err.Error())
 				return removed, nil
 			}
@@ -116,7 +116,7 @@ func (c *Cancellations) cleanup(ctx context.Context, log *slog.Logger, task acce
 		res.Changed++
 		res.Events += len(ch.Audit)
 		if next == "" {
-			log.Info("cleanup done", "api_id", task.APIID, "generation", task.Generation)
+			log.Info("cleanup done", "resource", task.Resource.Type, "id", task.Resource.ID, "generation", task.Generation)
 			return removed, nil
 		}
 		task.Cursor, task.Due = next, at

@@ -148,11 +148,11 @@ func TestCancellationsJob_R4_CleanupInBoundedRuns(t *testing.T) {
 	if runs != 4 { // 20 + 20 + 7 (and the task deleted), then a run with nothing to do
 		t.Fatalf("runs: got %d, want 4", runs)
 	}
-	page, err := e.store.GrantsByAPI(e.ctx, "api1", 100, "")
+	page, err := e.store.GrantsByResource(e.ctx, access.APIResource("api1"), 100, "")
 	if err != nil || len(page.Items) != 0 {
 		t.Fatalf("grant items left: got %d (%v), want none", len(page.Items), err)
 	}
-	if _, err := e.store.GetGrant(e.ctx, "api1", grants[5].ID); access.ErrorKind(err) != access.NotFound {
+	if _, err := e.store.GetGrant(e.ctx, access.APIResource("api1"), grants[5].ID); access.ErrorKind(err) != access.NotFound {
 		t.Fatalf("grant ref: got %v, want NotFound", err)
 	}
 	revoked := e.audit("api1", access.EventGrantRevoked)
@@ -203,7 +203,7 @@ func TestCancellationsJob_R4_ConcurrentRunsRemoveOnce(t *testing.T) {
 			}
 		}
 	}
-	page, err := e.store.GrantsByAPI(e.ctx, "api1", 100, "")
+	page, err := e.store.GrantsByResource(e.ctx, access.APIResource("api1"), 100, "")
 	if err != nil || len(page.Items) != 0 {
 		t.Fatalf("grant items left: got %d (%v), want none", len(page.Items), err)
 	}

@@ -121,10 +121,10 @@ func nearDeadline(ctx context.Context) bool {
 func dueID(it access.DueItem) string {
 	if g := it.Grant; g != nil {
 		k := g.Key()
-		return fmt.Sprintf("grant|%s|%s|%s|%s", k.APIID, k.Env, k.Subject, k.ID)
+		return fmt.Sprintf("grant|%s|%s|%s|%s|%s|%s", k.Resource.Type, k.Resource.ID, k.Env, k.Subject, k.SubjectTenant, k.ID)
 	}
 	if c := it.Cleanup; c != nil {
-		return "cleanup|" + c.APIID + "|" + strconv.FormatInt(c.Generation, 10)
+		return "cleanup|" + string(c.Resource.Type) + "|" + c.Resource.ID + "|" + strconv.FormatInt(c.Generation, 10)
 	}
 	return ""
 }

@@ -75,8 +75,8 @@ func (c *counting) GetAPI(ctx context.Context, id string) (access.API, error) {
 	return c.Store.GetAPI(ctx, id)
 }
 
-func (c *counting) StaleGrants(ctx context.Context, apiID string, gen int64, limit int, cursor string) ([]access.Grant, string, error) {
-	gs, next, err := c.Store.StaleGrants(ctx, apiID, gen, limit, cursor)
+func (c *counting) StaleGrants(ctx context.Context, r access.Resource, gen int64, limit int, cursor string) ([]access.Grant, string, error) {
+	gs, next, err := c.Store.StaleGrants(ctx, r, gen, limit, cursor)
 	c.add(len(gs))
 	return gs, next, err
 }

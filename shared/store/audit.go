@@ -10,8 +10,8 @@ import (
 // "APP"), newest first. The token is bound to that scope and id.
 func (s *Store) Audit(ctx context.Context, scope, id string, pageSize int, next string) (access.AuditPage, error) {
 	const op = "store.audit"
-	if scope != ScopeAPI && scope != ScopeApp {
-		return access.AuditPage{}, access.E(op, access.Invalid, access.CodeInvalid, "audit scope must be API or APP")
+	if scope != ScopeAPI && scope != ScopeApp && scope != ScopeUnit {
+		return access.AuditPage{}, access.E(op, access.Invalid, access.CodeInvalid, "audit scope must be API, APP or UNIT")
 	}
 	l := listing{name: "audit", pk: auditPartition(scope, id)}
 	items, tok, err := s.page(ctx, op, l, false, pageSize, next)

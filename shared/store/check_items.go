@@ -12,11 +12,11 @@ import (
 func (s *Store) CheckItems(ctx context.Context, apiID, appID string, env access.Env, workspaceID string) (access.CheckItems, error) {
 	const op = "store.check_items"
 	apiK, appK := apiKey(apiID), appKey(appID)
-	appGrantK := grantKey(access.GrantKey{APIID: apiID, Env: env, Subject: access.SubjectApp, ID: appID})
+	appGrantK := grantKey(access.SlotOf(access.APIResource(apiID), env, access.Subject{Type: access.SubjectApp, ID: appID}))
 	keys := []key{apiK, appK, appGrantK}
 	var wsGrantK key
 	if workspaceID != "" {
-		wsGrantK = grantKey(access.GrantKey{APIID: apiID, Env: env, Subject: access.SubjectWorkspace, ID: workspaceID})
+		wsGrantK = grantKey(access.SlotOf(access.APIResource(apiID), env, access.Subject{Type: access.SubjectWorkspace, ID: workspaceID}))
 		keys = append(keys, wsGrantK)
 	}
 	items, err := s.batchGet(ctx, op, keys)

@@ -275,8 +275,8 @@ func putItem(table string, k key, item any, cond *expression.ConditionBuilder, o
 // itemOf returns the key and the item of a write's object.
 func (s *Store) itemOf(w access.Write, grantTTL map[string]int64) (key, any, error) {
 	set := 0
-	for _, p := range []bool{w.API != nil, w.App != nil, w.Grant != nil, w.GrantRef != nil,
-		w.Request != nil, w.Lookup != nil, w.Cleanup != nil} {
+	for _, p := range []bool{w.API != nil, w.App != nil, w.Unit != nil, w.Default != nil, w.Grant != nil,
+		w.GrantRef != nil, w.Request != nil, w.Lookup != nil, w.Cleanup != nil} {
 		if p {
 			set++
 		}
@@ -290,6 +290,12 @@ func (s *Store) itemOf(w access.Write, grantTTL map[string]int64) (key, any, err
 		return it.key, it, nil
 	case w.App != nil:
 		it := newAppItem(*w.App)
+		return it.key, it, nil
+	case w.Unit != nil:
+		it := newUnitItem(*w.Unit)
+		return it.key, it, nil
+	case w.Default != nil:
+		it := newDefaultAppItem(*w.Default)
 		return it.key, it, nil
 	case w.Grant != nil:
 		it := newGrantItem(*w.Grant, s.retention)
@@ -351,8 +357,16 @@ func (s *Store) condition(w access.Write) (*expression.ConditionBuilder, error) 
 				expression.Name(attrCancelUsage).Equal(expression.Value(true))),
 		)
 	case access.CondPublished:
+		if w.Unit != nil {
+			// A unit has no status: it is live while not deleted, in its generation (R23).
+			c = expression.AttributeExists(pk).And(
+				expression.Name(attrGeneration).Equal(expression.Value(w.Cond.Generation)),
+				expression.Name(attrDeleted).NotEqual(expression.Value(true)),
+			)
+			break
+		}
 		if w.API == nil {
-			return nil, errors.New("CondPublished applies to API writes only")
+			return nil, errors.New("CondPublished applies to API and unit writes only")
 		}
 		c = expression.AttributeExists(pk).And(
 			expression.Name(attrStatus).Equal(expression.Value(access.APIPublished)),
@@ -360,10 +374,16 @@ func (s *Store) condition(w access.Write) (*expression.ConditionBuilder, error) 
 			expression.Name(attrDeleted).NotEqual(expression.Value(true)),
 		)
 	case access.CondAbsentOrOwned:
-		if w.Lookup == nil {
-			return nil, errors.New("CondAbsentOrOwned applies to lookup writes only")
+		var target string
+		switch {
+		case w.Lookup != nil:
+			target = w.Lookup.Target
+		case w.Default != nil:
+			target = w.Default.AppID
+		default:
+			return nil, errors.New("CondAbsentOrOwned applies to lookup and default-app writes only")
 		}
-		c = expression.AttributeNotExists(pk).Or(expression.Name(attrTarget).Equal(expression.Value(w.Lookup.Target)))
+		c = expression.AttributeNotExists(pk).Or(expression.Name(attrTarget).Equal(expression.Value(target)))
 	default:
 		return nil, fmt.Errorf("unknown condition kind %d", w.Cond.Kind)
 	}

@@ -29,8 +29,8 @@ func TestDue_ReadsOnlyDueItems(t *testing.T) {
 		mk("nothing-due", nil),
 	)
 	mustCommit(t, s, access.Change{Op: "cleanup", Writes: []access.Write{
-		{Cleanup: &access.CleanupTask{APIID: api.ID, TenantID: tenant, Generation: 2, Due: t0.Add(-time.Hour)}},
-		{Cleanup: &access.CleanupTask{APIID: api.ID, TenantID: tenant, Generation: 3}}, // done: not indexed
+		{Cleanup: &access.CleanupTask{Resource: access.APIResource(api.ID), TenantID: tenant, Generation: 2, Due: t0.Add(-time.Hour)}},
+		{Cleanup: &access.CleanupTask{Resource: access.APIResource(api.ID), TenantID: tenant, Generation: 3}}, // done: not indexed
 	}})
 
 	got, err := s.Due(ctx, yesterday, t0, 0)

@@ -41,7 +41,7 @@ func newApp(id, ws string) access.App {
 // newGrant is an APP grant of app in env, valid until end (nil: unlimited).
 func newGrant(api access.API, env access.Env, st access.SubjectType, subject string, end *time.Time) access.Grant {
 	return access.Grant{
-		ID: fmt.Sprintf("g-%s-%s-%s-%s", api.ID, env, st, subject), APIID: api.ID, APIName: api.Name,
+		ID: fmt.Sprintf("g-%s-%s-%s-%s", api.ID, env, st, subject), Resource: access.APIResource(api.ID), APIID: api.ID, APIName: api.Name,
 		TenantID: api.TenantID, WorkspaceID: api.WorkspaceID,
 		Subject: access.Subject{Type: st, ID: subject, TenantID: tenant},
 		Env:     env, Permissions: []access.Permission{access.PermUsage}, Fields: []string{},

@@ -6,16 +6,17 @@ import (
 	"gatepass/shared/access"
 )
 
-// GetGrant reads a grant by id: its GrantRef, then the slot it names. NotFound.Grant
-// when the id is unknown, belongs to another API, or its slot now holds another grant.
-func (s *Store) GetGrant(ctx context.Context, apiID, grantID string) (access.Grant, error) {
+// GetGrant reads a grant on r by id: its GrantRef, then the slot it names.
+// NotFound.Grant when the id is unknown, is on another resource, or its slot now holds
+// another grant.
+func (s *Store) GetGrant(ctx context.Context, r access.Resource, grantID string) (access.Grant, error) {
 	const op = "store.get_grant"
 	var ref grantRefItem
 	ok, err := s.getItem(ctx, op, grantRefKey(grantID), &ref)
 	if err != nil {
 		return access.Grant{}, err
 	}
-	if !ok || ref.APIID != apiID {
+	if !ok || ref.ref().Key.Resource != r {
 		return access.Grant{}, notFound(op, access.CodeNotFoundGrant, "grant")
 	}
 	g, err := s.GetGrantAt(ctx, ref.ref().Key)

@@ -22,6 +22,21 @@ func (s *Store) GetAPI(ctx context.Context, apiID string) (access.API, error) {
 	return convert(op, it.api)
 }
 
+// GetServiceUnit reads a service unit, its tombstone included; NotFound.ServiceUnit
+// when no unit ever had the id.
+func (s *Store) GetServiceUnit(ctx context.Context, unitID string) (access.ServiceUnit, error) {
+	const op = "store.get_service_unit"
+	var it unitItem
+	ok, err := s.getItem(ctx, op, unitKey(unitID), &it)
+	if err != nil {
+		return access.ServiceUnit{}, err
+	}
+	if !ok {
+		return access.ServiceUnit{}, notFound(op, access.CodeNotFoundServiceUnit, "service unit")
+	}
+	return convert(op, it.unit)
+}
+
 // GetApp reads an app; NotFound.App when it is absent.
 func (s *Store) GetApp(ctx context.Context, appID string) (access.App, error) {
 	const op = "store.get_app"

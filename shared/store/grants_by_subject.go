@@ -6,8 +6,8 @@ import (
 	"gatepass/shared/access"
 )
 
-// GrantsBySubject lists the grants whose subject is (t, id) across all APIs (GSI1),
-// sorted by API id, then env.
-func (s *Store) GrantsBySubject(ctx context.Context, t access.SubjectType, id string) ([]access.Grant, error) {
-	return queryIndex(ctx, s, "store.grants_by_subject", IndexGSI1, subjectGSI1PK(t, id), grantItem.grant)
+// GrantsBySubject lists the grants whose subject is sub across all resources (GSI1),
+// sorted by resource (APIs, then apps, then units), then env.
+func (s *Store) GrantsBySubject(ctx context.Context, sub access.Subject) ([]access.Grant, error) {
+	return queryIndex(ctx, s, "store.grants_by_subject", IndexGSI1, subjectGSI1PK(sub), grantItem.grant)
 }

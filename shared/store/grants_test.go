@@ -23,7 +23,7 @@ func TestGrant_CreateAndRead(t *testing.T) {
 	g.Reminded = []int{}
 	mustCommit(t, s, createGrants(api, t0, g))
 
-	got, err := s.GetGrant(ctx, api.ID, g.ID)
+	got, err := s.GetGrant(ctx, access.APIResource(api.ID), g.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,25 +34,25 @@ func TestGrant_CreateAndRead(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(at, g) {
 		t.Fatalf("GetGrantAt got %+v, %v; want %+v", at, err, g)
 	}
-	other := access.GrantKey{APIID: api.ID, Env: access.EnvDev, Subject: access.SubjectApp, ID: "app1"}
+	other := access.SlotOf(access.APIResource(api.ID), access.EnvDev, access.Subject{Type: access.SubjectApp, ID: "app1"})
 	many, err := s.GetGrantsAt(ctx, []access.GrantKey{other, g.Key(), g.Key()})
 	if err != nil || len(many) != 1 || many[0].ID != g.ID {
 		t.Fatalf("GetGrantsAt got %v, %v; want just %s", many, err, g.ID)
 	}
 	_, err = s.GetGrantAt(ctx, other)
 	wantCode(t, err, access.CodeNotFoundGrant)
-	_, err = s.GetGrant(ctx, "another-api", g.ID)
+	_, err = s.GetGrant(ctx, access.APIResource("another-api"), g.ID)
 	wantCode(t, err, access.CodeNotFoundGrant)
-	_, err = s.GetGrant(ctx, api.ID, "no-such-grant")
+	_, err = s.GetGrant(ctx, access.APIResource(api.ID), "no-such-grant")
 	wantCode(t, err, access.CodeNotFoundGrant)
 
-	bySubject, err := s.GrantsBySubject(ctx, access.SubjectApp, "app1")
+	bySubject, err := s.GrantsBySubject(ctx, access.Subject{Type: access.SubjectApp, ID: "app1"})
 	if err != nil || len(bySubject) != 1 || bySubject[0].ID != g.ID {
 		t.Fatalf("GrantsBySubject got %v, %v", bySubject, err)
 	}
 	// "app1" must not match "app10" (trailing delimiter).
 	putGrant(t, s, newGrant(api, access.EnvProd, access.SubjectApp, "app10", nil))
-	if bySubject, _ = s.GrantsBySubject(ctx, access.SubjectApp, "app1"); len(bySubject) != 1 {
+	if bySubject, _ = s.GrantsBySubject(ctx, access.Subject{Type: access.SubjectApp, ID: "app1"}); len(bySubject) != 1 {
 		t.Fatalf("GrantsBySubject(app1) got %d grants, want 1", len(bySubject))
 	}
 	audit, err := s.Audit(ctx, "API", api.ID, 10, "")
@@ -133,7 +133,7 @@ func TestGrant_R3_MultiEnvAllOrNothing(t *testing.T) {
 
 	_, err = s.GetGrantAt(ctx, prod.Key())
 	wantCode(t, err, access.CodeNotFoundGrant)
-	_, err = s.GetGrant(ctx, api.ID, prod.ID)
+	_, err = s.GetGrant(ctx, access.APIResource(api.ID), prod.ID)
 	wantCode(t, err, access.CodeNotFoundGrant)
 	audit, err := s.Audit(ctx, "API", api.ID, 10, "")
 	if err != nil || len(audit.Items) != 0 {

@@ -124,11 +124,15 @@ type apiItem struct {
 	Operation   access.Operation  `dynamodbav:"operation"`
 	RowLevel    bool              `dynamodbav:"row_level"`
 	Status      access.APIStatus  `dynamodbav:"status"`
-	Generation  int64             `dynamodbav:"generation"`
-	Deleted     bool              `dynamodbav:"deleted"`
-	CreatedAt   string            `dynamodbav:"created_at"`
-	ModifiedAt  string            `dynamodbav:"modified_at"`
-	Version     int64             `dynamodbav:"version"`
+	// UnitID and UnitGeneration: the service unit the API joined and the unit's
+	// generation then (R23); absent for none.
+	UnitID         string `dynamodbav:"service_unit_id,omitempty"`
+	UnitGeneration int64  `dynamodbav:"service_unit_generation,omitempty"`
+	Generation     int64  `dynamodbav:"generation"`
+	Deleted        bool   `dynamodbav:"deleted"`
+	CreatedAt      string `dynamodbav:"created_at"`
+	ModifiedAt     string `dynamodbav:"modified_at"`
+	Version        int64  `dynamodbav:"version"`
 }
 
 func newAPIItem(a access.API) apiItem {
@@ -137,6 +141,7 @@ func newAPIItem(a access.API) apiItem {
 		APIID: a.ID, TenantID: a.TenantID, WorkspaceID: a.WorkspaceID, Name: a.Name, Path: a.Path,
 		GroupID: a.GroupID, Protocols: a.Protocols, Fields: a.Fields, Operation: a.Operation,
 		RowLevel: a.RowLevel, Status: a.Status, Generation: a.Generation, Deleted: a.Deleted,
+		UnitID: a.ServiceUnitID, UnitGeneration: a.UnitGeneration,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
 	it.GSI1PK, it.GSI1SK = splitKey(apiGSI1(a.WorkspaceID, a.Name, a.ID))
@@ -150,6 +155,7 @@ func (it apiItem) api() (access.API, error) {
 		ID: it.APIID, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID, Name: it.Name, Path: it.Path,
 		GroupID: it.GroupID, Protocols: it.Protocols, Fields: it.Fields, Operation: it.Operation,
 		RowLevel: it.RowLevel, Status: it.Status, Generation: it.Generation, Deleted: it.Deleted,
+		ServiceUnitID: it.UnitID, UnitGeneration: it.UnitGeneration,
 		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
 	}
 	return a, p.err
@@ -166,6 +172,7 @@ type appItem struct {
 	Name        string           `dynamodbav:"name"`
 	Owner       string           `dynamodbav:"owner"`
 	Status      access.AppStatus `dynamodbav:"status"`
+	Default     bool             `dynamodbav:"workspace_default,omitempty"` // R21
 	// CodeHash is the SHA-256 of the AppCode (never the code), kept so that a rotation
 	// can delete the old lookup item.
 	CodeHash   string `dynamodbav:"code_hash"`
@@ -178,7 +185,7 @@ func newAppItem(a access.App) appItem {
 	it := appItem{
 		key: appKey(a.ID), Type: TypeApp,
 		AppID: a.ID, TenantID: a.TenantID, WorkspaceID: a.WorkspaceID, Name: a.Name, Owner: a.Owner,
-		Status: a.Status, CodeHash: a.CodeHash,
+		Status: a.Status, Default: a.WorkspaceDefault, CodeHash: a.CodeHash,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
 	it.GSI1PK, it.GSI1SK = splitKey(appGSI1(a.WorkspaceID, a.ID))
@@ -189,10 +196,64 @@ func (it appItem) app() (access.App, error) {
 	var p timeParser
 	a := access.App{
 		ID: it.AppID, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID, Name: it.Name, Owner: it.Owner,
-		Status: it.Status, CodeHash: it.CodeHash,
+		Status: it.Status, WorkspaceDefault: it.Default, CodeHash: it.CodeHash,
 		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
 	}
 	return a, p.err
+}
+
+// unitItem is a service unit (R23). A deleted unit stays as a tombstone without its
+// GSI1 entry, so that its generation survives a re-creation.
+type unitItem struct {
+	key
+	GSI1PK      string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK      string `dynamodbav:"GSI1SK,omitempty"`
+	Type        string `dynamodbav:"type"`
+	UnitID      string `dynamodbav:"unit_id"`
+	TenantID    string `dynamodbav:"tenant_id"`
+	WorkspaceID string `dynamodbav:"workspace_id"`
+	Name        string `dynamodbav:"name"`
+	Description string `dynamodbav:"description"`
+	Generation  int64  `dynamodbav:"generation"`
+	Deleted     bool   `dynamodbav:"deleted"`
+	CreatedAt   string `dynamodbav:"created_at"`
+	ModifiedAt  string `dynamodbav:"modified_at"`
+	Version     int64  `dynamodbav:"version"`
+}
+
+func newUnitItem(u access.ServiceUnit) unitItem {
+	it := unitItem{
+		key: unitKey(u.ID), Type: TypeUnit,
+		UnitID: u.ID, TenantID: u.TenantID, WorkspaceID: u.WorkspaceID, Name: u.Name, Description: u.Description,
+		Generation: u.Generation, Deleted: u.Deleted,
+		CreatedAt: fmtTime(u.CreatedAt), ModifiedAt: fmtTime(u.ModifiedAt), Version: u.Version,
+	}
+	if !u.Deleted {
+		it.GSI1PK, it.GSI1SK = splitKey(unitGSI1(u.WorkspaceID, u.ID))
+	}
+	return it
+}
+
+func (it unitItem) unit() (access.ServiceUnit, error) {
+	var p timeParser
+	u := access.ServiceUnit{
+		ID: it.UnitID, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID, Name: it.Name, Description: it.Description,
+		Generation: it.Generation, Deleted: it.Deleted,
+		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+	}
+	return u, p.err
+}
+
+// defaultAppItem is the lock that keeps one default app per workspace (R21).
+type defaultAppItem struct {
+	key
+	Type        string `dynamodbav:"type"`
+	WorkspaceID string `dynamodbav:"workspace_id"`
+	Target      string `dynamodbav:"target"` // the app id
+}
+
+func newDefaultAppItem(l access.DefaultAppLock) defaultAppItem {
+	return defaultAppItem{key: defaultAppKey(l.WorkspaceID), Type: TypeDefault, WorkspaceID: l.WorkspaceID, Target: l.AppID}
 }
 
 type grantItem struct {
@@ -200,13 +261,17 @@ type grantItem struct {
 	GSI1PK string `dynamodbav:"GSI1PK"`
 	GSI1SK string `dynamodbav:"GSI1SK"`
 	// GSI2 (sparse): only while a job has work on the grant (Grant.Due).
-	GSI2PK            string              `dynamodbav:"GSI2PK,omitempty"`
-	GSI2SK            string              `dynamodbav:"GSI2SK,omitempty"`
-	GSI3PK            string              `dynamodbav:"GSI3PK"`
-	GSI3SK            string              `dynamodbav:"GSI3SK"`
-	Type              string              `dynamodbav:"type"`
-	TTL               int64               `dynamodbav:"ttl,omitempty"`
-	GrantID           string              `dynamodbav:"grant_id"`
+	GSI2PK  string `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK  string `dynamodbav:"GSI2SK,omitempty"`
+	GSI3PK  string `dynamodbav:"GSI3PK"`
+	GSI3SK  string `dynamodbav:"GSI3SK"`
+	Type    string `dynamodbav:"type"`
+	TTL     int64  `dynamodbav:"ttl,omitempty"`
+	GrantID string `dynamodbav:"grant_id"`
+	// ResourceType and ResourceID name what the grant is on; items written before
+	// grants named their resource lack them and are API grants (api_id).
+	ResourceType      access.ResourceType `dynamodbav:"resource_type,omitempty"`
+	ResourceID        string              `dynamodbav:"resource_id,omitempty"`
 	APIID             string              `dynamodbav:"api_id"`
 	APIName           string              `dynamodbav:"api_name"`
 	TenantID          string              `dynamodbav:"tenant_id"`
@@ -257,7 +322,7 @@ func newGrantItem(g access.Grant, retention time.Duration) grantItem {
 	k := g.Key()
 	it := grantItem{
 		key: grantKey(k), Type: TypeGrant, TTL: grantTTL(g, retention),
-		GrantID: g.ID, APIID: g.APIID, APIName: g.APIName, TenantID: g.TenantID, WorkspaceID: g.WorkspaceID,
+		GrantID: g.ID, ResourceType: k.Resource.Type, ResourceID: k.Resource.ID, APIID: g.APIID, APIName: g.APIName, TenantID: g.TenantID, WorkspaceID: g.WorkspaceID,
 		SubjectType: g.Subject.Type, SubjectID: g.Subject.ID, SubjectTenantID: g.Subject.TenantID,
 		Env: g.Env, Permissions: g.Permissions, Fields: g.Fields,
 		EndTime: fmtOptTime(g.EndTime), EndAtMs: optCeilMillis(g.EndTime),
@@ -270,7 +335,7 @@ func newGrantItem(g access.Grant, retention time.Duration) grantItem {
 		Due: fmtOptTime(g.Due), Reminded: g.Reminded, ExpiryAnnounced: g.ExpiryAnnounced,
 	}
 	it.GSI1PK, it.GSI1SK = splitKey(grantGSI1(k))
-	it.GSI3PK, it.GSI3SK = splitKey(grantGSI3(g.APIID, g.ID))
+	it.GSI3PK, it.GSI3SK = splitKey(grantGSI3(k.Resource, g.ID))
 	if g.Due != nil {
 		it.GSI2PK, it.GSI2SK = splitKey(dueGSI2(*g.Due, it.key))
 	}
@@ -280,7 +345,8 @@ func newGrantItem(g access.Grant, retention time.Duration) grantItem {
 func (it grantItem) grant() (access.Grant, error) {
 	var p timeParser
 	g := access.Grant{
-		ID: it.GrantID, APIID: it.APIID, APIName: it.APIName, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID,
+		ID: it.GrantID, Resource: itemResource(it.ResourceType, it.ResourceID, it.APIID),
+		APIID: it.APIID, APIName: it.APIName, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID,
 		Subject: access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID},
 		Env:     it.Env, Permissions: it.Permissions, Fields: it.Fields,
 		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), CancelPermissions: it.CancelPermissions,
@@ -291,21 +357,37 @@ func (it grantItem) grant() (access.Grant, error) {
 	return g, p.err
 }
 
+// itemResource is the resource an item names; items written before grants named their
+// resource are on the API apiID.
+func itemResource(t access.ResourceType, id, apiID string) access.Resource {
+	if t == "" {
+		return access.APIResource(apiID)
+	}
+	return access.Resource{Type: t, ID: id}
+}
+
 type grantRefItem struct {
 	key
-	Type        string             `dynamodbav:"type"`
-	TTL         int64              `dynamodbav:"ttl,omitempty"`
-	GrantID     string             `dynamodbav:"grant_id"`
-	APIID       string             `dynamodbav:"api_id"`
-	Env         access.Env         `dynamodbav:"env"`
-	SubjectType access.SubjectType `dynamodbav:"subject_type"`
-	SubjectID   string             `dynamodbav:"subject_id"`
+	Type            string              `dynamodbav:"type"`
+	TTL             int64               `dynamodbav:"ttl,omitempty"`
+	GrantID         string              `dynamodbav:"grant_id"`
+	ResourceType    access.ResourceType `dynamodbav:"resource_type,omitempty"`
+	ResourceID      string              `dynamodbav:"resource_id,omitempty"`
+	APIID           string              `dynamodbav:"api_id,omitempty"`
+	Env             access.Env          `dynamodbav:"env"`
+	SubjectType     access.SubjectType  `dynamodbav:"subject_type"`
+	SubjectTenantID string              `dynamodbav:"subject_tenant_id,omitempty"`
+	SubjectID       string              `dynamodbav:"subject_id"`
 }
 
 func newGrantRefItem(r access.GrantRef) grantRefItem {
 	it := grantRefItem{
 		key: grantRefKey(r.GrantID), Type: TypeGrantRef, GrantID: r.GrantID,
-		APIID: r.Key.APIID, Env: r.Key.Env, SubjectType: r.Key.Subject, SubjectID: r.Key.ID,
+		ResourceType: r.Key.Resource.Type, ResourceID: r.Key.Resource.ID,
+		Env: r.Key.Env, SubjectType: r.Key.Subject, SubjectTenantID: r.Key.SubjectTenant, SubjectID: r.Key.ID,
+	}
+	if r.Key.Resource.Type == access.ResourceAPI {
+		it.APIID = r.Key.Resource.ID
 	}
 	if !r.TTL.IsZero() {
 		it.TTL = ttlAt(r.TTL)
@@ -316,7 +398,10 @@ func newGrantRefItem(r access.GrantRef) grantRefItem {
 func (it grantRefItem) ref() access.GrantRef {
 	r := access.GrantRef{
 		GrantID: it.GrantID,
-		Key:     access.GrantKey{APIID: it.APIID, Env: it.Env, Subject: it.SubjectType, ID: it.SubjectID},
+		Key: access.GrantKey{
+			Resource: itemResource(it.ResourceType, it.ResourceID, it.APIID), Env: it.Env,
+			Subject: it.SubjectType, SubjectTenant: it.SubjectTenantID, ID: it.SubjectID,
+		},
 	}
 	if it.TTL != 0 {
 		r.TTL = time.Unix(it.TTL, 0).UTC()
@@ -402,25 +487,30 @@ func (it requestItem) request() (access.Request, error) {
 
 type cleanupItem struct {
 	key
-	GSI2PK     string `dynamodbav:"GSI2PK,omitempty"`
-	GSI2SK     string `dynamodbav:"GSI2SK,omitempty"`
-	Type       string `dynamodbav:"type"`
-	APIID      string `dynamodbav:"api_id"`
-	TenantID   string `dynamodbav:"tenant_id"`
-	Generation int64  `dynamodbav:"generation"`
-	Actor      string `dynamodbav:"actor"`
-	Reason     string `dynamodbav:"reason"`
-	Due        string `dynamodbav:"due,omitempty"`
-	Cursor     string `dynamodbav:"cursor"`
+	GSI2PK       string              `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK       string              `dynamodbav:"GSI2SK,omitempty"`
+	Type         string              `dynamodbav:"type"`
+	ResourceType access.ResourceType `dynamodbav:"resource_type,omitempty"`
+	ResourceID   string              `dynamodbav:"resource_id,omitempty"`
+	APIID        string              `dynamodbav:"api_id,omitempty"`
+	TenantID     string              `dynamodbav:"tenant_id"`
+	Generation   int64               `dynamodbav:"generation"`
+	Actor        string              `dynamodbav:"actor"`
+	Reason       string              `dynamodbav:"reason"`
+	Due          string              `dynamodbav:"due,omitempty"`
+	Cursor       string              `dynamodbav:"cursor"`
 }
 
 // newCleanupItem indexes the task in GSI2 while it has a due time; a zero Due means
 // the task is done and drops out of the index.
 func newCleanupItem(c access.CleanupTask) cleanupItem {
 	it := cleanupItem{
-		key: cleanupKey(c.APIID, c.Generation), Type: TypeCleanup,
-		APIID: c.APIID, TenantID: c.TenantID, Generation: c.Generation, Actor: c.Actor, Reason: c.Reason,
+		key: cleanupKey(c.Resource, c.Generation), Type: TypeCleanup,
+		ResourceType: c.Resource.Type, ResourceID: c.Resource.ID, TenantID: c.TenantID, Generation: c.Generation, Actor: c.Actor, Reason: c.Reason,
 		Cursor: c.Cursor,
+	}
+	if c.Resource.Type == access.ResourceAPI {
+		it.APIID = c.Resource.ID
 	}
 	if !c.Due.IsZero() {
 		it.Due = fmtTime(c.Due)
@@ -432,7 +522,7 @@ func newCleanupItem(c access.CleanupTask) cleanupItem {
 func (it cleanupItem) task() (access.CleanupTask, error) {
 	var p timeParser
 	c := access.CleanupTask{
-		APIID: it.APIID, TenantID: it.TenantID, Generation: it.Generation, Actor: it.Actor,
+		Resource: itemResource(it.ResourceType, it.ResourceID, it.APIID), TenantID: it.TenantID, Generation: it.Generation, Actor: it.Actor,
 		Reason: it.Reason, Due: p.at(it.Due), Cursor: it.Cursor,
 	}
 	return c, p.err
@@ -484,6 +574,8 @@ type auditItem struct {
 	AppID           string              `dynamodbav:"app_id,omitempty"`
 	GrantID         string              `dynamodbav:"grant_id,omitempty"`
 	RequestID       string              `dynamodbav:"request_id,omitempty"`
+	ResourceType    access.ResourceType `dynamodbav:"resource_type,omitempty"`
+	ResourceID      string              `dynamodbav:"resource_id,omitempty"`
 	SubjectType     access.SubjectType  `dynamodbav:"subject_type,omitempty"`
 	SubjectID       string              `dynamodbav:"subject_id,omitempty"`
 	SubjectTenantID string              `dynamodbav:"subject_tenant_id,omitempty"`
@@ -510,6 +602,9 @@ func newAuditItem(e access.AuditEntry) (auditItem, error) {
 	if s := e.Subject; s != nil {
 		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
 	}
+	if r := e.Resource; r != nil {
+		it.ResourceType, it.ResourceID = r.Type, r.ID
+	}
 	return it, nil
 }
 
@@ -523,6 +618,9 @@ func (it auditItem) entry() (access.AuditEntry, error) {
 	}
 	if it.SubjectType != "" {
 		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}
+	}
+	if it.ResourceType != "" {
+		e.Resource = &access.Resource{Type: it.ResourceType, ID: it.ResourceID}
 	}
 	return e, p.err
 }

@@ -25,6 +25,8 @@ const (
 	TypeAudit    = "AUDIT"
 	TypeIdem     = "IDEM"
 	TypeCleanup  = "CLEANUP"
+	TypeUnit     = "UNIT"
+	TypeDefault  = "WSDEFAULT"
 )
 
 const (
@@ -68,7 +70,34 @@ func apiGSI2(tenantID, name, apiID string) key {
 	return key{"TENANT#" + tenantID + "#API#", strings.ToLower(name) + "#" + apiID}
 }
 
-func appKey(appID string) key { return key{"APP#" + appID, skMeta} }
+func appKey(appID string) key { return key{appPartition(appID), skMeta} }
+
+func appPartition(appID string) string { return "APP#" + appID }
+
+func unitKey(unitID string) key { return key{unitPartition(unitID), skMeta} }
+
+func unitPartition(unitID string) string { return "UNIT#" + unitID }
+
+// unitGSI1 lists a workspace's service units by id (R23).
+func unitGSI1(workspaceID, unitID string) key { return key{"WS#" + workspaceID + "#UNIT#", unitID} }
+
+// defaultAppKey is the lock item that holds a workspace's default app (R21): one item
+// per workspace, so the store (a conditional put) keeps it to one app.
+func defaultAppKey(workspaceID string) key { return key{"WSDEFAULT#" + workspaceID, skMeta} }
+
+// resourcePartition is the partition of a resource's META item and of its grants.
+func resourcePartition(r access.Resource) string {
+	switch r.Type {
+	case access.ResourceServiceUnit:
+		return unitPartition(r.ID)
+	case access.ResourceApp:
+		return appPartition(r.ID)
+	}
+	return apiPartition(r.ID)
+}
+
+// resourceSeg is the short form of a resource in index keys ("API#a", "UNIT#u", "APP#p").
+func resourceSeg(r access.Resource) string { return resourcePartition(r) }
 
 func appGSI1(workspaceID, appID string) key {
 	return key{"WS#" + workspaceID + "#APP#", appID}
@@ -86,24 +115,41 @@ func lookupType(kind access.LookupKind) string {
 	return TypePath
 }
 
-// subjectSeg is the short form of a subject type in keys.
-func subjectSeg(t access.SubjectType) string {
-	if t == access.SubjectWorkspace {
-		return "WS"
+// subjectSeg is a subject in keys: "APP#<id>", "WS#<id>", "USER#<tenant>#<sub>" (a
+// user is unique only inside its tenant; both halves are escaped, a sub may be any
+// token's).
+func subjectSeg(t access.SubjectType, tenant, id string) string {
+	switch t {
+	case access.SubjectWorkspace:
+		return "WS#" + id
+	case access.SubjectUser:
+		return "USER#" + escapeSeg(tenant) + "#" + escapeSeg(id)
 	}
-	return "APP"
+	return "APP#" + id
 }
 
+// grantKey is a grant's slot: in its resource's partition, "GRANT#<env>#<subject>",
+// or "GRANT#<subject>" for an app grant, which has no env (R24).
 func grantKey(k access.GrantKey) key {
-	return key{apiPartition(k.APIID), skGrantPrefix + string(k.Env) + "#" + subjectSeg(k.Subject) + "#" + k.ID}
+	sk := skGrantPrefix + subjectSeg(k.Subject, k.SubjectTenant, k.ID)
+	if k.Resource.HasEnv() {
+		sk = skGrantPrefix + string(k.Env) + "#" + subjectSeg(k.Subject, k.SubjectTenant, k.ID)
+	}
+	return key{resourcePartition(k.Resource), sk}
 }
 
-func subjectGSI1PK(t access.SubjectType, id string) string {
-	return "SUBJ#" + subjectSeg(t) + "#" + id + "#"
+func subjectGSI1PK(s access.Subject) string {
+	return "SUBJ#" + subjectSeg(s.Type, s.TenantID, s.ID) + "#"
 }
 
+// grantGSI1 lists a subject's grants on every resource: "API#<api>#<env>",
+// "UNIT#<unit>#<env>", "APP#<app>".
 func grantGSI1(k access.GrantKey) key {
-	return key{subjectGSI1PK(k.Subject, k.ID), "API#" + k.APIID + "#" + string(k.Env)}
+	sk := resourceSeg(k.Resource)
+	if k.Resource.HasEnv() {
+		sk += "#" + string(k.Env)
+	}
+	return key{subjectGSI1PK(access.Subject{Type: k.Subject, ID: k.ID, TenantID: k.SubjectTenant}), sk}
 }
 
 // dueGSI2 indexes an item in the day bucket of due; the sort key ends with the item's
@@ -112,10 +158,10 @@ func dueGSI2(due time.Time, k key) key {
 	return key{dayBucket(due), fmtSortTime(due) + "#" + k.PK + "#" + k.SK}
 }
 
-// grantGSI3 lists an API's grants newest first: grant ids are ULIDs, sortable by the
-// time they were made.
-func grantGSI3(apiID, grantID string) key {
-	return key{"API#" + apiID + "#GRANTS#", grantID}
+// grantGSI3 lists a resource's grants newest first: grant ids are ULIDs, sortable by
+// the time they were made.
+func grantGSI3(r access.Resource, grantID string) key {
+	return key{resourceSeg(r) + "#GRANTS#", grantID}
 }
 
 func grantRefKey(grantID string) key { return key{"GRANTID#" + grantID, skMeta} }
@@ -132,16 +178,22 @@ func requestSortKey(created time.Time, id string) string { return fmtSortTime(cr
 
 // Audit scopes (access.Store.Audit).
 const (
-	ScopeAPI = "API"
-	ScopeApp = "APP"
+	ScopeAPI  = "API"
+	ScopeApp  = "APP"
+	ScopeUnit = "UNIT"
 )
 
 func auditPartition(scope, id string) string { return "AUDIT#" + scope + "#" + id + "#" }
 
-// auditKey files an entry under its API when it names one, else under its app.
+// auditKey files an entry under the unit or app its resource names, else under its
+// API when it names one, else under its app.
 func auditKey(e access.AuditEntry) (key, error) {
 	var pk string
 	switch {
+	case e.Resource != nil && e.Resource.Type == access.ResourceServiceUnit:
+		pk = auditPartition(ScopeUnit, e.Resource.ID)
+	case e.Resource != nil && e.Resource.Type == access.ResourceApp:
+		pk = auditPartition(ScopeApp, e.Resource.ID)
 	case e.APIID != "":
 		pk = auditPartition(ScopeAPI, e.APIID)
 	case e.AppID != "":
@@ -156,9 +208,10 @@ func idemKey(tenant, sub, k string) key {
 	return key{"IDEM#" + tenant + "#" + escapeSeg(sub) + "#" + escapeSeg(k), skMeta}
 }
 
-// cleanupKey numbers tasks with a zero-padded generation so that they sort in order.
-func cleanupKey(apiID string, generation int64) key {
-	return key{apiPartition(apiID), fmt.Sprintf("%s%020d", skCleanup, generation)}
+// cleanupKey numbers tasks with a zero-padded generation so that they sort in order;
+// a task lives in its resource's partition (an API's, R4; a unit's, R23).
+func cleanupKey(r access.Resource, generation int64) key {
+	return key{resourcePartition(r), fmt.Sprintf("%s%020d", skCleanup, generation)}
 }
 
 // escapeSeg makes a free-text key segment unambiguous: ("a#b", "c") and ("a", "b#c")

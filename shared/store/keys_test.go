@@ -13,7 +13,11 @@ import (
 
 func TestKeys_TrailingDelimiters(t *testing.T) {
 	for _, tc := range []struct{ name, short, long string }{
-		{"subject", subjectGSI1PK(access.SubjectApp, "u1"), subjectGSI1PK(access.SubjectApp, "u10")},
+		{"subject", subjectGSI1PK(access.Subject{Type: access.SubjectApp, ID: "u1"}), subjectGSI1PK(access.Subject{Type: access.SubjectApp, ID: "u10"})},
+		{"user subject", subjectGSI1PK(access.Subject{Type: access.SubjectUser, ID: "u1", TenantID: "t"}), subjectGSI1PK(access.Subject{Type: access.SubjectUser, ID: "u10", TenantID: "t"})},
+		{"unit grants", grantGSI3(access.UnitResource("u1"), "").PK, grantGSI3(access.UnitResource("u10"), "").PK},
+		{"workspace units", unitGSI1("u1", "").PK, unitGSI1("u10", "").PK},
+		{"unit audit", auditPartition(ScopeUnit, "u1"), auditPartition(ScopeUnit, "u10")},
 		{"audit", auditPartition(ScopeAPI, "u1"), auditPartition(ScopeAPI, "u10")},
 		{"requests of an app", requestGSI2PK("u1"), requestGSI2PK("u10")},
 		{"workspace requests", requestGSI1PK("u1", access.RequestPending), requestGSI1PK("u10", access.RequestPending)},
@@ -22,9 +26,43 @@ func TestKeys_TrailingDelimiters(t *testing.T) {
 			t.Errorf("%s: %q is a prefix of %q", tc.name, tc.short, tc.long)
 		}
 	}
-	g := grantKey(access.GrantKey{APIID: "a", Env: access.EnvProd, Subject: access.SubjectWorkspace, ID: "w1"})
-	if g != (key{"API#a", "GRANT#PROD#WS#w1"}) {
-		t.Errorf("got grant key %v", g)
+}
+
+// The item layout of docs/design.md: API grant keys are as before resources existed,
+// so that stored grants keep their slots.
+func TestKeys_GrantSlots(t *testing.T) {
+	user := access.Subject{Type: access.SubjectUser, ID: "alice@x", TenantID: "t1"}
+	ws := access.Subject{Type: access.SubjectWorkspace, ID: "w1", TenantID: "t1"}
+	for _, tc := range []struct {
+		name     string
+		slot     access.GrantKey
+		key, gsi key
+		gsi3     string
+	}{
+		{"API grant to a workspace", access.SlotOf(access.APIResource("a"), access.EnvProd, ws),
+			key{"API#a", "GRANT#PROD#WS#w1"}, key{"SUBJ#WS#w1#", "API#a#PROD"}, "API#a#GRANTS#"},
+		{"API grant to a user", access.SlotOf(access.APIResource("a"), access.EnvDev, user),
+			key{"API#a", "GRANT#DEV#USER#t1#alice@x"}, key{"SUBJ#USER#t1#alice@x#", "API#a#DEV"}, "API#a#GRANTS#"},
+		{"unit grant to a user", access.SlotOf(access.UnitResource("u"), access.EnvProd, user),
+			key{"UNIT#u", "GRANT#PROD#USER#t1#alice@x"}, key{"SUBJ#USER#t1#alice@x#", "UNIT#u#PROD"}, "UNIT#u#GRANTS#"},
+		{"app grant (no env)", access.SlotOf(access.AppResource("p"), access.EnvProd, user),
+			key{"APP#p", "GRANT#USER#t1#alice@x"}, key{"SUBJ#USER#t1#alice@x#", "APP#p"}, "APP#p#GRANTS#"},
+	} {
+		if got := grantKey(tc.slot); got != tc.key {
+			t.Errorf("%s: got key %v, want %v", tc.name, got, tc.key)
+		}
+		if got := grantGSI1(tc.slot); got != tc.gsi {
+			t.Errorf("%s: got GSI1 %v, want %v", tc.name, got, tc.gsi)
+		}
+		if got := grantGSI3(tc.slot.Resource, "g").PK; got != tc.gsi3 {
+			t.Errorf("%s: got GSI3 %v, want %v", tc.name, got, tc.gsi3)
+		}
+	}
+	// A user's tenant and sub are escaped: ("a#b", "c") and ("a", "b#c") differ.
+	a := grantKey(access.SlotOf(access.APIResource("a"), access.EnvProd, access.Subject{Type: access.SubjectUser, ID: "c", TenantID: "a#b"}))
+	b := grantKey(access.SlotOf(access.APIResource("a"), access.EnvProd, access.Subject{Type: access.SubjectUser, ID: "b#c", TenantID: "a"}))
+	if a == b {
+		t.Errorf("two users share slot %v", a)
 	}
 }
 

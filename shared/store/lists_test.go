@@ -10,7 +10,7 @@ import (
 	"gatepass/shared/access"
 )
 
-func TestGrantsByAPI_PagesEveryItemOnce(t *testing.T) {
+func TestGrantsByResource_PagesEveryItemOnce(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
 	api, other := newAPI("api-page"), newAPI("api-other")
@@ -23,13 +23,13 @@ func TestGrantsByAPI_PagesEveryItemOnce(t *testing.T) {
 	}
 	putGrant(t, s, newGrant(other, access.EnvProd, access.SubjectApp, "app00", nil))
 	// A cleanup task shares the partition; it is not a grant.
-	mustCommit(t, s, access.Change{Op: "cleanup", Writes: []access.Write{{Cleanup: &access.CleanupTask{APIID: api.ID, Generation: 2}}}})
+	mustCommit(t, s, access.Change{Op: "cleanup", Writes: []access.Write{{Cleanup: &access.CleanupTask{Resource: access.APIResource(api.ID), Generation: 2}}}})
 
 	seen := map[string]int{}
 	var sizes []int
 	next := ""
 	for range 10 {
-		page, err := s.GrantsByAPI(ctx, api.ID, 10, next)
+		page, err := s.GrantsByResource(ctx, access.APIResource(api.ID), 10, next)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,8 +53,8 @@ func TestGrantsByAPI_PagesEveryItemOnce(t *testing.T) {
 		t.Fatalf("got %d distinct grants, want %d", len(seen), len(want))
 	}
 
-	first, _ := s.GrantsByAPI(ctx, api.ID, 10, "")
-	otherPage, _ := s.GrantsByAPI(ctx, other.ID, 10, "")
+	first, _ := s.GrantsByResource(ctx, access.APIResource(api.ID), 10, "")
+	otherPage, _ := s.GrantsByResource(ctx, access.APIResource(other.ID), 10, "")
 	if otherPage.Next != "" || len(otherPage.Items) != 1 {
 		t.Fatalf("other API page: %d items, next %q; want 1 item, no token", len(otherPage.Items), otherPage.Next)
 	}
@@ -73,7 +73,7 @@ func TestGrantsByAPI_PagesEveryItemOnce(t *testing.T) {
 		{"token of another listing", api.ID, audit.Next},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := s.GrantsByAPI(ctx, tc.apiID, 10, tc.token)
+			_, err := s.GrantsByResource(ctx, access.APIResource(tc.apiID), 10, tc.token)
 			wantCode(t, err, access.CodeNextToken)
 			if access.ErrorKind(err) != access.Invalid {
 				t.Fatalf("got kind %v, want invalid (400)", access.ErrorKind(err))
@@ -81,7 +81,7 @@ func TestGrantsByAPI_PagesEveryItemOnce(t *testing.T) {
 		})
 	}
 	for _, n := range []int{0, 101} {
-		_, err := s.GrantsByAPI(ctx, api.ID, n, "")
+		_, err := s.GrantsByResource(ctx, access.APIResource(api.ID), n, "")
 		wantCode(t, err, access.CodePageSize)
 	}
 }

@@ -73,21 +73,21 @@ func TestGrantRef_FollowsItsSlot(t *testing.T) {
 	// Revoking rewrites the grant; the store refreshes its GrantRef in the same change.
 	g.Version = 2
 	mustCommit(t, s, access.Change{Op: "revoke", Writes: []access.Write{{Grant: &g, Cond: access.Cond{Kind: access.CondVersion, Version: 1}}}})
-	if got, err := s.GetGrant(ctx, api.ID, g.ID); err != nil || got.RevokedAt == nil {
+	if got, err := s.GetGrant(ctx, access.APIResource(api.ID), g.ID); err != nil || got.RevokedAt == nil {
 		t.Fatalf("GetGrant after revoke: %+v, %v", got, err)
 	}
 	// A new grant in the slot: the old id no longer reads it.
 	next := newGrant(api, access.EnvProd, access.SubjectApp, "app1", nil)
 	next.ID = "g-next"
 	mustCommit(t, s, createGrants(api, t0, next))
-	_, err := s.GetGrant(ctx, api.ID, g.ID)
+	_, err := s.GetGrant(ctx, access.APIResource(api.ID), g.ID)
 	wantCode(t, err, access.CodeNotFoundGrant)
-	if got, err := s.GetGrant(ctx, api.ID, next.ID); err != nil || got.ID != next.ID {
+	if got, err := s.GetGrant(ctx, access.APIResource(api.ID), next.ID); err != nil || got.ID != next.ID {
 		t.Fatalf("GetGrant(next) got %v, %v", got.ID, err)
 	}
 	// Deleting a grant (R4 cleanup) deletes its GrantRef too.
 	mustCommit(t, s, access.Change{Op: "cleanup", Writes: []access.Write{{Action: access.ActionDelete, Grant: &next, Cond: access.Cond{Kind: access.CondExists}}}})
-	_, err = s.GetGrant(ctx, api.ID, next.ID)
+	_, err = s.GetGrant(ctx, access.APIResource(api.ID), next.ID)
 	wantCode(t, err, access.CodeNotFoundGrant)
 	err = s.Commit(ctx, access.Change{Op: "cleanup", Writes: []access.Write{{Action: access.ActionDelete, Grant: &next, Cond: access.Cond{Kind: access.CondExists}}}})
 	wantCode(t, err, access.CodeConcurrent)
@@ -106,7 +106,7 @@ func TestStaleGrants(t *testing.T) {
 	var got []string
 	cursor := ""
 	for range 10 {
-		page, next, err := s.StaleGrants(ctx, api.ID, 3, 2, cursor)
+		page, next, err := s.StaleGrants(ctx, access.APIResource(api.ID), 3, 2, cursor)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,13 +126,13 @@ func TestStaleGrants(t *testing.T) {
 	if len(got) != 5 {
 		t.Fatalf("got %v, want the 5 stale grants once each", got)
 	}
-	if other, _, err := s.StaleGrants(ctx, "api-other", 3, 2, ""); err != nil || len(other) != 0 {
+	if other, _, err := s.StaleGrants(ctx, access.APIResource("api-other"), 3, 2, ""); err != nil || len(other) != 0 {
 		t.Fatalf("stale grants of an API with none: %v, %v", other, err)
 	}
-	_, next, err := s.StaleGrants(ctx, api.ID, 3, 1, "")
+	_, next, err := s.StaleGrants(ctx, access.APIResource(api.ID), 3, 1, "")
 	if err != nil || next == "" {
 		t.Fatalf("want a cursor: %v", err)
 	}
-	_, _, err = s.StaleGrants(ctx, "api-other", 3, 2, next)
+	_, _, err = s.StaleGrants(ctx, access.APIResource("api-other"), 3, 2, next)
 	wantCode(t, err, access.CodeNextToken)
 }

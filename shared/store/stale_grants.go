@@ -11,15 +11,15 @@ import (
 	"gatepass/shared/access"
 )
 
-// StaleGrants pages through an API's grant items of a generation below gen (R4
-// cleanup): at most limit grants, and the cursor to go on from ("" when the partition
+// StaleGrants pages through a resource's grant items of a generation below gen (R4
+// cleanup of an API, R23 of a unit): at most limit grants, and the cursor to go on from ("" when the partition
 // is done). The cursor stays valid while the grants read are deleted.
-func (s *Store) StaleGrants(ctx context.Context, apiID string, gen int64, limit int, cursor string) ([]access.Grant, string, error) {
+func (s *Store) StaleGrants(ctx context.Context, r access.Resource, gen int64, limit int, cursor string) ([]access.Grant, string, error) {
 	const op = "store.stale_grants"
 	if limit < 1 {
 		limit = 100
 	}
-	l := listing{name: "stale", pk: apiPartition(apiID), skPrefix: skGrantPrefix}
+	l := listing{name: "stale", pk: resourcePartition(r), skPrefix: skGrantPrefix}
 	start, err := l.decode(op, cursor)
 	if err != nil {
 		return nil, "", err
