@@ -116,4 +116,3 @@ func verdict(v, limit float64) string {
 	}
 	return fmt.Sprintf("missed(%.1fx)", v/limit)
 }
-

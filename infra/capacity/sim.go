@@ -80,6 +80,11 @@ func apiWS(k int) string    { return fmt.Sprintf("wa-%04d", k%1000) }
 func appWS(k int) string    { return fmt.Sprintf("wb-%05d", k/10) }
 func appOwner(k int) string { return "owner-" + appID(k) }
 
+// appSlot is the slot of app's grant on api in PROD.
+func appSlot(api, app int) access.GrantKey {
+	return access.SlotOf(access.APIResource(apiID(api)), access.EnvProd, access.Subject{Type: access.SubjectApp, ID: appID(app), TenantID: tenant})
+}
+
 // sim is one run of the workload in one mode.
 type sim struct {
 	cfg      config
@@ -174,12 +179,12 @@ func (s *sim) seed() error {
 	}
 	end := now.Add(180 * 24 * time.Hour)
 	mk := func(api, app int) error {
-		k := access.GrantKey{APIID: apiID(api), Env: access.EnvProd, Subject: access.SubjectApp, ID: appID(app)}
+		k := appSlot(api, app)
 		if s.t.grants[k] != nil {
 			return nil
 		}
 		g := access.Grant{
-			ID: fmt.Sprintf("seed-%s-%s", apiID(api), appID(app)), APIID: apiID(api), APIName: "API " + apiID(api),
+			ID: fmt.Sprintf("seed-%s-%s", apiID(api), appID(app)), Resource: access.APIResource(apiID(api)), APIID: apiID(api), APIName: "API " + apiID(api),
 			TenantID: tenant, WorkspaceID: apiWS(api),
 			Subject: access.Subject{Type: access.SubjectApp, ID: appID(app), TenantID: tenant}, Env: access.EnvProd,
 			Permissions: []access.Permission{access.PermUsage}, Fields: []string{}, EndTime: &end,
@@ -336,7 +341,7 @@ func (s *sim) control1(ctx context.Context, e event) error {
 	case evRevoke:
 		err = s.revoke(ctx, s.live[s.rnd.IntN(len(s.live))])
 	case evHotRevoke:
-		k := access.GrantKey{APIID: apiID(0), Env: access.EnvProd, Subject: access.SubjectApp, ID: appID(0)}
+		k := appSlot(0, 0)
 		err = s.revoke(ctx, k)
 		s.hotRevokedAt = s.now
 	}
@@ -352,7 +357,7 @@ func (s *sim) control1(ctx context.Context, e event) error {
 // change renews the (api, app) grant when one is in force, else creates it: the two
 // changes a reviewer makes most. end, when set, is the new grant's end time.
 func (s *sim) change(ctx context.Context, api, app int, end *time.Time) error {
-	k := access.GrantKey{APIID: apiID(api), Env: access.EnvProd, Subject: access.SubjectApp, ID: appID(app)}
+	k := appSlot(api, app)
 	a := s.actor(apiWS(api))
 	days := 90
 	if s.t.grants[k] != nil {
@@ -364,11 +369,11 @@ func (s *sim) change(ctx context.Context, api, app int, end *time.Time) error {
 	if end != nil {
 		v = access.Validity{Type: access.Limited, EndTime: end}
 	}
-	if g := s.t.grants[k]; g != nil && end == nil && g.InForce(s.now, s.t.apis[k.APIID].Generation) {
-		_, err := s.control.Renew(ctx, a, k.APIID, g.ID, access.RenewInput{Validity: v, Reason: "capacity renewal"})
+	if g := s.t.grants[k]; g != nil && end == nil && g.InForce(s.now, s.t.apis[k.Resource.ID].Generation) {
+		_, err := s.control.Renew(ctx, a, k.Resource.ID, g.ID, access.RenewInput{Validity: v, Reason: "capacity renewal"})
 		return err
 	}
-	_, err := s.control.CreateGrants(ctx, a, k.APIID, access.GrantInput{
+	_, err := s.control.CreateGrants(ctx, a, k.Resource.ID, access.GrantInput{
 		Subject: access.Subject{Type: access.SubjectApp, ID: k.ID, TenantID: tenant}, Envs: []access.Env{access.EnvProd},
 		Permissions: []access.Permission{access.PermUsage}, Validity: v, Reason: "capacity grant",
 	})
@@ -387,7 +392,7 @@ func (s *sim) revoke(ctx context.Context, k access.GrantKey) error {
 	var rank int
 	fmt.Sscanf(k.ID, "app-%d", &rank)
 	a := access.Actor{Principal: access.NewPrincipal(appOwner(rank), tenant)}
-	_, err := s.control.Revoke(ctx, a, k.APIID, g.ID, "capacity revocation")
+	_, err := s.control.Revoke(ctx, a, k.Resource.ID, g.ID, "capacity revocation")
 	if err == nil {
 		s.revoked[g.ID] = s.now
 		s.revokesDone++

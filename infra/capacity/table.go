@@ -65,7 +65,7 @@ func (p port) read(kind, a, b, c, d string) {
 }
 
 func grantRead(k access.GrantKey) (kind, a, b, c, d string) {
-	return "GRANT", k.APIID, string(k.Env), string(k.Subject), k.ID
+	return "GRANT", string(k.Resource.Type) + "#" + k.Resource.ID, string(k.Env), string(k.Subject), k.SubjectTenant + k.ID
 }
 
 func notFound(code string) error { return access.E("model", access.NotFound, code, "absent") }
@@ -76,11 +76,11 @@ func (p port) CheckItems(_ context.Context, apiID, appID string, env access.Env,
 	p.read("API", apiID, "", "", "")
 	p.read("APP", appID, "", "", "")
 	out.API, out.App = p.apis[apiID], p.apps[appID]
-	k := access.GrantKey{APIID: apiID, Env: env, Subject: access.SubjectApp, ID: appID}
+	k := access.GrantKey{Resource: access.APIResource(apiID), Env: env, Subject: access.SubjectApp, ID: appID}
 	p.read(grantRead(k))
 	out.AppGrant = p.grants[k]
 	if workspaceID != "" {
-		k := access.GrantKey{APIID: apiID, Env: env, Subject: access.SubjectWorkspace, ID: workspaceID}
+		k := access.GrantKey{Resource: access.APIResource(apiID), Env: env, Subject: access.SubjectWorkspace, ID: workspaceID}
 		p.read(grantRead(k))
 		out.WorkspaceGrant = p.grants[k]
 	}
@@ -111,10 +111,10 @@ func (p port) GetApp(_ context.Context, id string) (access.App, error) {
 	return access.App{}, notFound(access.CodeNotFoundApp)
 }
 
-func (p port) GetGrant(ctx context.Context, apiID, grantID string) (access.Grant, error) {
+func (p port) GetGrant(ctx context.Context, r access.Resource, grantID string) (access.Grant, error) {
 	p.read("GRANTREF", grantID, "", "", "")
 	k, ok := p.refs[grantID]
-	if !ok || k.APIID != apiID {
+	if !ok || k.Resource != r {
 		return access.Grant{}, notFound(access.CodeNotFoundGrant)
 	}
 	g, err := p.GetGrantAt(ctx, k)
@@ -291,11 +291,17 @@ func (port) APIsByIDs(context.Context, []string) ([]access.API, error) { return 
 func (port) AppsByWorkspace(context.Context, string) ([]access.App, error) {
 	return nil, errNotModelled
 }
-func (port) GrantsBySubject(context.Context, access.SubjectType, string) ([]access.Grant, error) {
+func (port) GrantsBySubject(context.Context, access.Subject) ([]access.Grant, error) {
 	return nil, errNotModelled
 }
-func (port) GrantsByAPI(context.Context, string, int, string) (access.GrantPage, error) {
+func (port) GrantsByResource(context.Context, access.Resource, int, string) (access.GrantPage, error) {
 	return access.GrantPage{}, errNotModelled
+}
+func (port) GetServiceUnit(context.Context, string) (access.ServiceUnit, error) {
+	return access.ServiceUnit{}, notFound("NotFound.ServiceUnit")
+}
+func (port) ServiceUnitsByWorkspace(context.Context, string) ([]access.ServiceUnit, error) {
+	return nil, errNotModelled
 }
 func (port) Audit(context.Context, string, string, int, string) (access.AuditPage, error) {
 	return access.AuditPage{}, errNotModelled
