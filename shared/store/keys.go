@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -155,7 +156,7 @@ func grantGSI1(k access.GrantKey) key {
 // dueGSI2 indexes an item in the day bucket of due; the sort key ends with the item's
 // own key, so that two items due at the same instant stay distinct.
 func dueGSI2(due time.Time, k key) key {
-	return key{dayBucket(due), fmtSortTime(due) + "#" + k.PK + "#" + k.SK}
+	return key{dueBucket(due, dueShard(k)), fmtSortTime(due) + "#" + k.PK + "#" + k.SK}
 }
 
 // grantGSI3 lists a resource's grants newest first: grant ids are ULIDs, sortable by
@@ -218,4 +219,35 @@ func cleanupKey(r access.Resource, generation int64) key {
 // must not share a key.
 func escapeSeg(s string) string {
 	return strings.NewReplacer("%", "%25", "#", "%23").Replace(s)
+}
+
+// DueShards is how many GSI2 partitions each day of the due index is spread over: a
+// burst of grants that all come due on one day (one reminder day, one end day) writes
+// that day's bucket at the rate it is granted, and one partition takes at most 1,000
+// write units a second (docs/capacity.md).
+const DueShards = 16
+
+// dueBucket is shard of day's bucket in the due index.
+func dueBucket(day time.Time, shard int) string {
+	return fmt.Sprintf("%s#%02d", dayBucket(day), shard)
+}
+
+// dueShard spreads items over the shards by their own key: an item keeps its shard
+// whenever its due time moves.
+func dueShard(k key) int {
+	h := fnv.New32a()
+	h.Write([]byte(k.PK))
+	h.Write([]byte{'|'})
+	h.Write([]byte(k.SK))
+	return int(h.Sum32() % DueShards)
+}
+
+// dueBuckets are the GSI2 partitions that hold what is due on day: its shards, then
+// the unsharded bucket of the items indexed before the buckets were sharded.
+func dueBuckets(day time.Time) []string {
+	out := make([]string, 0, DueShards+1)
+	for i := range DueShards {
+		out = append(out, dueBucket(day, i))
+	}
+	return append(out, dayBucket(day))
 }
