@@ -14,7 +14,8 @@ type meter struct {
 	counting bool // false during the warm-up
 	reads    map[itemID]float64
 	writes   map[partID]float64
-	items    map[string]float64 // base-table writes per item
+	items    map[partID]float64 // base-table writes per item: (PK, SK)
+	inPlace  map[string]bool    // base-table partitions where an item was ever updated, deleted or checked
 
 	seconds     int
 	readUnits   float64
@@ -24,6 +25,7 @@ type meter struct {
 	hotRead     map[string]hot // per item kind
 	hotWrite    map[string]hot // per index ("table" = the base table's partitions)
 	hotItem     hot            // base-table item with the most write units in a second
+	hotLimit    hot            // the write load judged against the limit (see partitionLoad)
 	topWrites   []hot          // the hottest partitions of the worst second
 	readPerKind map[string]float64
 }
@@ -37,7 +39,7 @@ type hot struct {
 }
 
 func newMeter() *meter {
-	m := &meter{hotRead: map[string]hot{}, hotWrite: map[string]hot{}, readPerKind: map[string]float64{}}
+	m := &meter{hotRead: map[string]hot{}, hotWrite: map[string]hot{}, readPerKind: map[string]float64{}, inPlace: map[string]bool{}}
 	m.reset()
 	return m
 }
@@ -45,7 +47,7 @@ func newMeter() *meter {
 func (m *meter) reset() {
 	m.reads = map[itemID]float64{}
 	m.writes = map[partID]float64{}
-	m.items = map[string]float64{}
+	m.items = map[partID]float64{}
 }
 
 func (m *meter) read(id itemID, w float64) {
@@ -54,13 +56,19 @@ func (m *meter) read(id itemID, w float64) {
 	}
 }
 
-func (m *meter) write(index, pk, item string, units float64) {
+// write meters units on partition pk of index ("table": the base table); sk names the
+// base-table item, and inPlace tells an update, delete or check of an existing item
+// from the insert of a new one.
+func (m *meter) write(index, pk, sk string, units float64, inPlace bool) {
+	if inPlace && index == "table" {
+		m.inPlace[pk] = true
+	}
 	if !m.counting {
 		return
 	}
 	m.writes[partID{index, pk}] += units
-	if item != "" {
-		m.items[item] += units
+	if index == "table" {
+		m.items[partID{pk, sk}] += units
 	}
 }
 
@@ -102,12 +110,33 @@ func (m *meter) flush(sec int) {
 		slices.SortFunc(parts, func(a, b hot) int { return cmp.Compare(b.units, a.units) })
 		m.topWrites = parts[:min(6, len(parts))]
 	}
+	perItem := map[string]float64{} // base-table partition → its hottest item
 	for it, u := range m.items {
 		if u > m.hotItem.units {
-			m.hotItem = hot{u, it, sec}
+			m.hotItem = hot{u, it.index + "|" + it.pk, sec}
+		}
+		perItem[it.index] = max(perItem[it.index], u)
+	}
+	for p, u := range m.writes {
+		if l := m.partitionLoad(p, u, perItem); l > m.hotLimit.units {
+			m.hotLimit = hot{l, p.index + " " + p.pk, sec}
 		}
 	}
 	m.reset()
+}
+
+// partitionLoad is the write load of partition p that DynamoDB's per-partition limit
+// applies to. An index partition, and a base-table partition that only ever receives
+// new items (the audit log: its sort keys are times, so new items always land at the
+// end), is one partition whatever its size. A base-table partition whose items are
+// updated in place (an API's grant slots) is an item collection that DynamoDB splits
+// by sort key when it is hot (the table has no local index), down to one item per
+// partition: its load is its hottest item's.
+func (m *meter) partitionLoad(p partID, units float64, perItem map[string]float64) float64 {
+	if p.index == "table" && m.inPlace[p.pk] {
+		return perItem[p.pk]
+	}
+	return units
 }
 
 func (id itemID) String() string {
@@ -124,16 +153,6 @@ func (id itemID) String() string {
 func (m *meter) hottestRead() hot {
 	var h hot
 	for _, x := range m.hotRead {
-		if x.units > h.units {
-			h = x
-		}
-	}
-	return h
-}
-
-func (m *meter) hottestWrite() hot {
-	var h hot
-	for _, x := range m.hotWrite {
 		if x.units > h.units {
 			h = x
 		}

@@ -229,26 +229,26 @@ func (p port) meterWrite(it store.ItemWrite) {
 	old, had := p.entries[id]
 	switch it.Kind {
 	case store.WriteCheck:
-		p.meter.write("table", it.PK, id, 2*kb(old.bytes))
+		p.meter.write("table", it.PK, it.SK, 2*kb(old.bytes), true)
 		return
 	case store.WriteDelete:
-		p.meter.write("table", it.PK, id, 2*kb(old.bytes))
+		p.meter.write("table", it.PK, it.SK, 2*kb(old.bytes), true)
 		for ix, e := range old.indexes {
-			p.meter.write(ix, e[0], "", kb(old.bytes))
+			p.meter.write(ix, e[0], "", kb(old.bytes), true)
 		}
 		delete(p.entries, id)
 		return
 	}
-	p.meter.write("table", it.PK, id, 2*kb(it.Bytes))
+	p.meter.write("table", it.PK, it.SK, 2*kb(it.Bytes), had)
 	for ix, e := range it.Indexes {
 		if o, ok := old.indexes[ix]; had && ok && o != e {
-			p.meter.write(ix, o[0], "", kb(old.bytes))
+			p.meter.write(ix, o[0], "", kb(old.bytes), true)
 		}
-		p.meter.write(ix, e[0], "", kb(it.Bytes))
+		p.meter.write(ix, e[0], "", kb(it.Bytes), had)
 	}
 	for ix, o := range old.indexes {
 		if _, still := it.Indexes[ix]; !still {
-			p.meter.write(ix, o[0], "", kb(old.bytes))
+			p.meter.write(ix, o[0], "", kb(old.bytes), true)
 		}
 	}
 	p.entries[id] = written{bytes: it.Bytes, indexes: it.Indexes}

@@ -133,6 +133,8 @@ type apiItem struct {
 	CreatedAt      string `dynamodbav:"created_at"`
 	ModifiedAt     string `dynamodbav:"modified_at"`
 	Version        int64  `dynamodbav:"version"`
+	// Replicas: how many copies (apiReplicaKey) were written with this item.
+	Replicas int `dynamodbav:"replicas,omitempty"`
 }
 
 func newAPIItem(a access.API) apiItem {
@@ -143,6 +145,7 @@ func newAPIItem(a access.API) apiItem {
 		RowLevel: a.RowLevel, Status: a.Status, Generation: a.Generation, Deleted: a.Deleted,
 		UnitID: a.ServiceUnitID, UnitGeneration: a.UnitGeneration,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
+		Replicas: APIReplicas,
 	}
 	it.GSI1PK, it.GSI1SK = splitKey(apiGSI1(a.WorkspaceID, a.Name, a.ID))
 	it.GSI2PK, it.GSI2SK = splitKey(apiGSI2(a.TenantID, a.Name, a.ID))
@@ -157,6 +160,7 @@ func (it apiItem) api() (access.API, error) {
 		RowLevel: it.RowLevel, Status: it.Status, Generation: it.Generation, Deleted: it.Deleted,
 		ServiceUnitID: it.UnitID, UnitGeneration: it.UnitGeneration,
 		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+		Replicas: it.Replicas,
 	}
 	return a, p.err
 }

@@ -251,3 +251,17 @@ func dueBuckets(day time.Time) []string {
 	}
 	return append(out, dayBucket(day))
 }
+
+// APIReplicas is how many copies of an API item the table holds besides META, written
+// in the same transaction as every change of it, so a copy can never lag the item: a
+// condition check (R1, on every grant made) goes to one copy chosen at random instead of
+// the hot META item. docs/capacity.md sizes it.
+const APIReplicas = 48
+
+// TypeAPIReplica is the type of an API item's copies.
+const TypeAPIReplica = "API_REPLICA"
+
+// apiReplicaKey is copy n (0 ≤ n < APIReplicas) of an API item: a partition of its own.
+func apiReplicaKey(apiID string, n int) key {
+	return key{fmt.Sprintf("API#%s#R%02d", apiID, n), skMeta}
+}
