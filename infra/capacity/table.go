@@ -198,6 +198,7 @@ func (p port) apply(w access.Write) {
 	case w.Action == access.ActionCheck:
 	case w.API != nil:
 		a := *w.API
+		a.Replicas = store.APIReplicas // as the store writes the item and reads it back
 		p.apis[a.ID] = &a
 	case w.App != nil:
 		a := *w.App

@@ -202,7 +202,7 @@ func auditKey(e access.AuditEntry) (key, error) {
 	default:
 		return key{}, fmt.Errorf("audit entry %s names neither an API nor an app", e.ID)
 	}
-	return key{pk, fmtSortTime(e.At) + "#" + e.ID}, nil
+	return key{auditShardPartition(pk, e.ID), fmtSortTime(e.At) + "#" + e.ID}, nil
 }
 
 func idemKey(tenant, sub, k string) key {
@@ -264,4 +264,27 @@ const TypeAPIReplica = "API_REPLICA"
 // apiReplicaKey is copy n (0 ≤ n < APIReplicas) of an API item: a partition of its own.
 func apiReplicaKey(apiID string, n int) key {
 	return key{fmt.Sprintf("API#%s#R%02d", apiID, n), skMeta}
+}
+
+// AuditShards spreads one API's (app's, unit's) audit log over this many partitions:
+// every change of a busy API's grants appends an entry, and a partition whose sort
+// keys only grow (times) takes at most 1,000 write units a second (docs/capacity.md).
+const AuditShards = 4
+
+// auditShardPartition is the shard of audit partition pk that entry id goes to.
+func auditShardPartition(pk, id string) string {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return fmt.Sprintf("%s%d", pk, h.Sum32()%AuditShards)
+}
+
+// auditPartitions are the partitions of an audit log: its shards, then the unsharded
+// partition of the entries written before the log was sharded.
+func auditPartitions(scope, id string) []string {
+	pk := auditPartition(scope, id)
+	out := make([]string, 0, AuditShards+1)
+	for n := range AuditShards {
+		out = append(out, fmt.Sprintf("%s%d", pk, n))
+	}
+	return append(out, pk)
 }
