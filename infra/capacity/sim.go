@@ -36,7 +36,7 @@ func defaultConfig() config {
 		Seconds: 60, Warmup: 2, Rate: 1_000_000, HotRate: 30_000, Latency: 5 * time.Millisecond,
 		APIs: 10_000, Apps: 100_000, AuthShare: 0.2, Changes: 5_000,
 		Burst: 50_000, BurstAt: 10, BurstFor: 10, Revocations: 10, HotRevoke: 30,
-		Sample: 20, Seeded: 150_000, Seed: 14,
+		Sample: 40, Seeded: 100_000, Seed: 14,
 	}
 }
 
