@@ -35,7 +35,7 @@ func TestStack_EveryChangeIsOneEvent(t *testing.T) {
 	c := as(t, st, nil, map[string]any{"sub": "u-admin", "tenant_id": tenant, "roles": []string{"tenant_admin", "checker"}})
 	check := func(env client.Env) client.CheckReason {
 		t.Helper()
-		res, err := c.CheckCallWithResponse(ctx, client.CheckInput{ApiId: api, AppId: app, Env: env})
+		res, err := c.CheckCallWithResponse(ctx, client.CheckInput{ApiId: api, AppId: &app, Env: env})
 		return expect(t, "CheckCall", res, err, 200).JSON200.Reason
 	}
 

@@ -50,6 +50,31 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 	if p := expect(t, "ListApis", apis, err, 200).JSON200; p.TotalCount != 1 || p.Items[0].ApiId != api {
 		t.Fatalf("ListApis: %+v", p)
 	}
+	// service units (R23): an API joins one of its workspace; deleting the unit takes it out
+	unit := "unit-" + sfx
+	putUnit, err := admin.PutServiceUnitWithResponse(ctx, unit, nil, client.ServiceUnitInput{WorkspaceId: "ws-a", Name: "Orders unit"})
+	expect(t, "PutServiceUnit", putUnit, err, 201)
+	getUnit, err := admin.GetServiceUnitWithResponse(ctx, unit)
+	if name := expect(t, "GetServiceUnit", getUnit, err, 200).JSON200.Name; name != "Orders unit" {
+		t.Fatalf("GetServiceUnit: name %q", name)
+	}
+	units, err := admin.ListWorkspaceServiceUnitsWithResponse(ctx, "ws-a", nil)
+	if p := expect(t, "ListWorkspaceServiceUnits", units, err, 200).JSON200; p.TotalCount != 1 || p.Items[0].UnitId != unit {
+		t.Fatalf("ListWorkspaceServiceUnits: %+v", p)
+	}
+	apiIn.ServiceUnitId = &unit
+	putAPI, err = admin.PutApiWithResponse(ctx, api, nil, apiIn)
+	if u := expect(t, "PutApi (into the unit)", putAPI, err, 200).JSON200.ServiceUnitId; u == nil || *u != unit {
+		t.Fatalf("PutApi (into the unit): service_unit_id %v", u)
+	}
+	delUnit, err := admin.DeleteServiceUnitWithResponse(ctx, unit, nil)
+	expect(t, "DeleteServiceUnit", delUnit, err, 204)
+	getAPI, err = admin.GetApiWithResponse(ctx, api)
+	if u := expect(t, "GetApi (unit deleted)", getAPI, err, 200).JSON200.ServiceUnitId; u != nil {
+		t.Fatalf("GetApi after the unit's deletion: service_unit_id %q, want null", *u)
+	}
+	apiIn.ServiceUnitId = nil
+
 	putApp, err := admin.PutAppWithResponse(ctx, app, nil, client.AppInput{WorkspaceId: "ws-b", Name: "BI", Owner: ptr("u-dev")})
 	code := expect(t, "PutApp", putApp, err, 201).JSON201.AppCode
 	getApp, err := dev.GetAppWithResponse(ctx, app)
@@ -84,7 +109,7 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 		t.Fatalf("replay made grant %s, want %s", again[0].GrantId, grants[0].GrantId)
 	}
 	prod, devGrant := grants[0].GrantId, grants[1].GrantId
-	checked, err := admin.CheckCallWithResponse(ctx, client.CheckInput{ApiId: api, AppId: app, Env: client.EnvPROD, Protocol: ptr(client.ProtocolHTTPS)})
+	checked, err := admin.CheckCallWithResponse(ctx, client.CheckInput{ApiId: api, AppId: &app, Env: client.EnvPROD, Protocol: ptr(client.ProtocolHTTPS)})
 	if d := expect(t, "CheckCall", checked, err, 200).JSON200; !d.Allowed || d.Reason != client.CheckReasonGRANTED ||
 		d.GrantId == nil || *d.GrantId != prod || !slices.Equal(d.Fields, []string{"id"}) || d.ExpiresAt == nil {
 		t.Fatalf("CheckCall: %+v", d)
@@ -199,7 +224,7 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 	// deleting an API revokes its grants at once (R4); errors parse into the Error schema
 	deleted, err := admin.DeleteApiWithResponse(ctx, api2, nil)
 	expect(t, "DeleteApi", deleted, err, 204)
-	gone, err := admin.CheckCallWithResponse(ctx, client.CheckInput{ApiId: api2, AppId: app, Env: client.EnvDEV})
+	gone, err := admin.CheckCallWithResponse(ctx, client.CheckInput{ApiId: api2, AppId: &app, Env: client.EnvDEV})
 	if d := expect(t, "CheckCall (deleted API)", gone, err, 200).JSON200; d.Allowed || d.Reason != client.CheckReasonAPINOTFOUND {
 		t.Fatalf("CheckCall (deleted API): %+v", d)
 	}

@@ -21,6 +21,8 @@ type APIInput struct {
 	Operation   Operation  `json:"operation"`
 	RowLevel    bool       `json:"row_level"`
 	Status      APIStatus  `json:"status"` // default PUBLISHED
+	// ServiceUnitID joins a unit of the API's workspace (R23); null or absent: none.
+	ServiceUnitID *string `json:"service_unit_id"`
 }
 
 const (
@@ -114,10 +116,20 @@ func (s *Service) PutAPI(ctx context.Context, a Actor, id string, in APIInput) (
 	if err := in.Validate(); err != nil {
 		return APIResult{}, err
 	}
-	if !a.IsReviewer(a.TenantID, in.WorkspaceID) {
+	if in.ServiceUnitID == nil && !a.IsReviewer(a.TenantID, in.WorkspaceID) {
 		return APIResult{}, E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s may register its APIs", in.WorkspaceID)
 	}
 	now := s.now()
+	c := Change{Op: op}
+	var unit ServiceUnit
+	if in.ServiceUnitID != nil {
+		u, check, err := s.unitForAPI(ctx, op, a.TenantID, in.WorkspaceID, *in.ServiceUnitID)
+		if err != nil {
+			return APIResult{}, err
+		}
+		unit = u
+		c.Writes = append(c.Writes, check)
+	}
 	old, err := s.Store.GetAPI(ctx, id)
 	exists := err == nil
 	if err != nil && ErrorKind(err) != NotFound {
@@ -127,8 +139,8 @@ func (s *Service) PutAPI(ctx context.Context, a Actor, id string, in APIInput) (
 		return APIResult{}, E(op, Conflict, CodeIDTaken, "api_id %s is taken", id)
 	}
 	live := exists && !old.Deleted
-	if live && !a.IsReviewer(old.TenantID, old.WorkspaceID) {
-		return APIResult{}, E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s may change this API", old.WorkspaceID)
+	if err := s.mayPutAPI(ctx, op, a.Principal, old, live, in, unit, now); err != nil {
+		return APIResult{}, err
 	}
 	api := API{
 		ID: id, TenantID: a.TenantID, WorkspaceID: in.WorkspaceID, Name: in.Name, Path: in.Path,
@@ -136,10 +148,12 @@ func (s *Service) PutAPI(ctx context.Context, a Actor, id string, in APIInput) (
 		RowLevel: in.RowLevel, Status: in.Status, CreatedAt: now, ModifiedAt: now, Version: 1,
 		Generation: 1,
 	}
+	if unit.ID != "" {
+		api.ServiceUnitID, api.UnitGeneration = &unit.ID, unit.Generation
+	}
 	if api.Fields == nil {
 		api.Fields = []string{}
 	}
-	c := Change{Op: op}
 	w := Write{API: &api, Cond: Cond{Kind: CondAbsent}}
 	if exists {
 		api.Version, api.Generation = old.Version+1, old.Generation
@@ -183,6 +197,26 @@ func revokeAll(api *API, actor string, now time.Time) Write {
 	}
 }
 
+// mayPutAPI decides who may register or change an API: a reviewer of its workspace
+// (both the old and the new one), or (R23) a user holding DEVELOPMENT on the unit the
+// API is in and stays in, within the unit's workspace.
+func (s *Service) mayPutAPI(ctx context.Context, op string, p Principal, old API, live bool, in APIInput, unit ServiceUnit, now time.Time) error {
+	if p.IsReviewer(p.TenantID, in.WorkspaceID) && (!live || p.IsReviewer(old.TenantID, old.WorkspaceID)) {
+		return nil
+	}
+	if unit.ID != "" && (!live || (old.WorkspaceID == in.WorkspaceID && old.InUnit(unit))) {
+		ok, err := s.developsUnit(ctx, p, unit, now)
+		if err != nil || ok {
+			return err
+		}
+	}
+	ws := in.WorkspaceID
+	if live && !p.IsReviewer(old.TenantID, old.WorkspaceID) {
+		ws = old.WorkspaceID
+	}
+	return E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s, or a developer of the API's service unit, may register or change this API", ws)
+}
+
 func apiAudit(api API, actor string, now time.Time) AuditEntry {
 	return AuditEntry{ID: newID(now), Action: EventAPIChanged, At: now, TenantID: api.TenantID, Actor: actor, APIID: api.ID}
 }
@@ -197,7 +231,36 @@ func (s *Service) GetAPI(ctx context.Context, p Principal, id string) (API, erro
 	if err != nil || api.Deleted || api.TenantID != p.TenantID {
 		return API{}, notFoundUnless(op, err, CodeNotFoundAPI, "api %s", id)
 	}
-	return api, nil
+	apis, err := s.withUnits(ctx, []API{api})
+	if err != nil {
+		return API{}, err
+	}
+	return apis[0], nil
+}
+
+// R23: withUnits shows each API in no unit once its unit was deleted (the unit's
+// generation moved on): membership is decided on read, so a unit's deletion writes
+// nothing to its APIs. It reads each distinct unit once.
+func (s *Service) withUnits(ctx context.Context, apis []API) ([]API, error) {
+	units := map[string]ServiceUnit{}
+	for i, a := range apis {
+		id := a.UnitID()
+		if id == "" {
+			continue
+		}
+		u, ok := units[id]
+		if !ok {
+			got, err := s.Store.GetServiceUnit(ctx, id)
+			if err != nil && ErrorKind(err) != NotFound {
+				return nil, err
+			}
+			u, units[id] = got, got
+		}
+		if !a.InUnit(u) {
+			apis[i].ServiceUnitID = nil
+		}
+	}
+	return apis, nil
 }
 
 // notFoundUnless turns "absent or not visible" into one NotFound answer, keeping other
@@ -238,6 +301,9 @@ type AppInput struct {
 	Name        string    `json:"name"`
 	Owner       string    `json:"owner"`  // default: the caller
 	Status      AppStatus `json:"status"` // default ACTIVE
+	// WorkspaceDefault makes the app its workspace's default app (R21); false unsets
+	// it; absent keeps what the app had.
+	WorkspaceDefault *bool `json:"workspace_default"`
 }
 
 // Validate checks an app registration.
@@ -312,6 +378,11 @@ func (s *Service) PutApp(ctx context.Context, a Actor, id string, in AppInput) (
 	}
 	res := AppResult{App: app, Created: !exists}
 	c := Change{Op: op}
+	app.WorkspaceDefault = exists && old.WorkspaceDefault
+	if in.WorkspaceDefault != nil {
+		app.WorkspaceDefault = *in.WorkspaceDefault
+	}
+	c.Writes = append(c.Writes, defaultAppWrites(op, old, exists, app)...)
 	if exists {
 		app.CreatedAt, app.CodeHash, app.Version = old.CreatedAt, old.CodeHash, old.Version+1
 		c.Writes = append(c.Writes, Write{App: &app, Cond: Cond{Kind: CondVersion, Version: old.Version}})
@@ -331,6 +402,27 @@ func (s *Service) PutApp(ctx context.Context, a Actor, id string, in AppInput) (
 		return AppResult{}, err
 	}
 	return res, nil
+}
+
+// R21: defaultAppWrites keep at most one default app per workspace in the store: the
+// default app holds its workspace's lock item, put only where it is absent or already
+// the app's (so of two concurrent attempts exactly one wins) and deleted when the app
+// stops being the default or moves to another workspace.
+func defaultAppWrites(op string, old App, exists bool, app App) []Write {
+	var ws []Write
+	if exists && old.WorkspaceDefault && (!app.WorkspaceDefault || old.WorkspaceID != app.WorkspaceID) {
+		ws = append(ws, Write{
+			Action: ActionDelete, Default: &DefaultAppLock{WorkspaceID: old.WorkspaceID, AppID: app.ID},
+			Cond: Cond{Kind: CondAbsentOrOwned},
+		})
+	}
+	if app.WorkspaceDefault {
+		ws = append(ws, Write{
+			Default: &DefaultAppLock{WorkspaceID: app.WorkspaceID, AppID: app.ID}, Cond: Cond{Kind: CondAbsentOrOwned},
+			OnFail: E(op, Conflict, CodeDefaultAppExists, "workspace %s has a default app already", app.WorkspaceID),
+		})
+	}
+	return ws
 }
 
 // GetApp reads an app for its owner or a member of its workspace (never its code).

@@ -21,15 +21,20 @@ const (
 	ReasonAppDisabled        Reason = "APP_DISABLED"
 	ReasonProtocolNotAllowed Reason = "PROTOCOL_NOT_ALLOWED"
 	ReasonProxyNotGranted    Reason = "PROXY_NOT_GRANTED"
+	ReasonUserNotPermitted   Reason = "USER_NOT_PERMITTED" // R24
 )
 
-// CheckInput is one data-API call to decide.
+// CheckInput is one data-API call to decide: by an app (app_id), by a person
+// (user_id, R22), or by an app for a person (both, R24).
 type CheckInput struct {
 	APIID    string   `json:"api_id"`
-	AppID    string   `json:"app_id"`
+	AppID    string   `json:"app_id,omitempty"`
 	Env      Env      `json:"env"`
 	Protocol Protocol `json:"protocol,omitempty"` // empty: not checked
 	Proxy    bool     `json:"proxy"`
+	// UserID is the person's sub; UserTenantID their tenant, default the caller's.
+	UserID       string `json:"user_id,omitempty"`
+	UserTenantID string `json:"user_tenant_id,omitempty"`
 }
 
 // Validate rejects malformed check input with a coded error.
@@ -38,8 +43,16 @@ func (in CheckInput) Validate() error {
 	if err := CheckID(op, "api_id", in.APIID); err != nil {
 		return err
 	}
-	if err := CheckID(op, "app_id", in.AppID); err != nil {
-		return err
+	if in.AppID != "" || in.UserID == "" {
+		if err := CheckID(op, "app_id", in.AppID); err != nil {
+			return err
+		}
+	}
+	if (in.UserID != "" || in.UserTenantID != "") && !ValidUserID(in.UserID) {
+		return invalid(op, CodeSubject, "user_id must be 1-%d characters of [A-Za-z0-9._:@|+-]", MaxIDLen)
+	}
+	if in.UserTenantID != "" && !ValidID(in.UserTenantID) {
+		return invalid(op, CodeSubject, "user_tenant_id must be 1-%d characters of [A-Za-z0-9._:-]", MaxIDLen)
 	}
 	if in.Env != EnvProd && in.Env != EnvDev {
 		return invalid(op, CodeEnv, "env must be PROD or DEV")
@@ -50,18 +63,46 @@ func (in CheckInput) Validate() error {
 	return nil
 }
 
-// CheckItems is what the check reads in one BatchGetItem: nil means absent.
+// CheckQuery is what the check reads in its one BatchGetItem. Workspace (the app's)
+// and UnitID (the API's) come from per-container caches; the API and app items in the
+// same batch confirm them.
+type CheckQuery struct {
+	APIID     string
+	Env       Env
+	AppID     string   // "" for a check by a person alone
+	User      *Subject // the person (R22, R24); nil for an app alone
+	Workspace string   // the app's workspace, as cached ("" unknown)
+	UnitID    string   // the API's unit, as cached ("" none or unknown)
+}
+
+// CheckItems is what the check reads in one BatchGetItem: nil means absent (or not read).
 type CheckItems struct {
 	API            *API
 	App            *App
-	AppGrant       *Grant // the APP grant for (api, env, app)
-	WorkspaceGrant *Grant // the WORKSPACE grant for (api, env, the app's workspace)
+	Unit           *ServiceUnit // the unit named by the query's UnitID
+	AppGrant       *Grant       // API grant to the APP
+	WorkspaceGrant *Grant       // API grant to the app's WORKSPACE
+	UnitAppGrant   *Grant       // unit grant to the APP (R23)
+	UnitWSGrant    *Grant       // unit grant to the app's WORKSPACE (R23)
+	UserGrant      *Grant       // API grant to the USER (R22)
+	UnitUserGrant  *Grant       // unit grant to the USER (R22, R23)
+	AppPermission  *Grant       // the USER's grant on the APP (R24)
 }
+
+// Basis is what allowed a call: an API grant, a unit grant, or R21's default app.
+type Basis string
+
+const (
+	BasisGrant            Basis = "GRANT"
+	BasisServiceUnit      Basis = "SERVICE_UNIT"
+	BasisWorkspaceDefault Basis = "WORKSPACE_DEFAULT"
+)
 
 // Decision is the check's answer.
 type Decision struct {
 	Allowed     bool         `json:"allowed"`
 	Reason      Reason       `json:"reason"`
+	Basis       *Basis       `json:"basis"` // nil when denied
 	GrantID     *string      `json:"grant_id"`
 	Fields      []string     `json:"fields"`
 	ExpiresAt   *time.Time   `json:"expires_at"`
@@ -72,8 +113,15 @@ func deny(r Reason) Decision {
 	return Decision{Reason: r, Fields: []string{}, Permissions: []Permission{}}
 }
 
-// R14: Decide applies the check's order. tenant is the caller's tenant: an API of another
-// tenant is API_NOT_FOUND. Expiry and cancellation are decided by time at now.
+// candidate is a grant that may decide a check, with what it is on.
+type candidate struct {
+	g     *Grant
+	basis Basis
+}
+
+// R14 (extended by R21–R24): Decide applies the check's order. tenant is the caller's
+// tenant: an API of another tenant is API_NOT_FOUND. Expiry and cancellation are
+// decided by time at now.
 func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision {
 	api, app := it.API, it.App
 	switch {
@@ -83,63 +131,96 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 		return deny(ReasonAPIUnpublished)
 	case in.Protocol != "" && !api.HasProtocol(in.Protocol):
 		return deny(ReasonProtocolNotAllowed)
-	case app == nil:
+	case app == nil && (in.AppID != "" || in.UserID == ""):
+		// A call by an app (the authorizer's unknown AppCode included) needs the app.
 		return deny(ReasonAppNotFound)
 	}
-	appGrant, wsGrant := candidates(*api, *app, it)
-	switch {
-	case app.TenantID != tenant && appGrant == nil && wsGrant == nil:
-		// An app of another tenant is known here only through a grant of this API:
-		// without one, it does not exist for this checker.
-		return deny(ReasonAppNotFound)
-	case app.Status != AppActive:
-		return deny(ReasonAppDisabled)
-	}
-	var g *Grant
-	switch {
-	case appGrant != nil && appGrant.InForce(now, api.Generation):
-		g = appGrant
-	case wsGrant != nil && wsGrant.InForce(now, api.Generation):
-		g = wsGrant
-	default:
-		for _, old := range []*Grant{appGrant, wsGrant} {
-			if old == nil {
-				continue
-			}
-			if old.Status(now, api.Generation) == StatusExpired {
-				return deny(ReasonExpired)
-			}
-			return deny(ReasonCancelled)
+	cands := candidates(*api, app, in, it)
+	if app != nil {
+		switch {
+		case app.TenantID != tenant && len(cands) == 0:
+			// An app of another tenant is known here only through a grant it holds:
+			// without one, it does not exist for this checker.
+			return deny(ReasonAppNotFound)
+		case app.Status != AppActive:
+			return deny(ReasonAppDisabled)
 		}
-		return deny(ReasonNoGrant)
 	}
-	return granted(*api, *g, in, now)
+	var d Decision
+	switch c, ok := chosen(cands, now); {
+	case ok:
+		d = granted(*api, *c.g, c.basis, in, now)
+	case app != nil && app.IsDefaultFor(*api):
+		d = defaultApp(*api, in)
+	default:
+		return lapsed(cands, now)
+	}
+	if d.Allowed && in.AppID != "" && in.UserID != "" {
+		return userThroughApp(d, *app, it.AppPermission, in, now)
+	}
+	return d
 }
 
-// candidates are the APP grant and the WORKSPACE grant that may decide a check for
-// app: of the API's current generation (a grant of an older one was removed by R4:
-// it counts as absent) and for that very app or its workspace, in the app's tenant.
-func candidates(api API, app App, it CheckItems) (appGrant, wsGrant *Grant) {
-	current := func(g *Grant) *Grant {
-		if g == nil || g.Generation != api.Generation {
-			return nil
+// candidates are the grants that may decide a check, in R14's order: for an app, the
+// API grants to the APP and to its WORKSPACE, then the unit grants to both; for a
+// person alone, the API grant, then the unit grant. An API grant counts only in the
+// API's generation (R4); a unit grant only while the API is in that live unit (R23).
+func candidates(api API, app *App, in CheckInput, it CheckItems) []candidate {
+	inUnit := it.Unit != nil && api.InUnit(*it.Unit)
+	var out []candidate
+	add := func(g *Grant, basis Basis, subject Subject) {
+		if g == nil || g.Subject != subject {
+			return
 		}
-		return g
+		if basis == BasisGrant && g.Generation != api.Generation {
+			return
+		}
+		if basis == BasisServiceUnit && (!inUnit || g.Generation != it.Unit.Generation) {
+			return
+		}
+		out = append(out, candidate{g, basis})
 	}
-	appGrant = current(it.AppGrant)
-	wsGrant = current(it.WorkspaceGrant)
-	if wsGrant != nil && (wsGrant.Subject.ID != app.WorkspaceID || wsGrant.Subject.TenantID != app.TenantID) {
-		wsGrant = nil
+	if app != nil {
+		asApp := Subject{Type: SubjectApp, ID: app.ID, TenantID: app.TenantID}
+		asWS := Subject{Type: SubjectWorkspace, ID: app.WorkspaceID, TenantID: app.TenantID}
+		add(it.AppGrant, BasisGrant, asApp)
+		add(it.WorkspaceGrant, BasisGrant, asWS)
+		add(it.UnitAppGrant, BasisServiceUnit, asApp)
+		add(it.UnitWSGrant, BasisServiceUnit, asWS)
+		return out
 	}
-	if appGrant != nil && appGrant.Subject.TenantID != app.TenantID {
-		appGrant = nil
+	user := Subject{Type: SubjectUser, ID: in.UserID, TenantID: in.UserTenantID}
+	add(it.UserGrant, BasisGrant, user)
+	add(it.UnitUserGrant, BasisServiceUnit, user)
+	return out
+}
+
+// chosen is the first candidate in force at now.
+func chosen(cands []candidate, now time.Time) (candidate, bool) {
+	for _, c := range cands {
+		if c.g.InForce(now, c.g.Generation) {
+			return c, true
+		}
 	}
-	return appGrant, wsGrant
+	return candidate{}, false
+}
+
+// lapsed is the denial when no grant is in force: the first grant that exists but has
+// lapsed says EXPIRED or CANCELLED; with none, NO_GRANT.
+func lapsed(cands []candidate, now time.Time) Decision {
+	for _, c := range cands {
+		if c.g.Status(now, c.g.Generation) == StatusExpired {
+			return deny(ReasonExpired)
+		}
+		return deny(ReasonCancelled)
+	}
+	return deny(ReasonNoGrant)
 }
 
 // granted is the decision for a call under g, the grant in force: GRANTED with its
-// effective fields, unless the call asks for PROXY that g lacks.
-func granted(api API, g Grant, in CheckInput, now time.Time) Decision {
+// effective fields, unless the call asks for PROXY that g lacks. A unit grant (R23)
+// allows all of the API's fields.
+func granted(api API, g Grant, basis Basis, in CheckInput, now time.Time) Decision {
 	eff := g.Effective(now)
 	id := eff.ID // not &eff.ID: that would move the whole grant to the heap
 	d := Decision{
@@ -149,7 +230,7 @@ func granted(api API, g Grant, in CheckInput, now time.Time) Decision {
 		ExpiresAt:   eff.ExpiresAt(),
 		Permissions: slices.Clone(eff.Permissions),
 	}
-	if len(d.Fields) == 0 {
+	if len(d.Fields) == 0 || basis == BasisServiceUnit {
 		d.Fields = api.Fields
 	}
 	if d.Fields == nil {
@@ -159,12 +240,45 @@ func granted(api API, g Grant, in CheckInput, now time.Time) Decision {
 		d.Reason = ReasonProxyNotGranted
 		return d
 	}
-	d.Allowed = true
+	d.Allowed, d.Basis = true, &basis
+	return d
+}
+
+// R21: defaultApp is the decision for the workspace's default app on an API of its
+// workspace: USAGE with all of the API's fields, no grant and no end.
+func defaultApp(api API, in CheckInput) Decision {
+	d := Decision{Reason: ReasonGranted, Fields: api.Fields, Permissions: []Permission{PermUsage}}
+	if d.Fields == nil {
+		d.Fields = []string{}
+	}
+	if in.Proxy {
+		d.Reason = ReasonProxyNotGranted
+		return d
+	}
+	basis := BasisWorkspaceDefault
+	d.Allowed, d.Basis = true, &basis
+	return d
+}
+
+// R24: userThroughApp decides a call the app makes for a person, once the app is
+// allowed: the person owns the app or holds an in-force USAGE grant on it; the answer
+// then expires at the earlier of the two ends.
+func userThroughApp(d Decision, app App, perm *Grant, in CheckInput, now time.Time) Decision {
+	if app.Owner == in.UserID && app.TenantID == in.UserTenantID {
+		return d
+	}
+	user := Subject{Type: SubjectUser, ID: in.UserID, TenantID: in.UserTenantID}
+	if perm == nil || perm.Subject != user || !perm.InForce(now, perm.Generation) || !perm.HasPermission(PermUsage) {
+		return deny(ReasonUserNotPermitted)
+	}
+	if end := perm.Effective(now).ExpiresAt(); end != nil && (d.ExpiresAt == nil || end.Before(*d.ExpiresAt)) {
+		d.ExpiresAt = end
+	}
 	return d
 }
 
 // Check decides one data-API call for a checker (or tenant_admin) of the API's tenant
-// (R14): one BatchGetItem in steady state.
+// (R14, R21–R24): one BatchGetItem in steady state.
 func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decision, error) {
 	const op = "check"
 	if !p.IsChecker() {
@@ -173,34 +287,48 @@ func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decisi
 	if err := in.Validate(); err != nil {
 		return Decision{}, err
 	}
-	items, err := s.checkItems(ctx, in.APIID, in.AppID, in.Env)
+	q := CheckQuery{APIID: in.APIID, Env: in.Env, AppID: in.AppID}
+	if in.UserID != "" {
+		if in.UserTenantID == "" {
+			in.UserTenantID = p.TenantID
+		}
+		q.User = &Subject{Type: SubjectUser, ID: in.UserID, TenantID: in.UserTenantID}
+	}
+	items, err := s.checkItems(ctx, q)
 	if err != nil {
 		return Decision{}, err
 	}
 	return Decide(p.TenantID, in, items, s.now()), nil
 }
 
-// checkItems reads what R14 needs. The app's workspace is cached per container so the
-// WORKSPACE grant is in the same batch; the app item in that batch confirms it, and a
-// miss or a moved app costs one more read.
-func (s *Service) checkItems(ctx context.Context, apiID, appID string, env Env) (CheckItems, error) {
-	ws, _ := s.appWorkspace.Load(appID)
-	cached, _ := ws.(string)
-	items, err := s.Store.CheckItems(ctx, apiID, appID, env, cached)
-	if err != nil || items.App == nil || items.App.WorkspaceID == cached {
+// checkItems reads what the check needs in one batch. The app's workspace and the
+// API's unit are cached per container, so the WORKSPACE and unit slots are in the
+// same batch; the app and API items read with them confirm the cache, and a miss or a
+// change (an app moved, an API that joined or left a unit) costs one more batch.
+func (s *Service) checkItems(ctx context.Context, q CheckQuery) (CheckItems, error) {
+	if q.AppID != "" {
+		ws, _ := s.appWorkspace.Load(q.AppID)
+		q.Workspace, _ = ws.(string)
+	}
+	unit, _ := s.apiUnit.Load(q.APIID)
+	q.UnitID, _ = unit.(string)
+	items, err := s.Store.CheckItems(ctx, q)
+	if err != nil {
 		return items, err
 	}
-	s.appWorkspace.Store(appID, items.App.WorkspaceID)
-	g, err := s.Store.GetGrantAt(ctx, SlotOf(APIResource(apiID), env, Subject{Type: SubjectWorkspace, ID: items.App.WorkspaceID}))
-	switch {
-	case err == nil:
-		items.WorkspaceGrant = &g
-	case ErrorKind(err) == NotFound:
-		items.WorkspaceGrant = nil
-	default:
-		return items, err
+	again := false
+	if items.App != nil && items.App.WorkspaceID != q.Workspace {
+		s.appWorkspace.Store(q.AppID, items.App.WorkspaceID)
+		q.Workspace, again = items.App.WorkspaceID, true
 	}
-	return items, nil
+	if items.API != nil && items.API.UnitID() != q.UnitID {
+		s.apiUnit.Store(q.APIID, items.API.UnitID())
+		q.UnitID, again = items.API.UnitID(), true
+	}
+	if !again {
+		return items, nil
+	}
+	return s.Store.CheckItems(ctx, q)
 }
 
 // Authorization is the Lambda authorizer's answer for a data-API call.
@@ -250,7 +378,7 @@ func (s *Service) Authorize(ctx context.Context, appCode, path string, env Env, 
 		}
 		return out, nil
 	}
-	items, err := s.checkItems(ctx, apiID, appID, env)
+	items, err := s.checkItems(ctx, CheckQuery{APIID: apiID, Env: env, AppID: appID})
 	if err != nil {
 		return Authorization{}, err
 	}

@@ -385,3 +385,91 @@ func TestCheck_StageEnv(t *testing.T) {
 		})
 	}
 }
+
+// R23: the order of the four grants an app may call under (API→APP, API→WS, UNIT→APP,
+// UNIT→WS), then the default app, then the first lapsed one; a unit grant counts only
+// while the API is in that live unit.
+func TestCheck_R23_OrderOfAppGrants(t *testing.T) {
+	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	unit := ServiceUnit{ID: "u1", TenantID: "t1", WorkspaceID: "wsA", Generation: 3}
+	onUnit := func(g *Grant) { g.Resource, g.APIID, g.Generation = UnitResource("u1"), "", 3 }
+	expired := func(g *Grant) { g.EndTime = ptr(at.Add(-time.Second)) }
+	revoked := func(g *Grant) { g.RevokedAt = ptr(at.Add(-time.Second)) }
+	inUnit := func(it *CheckItems) {
+		u := unit
+		it.Unit = &u
+		it.API.ServiceUnitID, it.API.UnitGeneration = &u.ID, u.Generation
+	}
+	for _, tc := range []struct {
+		name   string
+		mod    func(*CheckItems)
+		reason Reason
+		basis  string
+		grant  string
+	}{
+		{"API grant to the app wins over the unit", func(it *CheckItems) {
+			inUnit(it)
+			it.AppGrant, it.UnitAppGrant = appGrant("a"), appGrant("ua", onUnit)
+		}, ReasonGranted, "GRANT", "a"},
+		{"API grant to the workspace wins over the unit's to the app", func(it *CheckItems) {
+			inUnit(it)
+			it.WorkspaceGrant, it.UnitAppGrant = wsGrant("w"), appGrant("ua", onUnit)
+		}, ReasonGranted, "GRANT", "w"},
+		{"a lapsed API grant gives way to the unit's", func(it *CheckItems) {
+			inUnit(it)
+			it.AppGrant, it.UnitWSGrant = appGrant("a", expired), wsGrant("uw", onUnit)
+		}, ReasonGranted, "SERVICE_UNIT", "uw"},
+		{"the unit's APP grant before its WORKSPACE grant", func(it *CheckItems) {
+			inUnit(it)
+			it.UnitAppGrant, it.UnitWSGrant = appGrant("ua", onUnit), wsGrant("uw", onUnit)
+		}, ReasonGranted, "SERVICE_UNIT", "ua"},
+		{"a unit grant of an older generation is absent", func(it *CheckItems) {
+			inUnit(it)
+			it.UnitAppGrant = appGrant("ua", onUnit, func(g *Grant) { g.Generation = 2 })
+		}, ReasonNoGrant, "null", ""},
+		{"an API outside the unit", func(it *CheckItems) {
+			u := unit
+			it.Unit, it.UnitAppGrant = &u, appGrant("ua", onUnit)
+		}, ReasonNoGrant, "null", ""},
+		{"a deleted unit", func(it *CheckItems) {
+			inUnit(it)
+			it.Unit.Deleted = true
+			it.UnitAppGrant = appGrant("ua", onUnit)
+		}, ReasonNoGrant, "null", ""},
+		{"lapsed: the first that exists decides", func(it *CheckItems) {
+			inUnit(it)
+			it.WorkspaceGrant, it.UnitAppGrant = wsGrant("w", revoked), appGrant("ua", onUnit, expired)
+		}, ReasonCancelled, "null", ""},
+		{"lapsed unit grant", func(it *CheckItems) {
+			inUnit(it)
+			it.UnitAppGrant = appGrant("ua", onUnit, expired)
+		}, ReasonExpired, "null", ""},
+		{"R21: the default app when nothing is in force", func(it *CheckItems) {
+			it.App.WorkspaceDefault = true
+			it.API.WorkspaceID = "wsA"
+			it.AppGrant = appGrant("a", expired)
+		}, ReasonGranted, "WORKSPACE_DEFAULT", ""},
+		{"R21: a default app of another workspace", func(it *CheckItems) {
+			it.App.WorkspaceDefault = true
+			it.API.WorkspaceID = "wsB"
+		}, ReasonNoGrant, "null", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in, it := checkFixture()
+			tc.mod(&it)
+			d := Decide("t1", in, it, at)
+			wantReason(t, d, tc.reason, tc.reason == ReasonGranted)
+			b := "null"
+			if d.Basis != nil {
+				b = string(*d.Basis)
+			}
+			got := ""
+			if d.GrantID != nil {
+				got = *d.GrantID
+			}
+			if b != tc.basis || got != tc.grant {
+				t.Fatalf("got basis %s grant %q, want %s %q", b, got, tc.basis, tc.grant)
+			}
+		})
+	}
+}

@@ -411,7 +411,11 @@ func (s *Service) ListAPIs(ctx context.Context, p Principal, f APIFilter, q Page
 		visible := a.TenantID == p.TenantID && !a.Deleted && (a.Published() || p.IsReviewer(a.TenantID, a.WorkspaceID))
 		return !visible || (f.Status != "" && a.Status != f.Status) || !matches(a.Name, q.Keyword)
 	})
-	return paginate(list, q), nil
+	page := paginate(list, q)
+	if page.Items, err = s.withUnits(ctx, page.Items); err != nil {
+		return Page[API]{}, err
+	}
+	return page, nil
 }
 
 // ListApps lists a workspace's apps for its members, by id.

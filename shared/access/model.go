@@ -108,11 +108,11 @@ type API struct {
 	Operation   Operation  `json:"operation"`
 	RowLevel    bool       `json:"row_level"`
 	Status      APIStatus  `json:"status"`
-	// ServiceUnitID is the unit the API joined (R23), "" for none; UnitGeneration is
+	// ServiceUnitID is the unit the API joined (R23), nil for none; UnitGeneration is
 	// the unit's generation when it joined: the API is in the unit only while the unit
 	// still has that generation, so deleting the unit takes its APIs out at once.
-	ServiceUnitID  string `json:"-"`
-	UnitGeneration int64  `json:"-"`
+	ServiceUnitID  *string `json:"service_unit_id"`
+	UnitGeneration int64   `json:"-"`
 	// Generation changes whenever the API is unpublished or deleted: a grant counts only
 	// while its generation matches (R4), which revokes all grants in O(1).
 	Generation int64     `json:"generation"`
@@ -133,6 +133,21 @@ func (a API) Published() bool { return a.Status == APIPublished && !a.Deleted }
 // R5: HasProtocol reports whether the API accepts calls over p; the check reads the
 // API, so removing a protocol takes effect at once.
 func (a API) HasProtocol(p Protocol) bool { return slices.Contains(a.Protocols, p) }
+
+// UnitID is the id of the unit the API joined, "" for none.
+func (a API) UnitID() string {
+	if a.ServiceUnitID == nil {
+		return ""
+	}
+	return *a.ServiceUnitID
+}
+
+// R23: InUnit reports whether the API is in unit u: it joined u, and u is still the
+// live unit of that generation (deleting a unit takes its APIs out at once).
+func (a API) InUnit(u ServiceUnit) bool {
+	return a.UnitID() != "" && a.UnitID() == u.ID && u.Live() && u.TenantID == a.TenantID &&
+		u.Generation == a.UnitGeneration
+}
 
 // AppStatus is whether an app may call data APIs.
 type AppStatus string
@@ -157,6 +172,12 @@ type App struct {
 	CreatedAt        time.Time `json:"created_at"`
 	ModifiedAt       time.Time `json:"modified_at"`
 	Version          int64     `json:"version"`
+}
+
+// R21: IsDefaultFor reports whether the app is the default app of api's workspace,
+// which may call the API without a grant.
+func (a App) IsDefaultFor(api API) bool {
+	return a.WorkspaceDefault && a.WorkspaceID == api.WorkspaceID && a.TenantID == api.TenantID
 }
 
 // GrantStatus is derived on read (SPEC.md "Concepts").

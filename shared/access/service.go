@@ -20,6 +20,7 @@ type Service struct {
 	ReminderDays []int         // R16 thresholds, largest first
 
 	appWorkspace sync.Map // app_id → workspace_id, the check's per-container cache
+	apiUnit      sync.Map // api_id → service_unit_id ("" none), the check's per-container cache (R23)
 }
 
 // Config is what NewService needs besides the store.

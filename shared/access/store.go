@@ -174,9 +174,9 @@ type Getter interface {
 // CheckReader is the check's read: one round trip to the table. Absent items are
 // reported as absent, never as NotFound errors.
 type CheckReader interface {
-	// CheckItems reads the API, the app, the APP grant and (when workspaceID is known)
-	// the WORKSPACE grant in one strongly consistent BatchGetItem.
-	CheckItems(ctx context.Context, apiID, appID string, env Env, workspaceID string) (CheckItems, error)
+	// CheckItems reads every item q names (the API, the app, the unit, the grant
+	// slots of CheckItems) in one strongly consistent BatchGetItem.
+	CheckItems(ctx context.Context, q CheckQuery) (CheckItems, error)
 	// ResolveAppCode reads the AppCode and path lookups in one BatchGetItem: the app id
 	// and API id, empty where a lookup is absent.
 	ResolveAppCode(ctx context.Context, codeHash, path string) (appID, apiID string, err error)

@@ -72,7 +72,7 @@ type benchStore struct {
 	items access.CheckItems
 }
 
-func (s benchStore) CheckItems(context.Context, string, string, access.Env, string) (access.CheckItems, error) {
+func (s benchStore) CheckItems(context.Context, access.CheckQuery) (access.CheckItems, error) {
 	return s.items, nil
 }
 

@@ -19,6 +19,11 @@ func Catalog(svc *access.Service) *Handler {
 		"GET /v1/apps/{app_id}":                  h.getApp,
 		"POST /v1/apps/{app_id}/app-code":        mutate(h, h.rotateAppCode, renderApp),
 		"GET /v1/workspaces/{workspace_id}/apps": h.listApps,
+		// R23: service units.
+		"PUT /v1/service-units/{unit_id}":                 mutate(h, h.putUnit, renderUnit),
+		"GET /v1/service-units/{unit_id}":                 h.getUnit,
+		"DELETE /v1/service-units/{unit_id}":              mutate(h, h.deleteUnit, renderNoContent),
+		"GET /v1/workspaces/{workspace_id}/service-units": h.listUnits,
 	}
 	return h
 }
@@ -127,4 +132,51 @@ func (h *Handler) listApps(ctx context.Context, r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, viewPage(p, func(a access.App) appView { return appView{App: a} }), nil
+}
+
+func renderUnit(res access.UnitResult) (int, any) { return created(res.Created), res.Unit }
+
+func (h *Handler) putUnit(ctx context.Context, r *request, a access.Actor) (access.UnitResult, error) {
+	id, err := r.param("unit_id")
+	if err != nil {
+		return access.UnitResult{}, err
+	}
+	var in access.ServiceUnitInput
+	if err := r.decode(&in); err != nil {
+		return access.UnitResult{}, err
+	}
+	return h.svc.PutServiceUnit(ctx, a, id, in)
+}
+
+func (h *Handler) getUnit(ctx context.Context, r *request) (int, any, error) {
+	id, err := r.param("unit_id")
+	if err != nil {
+		return 0, nil, err
+	}
+	u, err := h.svc.GetServiceUnit(ctx, r.who, id)
+	return http.StatusOK, u, err
+}
+
+func (h *Handler) deleteUnit(ctx context.Context, r *request, a access.Actor) (struct{}, error) {
+	id, err := r.param("unit_id")
+	if err != nil {
+		return struct{}{}, err
+	}
+	return struct{}{}, h.svc.DeleteServiceUnit(ctx, a, id)
+}
+
+func (h *Handler) listUnits(ctx context.Context, r *request) (int, any, error) {
+	ws, err := r.param("workspace_id")
+	if err != nil {
+		return 0, nil, err
+	}
+	q, err := r.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := h.svc.ListServiceUnits(ctx, r.who, ws, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewPage(p, same[access.ServiceUnit]), nil
 }

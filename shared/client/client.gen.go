@@ -70,6 +70,7 @@ const (
 	AuditActionRequestRejected            AuditAction = "Request Rejected"
 	AuditActionRequestSubmitted           AuditAction = "Request Submitted"
 	AuditActionRequestWithdrawn           AuditAction = "Request Withdrawn"
+	AuditActionServiceUnitChanged         AuditAction = "Service Unit Changed"
 )
 
 // Valid indicates whether the value is a known member of the AuditAction enum.
@@ -105,6 +106,8 @@ func (e AuditAction) Valid() bool {
 		return true
 	case AuditActionRequestWithdrawn:
 		return true
+	case AuditActionServiceUnitChanged:
+		return true
 	default:
 		return false
 	}
@@ -122,6 +125,7 @@ const (
 	CheckReasonNOGRANT            CheckReason = "NO_GRANT"
 	CheckReasonPROTOCOLNOTALLOWED CheckReason = "PROTOCOL_NOT_ALLOWED"
 	CheckReasonPROXYNOTGRANTED    CheckReason = "PROXY_NOT_GRANTED"
+	CheckReasonUSERNOTPERMITTED   CheckReason = "USER_NOT_PERMITTED"
 )
 
 // Valid indicates whether the value is a known member of the CheckReason enum.
@@ -146,6 +150,29 @@ func (e CheckReason) Valid() bool {
 	case CheckReasonPROTOCOLNOTALLOWED:
 		return true
 	case CheckReasonPROXYNOTGRANTED:
+		return true
+	case CheckReasonUSERNOTPERMITTED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecisionBasis.
+const (
+	DecisionBasisGRANT            DecisionBasis = "GRANT"
+	DecisionBasisSERVICEUNIT      DecisionBasis = "SERVICE_UNIT"
+	DecisionBasisWORKSPACEDEFAULT DecisionBasis = "WORKSPACE_DEFAULT"
+)
+
+// Valid indicates whether the value is a known member of the DecisionBasis enum.
+func (e DecisionBasis) Valid() bool {
+	switch e {
+	case DecisionBasisGRANT:
+		return true
+	case DecisionBasisSERVICEUNIT:
+		return true
+	case DecisionBasisWORKSPACEDEFAULT:
 		return true
 	default:
 		return false
@@ -220,13 +247,16 @@ func (e Operation) Valid() bool {
 
 // Defines values for Permission.
 const (
-	PermissionPROXY Permission = "PROXY"
-	PermissionUSAGE Permission = "USAGE"
+	PermissionDEVELOPMENT Permission = "DEVELOPMENT"
+	PermissionPROXY       Permission = "PROXY"
+	PermissionUSAGE       Permission = "USAGE"
 )
 
 // Valid indicates whether the value is a known member of the Permission enum.
 func (e Permission) Valid() bool {
 	switch e {
+	case PermissionDEVELOPMENT:
+		return true
 	case PermissionPROXY:
 		return true
 	case PermissionUSAGE:
@@ -383,16 +413,19 @@ type Api struct {
 	GroupId    string   `json:"group_id"`
 
 	// ModifiedAt RFC 3339 in UTC
-	ModifiedAt  Time       `json:"modified_at"`
-	Name        string     `json:"name"`
-	Operation   Operation  `json:"operation"`
-	Path        string     `json:"path"`
-	Protocols   []Protocol `json:"protocols"`
-	RowLevel    bool       `json:"row_level"`
-	Status      ApiStatus  `json:"status"`
-	TenantId    Id         `json:"tenant_id"`
-	Version     int        `json:"version"`
-	WorkspaceId Id         `json:"workspace_id"`
+	ModifiedAt Time       `json:"modified_at"`
+	Name       string     `json:"name"`
+	Operation  Operation  `json:"operation"`
+	Path       string     `json:"path"`
+	Protocols  []Protocol `json:"protocols"`
+	RowLevel   bool       `json:"row_level"`
+
+	// ServiceUnitId R23: the unit the API is in; null when none (or its unit was deleted)
+	ServiceUnitId *string   `json:"service_unit_id,omitempty"`
+	Status        ApiStatus `json:"status"`
+	TenantId      Id        `json:"tenant_id"`
+	Version       int       `json:"version"`
+	WorkspaceId   Id        `json:"workspace_id"`
 }
 
 // ApiInput defines model for ApiInput.
@@ -407,9 +440,12 @@ type ApiInput struct {
 	Protocols []Protocol `json:"protocols"`
 
 	// RowLevel READ APIs only
-	RowLevel    *bool      `json:"row_level,omitempty"`
-	Status      *ApiStatus `json:"status,omitempty"`
-	WorkspaceId Id         `json:"workspace_id"`
+	RowLevel *bool `json:"row_level,omitempty"`
+
+	// ServiceUnitId R23: a unit of the API's workspace; null or absent: none
+	ServiceUnitId *string    `json:"service_unit_id,omitempty"`
+	Status        *ApiStatus `json:"status,omitempty"`
+	WorkspaceId   Id         `json:"workspace_id"`
 }
 
 // ApiPage a page of APIs (page_number, page_size)
@@ -448,9 +484,12 @@ type AppInput struct {
 	Name string `json:"name"`
 
 	// Owner a user id; default: the caller
-	Owner       *string    `json:"owner,omitempty"`
-	Status      *AppStatus `json:"status,omitempty"`
-	WorkspaceId Id         `json:"workspace_id"`
+	Owner  *string    `json:"owner,omitempty"`
+	Status *AppStatus `json:"status,omitempty"`
+
+	// WorkspaceDefault R21: make the app its workspace's default app (at most one per workspace); false unsets it; absent keeps it
+	WorkspaceDefault *bool `json:"workspace_default,omitempty"`
+	WorkspaceId      Id    `json:"workspace_id"`
 }
 
 // AppPage a page of apps (page_number, page_size)
@@ -522,13 +561,16 @@ type AuditEntry struct {
 	GrantId *string `json:"grant_id,omitempty"`
 
 	// OccurredAt RFC 3339 in UTC
-	OccurredAt    Time          `json:"occurred_at"`
-	Permissions   *[]Permission `json:"permissions,omitempty"`
-	Reason        *string       `json:"reason,omitempty"`
-	RequestId     *string       `json:"request_id,omitempty"`
-	Subject       *Subject      `json:"subject,omitempty"`
-	TenantId      string        `json:"tenant_id"`
-	ThresholdDays *int          `json:"threshold_days,omitempty"`
+	OccurredAt  Time          `json:"occurred_at"`
+	Permissions *[]Permission `json:"permissions,omitempty"`
+	Reason      *string       `json:"reason,omitempty"`
+	RequestId   *string       `json:"request_id,omitempty"`
+
+	// Resource what a grant is on
+	Resource      *Resource `json:"resource,omitempty"`
+	Subject       *Subject  `json:"subject,omitempty"`
+	TenantId      string    `json:"tenant_id"`
+	ThresholdDays *int      `json:"threshold_days,omitempty"`
 }
 
 // AuditEntryTokenPage a page of audit entries by token; next_token is absent on the last page
@@ -551,13 +593,19 @@ type CancelGrantInput struct {
 	Reason *Reason `json:"reason,omitempty"`
 }
 
-// CheckInput defines model for CheckInput.
+// CheckInput app_id, user_id (R22), or both: a call the app makes for the user (R24)
 type CheckInput struct {
 	ApiId    Id        `json:"api_id"`
-	AppId    Id        `json:"app_id"`
+	AppId    *Id       `json:"app_id,omitempty"`
 	Env      Env       `json:"env"`
 	Protocol *Protocol `json:"protocol,omitempty"`
 	Proxy    *bool     `json:"proxy,omitempty"`
+
+	// UserId R22: a person's sub
+	UserId *string `json:"user_id,omitempty"`
+
+	// UserTenantId the user's tenant; default the caller's
+	UserTenantId *Id `json:"user_tenant_id,omitempty"`
 }
 
 // CheckReason defines model for CheckReason.
@@ -570,6 +618,9 @@ type DateTime = time.Time
 type Decision struct {
 	Allowed bool `json:"allowed"`
 
+	// Basis what allowed the call: an API grant, a unit grant (R23), the workspace's default app (R21); null when denied
+	Basis *DecisionBasis `json:"basis"`
+
 	// ExpiresAt the earliest of end_time and a pending cancel_at of USAGE
 	ExpiresAt *time.Time `json:"expires_at"`
 
@@ -579,6 +630,9 @@ type Decision struct {
 	Permissions []Permission `json:"permissions"`
 	Reason      CheckReason  `json:"reason"`
 }
+
+// DecisionBasis what allowed the call: an API grant, a unit grant (R23), the workspace's default app (R21); null when denied
+type DecisionBasis string
 
 // EndTime an RFC 3339 time or UNIX seconds
 type EndTime struct {
@@ -686,16 +740,19 @@ type GrantedApi struct {
 	GroupId    string   `json:"group_id"`
 
 	// ModifiedAt RFC 3339 in UTC
-	ModifiedAt  Time       `json:"modified_at"`
-	Name        string     `json:"name"`
-	Operation   Operation  `json:"operation"`
-	Path        string     `json:"path"`
-	Protocols   []Protocol `json:"protocols"`
-	RowLevel    bool       `json:"row_level"`
-	Status      ApiStatus  `json:"status"`
-	TenantId    Id         `json:"tenant_id"`
-	Version     int        `json:"version"`
-	WorkspaceId Id         `json:"workspace_id"`
+	ModifiedAt Time       `json:"modified_at"`
+	Name       string     `json:"name"`
+	Operation  Operation  `json:"operation"`
+	Path       string     `json:"path"`
+	Protocols  []Protocol `json:"protocols"`
+	RowLevel   bool       `json:"row_level"`
+
+	// ServiceUnitId R23: the unit the API is in; null when none (or its unit was deleted)
+	ServiceUnitId *string   `json:"service_unit_id,omitempty"`
+	Status        ApiStatus `json:"status"`
+	TenantId      Id        `json:"tenant_id"`
+	Version       int       `json:"version"`
+	WorkspaceId   Id        `json:"workspace_id"`
 }
 
 // GrantedApiPage a page of APIs with their grants (page_number, page_size)
@@ -847,6 +904,36 @@ type Resource struct {
 // ResourceType defines model for Resource.Type.
 type ResourceType string
 
+// ServiceUnit a service unit (R23), a group of APIs of one workspace
+type ServiceUnit struct {
+	// CreatedAt RFC 3339 in UTC
+	CreatedAt   Time   `json:"created_at"`
+	Description string `json:"description"`
+
+	// ModifiedAt RFC 3339 in UTC
+	ModifiedAt  Time   `json:"modified_at"`
+	Name        string `json:"name"`
+	TenantId    Id     `json:"tenant_id"`
+	UnitId      Id     `json:"unit_id"`
+	Version     int    `json:"version"`
+	WorkspaceId Id     `json:"workspace_id"`
+}
+
+// ServiceUnitInput defines model for ServiceUnitInput.
+type ServiceUnitInput struct {
+	Description *string `json:"description,omitempty"`
+	Name        string  `json:"name"`
+	WorkspaceId Id      `json:"workspace_id"`
+}
+
+// ServiceUnitPage a page of service units (page_number, page_size)
+type ServiceUnitPage struct {
+	Items      []ServiceUnit `json:"items"`
+	PageNumber int           `json:"page_number"`
+	PageSize   int           `json:"page_size"`
+	TotalCount int           `json:"total_count"`
+}
+
 // Subject defines model for Subject.
 type Subject struct {
 	Id       Id          `json:"id"`
@@ -930,6 +1017,9 @@ type ReasonQuery = Reason
 
 // RequestId defines model for RequestId.
 type RequestId = Id
+
+// UnitId defines model for UnitId.
+type UnitId = Id
 
 // WorkspaceId defines model for WorkspaceId.
 type WorkspaceId = Id
@@ -1134,6 +1224,22 @@ type WithdrawRequestParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// DeleteServiceUnitParams defines parameters for DeleteServiceUnit.
+type DeleteServiceUnitParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// PutServiceUnitParams defines parameters for PutServiceUnit.
+type PutServiceUnitParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListWorkspaceAppsParams defines parameters for ListWorkspaceApps.
 type ListWorkspaceAppsParams struct {
 	PageNumber *PageNumber `form:"page_number,omitempty" json:"page_number,omitempty"`
@@ -1158,6 +1264,12 @@ type ListGrantedApisParams struct {
 	ApiNameKeyword *ApiNameKeyword `form:"api_name_keyword,omitempty" json:"api_name_keyword,omitempty"`
 	PageNumber     *PageNumber     `form:"page_number,omitempty" json:"page_number,omitempty"`
 	PageSize       *PageSize       `form:"page_size,omitempty" json:"page_size,omitempty"`
+}
+
+// ListWorkspaceServiceUnitsParams defines parameters for ListWorkspaceServiceUnits.
+type ListWorkspaceServiceUnitsParams struct {
+	PageNumber *PageNumber `form:"page_number,omitempty" json:"page_number,omitempty"`
+	PageSize   *PageSize   `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
 
 // PutApiJSONRequestBody defines body for PutApi for application/json ContentType.
@@ -1195,6 +1307,9 @@ type RejectRequestJSONRequestBody = ReasonInput
 
 // WithdrawRequestJSONRequestBody defines body for WithdrawRequest for application/json ContentType.
 type WithdrawRequestJSONRequestBody = ReasonInput
+
+// PutServiceUnitJSONRequestBody defines body for PutServiceUnit for application/json ContentType.
+type PutServiceUnitJSONRequestBody = ServiceUnitInput
 
 // AsDateTime returns the union data inside the EndTime as a DateTime
 func (t EndTime) AsDateTime() (DateTime, error) {
@@ -1555,6 +1670,30 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/requests/{request_id}/withdraw (the `WithdrawRequest` operationId).
 	WithdrawRequest(ctx context.Context, requestId RequestId, params *WithdrawRequestParams, body WithdrawRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteServiceUnit Delete a service unit; its grants are revoked at once and removed, its APIs leave it (R23).
+	//
+	// Corresponds with DELETE /v1/service-units/{unit_id} (the `DeleteServiceUnit` operationId).
+	DeleteServiceUnit(ctx context.Context, unitId UnitId, params *DeleteServiceUnitParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetServiceUnit Read a service unit, for the members of its workspace.
+	//
+	// Corresponds with GET /v1/service-units/{unit_id} (the `GetServiceUnit` operationId).
+	GetServiceUnit(ctx context.Context, unitId UnitId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutServiceUnitWithBody Register or update a service unit of a workspace (R23); owners, reviewers, tenant_admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
+	PutServiceUnitWithBody(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutServiceUnit Register or update a service unit of a workspace (R23); owners, reviewers, tenant_admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
+	PutServiceUnit(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, body PutServiceUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListWorkspaceApps The workspace's apps, by id, for its members.
 	//
 	// Corresponds with GET /v1/workspaces/{workspace_id}/apps (the `ListWorkspaceApps` operationId).
@@ -1569,6 +1708,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/workspaces/{workspace_id}/granted-apis (the `ListGrantedApis` operationId).
 	ListGrantedApis(ctx context.Context, workspaceId WorkspaceId, params *ListGrantedApisParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWorkspaceServiceUnits The workspace's service units, by id, for its members (R23).
+	//
+	// Corresponds with GET /v1/workspaces/{workspace_id}/service-units (the `ListWorkspaceServiceUnits` operationId).
+	ListWorkspaceServiceUnits(ctx context.Context, workspaceId WorkspaceId, params *ListWorkspaceServiceUnitsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListApis The APIs visible to the caller (published ones of its tenant; all of a workspace it manages).
@@ -2144,6 +2288,70 @@ func (c *Client) WithdrawRequest(ctx context.Context, requestId RequestId, param
 	return c.Client.Do(req)
 }
 
+// DeleteServiceUnit Delete a service unit; its grants are revoked at once and removed, its APIs leave it (R23).
+//
+// Corresponds with DELETE /v1/service-units/{unit_id} (the `DeleteServiceUnit` operationId).
+func (c *Client) DeleteServiceUnit(ctx context.Context, unitId UnitId, params *DeleteServiceUnitParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteServiceUnitRequest(c.Server, unitId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetServiceUnit Read a service unit, for the members of its workspace.
+//
+// Corresponds with GET /v1/service-units/{unit_id} (the `GetServiceUnit` operationId).
+func (c *Client) GetServiceUnit(ctx context.Context, unitId UnitId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetServiceUnitRequest(c.Server, unitId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutServiceUnitWithBody Register or update a service unit of a workspace (R23); owners, reviewers, tenant_admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
+func (c *Client) PutServiceUnitWithBody(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutServiceUnitRequestWithBody(c.Server, unitId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutServiceUnit Register or update a service unit of a workspace (R23); owners, reviewers, tenant_admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
+func (c *Client) PutServiceUnit(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, body PutServiceUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutServiceUnitRequest(c.Server, unitId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListWorkspaceApps The workspace's apps, by id, for its members.
 //
 // Corresponds with GET /v1/workspaces/{workspace_id}/apps (the `ListWorkspaceApps` operationId).
@@ -2179,6 +2387,21 @@ func (c *Client) ListAuthorizedApis(ctx context.Context, workspaceId WorkspaceId
 // Corresponds with GET /v1/workspaces/{workspace_id}/granted-apis (the `ListGrantedApis` operationId).
 func (c *Client) ListGrantedApis(ctx context.Context, workspaceId WorkspaceId, params *ListGrantedApisParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListGrantedApisRequest(c.Server, workspaceId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWorkspaceServiceUnits The workspace's service units, by id, for its members (R23).
+//
+// Corresponds with GET /v1/workspaces/{workspace_id}/service-units (the `ListWorkspaceServiceUnits` operationId).
+func (c *Client) ListWorkspaceServiceUnits(ctx context.Context, workspaceId WorkspaceId, params *ListWorkspaceServiceUnitsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWorkspaceServiceUnitsRequest(c.Server, workspaceId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3695,6 +3918,151 @@ func NewWithdrawRequestRequestWithBody(server string, requestId RequestId, param
 	return req, nil
 }
 
+// NewDeleteServiceUnitRequest constructs an http.Request for the DeleteServiceUnit method
+func NewDeleteServiceUnitRequest(server string, unitId UnitId, params *DeleteServiceUnitParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetServiceUnitRequest constructs an http.Request for the GetServiceUnit method
+func NewGetServiceUnitRequest(server string, unitId UnitId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutServiceUnitRequest calls the generic PutServiceUnit builder with application/json body
+func NewPutServiceUnitRequest(server string, unitId UnitId, params *PutServiceUnitParams, body PutServiceUnitJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutServiceUnitRequestWithBody(server, unitId, params, "application/json", bodyReader)
+}
+
+// NewPutServiceUnitRequestWithBody constructs an http.Request for the PutServiceUnit method, with any body, and a specified content type
+func NewPutServiceUnitRequestWithBody(server string, unitId UnitId, params *PutServiceUnitParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListWorkspaceAppsRequest constructs an http.Request for the ListWorkspaceApps method
 func NewListWorkspaceAppsRequest(server string, workspaceId WorkspaceId, params *ListWorkspaceAppsParams) (*http.Request, error) {
 	var err error
@@ -3935,6 +4303,79 @@ func NewListGrantedApisRequest(server string, workspaceId WorkspaceId, params *L
 			}
 
 		}
+
+		if params.PageNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_number", *params.PageNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListWorkspaceServiceUnitsRequest constructs an http.Request for the ListWorkspaceServiceUnits method
+func NewListWorkspaceServiceUnitsRequest(server string, workspaceId WorkspaceId, params *ListWorkspaceServiceUnitsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "workspace_id", workspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/workspaces/%s/service-units", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
 
 		if params.PageNumber != nil {
 
@@ -4263,6 +4704,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/requests/{request_id}/withdraw (the `WithdrawRequest` operationId).
 	WithdrawRequestWithResponse(ctx context.Context, requestId RequestId, params *WithdrawRequestParams, body WithdrawRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*WithdrawRequestResponse, error)
 
+	// DeleteServiceUnitWithResponse Delete a service unit; its grants are revoked at once and removed, its APIs leave it (R23).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/service-units/{unit_id} (the `DeleteServiceUnit` operationId).
+	DeleteServiceUnitWithResponse(ctx context.Context, unitId UnitId, params *DeleteServiceUnitParams, reqEditors ...RequestEditorFn) (*DeleteServiceUnitResponse, error)
+
+	// GetServiceUnitWithResponse Read a service unit, for the members of its workspace.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/service-units/{unit_id} (the `GetServiceUnit` operationId).
+	GetServiceUnitWithResponse(ctx context.Context, unitId UnitId, reqEditors ...RequestEditorFn) (*GetServiceUnitResponse, error)
+
+	// PutServiceUnitWithBodyWithResponse Register or update a service unit of a workspace (R23); owners, reviewers, tenant_admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
+	PutServiceUnitWithBodyWithResponse(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutServiceUnitResponse, error)
+
+	// PutServiceUnitWithResponse Register or update a service unit of a workspace (R23); owners, reviewers, tenant_admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
+	PutServiceUnitWithResponse(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, body PutServiceUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*PutServiceUnitResponse, error)
+
 	// ListWorkspaceAppsWithResponse The workspace's apps, by id, for its members.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -4283,6 +4752,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/workspaces/{workspace_id}/granted-apis (the `ListGrantedApis` operationId).
 	ListGrantedApisWithResponse(ctx context.Context, workspaceId WorkspaceId, params *ListGrantedApisParams, reqEditors ...RequestEditorFn) (*ListGrantedApisResponse, error)
+
+	// ListWorkspaceServiceUnitsWithResponse The workspace's service units, by id, for its members (R23).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/workspaces/{workspace_id}/service-units (the `ListWorkspaceServiceUnits` operationId).
+	ListWorkspaceServiceUnitsWithResponse(ctx context.Context, workspaceId WorkspaceId, params *ListWorkspaceServiceUnitsParams, reqEditors ...RequestEditorFn) (*ListWorkspaceServiceUnitsResponse, error)
 }
 
 // ListApisResponse429Headers the declared response headers of an HTTP 429 response for ListApis
@@ -6915,6 +7391,346 @@ func (r WithdrawRequestResponse) ContentType() string {
 	return ""
 }
 
+// DeleteServiceUnitResponse429Headers the declared response headers of an HTTP 429 response for DeleteServiceUnit
+type DeleteServiceUnitResponse429Headers struct {
+	RetryAfter int
+}
+
+type DeleteServiceUnitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteServiceUnitResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteServiceUnitResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteServiceUnitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteServiceUnitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteServiceUnitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteServiceUnitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetServiceUnitResponse429Headers the declared response headers of an HTTP 429 response for GetServiceUnit
+type GetServiceUnitResponse429Headers struct {
+	RetryAfter int
+}
+
+type GetServiceUnitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServiceUnit
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetServiceUnitResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetServiceUnitResponse) GetJSON200() *ServiceUnit {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetServiceUnitResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetServiceUnitResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetServiceUnitResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetServiceUnitResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetServiceUnitResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetServiceUnitResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetServiceUnitResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetServiceUnitResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetServiceUnitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetServiceUnitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetServiceUnitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetServiceUnitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutServiceUnitResponse429Headers the declared response headers of an HTTP 429 response for PutServiceUnit
+type PutServiceUnitResponse429Headers struct {
+	RetryAfter int
+}
+
+type PutServiceUnitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServiceUnit
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ServiceUnit
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PutServiceUnitResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutServiceUnitResponse) GetJSON200() *ServiceUnit {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PutServiceUnitResponse) GetJSON201() *ServiceUnit {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutServiceUnitResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutServiceUnitResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutServiceUnitResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutServiceUnitResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutServiceUnitResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutServiceUnitResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PutServiceUnitResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PutServiceUnitResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutServiceUnitResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutServiceUnitResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutServiceUnitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutServiceUnitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutServiceUnitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutServiceUnitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListWorkspaceAppsResponse429Headers the declared response headers of an HTTP 429 response for ListWorkspaceApps
 type ListWorkspaceAppsResponse429Headers struct {
 	RetryAfter int
@@ -7200,6 +8016,103 @@ func (r ListGrantedApisResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListGrantedApisResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListWorkspaceServiceUnitsResponse429Headers the declared response headers of an HTTP 429 response for ListWorkspaceServiceUnits
+type ListWorkspaceServiceUnitsResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListWorkspaceServiceUnitsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServiceUnitPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListWorkspaceServiceUnitsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWorkspaceServiceUnitsResponse) GetJSON200() *ServiceUnitPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWorkspaceServiceUnitsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWorkspaceServiceUnitsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWorkspaceServiceUnitsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListWorkspaceServiceUnitsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListWorkspaceServiceUnitsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWorkspaceServiceUnitsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListWorkspaceServiceUnitsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWorkspaceServiceUnitsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWorkspaceServiceUnitsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWorkspaceServiceUnitsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWorkspaceServiceUnitsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7661,6 +8574,58 @@ func (c *ClientWithResponses) WithdrawRequestWithResponse(ctx context.Context, r
 	return ParseWithdrawRequestResponse(rsp)
 }
 
+// DeleteServiceUnitWithResponse Delete a service unit; its grants are revoked at once and removed, its APIs leave it (R23).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/service-units/{unit_id} (the `DeleteServiceUnit` operationId).
+func (c *ClientWithResponses) DeleteServiceUnitWithResponse(ctx context.Context, unitId UnitId, params *DeleteServiceUnitParams, reqEditors ...RequestEditorFn) (*DeleteServiceUnitResponse, error) {
+	rsp, err := c.DeleteServiceUnit(ctx, unitId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteServiceUnitResponse(rsp)
+}
+
+// GetServiceUnitWithResponse Read a service unit, for the members of its workspace.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/service-units/{unit_id} (the `GetServiceUnit` operationId).
+func (c *ClientWithResponses) GetServiceUnitWithResponse(ctx context.Context, unitId UnitId, reqEditors ...RequestEditorFn) (*GetServiceUnitResponse, error) {
+	rsp, err := c.GetServiceUnit(ctx, unitId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetServiceUnitResponse(rsp)
+}
+
+// PutServiceUnitWithBodyWithResponse Register or update a service unit of a workspace (R23); owners, reviewers, tenant_admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
+func (c *ClientWithResponses) PutServiceUnitWithBodyWithResponse(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutServiceUnitResponse, error) {
+	rsp, err := c.PutServiceUnitWithBody(ctx, unitId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutServiceUnitResponse(rsp)
+}
+
+// PutServiceUnitWithResponse Register or update a service unit of a workspace (R23); owners, reviewers, tenant_admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
+func (c *ClientWithResponses) PutServiceUnitWithResponse(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, body PutServiceUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*PutServiceUnitResponse, error) {
+	rsp, err := c.PutServiceUnit(ctx, unitId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutServiceUnitResponse(rsp)
+}
+
 // ListWorkspaceAppsWithResponse The workspace's apps, by id, for its members.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -7698,6 +8663,19 @@ func (c *ClientWithResponses) ListGrantedApisWithResponse(ctx context.Context, w
 		return nil, err
 	}
 	return ParseListGrantedApisResponse(rsp)
+}
+
+// ListWorkspaceServiceUnitsWithResponse The workspace's service units, by id, for its members (R23).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/workspaces/{workspace_id}/service-units (the `ListWorkspaceServiceUnits` operationId).
+func (c *ClientWithResponses) ListWorkspaceServiceUnitsWithResponse(ctx context.Context, workspaceId WorkspaceId, params *ListWorkspaceServiceUnitsParams, reqEditors ...RequestEditorFn) (*ListWorkspaceServiceUnitsResponse, error) {
+	rsp, err := c.ListWorkspaceServiceUnits(ctx, workspaceId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWorkspaceServiceUnitsResponse(rsp)
 }
 
 // ParseListApisResponse parses an HTTP response from a ListApisWithResponse call
@@ -10129,6 +11107,322 @@ func ParseWithdrawRequestResponse(rsp *http.Response) (*WithdrawRequestResponse,
 	return response, nil
 }
 
+// ParseDeleteServiceUnitResponse parses an HTTP response from a DeleteServiceUnitWithResponse call
+func ParseDeleteServiceUnitResponse(rsp *http.Response) (*DeleteServiceUnitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteServiceUnitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteServiceUnitResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetServiceUnitResponse parses an HTTP response from a GetServiceUnitWithResponse call
+func ParseGetServiceUnitResponse(rsp *http.Response) (*GetServiceUnitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetServiceUnitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServiceUnit
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetServiceUnitResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutServiceUnitResponse parses an HTTP response from a PutServiceUnitWithResponse call
+func ParsePutServiceUnitResponse(rsp *http.Response) (*PutServiceUnitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutServiceUnitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServiceUnit
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ServiceUnit
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PutServiceUnitResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListWorkspaceAppsResponse parses an HTTP response from a ListWorkspaceAppsWithResponse call
 func ParseListWorkspaceAppsResponse(rsp *http.Response) (*ListWorkspaceAppsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10380,6 +11674,94 @@ func ParseListGrantedApisResponse(rsp *http.Response) (*ListGrantedApisResponse,
 	switch {
 	case rsp.StatusCode == 429:
 		var headers ListGrantedApisResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWorkspaceServiceUnitsResponse parses an HTTP response from a ListWorkspaceServiceUnitsWithResponse call
+func ParseListWorkspaceServiceUnitsResponse(rsp *http.Response) (*ListWorkspaceServiceUnitsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWorkspaceServiceUnitsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServiceUnitPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListWorkspaceServiceUnitsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -40,7 +40,8 @@ func Example() {
 	}
 	fmt.Println("grant", created.JSON201.Grants[0].GrantId, "until", *created.JSON201.Grants[0].EndTime)
 
-	checked, err := c.CheckCallWithResponse(ctx, client.CheckInput{ApiId: "orders-api", AppId: "app-bi", Env: client.EnvPROD})
+	appID := client.Id("app-bi")
+	checked, err := c.CheckCallWithResponse(ctx, client.CheckInput{ApiId: "orders-api", AppId: &appID, Env: client.EnvPROD})
 	if err != nil {
 		log.Fatal(err)
 	}

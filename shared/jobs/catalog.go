@@ -131,7 +131,7 @@ func (h *Catalog) dispatch(ctx context.Context, log *slog.Logger, a access.Actor
 		in := access.APIInput{
 			WorkspaceID: api.WorkspaceID, Name: api.Name, Path: api.Path, GroupID: api.GroupID,
 			Protocols: api.Protocols, Fields: api.Fields, Operation: api.Operation, RowLevel: api.RowLevel,
-			Status: access.APIUnpublished,
+			Status: access.APIUnpublished, ServiceUnitID: api.ServiceUnitID, // unpublished inside its unit (R23)
 		}
 		if _, err := h.Service.PutAPI(ctx, a, d.APIID, in); err != nil {
 			return err

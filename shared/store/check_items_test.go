@@ -64,7 +64,7 @@ func TestCheckItems_R14(t *testing.T) {
 			// A grant for the same app in the other env must not be picked up.
 			putGrant(t, s, newGrant(api, access.EnvDev, access.SubjectApp, app.ID, nil))
 
-			items, err := s.CheckItems(ctx, api.ID, app.ID, access.EnvProd, app.WorkspaceID)
+			items, err := s.CheckItems(ctx, access.CheckQuery{APIID: api.ID, AppID: app.ID, Env: access.EnvProd, Workspace: app.WorkspaceID})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +85,7 @@ func TestCheckItems_R14(t *testing.T) {
 	putAPI(t, s, api)
 	putApp(t, s, app)
 	putGrant(t, s, newGrant(api, access.EnvProd, access.SubjectWorkspace, app.WorkspaceID, nil))
-	items, err := s.CheckItems(ctx, api.ID, app.ID, access.EnvProd, "")
+	items, err := s.CheckItems(ctx, access.CheckQuery{APIID: api.ID, AppID: app.ID, Env: access.EnvProd})
 	if err != nil || items.WorkspaceGrant != nil || items.API == nil || items.App == nil {
 		t.Fatalf("CheckItems without workspace: %+v, %v", items, err)
 	}

@@ -143,7 +143,7 @@ func newAPIItem(a access.API) apiItem {
 		APIID: a.ID, TenantID: a.TenantID, WorkspaceID: a.WorkspaceID, Name: a.Name, Path: a.Path,
 		GroupID: a.GroupID, Protocols: a.Protocols, Fields: a.Fields, Operation: a.Operation,
 		RowLevel: a.RowLevel, Status: a.Status, Generation: a.Generation, Deleted: a.Deleted,
-		UnitID: a.ServiceUnitID, UnitGeneration: a.UnitGeneration,
+		UnitID: a.UnitID(), UnitGeneration: a.UnitGeneration,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 		Replicas: APIReplicas,
 	}
@@ -158,9 +158,12 @@ func (it apiItem) api() (access.API, error) {
 		ID: it.APIID, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID, Name: it.Name, Path: it.Path,
 		GroupID: it.GroupID, Protocols: it.Protocols, Fields: it.Fields, Operation: it.Operation,
 		RowLevel: it.RowLevel, Status: it.Status, Generation: it.Generation, Deleted: it.Deleted,
-		ServiceUnitID: it.UnitID, UnitGeneration: it.UnitGeneration,
-		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+		UnitGeneration: it.UnitGeneration,
+		CreatedAt:      p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
 		Replicas: it.Replicas,
+	}
+	if it.UnitID != "" {
+		a.ServiceUnitID = &it.UnitID
 	}
 	return a, p.err
 }

@@ -255,16 +255,25 @@ func dueBuckets(day time.Time) []string {
 // APIReplicas is how many copies of an API item the table holds besides META, written
 // in the same transaction as every change of it, so a copy can never lag the item: a
 // condition check (R1, on every grant made) goes to one copy chosen at random instead of
-// the hot META item. docs/capacity.md sizes it.
+// the hot META item, and a check can read any one. docs/capacity.md sizes it.
 const APIReplicas = 48
 
-// TypeAPIReplica is the type of an API item's copies.
-const TypeAPIReplica = "API_REPLICA"
+// AppReplicas and LookupReplicas are the same for an app item and for an AppCode or
+// path lookup (docs/capacity.md).
+const (
+	AppReplicas    = 40
+	LookupReplicas = 10
+)
+
+// TypeReplica is the type of every copy.
+const TypeReplica = "REPLICA"
 
 // apiReplicaKey is copy n (0 ≤ n < APIReplicas) of an API item: a partition of its own.
-func apiReplicaKey(apiID string, n int) key {
-	return key{fmt.Sprintf("API#%s#R%02d", apiID, n), skMeta}
-}
+func apiReplicaKey(apiID string, n int) key { return replicaKey(apiKey(apiID), n) }
+
+// replicaKey is copy n of the item at k: its partition key with "#R" and two digits.
+// Ids and paths never hold '#', so no item of another kind has such a key.
+func replicaKey(k key, n int) key { return key{fmt.Sprintf("%s#R%02d", k.PK, n), k.SK} }
 
 // AuditShards spreads one API's (app's, unit's) audit log over this many partitions:
 // every change of a busy API's grants appends an entry, and a partition whose sort

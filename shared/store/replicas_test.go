@@ -60,3 +60,28 @@ func TestAPIReplicas_ConditionCheckSeesEveryChange(t *testing.T) {
 		wantCode(t, err, access.CodeAPINotPublished)
 	}
 }
+
+// An app and its lookups are copied the same way: a rotation of an AppCode puts the app
+// and the new lookup and deletes the old one, each with all its copies, in one change.
+func TestAppAndLookupReplicas_WrittenAndDeletedWithTheItem(t *testing.T) {
+	s := store.New(nil, "plan-only", store.Options{})
+	app := newApp("app-rep", "ws1")
+	items, err := s.Footprint(access.Change{Op: "app.rotate", Writes: []access.Write{
+		{App: &app},
+		{Action: access.ActionDelete, Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: "old-hash", Target: app.ID}},
+		{Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: "new-hash", Target: app.ID}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[store.WriteKind]int{}
+	for _, it := range items {
+		count[it.Kind]++
+	}
+	if want := 1 + store.AppReplicas + 1 + store.LookupReplicas; count[store.WritePut] != want {
+		t.Fatalf("%d puts, want the app, the new lookup and all their copies: %d", count[store.WritePut], want)
+	}
+	if want := 1 + store.LookupReplicas; count[store.WriteDelete] != want {
+		t.Fatalf("%d deletes, want the old lookup and its copies: %d", count[store.WriteDelete], want)
+	}
+}
