@@ -93,7 +93,7 @@ func (s *sim) report() []string {
 	rps, wps := m.readUnits/secs, m.writeUnits/secs
 	rpc, wpc := m.readUnits/m.checks, m.writeUnits/m.checks
 	cost := (rpc*pricePerMillionRRU + wpc*pricePerMillionWRU)
-	fmt.Printf("  read units:  %10.0f /s, %.3f per check\n", rps, rpc)
+	fmt.Printf("  read units:  %10.0f /s, %.3f per check; %.2f BatchGetItems per check (a container's first call for an app reads twice: its workspace is not cached yet)\n", rps, rpc, m.batches/m.checks)
 	fmt.Printf("  write units: %10.0f /s, %.3f per check\n", wps, wpc)
 	fmt.Printf("  cost per million checks: $%.3f (reads $%.3f, writes $%.3f) at $%.3f/M read units, $%.3f/M write units\n",
 		cost, rpc*pricePerMillionRRU, wpc*pricePerMillionWRU, pricePerMillionRRU, pricePerMillionWRU)
@@ -105,6 +105,7 @@ func (s *sim) report() []string {
 		p + "hot_item_reads_per_s=" + fmt.Sprintf("%.0f", hr.units),
 		p + "hot_partition_writes_per_s=" + fmt.Sprintf("%.0f", hl.units),
 		p + "read_units_per_check=" + fmt.Sprintf("%.3f", rpc),
+		p + "batches_per_check=" + fmt.Sprintf("%.2f", m.batches/m.checks),
 		p + "write_units_per_check=" + fmt.Sprintf("%.3f", wpc),
 		p + "usd_per_million_checks=" + fmt.Sprintf("%.3f", cost),
 		p + "worst_revocation_delay_ms=" + fmt.Sprintf("%d", s.worstDelay.Milliseconds()),

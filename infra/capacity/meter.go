@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // meter counts, per simulated second, the read units of every item and the write
@@ -21,6 +22,7 @@ type meter struct {
 	readUnits   float64
 	writeUnits  float64
 	checks      float64 // weighted: what the sampled containers stand for
+	batches     float64 // the check's and the authorizer's BatchGetItems, weighted
 	authorized  float64
 	hotRead     map[string]hot // per item kind
 	hotWrite    map[string]hot // per index ("table" = the base table's partitions)
@@ -50,9 +52,19 @@ func (m *meter) reset() {
 	m.items = map[partID]float64{}
 }
 
-func (m *meter) read(id itemID, w float64) {
+// read meters w read units on item id; share is the part of them that counts for
+// the item itself (1, or 1/n for a copy chosen at random among n).
+func (m *meter) read(id itemID, w, share float64) {
 	if m.counting {
-		m.reads[id] += w
+		m.reads[id] += w * share
+		m.readUnits += w * (1 - share) // billed in full all the same
+	}
+}
+
+// batch counts one BatchGetItem of the check's path (weighted).
+func (m *meter) batch(w float64) {
+	if m.counting {
+		m.batches += w
 	}
 }
 
@@ -91,9 +103,10 @@ func (m *meter) flush(sec int) {
 	m.seconds++
 	for id, u := range m.reads {
 		m.readUnits += u
-		m.readPerKind[id.kind] += u
-		if h := m.hotRead[id.kind]; u > h.units {
-			m.hotRead[id.kind] = hot{u, id.String(), sec}
+		kind := id.kind()
+		m.readPerKind[kind] += u
+		if h := m.hotRead[kind]; u > h.units {
+			m.hotRead[kind] = hot{u, id.key, sec}
 		}
 	}
 	var worst float64
@@ -139,14 +152,28 @@ func (m *meter) partitionLoad(p partID, units float64, perItem map[string]float6
 	return units
 }
 
-func (id itemID) String() string {
-	s := id.kind + " " + id.a
-	for _, p := range []string{id.b, id.c, id.d} {
-		if p != "" {
-			s += "/" + p
-		}
+// kind names what an item is, for the report: from its key's shape.
+func (id itemID) kind() string {
+	pk, sk, _ := strings.Cut(id.key, "|")
+	copyOf := ""
+	if strings.HasSuffix(pk, "#R**") {
+		copyOf = " (each copy)"
 	}
-	return s
+	switch {
+	case strings.HasPrefix(sk, "GRANT#"):
+		return "grant slot"
+	case strings.HasPrefix(pk, "API#"):
+		return "API" + copyOf
+	case strings.HasPrefix(pk, "APP#"):
+		return "app" + copyOf
+	case strings.HasPrefix(pk, "CODE#"):
+		return "AppCode" + copyOf
+	case strings.HasPrefix(pk, "PATH#"):
+		return "path" + copyOf
+	case strings.HasPrefix(pk, "UNIT#"):
+		return "unit"
+	}
+	return strings.SplitN(pk, " ", 2)[0]
 }
 
 // hottestRead is the item with the most read units in any second, of any kind.

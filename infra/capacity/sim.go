@@ -158,11 +158,7 @@ func (s *sim) seed() error {
 			Operation: access.Operation("READ"), Status: access.APIPublished, Generation: 1,
 			CreatedAt: now, ModifiedAt: now, Version: 1,
 		}
-		if err := s.t.seed(access.Change{Op: "seed", Writes: []access.Write{
-			{API: &a}, {Lookup: &access.Lookup{Kind: access.LookupPath, Value: a.Path, Target: a.ID}},
-		}}); err != nil {
-			return err
-		}
+		s.t.seedCatalog(access.Write{API: &a}, access.Write{Lookup: &access.Lookup{Kind: access.LookupPath, Value: a.Path, Target: a.ID}})
 	}
 	s.codeHash = make([]string, s.cfg.Apps)
 	for k := range s.cfg.Apps {
@@ -171,11 +167,7 @@ func (s *sim) seed() error {
 			ID: appID(k), TenantID: tenant, WorkspaceID: appWS(k), Name: "App " + appID(k), Owner: appOwner(k),
 			Status: access.AppActive, CodeHash: s.codeHash[k], CreatedAt: now, ModifiedAt: now, Version: 1,
 		}
-		if err := s.t.seed(access.Change{Op: "seed", Writes: []access.Write{
-			{App: &a}, {Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: a.CodeHash, Target: a.ID}},
-		}}); err != nil {
-			return err
-		}
+		s.t.seedCatalog(access.Write{App: &a}, access.Write{Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: a.CodeHash, Target: a.ID}})
 	}
 	end := now.Add(180 * 24 * time.Hour)
 	mk := func(api, app int) error {

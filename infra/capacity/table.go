@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gatepass/shared/access"
 	"gatepass/shared/store"
@@ -53,15 +54,43 @@ type port struct {
 
 var _ access.Store = port{}
 
-// Item identities for the read meter.
-type itemID struct {
-	kind string // API, APP, GRANT, CODE, PATH, GRANTREF
-	a, b string
-	c, d string
+// itemID is an item the read meter counts: its table key ("PK|SK") where the store
+// names it, else a label of the control plane's reads (not on the check's path).
+type itemID struct{ key string }
+
+// readKey meters a read of the item at k ("PK|SK"). The store picks a copy uniformly at
+// random for every read, so each copy's rate is the item's rate over the number of
+// copies: the model meters that expectation, under the copies' common name
+// ("…#R**"), rather than the sampled containers' few reads of each copy, whose noise
+// the sample's weight would multiply.
+func (p port) readKey(k string) {
+	pk, sk, _ := strings.Cut(k, "|")
+	if n, ok := copies(pk); ok {
+		p.meter.read(itemID{key: pk[:len(pk)-2] + "**|" + sk}, p.weight, 1/float64(n))
+		return
+	}
+	p.meter.read(itemID{key: k}, p.weight, 1)
+}
+
+// copies tells a copy's key ("…#Rnn") and how many copies its kind has.
+func copies(pk string) (int, bool) {
+	i := strings.LastIndex(pk, "#R")
+	if i < 0 || len(pk)-i != 4 {
+		return 0, false
+	}
+	switch {
+	case strings.HasPrefix(pk, "API#"):
+		return store.APIReplicas, true
+	case strings.HasPrefix(pk, "APP#"):
+		return store.AppReplicas, true
+	case strings.HasPrefix(pk, "CODE#"), strings.HasPrefix(pk, "PATH#"):
+		return store.LookupReplicas, true
+	}
+	return 0, false
 }
 
 func (p port) read(kind, a, b, c, d string) {
-	p.meter.read(itemID{kind: kind, a: a, b: b, c: c, d: d}, p.weight)
+	p.meter.read(itemID{key: kind + " " + a + "/" + b + "/" + c + "/" + d}, p.weight, 1)
 }
 
 func grantRead(k access.GrantKey) (kind, a, b, c, d string) {
@@ -70,26 +99,31 @@ func grantRead(k access.GrantKey) (kind, a, b, c, d string) {
 
 func notFound(code string) error { return access.E("model", access.NotFound, code, "absent") }
 
-// CheckItems reads the check's batch: every key it asks for is one read, present or not.
-func (p port) CheckItems(_ context.Context, apiID, appID string, env access.Env, workspaceID string) (access.CheckItems, error) {
-	var out access.CheckItems
-	p.read("API", apiID, "", "", "")
-	p.read("APP", appID, "", "", "")
-	out.API, out.App = p.apis[apiID], p.apps[appID]
-	k := access.GrantKey{Resource: access.APIResource(apiID), Env: env, Subject: access.SubjectApp, ID: appID}
-	p.read(grantRead(k))
-	out.AppGrant = p.grants[k]
-	if workspaceID != "" {
-		k := access.GrantKey{Resource: access.APIResource(apiID), Env: env, Subject: access.SubjectWorkspace, ID: workspaceID}
-		p.read(grantRead(k))
-		out.WorkspaceGrant = p.grants[k]
+// CheckItems meters the keys of the check's batch exactly as shared/store reads them
+// (store.CheckReadKeys: the copies it picks, the unit, every slot), present or not, and
+// answers from the model's items. No unit or user grants exist in the workload.
+func (p port) CheckItems(_ context.Context, q access.CheckQuery) (access.CheckItems, error) {
+	p.meter.batch(p.weight)
+	for _, k := range p.plan.CheckReadKeys(q) {
+		p.readKey(k)
+	}
+	out := access.CheckItems{API: p.apis[q.APIID]}
+	if q.AppID != "" {
+		out.App = p.apps[q.AppID]
+		api := access.APIResource(q.APIID)
+		out.AppGrant = p.grants[access.SlotOf(api, q.Env, access.Subject{Type: access.SubjectApp, ID: q.AppID})]
+		if q.Workspace != "" {
+			out.WorkspaceGrant = p.grants[access.SlotOf(api, q.Env, access.Subject{Type: access.SubjectWorkspace, ID: q.Workspace})]
+		}
 	}
 	return out, nil
 }
 
 func (p port) ResolveAppCode(_ context.Context, codeHash, path string) (string, string, error) {
-	p.read("CODE", codeHash, "", "", "")
-	p.read("PATH", path, "", "", "")
+	p.meter.batch(p.weight)
+	for _, k := range p.plan.LookupReadKeys(codeHash, path) {
+		p.readKey(k)
+	}
 	return p.lookups[lookupID(access.LookupAppCode, codeHash)], p.lookups[lookupID(access.LookupPath, path)], nil
 }
 
@@ -274,6 +308,16 @@ func (t *table) seed(c access.Change) error {
 		p.apply(w)
 	}
 	return nil
+}
+
+// seedCatalog puts API, app and lookup items (with their copies, as far as reads are
+// concerned) without planning them: the workload never rewrites them, so the model
+// needs no record of their index entries.
+func (t *table) seedCatalog(ws ...access.Write) {
+	p := port{table: t}
+	for _, w := range ws {
+		p.apply(w)
+	}
 }
 
 // The ports below are not on the simulated paths; they answer plainly so that a

@@ -145,7 +145,6 @@ func newAPIItem(a access.API) apiItem {
 		RowLevel: a.RowLevel, Status: a.Status, Generation: a.Generation, Deleted: a.Deleted,
 		UnitID: a.UnitID(), UnitGeneration: a.UnitGeneration,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
-		Replicas: APIReplicas,
 	}
 	it.GSI1PK, it.GSI1SK = splitKey(apiGSI1(a.WorkspaceID, a.Name, a.ID))
 	it.GSI2PK, it.GSI2SK = splitKey(apiGSI2(a.TenantID, a.Name, a.ID))

@@ -256,13 +256,13 @@ func dueBuckets(day time.Time) []string {
 // in the same transaction as every change of it, so a copy can never lag the item: a
 // condition check (R1, on every grant made) goes to one copy chosen at random instead of
 // the hot META item, and a check can read any one. docs/capacity.md sizes it.
-const APIReplicas = 48
+const APIReplicas = 56
 
 // AppReplicas and LookupReplicas are the same for an app item and for an AppCode or
 // path lookup (docs/capacity.md).
 const (
-	AppReplicas    = 40
-	LookupReplicas = 10
+	AppReplicas    = 48
+	LookupReplicas = 12
 )
 
 // TypeReplica is the type of every copy.

@@ -3,6 +3,7 @@ package store
 import (
 	"maps"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -10,16 +11,16 @@ import (
 	"gatepass/shared/access"
 )
 
-// replicas is how many copies the table keeps of the item a write carries: API and
+// replicas is how many copies the store keeps of the item a write carries: API and
 // app items and lookups, the items every check or authorization reads.
-func replicas(w access.Write) int {
+func (s *Store) replicas(w access.Write) int {
 	switch {
 	case w.API != nil:
-		return APIReplicas
+		return s.copies.API
 	case w.App != nil:
-		return AppReplicas
+		return s.copies.App
 	case w.Lookup != nil:
-		return LookupReplicas
+		return s.copies.Lookup
 	}
 	return 0
 }
@@ -32,11 +33,14 @@ func replicas(w access.Write) int {
 // item (docs/capacity.md). An API item written before copies existed (Replicas 0) is
 // checked itself.
 func (s *Store) spread(w access.Write, it txItem) []txItem {
-	n := replicas(w)
+	n := s.replicas(w)
 	switch {
 	case n == 0:
 		return []txItem{it}
 	case it.item.Put != nil:
+		if w.API != nil { // the item records how many copies it was written with
+			it.item.Put.Item[attrReplicas] = &ddbtypes.AttributeValueMemberN{Value: strconv.Itoa(n)}
+		}
 		out := []txItem{it}
 		for i := range n {
 			k := replicaKey(it.key, i)
@@ -58,10 +62,16 @@ func (s *Store) spread(w access.Write, it txItem) []txItem {
 		}
 		return out
 	case it.item.ConditionCheck != nil && w.API != nil && w.API.Replicas > 0:
-		k := apiReplicaKey(w.API.ID, rand.IntN(min(w.API.Replicas, APIReplicas)))
+		k := apiReplicaKey(w.API.ID, rand.IntN(w.API.Replicas))
 		cc := *it.item.ConditionCheck
 		cc.Key = k.av()
 		it.key, it.item.ConditionCheck = k, &cc
 	}
 	return []txItem{it}
 }
+
+// attrReplicas is the API item's count of the copies written with it.
+const attrReplicas = "replicas"
+
+// readCopy is a copy of the item at k chosen at random among its n copies.
+func readCopy(k key, n int) key { return replicaKey(k, rand.IntN(n)) }

@@ -3,9 +3,11 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"gatepass/shared/access"
 	"gatepass/shared/store"
+	"gatepass/shared/store/storetest"
 )
 
 // An API's copies are items of the same transaction as the API item: every Put of an
@@ -35,12 +37,14 @@ func TestAPIReplicas_WrittenInTheAPIsTransaction(t *testing.T) {
 // R1 is checked on a copy: once the API is unpublished, a grant's condition check
 // fails whichever copy it lands on, because no copy can lag the item.
 func TestAPIReplicas_ConditionCheckSeesEveryChange(t *testing.T) {
-	s := open(t)
+	t.Parallel()
+	const copies = 4
+	s := storetest.Open(t, store.Options{Now: func() time.Time { return t0 }, Copies: store.Copies{API: copies, App: 1, Lookup: 1}}).Store
 	ctx := context.Background()
 	api := newAPI("api-rep-check")
 	putAPI(t, s, api)
 	api, err := s.GetAPI(ctx, api.ID)
-	if err != nil || api.Replicas != store.APIReplicas {
+	if err != nil || api.Replicas != copies {
 		t.Fatalf("read back: replicas %d, %v", api.Replicas, err)
 	}
 	published := access.Write{Action: access.ActionCheck, API: &api, Cond: access.Cond{Kind: access.CondPublished, Generation: api.Generation},
@@ -54,7 +58,7 @@ func TestAPIReplicas_ConditionCheckSeesEveryChange(t *testing.T) {
 	next := api
 	next.Status, next.Generation, next.Version = access.APIUnpublished, api.Generation+1, api.Version+1
 	mustCommit(t, s, access.Change{Op: "api.put", Writes: []access.Write{{API: &next, Cond: access.Cond{Kind: access.CondVersion, Version: api.Version}}}})
-	for range 2 * store.APIReplicas { // a random copy each time: every copy is hit with high probability
+	for range 8 * copies { // a random copy each time: every copy is hit with high probability
 		g := newGrant(api, access.EnvProd, access.SubjectApp, "app-after", nil)
 		err := s.Commit(ctx, access.Change{Op: "grant.create", Writes: []access.Write{published, {Grant: &g}}})
 		wantCode(t, err, access.CodeAPINotPublished)
