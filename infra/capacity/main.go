@@ -35,6 +35,7 @@ func main() {
 	cfg := defaultConfig()
 	flag.IntVar(&cfg.Sample, "sample", cfg.Sample, "run the real code in one container of every N (reads are weighted by N)")
 	flag.IntVar(&cfg.Seconds, "seconds", cfg.Seconds, "simulated seconds counted")
+	flag.IntVar(&cfg.Warmup, "warmup", cfg.Warmup, "simulated seconds before them (caches fill, nothing counted)")
 	flag.Float64Var(&cfg.Rate, "rate", cfg.Rate, "checks per second (Zipf × Zipf)")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	flag.Parse()
