@@ -93,10 +93,6 @@ func (p port) read(kind, a, b, c, d string) {
 	p.meter.read(itemID{key: kind + " " + a + "/" + b + "/" + c + "/" + d}, p.weight, 1)
 }
 
-func grantRead(k access.GrantKey) (kind, a, b, c, d string) {
-	return "GRANT", string(k.Resource.Type) + "#" + k.Resource.ID, string(k.Env), string(k.Subject), k.SubjectTenant + k.ID
-}
-
 func notFound(code string) error { return access.E("model", access.NotFound, code, "absent") }
 
 // CheckItems meters the keys of the check's batch exactly as shared/store reads them
@@ -159,18 +155,22 @@ func (p port) GetGrant(ctx context.Context, r access.Resource, grantID string) (
 }
 
 func (p port) GetGrantAt(_ context.Context, k access.GrantKey) (access.Grant, error) {
-	p.read(grantRead(k))
+	p.readKey(store.SlotKey(k))
 	if g := p.grants[k]; g != nil {
 		return *g, nil
 	}
 	return access.Grant{}, notFound(access.CodeNotFoundGrant)
 }
 
+// GetGrantsAt is one BatchGetItem of slots (the check's read of a workspace's slots
+// after a miss of its cache, and the control plane's).
 func (p port) GetGrantsAt(ctx context.Context, keys []access.GrantKey) ([]access.Grant, error) {
+	p.meter.batch(p.weight)
 	var out []access.Grant
 	for _, k := range keys {
-		if g, err := p.GetGrantAt(ctx, k); err == nil {
-			out = append(out, g)
+		p.readKey(store.SlotKey(k))
+		if g := p.grants[k]; g != nil {
+			out = append(out, *g)
 		}
 	}
 	return out, nil

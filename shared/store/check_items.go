@@ -140,6 +140,9 @@ func (s *Store) CheckReadKeys(q access.CheckQuery) []string {
 	return out
 }
 
+// SlotKey is the key ("PK|SK") of grant slot k.
+func SlotKey(k access.GrantKey) string { return grantKey(k).String() }
+
 // LookupReadKeys are the keys ResolveAppCode reads in its batch.
 func (s *Store) LookupReadKeys(codeHash, path string) []string {
 	code, p := s.lookupReads(codeHash, path)
