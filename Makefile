@@ -9,7 +9,7 @@ FN ?=
 EVENT ?=
 ENV_VARS ?=
 
-.PHONY: test vet validate run reset invoke build bench soak ddb fmt generate lint
+.PHONY: test vet validate run reset invoke build bench soak capacity ddb fmt generate lint
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
@@ -57,6 +57,10 @@ bench:
 ## soak: a bounded mixed load (60 s, DURATION=2m for longer, at most 4m) through the development server
 soak:
 	go run ./infra/soak $(if $(DURATION),-duration $(DURATION))
+
+## capacity: the capacity model: the real check path through a simulated fleet at 1M checks/s (docs/capacity.md)
+capacity:
+	go run ./infra/capacity
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

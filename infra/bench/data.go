@@ -267,8 +267,11 @@ type loader struct {
 
 // writeCost is how many transaction items a write becomes (a grant brings its GrantRef).
 func writeCost(w access.Write) int {
-	if w.Grant != nil {
+	switch {
+	case w.Grant != nil:
 		return 2
+	case w.API != nil:
+		return 1 + store.APIReplicas // the store writes an API item with its copies
 	}
 	return 1
 }

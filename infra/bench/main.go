@@ -42,6 +42,10 @@ import (
 	"gatepass/shared/store"
 )
 
+// pricePerMillionRRU is DynamoDB's on-demand price of a million read request units, US
+// East (N. Virginia), standard table class (docs/capacity.md cites the page).
+const pricePerMillionRRU = 0.125
+
 type options struct {
 	quick     bool
 	grants    int
@@ -266,6 +270,13 @@ func (b *bench) checkPools(ctx context.Context) error {
 		float64(ar.Requests)/float64(len(authPool)), float64(ar.Items)/float64(len(authPool)))
 	b.rep.kv("check_requests_per_call", "%.2f", float64(cr.Requests)/float64(len(pool)))
 	b.rep.kv("auth_requests_per_call", "%.2f", float64(ar.Requests)/float64(len(authPool)))
+	// Read units as DynamoDB reports them (ReturnConsumedCapacity): what a call costs.
+	cu, au := cr.Units/float64(len(pool)), ar.Units/float64(len(authPool))
+	b.rep.printf("  read units per call (consumed, strict): check %.2f, authorizer %.2f (authorizer/check %.2f); $%.3f / $%.3f per million calls at $%.3f per million read units\n",
+		cu, au, ratio(au, cu), cu*pricePerMillionRRU, au*pricePerMillionRRU, pricePerMillionRRU)
+	b.rep.kv("check_read_units_per_call", "%.2f", cu)
+	b.rep.kv("auth_read_units_per_call", "%.2f", au)
+	b.rep.kv("auth_check_read_units_ratio", "%.2f", ratio(au, cu))
 	return nil
 }
 

@@ -316,19 +316,48 @@ func (s *Service) checkItems(ctx context.Context, q CheckQuery) (CheckItems, err
 	if err != nil {
 		return items, err
 	}
-	again := false
+	wsMiss, unitMiss := false, false
 	if items.App != nil && items.App.WorkspaceID != q.Workspace {
 		s.appWorkspace.Store(q.AppID, items.App.WorkspaceID)
-		q.Workspace, again = items.App.WorkspaceID, true
+		q.Workspace, wsMiss = items.App.WorkspaceID, true
 	}
 	if items.API != nil && items.API.UnitID() != q.UnitID {
 		s.apiUnit.Store(q.APIID, items.API.UnitID())
-		q.UnitID, again = items.API.UnitID(), true
+		q.UnitID, unitMiss = items.API.UnitID(), true
 	}
-	if !again {
-		return items, nil
+	switch {
+	case unitMiss:
+		return s.Store.CheckItems(ctx, q)
+	case wsMiss:
+		return s.workspaceSlots(ctx, q, items)
 	}
-	return s.Store.CheckItems(ctx, q)
+	return items, nil
+}
+
+// workspaceSlots completes items, read without the app's workspace (or with a stale
+// one), with the WORKSPACE slots alone: the API, the app and the other slots were read
+// in this very check, so a miss of the workspace cache costs the two slots, not the whole
+// batch again (docs/capacity.md).
+func (s *Service) workspaceSlots(ctx context.Context, q CheckQuery, items CheckItems) (CheckItems, error) {
+	asWS := Subject{Type: SubjectWorkspace, ID: q.Workspace}
+	apiSlot := SlotOf(APIResource(q.APIID), q.Env, asWS)
+	keys := []GrantKey{apiSlot}
+	if q.UnitID != "" {
+		keys = append(keys, SlotOf(UnitResource(q.UnitID), q.Env, asWS))
+	}
+	grants, err := s.Store.GetGrantsAt(ctx, keys)
+	if err != nil {
+		return CheckItems{}, err
+	}
+	items.WorkspaceGrant, items.UnitWSGrant = nil, nil
+	for i := range grants {
+		if grants[i].Key() == apiSlot {
+			items.WorkspaceGrant = &grants[i]
+		} else {
+			items.UnitWSGrant = &grants[i]
+		}
+	}
+	return items, nil
 }
 
 // Authorization is the Lambda authorizer's answer for a data-API call.

@@ -120,6 +120,10 @@ type API struct {
 	CreatedAt  time.Time `json:"created_at"`
 	ModifiedAt time.Time `json:"modified_at"`
 	Version    int64     `json:"version"`
+	// Replicas is how many copies of this item the store wrote with it (in the same
+	// transaction), so that a hot API's reads and condition checks spread over several
+	// items; 0 for an item written before copies existed. Store-managed.
+	Replicas int `json:"-"`
 }
 
 // R1: Published reports whether the API can be called and granted: only a PUBLISHED

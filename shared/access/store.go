@@ -230,9 +230,11 @@ type Idempotency interface {
 // writes. The cursor of StaleGrants is opaque; a forged one is InvalidParameter.NextToken.
 type DueSweep interface {
 	Committer
-	// Due lists grants and cleanup tasks whose Due lies in [from, to], oldest first,
-	// at most limit items.
-	Due(ctx context.Context, from, to time.Time, limit int) ([]DueItem, error)
+	// DuePage lists up to limit grants and cleanup tasks whose Due lies in [from, to],
+	// and an opaque cursor for the next page (empty when none is left). Pages follow
+	// the index's buckets (days in order; each day is spread over shards), so items
+	// come oldest first within a bucket, not across a day.
+	DuePage(ctx context.Context, from, to time.Time, limit int, cursor string) ([]DueItem, string, error)
 	// StaleGrants pages through a resource's grant items of a generation below gen.
 	StaleGrants(ctx context.Context, r Resource, gen int64, limit int, cursor string) ([]Grant, string, error)
 }

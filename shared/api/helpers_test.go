@@ -475,14 +475,20 @@ type fixture struct {
 // api-sales ("Sales Report", READ, /sales), api-write (CREATE, /write) in ws-a, and
 // app-b1 (owner alice) in ws-b; in t2: api-x (/x) and app-x1 (owner bob) in ws-x.
 // They are written as PUT /v1/apis and /v1/apps write them (items, lookups, one audit
-// entry each), in one transaction: DynamoDB Local is the slow part of these tests, and
-// the routes themselves are tested elsewhere.
+// entry each), one transaction per object (each item comes with its copies):
+// DynamoDB Local is the slow part of these tests, and the routes themselves are tested
+// elsewhere.
 func (e *env) seed(t testing.TB) fixture {
 	t.Helper()
 	now := e.clk.Now()
 	f := fixture{codeB1: secret(t), codeX1: secret(t)}
-	c := access.Change{Op: "test.seed"}
+	commit := func(c access.Change) {
+		if err := e.st.Commit(context.Background(), c); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+	}
 	api := func(id, tenant, ws, name, path string, op access.Operation, rowLevel bool, fields ...string) {
+		c := access.Change{Op: "test.seed"}
 		if fields == nil {
 			fields = []string{}
 		}
@@ -495,8 +501,10 @@ func (e *env) seed(t testing.TB) fixture {
 			access.Write{API: a, Cond: access.Cond{Kind: access.CondAbsent}},
 			access.Write{Lookup: &access.Lookup{Kind: access.LookupPath, Value: path, Target: id}, Cond: access.Cond{Kind: access.CondAbsent}})
 		c.Audit = append(c.Audit, access.AuditEntry{ID: ulid.Make().String(), Action: access.EventAPIChanged, At: now, TenantID: tenant, Actor: "seed", APIID: id})
+		commit(c)
 	}
 	app := func(id, tenant, ws, name, owner, code string) {
+		c := access.Change{Op: "test.seed"}
 		a := &access.App{
 			ID: id, TenantID: tenant, WorkspaceID: ws, Name: name, Owner: owner, Status: access.AppActive,
 			CodeHash: access.HashAppCode(code), CreatedAt: now, ModifiedAt: now, Version: 1,
@@ -505,6 +513,7 @@ func (e *env) seed(t testing.TB) fixture {
 			access.Write{App: a, Cond: access.Cond{Kind: access.CondAbsent}},
 			access.Write{Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: a.CodeHash, Target: id}, Cond: access.Cond{Kind: access.CondAbsent}})
 		c.Audit = append(c.Audit, access.AuditEntry{ID: ulid.Make().String(), Action: access.EventAppChanged, At: now, TenantID: tenant, Actor: "seed", AppID: id})
+		commit(c)
 	}
 	api("api-orders", "t1", "ws-a", "Orders API", "/orders", access.OpRead, true, "id", "name", "email")
 	api("api-sales", "t1", "ws-a", "Sales Report", "/sales", access.OpRead, false, "region", "amount")
@@ -512,9 +521,6 @@ func (e *env) seed(t testing.TB) fixture {
 	api("api-x", "t2", "ws-x", "X Feed", "/x", access.OpRead, false, "a")
 	app("app-b1", "t1", "ws-b", "Billing", "alice", f.codeB1)
 	app("app-x1", "t2", "ws-x", "Xapp", "bob", f.codeX1)
-	if err := e.st.Commit(context.Background(), c); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
 	return f
 }
 

@@ -64,19 +64,20 @@ func window(now access.Clock, back time.Duration, days []int) (at, from time.Tim
 	return at, at.Add(-back)
 }
 
-// eachDue hands fn every item due in [from, to], oldest first, reading Due pages of
-// pageSize, at most maxItems in all. Items that stay due after fn (the other job's
-// work, or work not possible yet) are handed out once per run: paging goes on from the
-// due time of a page's last item, skipping what this run has seen.
+// eachDue hands fn every item due in [from, to], reading DuePage pages of pageSize, at
+// most maxItems in all, each item once per run (an item that fn moves to a later due
+// time still inside the window is not handed out again). The due index is spread over
+// shards, so items come bucket by bucket, not strictly oldest first; a run that stops
+// at maxItems leaves the rest due for the next run.
 func eachDue(ctx context.Context, st access.DueSweep, from, to time.Time, pageSize, maxItems int, fn func(access.DueItem) error) error {
 	seen := map[string]bool{}
 	n := 0
+	cursor := ""
 	for n < maxItems {
-		items, err := st.Due(ctx, from, to, pageSize)
+		items, next, err := st.DuePage(ctx, from, to, min(pageSize, maxItems-n), cursor)
 		if err != nil {
 			return err
 		}
-		fresh := 0
 		for _, it := range items {
 			id := dueID(it)
 			if seen[id] {
@@ -86,25 +87,15 @@ func eachDue(ctx context.Context, st access.DueSweep, from, to time.Time, pageSi
 			if nearDeadline(ctx) {
 				return nil // what is left stays due: the next run goes on
 			}
-			fresh++
 			n++
 			if err := fn(it); err != nil {
 				return err
 			}
-			if n >= maxItems {
-				return nil
-			}
 		}
-		if len(items) < pageSize {
+		if next == "" {
 			return nil
 		}
-		last := dueTime(items[len(items)-1])
-		if fresh == 0 || !last.After(from) {
-			// A full page of items already seen, all due at one instant: step past it
-			// (anything more at that very nanosecond waits for the next run).
-			last = last.Add(time.Nanosecond)
-		}
-		from = last
+		cursor = next
 	}
 	return nil
 }
@@ -127,16 +118,6 @@ func dueID(it access.DueItem) string {
 		return "cleanup|" + string(c.Resource.Type) + "|" + c.Resource.ID + "|" + strconv.FormatInt(c.Generation, 10)
 	}
 	return ""
-}
-
-func dueTime(it access.DueItem) time.Time {
-	if g := it.Grant; g != nil && g.Due != nil {
-		return *g.Due
-	}
-	if c := it.Cleanup; c != nil {
-		return c.Due
-	}
-	return time.Time{}
 }
 
 // retryLater reports whether a commit failed only because the item changed since it

@@ -64,10 +64,10 @@ func (c *counting) Reads() int {
 
 func (c *counting) Reset() { c.mu.Lock(); c.reads = 0; c.mu.Unlock() }
 
-func (c *counting) Due(ctx context.Context, from, to time.Time, limit int) ([]access.DueItem, error) {
-	items, err := c.Store.Due(ctx, from, to, limit)
+func (c *counting) DuePage(ctx context.Context, from, to time.Time, limit int, cursor string) ([]access.DueItem, string, error) {
+	items, next, err := c.Store.DuePage(ctx, from, to, limit, cursor)
 	c.add(len(items))
-	return items, err
+	return items, next, err
 }
 
 func (c *counting) GetAPI(ctx context.Context, id string) (access.API, error) {

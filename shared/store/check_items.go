@@ -3,28 +3,106 @@ package store
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"gatepass/shared/access"
 )
 
 // CheckItems reads everything one check decides on in a single strongly consistent
 // BatchGetItem (R14, R21–R24): the API, the app, the unit the query names, and every
-// grant slot that may decide the call. Absent items are nil.
+// grant slot that may decide the call. The API and the app are read from one of their
+// copies, chosen at random, so that a hot API or app spreads its reads over many items
+// (docs/capacity.md); a copy is written in the same transaction as its item, so it is
+// never older. An item written before copies existed has none: its absent copy costs one
+// more read of the item itself. Absent items are nil.
 func (s *Store) CheckItems(ctx context.Context, q access.CheckQuery) (access.CheckItems, error) {
 	const op = "store.check_items"
 	var out access.CheckItems
-	api, unit := access.APIResource(q.APIID), access.UnitResource(q.UnitID)
-	slots := map[key]**access.Grant{}
-	keys := []key{apiKey(q.APIID)}
-	slot := func(r access.Resource, sub access.Subject, dst **access.Grant) {
-		k := grantKey(access.SlotOf(r, q.Env, sub))
-		slots[k] = dst
-		keys = append(keys, k)
+	r := s.checkReads(q)
+	items, err := s.batchGet(ctx, op, r.keys)
+	if err != nil {
+		return access.CheckItems{}, err
 	}
-	if q.UnitID != "" {
-		keys = append(keys, unitKey(q.UnitID))
+	apiItemAV, err := s.orOriginal(ctx, op, items, r.api, apiKey(q.APIID))
+	if err != nil {
+		return access.CheckItems{}, err
+	}
+	if apiItemAV != nil {
+		a, err := decode(op, apiItemAV, apiItem.api)
+		if err != nil {
+			return access.CheckItems{}, err
+		}
+		out.API = &a
 	}
 	if q.AppID != "" {
-		keys = append(keys, appKey(q.AppID))
+		appAV, err := s.orOriginal(ctx, op, items, r.app, appKey(q.AppID))
+		if err != nil {
+			return access.CheckItems{}, err
+		}
+		if appAV != nil {
+			a, err := decode(op, appAV, appItem.app)
+			if err != nil {
+				return access.CheckItems{}, err
+			}
+			out.App = &a
+		}
+	}
+	if item, ok := items[unitKey(q.UnitID).String()]; ok && q.UnitID != "" {
+		u, err := decode(op, item, unitItem.unit)
+		if err != nil {
+			return access.CheckItems{}, err
+		}
+		out.Unit = &u
+	}
+	dst := map[string]**access.Grant{}
+	slot := func(r access.Resource, sub access.Subject, to **access.Grant) {
+		dst[grantKey(access.SlotOf(r, q.Env, sub)).String()] = to
+	}
+	r.eachSlot(q, slot, &out)
+	for k, to := range dst {
+		item, ok := items[k]
+		if !ok {
+			continue
+		}
+		g, err := decode(op, item, grantItem.grant)
+		if err != nil {
+			return access.CheckItems{}, err
+		}
+		*to = &g
+	}
+	return out, nil
+}
+
+// checkRead is what one check reads: the keys of its batch, and which of them are the
+// copies of the API and the app.
+type checkRead struct {
+	keys     []key
+	api, app key
+}
+
+// checkReads lists the keys of q's batch.
+func (s *Store) checkReads(q access.CheckQuery) checkRead {
+	r := checkRead{api: readCopy(apiKey(q.APIID), s.copies.API)}
+	r.keys = append(r.keys, r.api)
+	if q.UnitID != "" {
+		r.keys = append(r.keys, unitKey(q.UnitID))
+	}
+	if q.AppID != "" {
+		r.app = readCopy(appKey(q.AppID), s.copies.App)
+		r.keys = append(r.keys, r.app)
+	}
+	r.eachSlot(q, func(res access.Resource, sub access.Subject, _ **access.Grant) {
+		r.keys = append(r.keys, grantKey(access.SlotOf(res, q.Env, sub)))
+	}, &access.CheckItems{})
+	return r
+}
+
+// eachSlot calls slot for every grant slot that may decide q, with where it goes.
+func (checkRead) eachSlot(q access.CheckQuery, slot func(access.Resource, access.Subject, **access.Grant), out *access.CheckItems) {
+	api, unit := access.APIResource(q.APIID), access.UnitResource(q.UnitID)
+	if q.AppID != "" {
 		asApp := access.Subject{Type: access.SubjectApp, ID: q.AppID}
 		slot(api, asApp, &out.AppGrant)
 		if q.UnitID != "" {
@@ -48,67 +126,70 @@ func (s *Store) CheckItems(ctx context.Context, q access.CheckQuery) (access.Che
 			}
 		}
 	}
-	items, err := s.batchGet(ctx, op, keys)
-	if err != nil {
-		return access.CheckItems{}, err
+}
+
+// CheckReadKeys are the keys ("PK|SK") of the batch CheckItems reads for q, copies as
+// chosen for this call: what infra/capacity meters, so the model reads what the store
+// reads.
+func (s *Store) CheckReadKeys(q access.CheckQuery) []string {
+	r := s.checkReads(q)
+	out := make([]string, len(r.keys))
+	for i, k := range r.keys {
+		out[i] = k.String()
 	}
-	if item, ok := items[apiKey(q.APIID).String()]; ok {
-		a, err := decode(op, item, apiItem.api)
-		if err != nil {
-			return access.CheckItems{}, err
-		}
-		out.API = &a
-	}
-	if item, ok := items[appKey(q.AppID).String()]; ok && q.AppID != "" {
-		a, err := decode(op, item, appItem.app)
-		if err != nil {
-			return access.CheckItems{}, err
-		}
-		out.App = &a
-	}
-	if item, ok := items[unitKey(q.UnitID).String()]; ok && q.UnitID != "" {
-		u, err := decode(op, item, unitItem.unit)
-		if err != nil {
-			return access.CheckItems{}, err
-		}
-		out.Unit = &u
-	}
-	for k, dst := range slots {
-		item, ok := items[k.String()]
-		if !ok {
-			continue
-		}
-		g, err := decode(op, item, grantItem.grant)
-		if err != nil {
-			return access.CheckItems{}, err
-		}
-		*dst = &g
-	}
-	return out, nil
+	return out
+}
+
+// SlotKey is the key ("PK|SK") of grant slot k.
+func SlotKey(k access.GrantKey) string { return grantKey(k).String() }
+
+// LookupReadKeys are the keys ResolveAppCode reads in its batch.
+func (s *Store) LookupReadKeys(codeHash, path string) []string {
+	code, p := s.lookupReads(codeHash, path)
+	return []string{code.String(), p.String()}
 }
 
 // ResolveAppCode reads the AppCode and path lookups of an authorizer call in one
-// strongly consistent BatchGetItem: a rotated AppCode stops working at once. An absent
-// lookup gives an empty id.
+// strongly consistent BatchGetItem, each from one of its copies (as CheckItems reads the
+// API): a rotated AppCode stops working at once, as the rotation rewrites the copies. An
+// absent lookup gives an empty id.
 func (s *Store) ResolveAppCode(ctx context.Context, codeHash, path string) (appID, apiID string, err error) {
 	const op = "store.resolve_app_code"
-	codeK, pathK := lookupKey(access.LookupAppCode, codeHash), lookupKey(access.LookupPath, path)
+	codeK, pathK := s.lookupReads(codeHash, path)
 	items, err := s.batchGet(ctx, op, []key{codeK, pathK})
 	if err != nil {
 		return "", "", err
 	}
-	target := func(k key) (string, error) {
-		item, ok := items[k.String()]
-		if !ok {
-			return "", nil
+	target := func(copyK, k key) (string, error) {
+		item, err := s.orOriginal(ctx, op, items, copyK, k)
+		if err != nil || item == nil {
+			return "", err
 		}
 		return decode(op, item, func(l lookupItem) (string, error) { return l.Target, nil })
 	}
-	if appID, err = target(codeK); err != nil {
+	if appID, err = target(codeK, lookupKey(access.LookupAppCode, codeHash)); err != nil {
 		return "", "", err
 	}
-	if apiID, err = target(pathK); err != nil {
+	if apiID, err = target(pathK, lookupKey(access.LookupPath, path)); err != nil {
 		return "", "", err
 	}
 	return appID, apiID, nil
+}
+
+func (s *Store) lookupReads(codeHash, path string) (code, p key) {
+	return readCopy(lookupKey(access.LookupAppCode, codeHash), s.copies.Lookup), readCopy(lookupKey(access.LookupPath, path), s.copies.Lookup)
+}
+
+// orOriginal returns the item read at copyK, or, when that copy is absent (an item
+// written before copies existed, or no item at all), the item k itself, read again; nil
+// when neither exists.
+func (s *Store) orOriginal(ctx context.Context, op string, items map[string]map[string]ddbtypes.AttributeValue, copyK, k key) (map[string]ddbtypes.AttributeValue, error) {
+	if item, ok := items[copyK.String()]; ok {
+		return item, nil
+	}
+	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: k.av(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	return res.Item, nil
 }

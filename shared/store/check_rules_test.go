@@ -182,7 +182,8 @@ func TestCheck_R21_DefaultApp(t *testing.T) {
 	other.WorkspaceID = "ws2"
 	unpub := newAPI("api-unpub")
 	unpub.Status = access.APIUnpublished
-	w.commit(access.Write{API: &other}, access.Write{API: &unpub})
+	w.commit(access.Write{API: &other}) // one API a transaction: each comes with its copies
+	w.commit(access.Write{API: &unpub})
 	wantDecision(t, w.decide(access.CheckInput{APIID: "api-other", AppID: "app-def"}), access.ReasonNoGrant, "null")
 	wantDecision(t, w.decide(access.CheckInput{APIID: "api-unpub", AppID: "app-def"}), access.ReasonAPIUnpublished, "null")
 }

@@ -131,7 +131,7 @@ func (s *Store) plan(c access.Change) ([]txItem, error) {
 		if err != nil {
 			return nil, fmt.Errorf("write %d: %w", i, err)
 		}
-		items = append(items, it)
+		items = append(items, s.spread(w, it)...)
 	}
 	refItems, err := s.grantRefItems(c, refs, grantTTL)
 	if err != nil {

@@ -2,11 +2,13 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"gatepass/shared/access"
+	"gatepass/shared/store"
 )
 
 func TestDue_ReadsOnlyDueItems(t *testing.T) {
@@ -56,5 +58,63 @@ func TestDue_ReadsOnlyDueItems(t *testing.T) {
 	}
 	if none, err := s.Due(ctx, t0, yesterday, 0); err != nil || len(none) != 0 {
 		t.Fatalf("empty window: got %d items, %v", len(none), err)
+	}
+}
+
+func TestDuePage_EveryShardOnceAndOnlyDueItems(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	api := newAPI("api-due-page")
+	day := time.Date(2030, 1, 15, 0, 0, 0, 0, time.UTC)
+	var want []string
+	buckets := map[string]bool{}
+	for i := range 40 {
+		g := newGrant(api, access.EnvProd, access.SubjectApp, fmt.Sprintf("app-%02d", i), nil)
+		due := day.Add(time.Duration(i) * time.Minute) // all on one day, all due by t0
+		g.Due = &due
+		putGrant(t, s, g)
+		want = append(want, g.Subject.ID)
+		items, err := s.Footprint(access.Change{Op: "probe", Writes: []access.Write{{Grant: &g}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		buckets[items[0].Indexes[store.IndexGSI2][0]] = true
+	}
+	late := newGrant(api, access.EnvProd, access.SubjectApp, "app-late", nil)
+	late.Due = ptr(t0.Add(time.Millisecond))
+	putGrant(t, s, late)
+	if len(buckets) < store.DueShards/2 {
+		t.Fatalf("40 grants due on one day landed in %d index partitions, want them spread over the %d shards", len(buckets), store.DueShards)
+	}
+	var got []string
+	cursor, pages := "", 0
+	for {
+		items, next, err := s.DuePage(ctx, day.Add(-time.Hour), t0, 7, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) > 7 {
+			t.Fatalf("page of %d items, limit 7", len(items))
+		}
+		for _, it := range items {
+			got = append(got, it.Grant.Subject.ID)
+		}
+		pages++
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("pages (%d) gave %v, want each due grant once: %v", pages, got, want)
+	}
+}
+
+func TestDuePage_ForgedCursorIsInvalid(t *testing.T) {
+	s := open(t)
+	for _, c := range []string{"not base64!", "eyJkIjoieCJ9", "eyJkIjoiMjAzMC0wMS0xNSIsImIiOjk5fQ"} { // {"d":"x"} and {"d":"2030-01-15","b":99}
+		_, _, err := s.DuePage(context.Background(), t0.Add(-time.Hour), t0, 10, c)
+		wantCode(t, err, access.CodeNextToken)
 	}
 }

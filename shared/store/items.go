@@ -133,6 +133,8 @@ type apiItem struct {
 	CreatedAt      string `dynamodbav:"created_at"`
 	ModifiedAt     string `dynamodbav:"modified_at"`
 	Version        int64  `dynamodbav:"version"`
+	// Replicas: how many copies (apiReplicaKey) were written with this item.
+	Replicas int `dynamodbav:"replicas,omitempty"`
 }
 
 func newAPIItem(a access.API) apiItem {
@@ -157,6 +159,7 @@ func (it apiItem) api() (access.API, error) {
 		RowLevel: it.RowLevel, Status: it.Status, Generation: it.Generation, Deleted: it.Deleted,
 		UnitGeneration: it.UnitGeneration,
 		CreatedAt:      p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+		Replicas: it.Replicas,
 	}
 	if it.UnitID != "" {
 		a.ServiceUnitID = &it.UnitID

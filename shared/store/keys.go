@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -155,7 +156,7 @@ func grantGSI1(k access.GrantKey) key {
 // dueGSI2 indexes an item in the day bucket of due; the sort key ends with the item's
 // own key, so that two items due at the same instant stay distinct.
 func dueGSI2(due time.Time, k key) key {
-	return key{dayBucket(due), fmtSortTime(due) + "#" + k.PK + "#" + k.SK}
+	return key{dueBucket(due, dueShard(k)), fmtSortTime(due) + "#" + k.PK + "#" + k.SK}
 }
 
 // grantGSI3 lists a resource's grants newest first: grant ids are ULIDs, sortable by
@@ -205,7 +206,7 @@ func auditKey(e access.AuditEntry) (key, error) {
 	default:
 		return key{}, fmt.Errorf("audit entry %s names neither an API nor an app", e.ID)
 	}
-	return key{pk, fmtSortTime(e.At) + "#" + e.ID}, nil
+	return key{auditShardPartition(pk, e.ID), fmtSortTime(e.At) + "#" + e.ID}, nil
 }
 
 func idemKey(tenant, sub, k string) key {
@@ -222,4 +223,81 @@ func cleanupKey(r access.Resource, generation int64) key {
 // must not share a key.
 func escapeSeg(s string) string {
 	return strings.NewReplacer("%", "%25", "#", "%23").Replace(s)
+}
+
+// DueShards is how many GSI2 partitions each day of the due index is spread over: a
+// burst of grants that all come due on one day (one reminder day, one end day) writes
+// that day's bucket at the rate it is granted, and one partition takes at most 1,000
+// write units a second (docs/capacity.md).
+const DueShards = 16
+
+// dueBucket is shard of day's bucket in the due index.
+func dueBucket(day time.Time, shard int) string {
+	return fmt.Sprintf("%s#%02d", dayBucket(day), shard)
+}
+
+// dueShard spreads items over the shards by their own key: an item keeps its shard
+// whenever its due time moves.
+func dueShard(k key) int {
+	h := fnv.New32a()
+	h.Write([]byte(k.PK))
+	h.Write([]byte{'|'})
+	h.Write([]byte(k.SK))
+	return int(h.Sum32() % DueShards)
+}
+
+// dueBuckets are the GSI2 partitions that hold what is due on day: its shards, then
+// the unsharded bucket of the items indexed before the buckets were sharded.
+func dueBuckets(day time.Time) []string {
+	out := make([]string, 0, DueShards+1)
+	for i := range DueShards {
+		out = append(out, dueBucket(day, i))
+	}
+	return append(out, dayBucket(day))
+}
+
+// APIReplicas is how many copies of an API item the table holds besides META, written
+// in the same transaction as every change of it, so a copy can never lag the item: a
+// condition check (R1, on every grant made) goes to one copy chosen at random instead of
+// the hot META item, and a check can read any one. docs/capacity.md sizes it.
+const APIReplicas = 56
+
+// AppReplicas and LookupReplicas are the same for an app item and for an AppCode or
+// path lookup (docs/capacity.md).
+const (
+	AppReplicas    = 48
+	LookupReplicas = 12
+)
+
+// TypeReplica is the type of every copy.
+const TypeReplica = "REPLICA"
+
+// apiReplicaKey is copy n (0 ≤ n < APIReplicas) of an API item: a partition of its own.
+func apiReplicaKey(apiID string, n int) key { return replicaKey(apiKey(apiID), n) }
+
+// replicaKey is copy n of the item at k: its partition key with "#R" and two digits.
+// Ids and paths never hold '#', so no item of another kind has such a key.
+func replicaKey(k key, n int) key { return key{fmt.Sprintf("%s#R%02d", k.PK, n), k.SK} }
+
+// AuditShards spreads one API's (app's, unit's) audit log over this many partitions:
+// every change of a busy API's grants appends an entry, and a partition whose sort
+// keys only grow (times) takes at most 1,000 write units a second (docs/capacity.md).
+const AuditShards = 4
+
+// auditShardPartition is the shard of audit partition pk that entry id goes to.
+func auditShardPartition(pk, id string) string {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return fmt.Sprintf("%s%d", pk, h.Sum32()%AuditShards)
+}
+
+// auditPartitions are the partitions of an audit log: its shards, then the unsharded
+// partition of the entries written before the log was sharded.
+func auditPartitions(scope, id string) []string {
+	pk := auditPartition(scope, id)
+	out := make([]string, 0, AuditShards+1)
+	for n := range AuditShards {
+		out = append(out, fmt.Sprintf("%s%d", pk, n))
+	}
+	return append(out, pk)
 }

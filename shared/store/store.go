@@ -23,7 +23,18 @@ type Options struct {
 	// Now is the clock for the reads that decide by time (an idempotency record past
 	// its 24 hours counts as absent). Default time.Now.
 	Now access.Clock
+	// Copies is how many copies of API items, app items and lookups the store writes
+	// with each and reads from; zero fields take DefaultCopies. Tests keep few, as every
+	// copy is an item DynamoDB Local writes; production keeps the defaults
+	// (docs/capacity.md sizes them).
+	Copies Copies
 }
+
+// Copies counts the copies of each kind of copied item.
+type Copies struct{ API, App, Lookup int }
+
+// DefaultCopies are the copy counts for the workload of docs/capacity.md.
+var DefaultCopies = Copies{API: APIReplicas, App: AppReplicas, Lookup: LookupReplicas}
 
 // Store is the DynamoDB implementation of access.Store over the single table.
 type Store struct {
@@ -31,6 +42,7 @@ type Store struct {
 	table     string
 	retention time.Duration
 	now       access.Clock
+	copies    Copies
 }
 
 var (
@@ -43,7 +55,15 @@ const DefaultGrantRetention = 30 * 24 * time.Hour
 
 // New returns a Store on table. The client is shared and safe for concurrent use.
 func New(db *dynamodb.Client, table string, opts Options) *Store {
-	s := &Store{db: db, table: table, retention: opts.GrantRetention, now: opts.Now}
+	s := &Store{db: db, table: table, retention: opts.GrantRetention, now: opts.Now, copies: opts.Copies}
+	for _, c := range []struct {
+		n   *int
+		def int
+	}{{&s.copies.API, APIReplicas}, {&s.copies.App, AppReplicas}, {&s.copies.Lookup, LookupReplicas}} {
+		if *c.n <= 0 {
+			*c.n = c.def
+		}
+	}
 	if s.retention <= 0 {
 		s.retention = DefaultGrantRetention
 	}

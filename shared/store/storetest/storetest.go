@@ -50,6 +50,11 @@ func Open(t testing.TB, opts store.Options, with ...func(*dynamodb.Options)) *Ta
 			t.Logf("storetest: delete table %s: %v", name, err)
 		}
 	})
+	if opts.Copies == (store.Copies{}) {
+		// Two copies of each copied item exercise the copies as fully as 56 and keep
+		// DynamoDB Local's transactions small; tests that need the defaults say so.
+		opts.Copies = store.Copies{API: 2, App: 2, Lookup: 2}
+	}
 	return &Table{DB: db, Name: name, Store: store.New(db, name, opts)}
 }
 

@@ -1,0 +1,123 @@
+// Command capacity is `make capacity`: a capacity model of gatepass at internet scale.
+// It drives the real check and authorizer code (access.Service, one per simulated
+// Lambda container, with its per-container caches) and the real grant operations
+// through a simulated minute of issue 14's workload, on a simulated clock, over a MODEL
+// of the DynamoDB table (not DynamoDB) that meters reads per item and writes per
+// partition, base table and every index, per simulated second. It prints, per mode, the
+// hottest item and partition against DynamoDB's per-partition limits, the units per
+// check, the cost per million checks and the worst revocation delay, then one line of
+// key=value pairs. The method and what the model leaves out: docs/capacity.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DynamoDB's limits per partition (so per item at best) and on-demand prices, US East
+// (N. Virginia), standard table class, as published since the reduction of November
+// 2024 (docs/capacity.md cites the pages).
+const (
+	readLimit          = 3000.0 // read units per second
+	writeLimit         = 1000.0 // write units per second
+	pricePerMillionRRU = 0.125  // USD
+	pricePerMillionWRU = 0.625  // USD
+)
+
+func main() {
+	cfg := defaultConfig()
+	flag.IntVar(&cfg.Sample, "sample", cfg.Sample, "run the real code in one container of every N (reads are weighted by N)")
+	flag.IntVar(&cfg.Seconds, "seconds", cfg.Seconds, "simulated seconds counted")
+	flag.IntVar(&cfg.Warmup, "warmup", cfg.Warmup, "simulated seconds before them (caches fill, nothing counted)")
+	flag.Float64Var(&cfg.Rate, "rate", cfg.Rate, "checks per second (Zipf × Zipf)")
+	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
+	flag.Parse()
+	// The table's model is a large, long-lived heap: collect less often, within 1.5 GB.
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(1536 << 20)
+	start := time.Now()
+	var kv []string
+	for _, mode := range []string{"strict"} {
+		t := time.Now()
+		s, err := newSim(cfg, mode)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "capacity:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "capacity: %s: table seeded in %v\n", mode, time.Since(t).Round(time.Millisecond))
+		if err := s.run(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, "capacity:", err)
+			os.Exit(1)
+		}
+		kv = append(kv, s.report()...)
+	}
+	kv = append(kv, fmt.Sprintf("runtime_s=%.0f", time.Since(start).Seconds()))
+	fmt.Println(strings.Join(kv, " "))
+}
+
+// report prints one mode's results and returns its key=value pairs.
+func (s *sim) report() []string {
+	m, c := s.m, s.cfg
+	secs := float64(m.seconds)
+	checksPerSec := m.checks / secs
+	fmt.Printf("\nmode %s: %d simulated s, %.0f checks/s (%.0f%% through the authorizer), %d containers (real code in %d: 1 in %d)\n",
+		s.mode, m.seconds, checksPerSec, 100*m.authorized/m.checks, len(s.fleet)*c.Sample, len(s.fleet), c.Sample)
+	fmt.Printf("  control plane: %d grant changes, %d burst grants, %d revocations; refused: %v\n",
+		s.changesDone, s.burstDone, s.revokesDone, s.failures)
+	hr := m.hottestRead()
+	fmt.Printf("  hottest item, reads:      %8.0f units/s  (limit %.0f: %s)  %s at t=%ds\n", hr.units, readLimit, verdict(hr.units, readLimit), hr.what, hr.sec)
+	for _, k := range slices.Sorted(maps.Keys(m.hotRead)) {
+		h := m.hotRead[k]
+		fmt.Printf("    %-9s %8.0f units/s  %s\n", k, h.units, h.what)
+	}
+	hl := m.hotLimit
+	fmt.Printf("  hottest partition, writes: %7.0f units/s  (limit %.0f: %s)  %s at t=%ds\n", hl.units, writeLimit, verdict(hl.units, writeLimit), hl.what, hl.sec)
+	fmt.Printf("    (a base-table partition whose items are updated in place counts as its hottest item: DynamoDB splits it by sort key)\n")
+	fmt.Printf("    per partition key, before any split (the most per index):\n")
+	for _, k := range slices.Sorted(maps.Keys(m.hotWrite)) {
+		h := m.hotWrite[k]
+		fmt.Printf("    %-9s %8.0f units/s  %s at t=%ds\n", k, h.units, h.what, h.sec)
+	}
+	fmt.Printf("    base-table item with the most writes: %.0f units/s  %s\n", m.hotItem.units, m.hotItem.what)
+	fmt.Printf("    the worst second's hottest partitions:")
+	for _, h := range m.topWrites {
+		fmt.Printf(" %s=%.0f;", h.what, h.units)
+	}
+	fmt.Println()
+	rps, wps := m.readUnits/secs, m.writeUnits/secs
+	rpc, wpc := m.readUnits/m.checks, m.writeUnits/m.checks
+	cost := (rpc*pricePerMillionRRU + wpc*pricePerMillionWRU)
+	fmt.Printf("  read units:  %10.0f /s, %.3f per check; %.2f BatchGetItems per check (a container's first call for an app reads twice: its workspace is not cached yet)\n", rps, rpc, m.batches/m.checks)
+	fmt.Printf("  write units: %10.0f /s, %.3f per check\n", wps, wpc)
+	fmt.Printf("  cost per million checks: $%.3f (reads $%.3f, writes $%.3f) at $%.3f/M read units, $%.3f/M write units\n",
+		cost, rpc*pricePerMillionRRU, wpc*pricePerMillionWRU, pricePerMillionRRU, pricePerMillionWRU)
+	fmt.Printf("  worst revocation delay: %v (%d checks allowed a grant at or after its revocation's answer; hot pair revoked at t=%s)\n",
+		s.worstDelay, s.lateAllows, s.hotRevokedAt.Sub(t0))
+	p := s.mode + "_"
+	return []string{
+		p + "checks_per_s=" + fmt.Sprintf("%.0f", checksPerSec),
+		p + "hot_item_reads_per_s=" + fmt.Sprintf("%.0f", hr.units),
+		p + "hot_partition_writes_per_s=" + fmt.Sprintf("%.0f", hl.units),
+		p + "read_units_per_check=" + fmt.Sprintf("%.3f", rpc),
+		p + "batches_per_check=" + fmt.Sprintf("%.2f", m.batches/m.checks),
+		p + "write_units_per_check=" + fmt.Sprintf("%.3f", wpc),
+		p + "usd_per_million_checks=" + fmt.Sprintf("%.3f", cost),
+		p + "worst_revocation_delay_ms=" + fmt.Sprintf("%d", s.worstDelay.Milliseconds()),
+		p + "goal_reads=" + verdict(hr.units, readLimit),
+		p + "goal_writes=" + verdict(hl.units, writeLimit),
+	}
+}
+
+func verdict(v, limit float64) string {
+	if v <= limit {
+		return "met"
+	}
+	return fmt.Sprintf("missed(%.1fx)", v/limit)
+}
