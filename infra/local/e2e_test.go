@@ -47,7 +47,7 @@ func TestStack_EveryChangeIsOneEvent(t *testing.T) {
 	appRes, err := c.PutAppWithResponse(ctx, app, nil, client.AppInput{WorkspaceId: "ws-b", Name: "BI"})
 	expect(t, "PutApp", appRes, err, 201)
 	created, err := c.CreateGrantsWithResponse(ctx, api, nil, client.GrantInput{
-		Subject:  client.Subject{Type: client.SubjectTypeAPP, Id: app, TenantId: tenant},
+		Subject:  &client.Subject{Type: client.SubjectTypeAPP, Id: app, TenantId: tenant},
 		Envs:     []client.Env{client.EnvPROD, client.EnvDEV},
 		Validity: client.Validity{Type: client.ValidityTypeLIMITED, Days: ptr(30)},
 	})

@@ -96,7 +96,7 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	grantIn := client.GrantInput{
-		Subject:  client.Subject{Type: client.SubjectTypeAPP, Id: app, TenantId: tenant},
+		Subject:  &client.Subject{Type: client.SubjectTypeAPP, Id: app, TenantId: tenant},
 		Envs:     []client.Env{client.EnvPROD, client.EnvDEV},
 		Fields:   &[]string{"id"},
 		Validity: client.Validity{Type: client.ValidityTypeLIMITED, EndTime: &end},
@@ -158,7 +158,7 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 	apply := func(env client.Env) client.Request {
 		t.Helper()
 		res, err := dev.ApplyForApiWithResponse(ctx, api2, nil, client.ApplicationInput{
-			AppId: app, Envs: []client.Env{env}, Validity: client.Validity{Type: client.ValidityTypeLIMITED, Days: ptr(30)},
+			AppId: &app, Envs: []client.Env{env}, Validity: client.Validity{Type: client.ValidityTypeLIMITED, Days: ptr(30)},
 		})
 		return *expect(t, "ApplyForApi", res, err, 202).JSON202
 	}
@@ -220,6 +220,8 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 	if p := expect(t, "ListGrantedApis", granted, err, 200).JSON200; p.TotalCount != 1 || p.Items[0].ApiId != api || len(p.Items[0].AuthorizationRecords) == 0 {
 		t.Fatalf("ListGrantedApis: %+v", p)
 	}
+
+	walkResources(ctx, t, st, log, admin, tenant, sfx, api, app)
 
 	// deleting an API revokes its grants at once (R4); errors parse into the Error schema
 	deleted, err := admin.DeleteApiWithResponse(ctx, api2, nil)

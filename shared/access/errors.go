@@ -3,6 +3,7 @@ package access
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error by its domain meaning, for the HTTP mapping (shared/api)
@@ -49,6 +50,10 @@ type Error struct {
 	Code string // contract code, e.g. "InvalidParameter.Validity"
 	Msg  string // safe to show
 	Err  error  // cause
+	// Pairs names every failing (subject, env) of a bulk request (R18, R19).
+	Pairs []Pair
+	// EarliestEnd is the earliest end a shortening may set (R20).
+	EarliestEnd *time.Time
 }
 
 func (e *Error) Error() string {

@@ -9,6 +9,7 @@ import (
 // GrantInput is the body of POST /v1/apis/{api_id}/grants.
 type GrantInput struct {
 	Subject     Subject      `json:"subject"`
+	Subjects    []Subject    `json:"subjects"` // R18: in place of subject
 	Envs        []Env        `json:"envs"`
 	Permissions []Permission `json:"permissions"`
 	Fields      []string     `json:"fields"`
@@ -28,40 +29,65 @@ type grantSpec struct {
 	protected bool
 }
 
-// visibleAPI reads an API the caller's tenant owns (NotFound otherwise).
-func (s *Service) visibleAPI(ctx context.Context, op string, p Principal, id string) (API, error) {
-	if err := CheckID(op, "api_id", id); err != nil {
-		return API{}, err
-	}
-	api, err := s.Store.GetAPI(ctx, id)
-	if err != nil || api.Deleted || api.TenantID != p.TenantID {
-		return API{}, notFoundUnless(op, err, CodeNotFoundAPI, "api %s", id)
-	}
-	return api, nil
+// CreateGrants grants an API: GrantOn for the API's resource.
+func (s *Service) CreateGrants(ctx context.Context, a Actor, apiID string, in GrantInput) ([]Grant, error) {
+	return s.GrantOn(ctx, a, APIResource(apiID), in)
 }
 
-// CreateGrants grants an API to a subject in one or more envs, all or none (R1, R2, R3,
-// R10, R12, R13). Only a reviewer of the API's workspace may.
-func (s *Service) CreateGrants(ctx context.Context, a Actor, apiID string, in GrantInput) ([]Grant, error) {
+// GrantOn grants a resource (an API, a service unit, an app) to one subject or several
+// (R18) in one or more envs (none for an app), all or none (R1, R2, R3, R10, R12, R13).
+// Only a reviewer of the resource may (for an app, R24: its owner, an owner of its
+// workspace or a tenant_admin).
+func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInput) ([]Grant, error) {
 	const op = "grant.create"
-	api, err := s.visibleAPI(ctx, op, a.Principal, apiID)
+	subjects, bulk, err := bulkSubjects(op, in.Subject, in.Subjects, max(len(in.Envs), 1))
 	if err != nil {
 		return nil, err
 	}
-	if !a.IsReviewer(api.TenantID, api.WorkspaceID) {
-		return nil, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may grant its APIs", api.WorkspaceID)
+	if bulk && a.IfMatch != 0 {
+		return nil, invalid(op, CodeInvalid, "If-Match names one grant's version; a bulk request takes none")
 	}
-	if in.Protected && !a.IsAdmin(api.TenantID) {
-		return nil, E(op, Forbidden, CodeForbidden, "only a tenant_admin may create a protected grant")
+	t, err := s.visibleTarget(ctx, op, a.Principal, r)
+	if err != nil {
+		return nil, err
+	}
+	if !t.reviews(a.Principal) {
+		return nil, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may grant its %ss", t.WorkspaceID, r.Type)
+	}
+	if in.Protected && (!a.IsAdmin(t.TenantID) || !r.HasEnv()) {
+		return nil, E(op, Forbidden, CodeForbidden, "only a tenant_admin may create a protected grant, and not on an app")
 	}
 	now := s.now()
-	spec, err := s.checkSpec(ctx, op, api, in.Subject, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
+	base, err := s.baseSpec(op, t, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
 	if err != nil {
 		return nil, err
 	}
-	spec.protected = in.Protected
+	base.protected = in.Protected
+	specs := make([]grantSpec, 0, len(subjects))
+	var fails []pairFailure
+	for _, sub := range subjects {
+		spec, err := s.granteeSpec(ctx, op, t, base, sub)
+		if err != nil {
+			e, ok := asPairError(err)
+			if !ok || !bulk {
+				return nil, err
+			}
+			for _, env := range base.envs {
+				fails = append(fails, failPair(sub, env, "", e))
+			}
+			continue
+		}
+		specs = append(specs, spec)
+	}
+	if len(fails) > 0 { // name the conflicts too: every failing pair in one answer
+		more, err := s.grantsInForce(ctx, op, t, specs, now)
+		if err != nil {
+			return nil, err
+		}
+		return nil, bulkError(append(fails, more...), bulk)
+	}
 	c := Change{Op: op}
-	grants, err := s.newGrants(ctx, &c, api, spec, a.Sub, now)
+	grants, err := s.newGrants(ctx, &c, t, specs, a.Sub, now, bulk)
 	if err != nil {
 		return nil, err
 	}
@@ -71,16 +97,30 @@ func (s *Service) CreateGrants(ctx context.Context, a Actor, apiID string, in Gr
 	return grants, nil
 }
 
-// checkSpec validates a grant's inputs against the API at now and resolves its end.
-func (s *Service) checkSpec(ctx context.Context, op string, api API, sub Subject, envs []Env, perms []Permission, fields []string, v Validity, reason string, now time.Time) (grantSpec, error) {
+// checkSpec validates a grant's inputs for one subject against the resource at now and
+// resolves its end.
+func (s *Service) checkSpec(ctx context.Context, op string, t target, sub Subject, envs []Env, perms []Permission, fields []string, v Validity, reason string, now time.Time) (grantSpec, error) {
+	base, err := s.baseSpec(op, t, envs, perms, fields, v, reason, now)
+	if err != nil {
+		return grantSpec{}, err
+	}
+	return s.granteeSpec(ctx, op, t, base, sub)
+}
+
+// baseSpec validates what a grant request says for all its subjects: reason, envs
+// (none on an app), permissions, fields, validity (resolved at now) and R1.
+func (s *Service) baseSpec(op string, t target, envs []Env, perms []Permission, fields []string, v Validity, reason string, now time.Time) (grantSpec, error) {
 	if err := CheckReason(op, reason); err != nil {
 		return grantSpec{}, err
 	}
-	if err := CheckSubject(op, sub); err != nil {
-		return grantSpec{}, err
-	}
-	if err := CheckEnvs(op, envs); err != nil {
-		return grantSpec{}, err
+	if t.Resource.HasEnv() {
+		if err := CheckEnvs(op, envs); err != nil {
+			return grantSpec{}, err
+		}
+	} else if len(envs) > 0 {
+		return grantSpec{}, invalid(op, CodeEnv, "a grant on an app has no env")
+	} else {
+		envs = []Env{""}
 	}
 	perms, err := NormalizePermissions(op, perms)
 	if err != nil {
@@ -89,15 +129,24 @@ func (s *Service) checkSpec(ctx context.Context, op string, api API, sub Subject
 	if fields == nil {
 		fields = []string{}
 	}
-	if err := CheckGrantShape(op, api, sub.Type, perms, fields); err != nil {
-		return grantSpec{}, err
-	}
 	end, err := v.End(now)
 	if err != nil {
 		return grantSpec{}, err
 	}
-	if !api.Published() {
-		return grantSpec{}, E(op, Conflict, CodeAPINotPublished, "api %s is not published", api.ID)
+	if err := t.grantable(op); err != nil {
+		return grantSpec{}, err
+	}
+	return grantSpec{envs: envs, perms: perms, fields: fields, end: end, reason: reason}, nil
+}
+
+// granteeSpec completes base for one subject: its shape (R12) and, for an app, that
+// the app exists in the tenant named.
+func (s *Service) granteeSpec(ctx context.Context, op string, t target, base grantSpec, sub Subject) (grantSpec, error) {
+	if err := CheckSubject(op, sub); err != nil {
+		return grantSpec{}, err
+	}
+	if err := t.checkShape(op, sub, base.perms, base.fields); err != nil {
+		return grantSpec{}, err
 	}
 	if sub.Type == SubjectApp {
 		app, err := s.Store.GetApp(ctx, sub.ID)
@@ -105,75 +154,58 @@ func (s *Service) checkSpec(ctx context.Context, op string, api API, sub Subject
 			return grantSpec{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s of tenant %s", sub.ID, sub.TenantID)
 		}
 	}
-	return grantSpec{subject: sub, envs: envs, perms: perms, fields: fields, end: end, reason: reason}, nil
+	base.subject = sub
+	return base, nil
 }
 
-// newGrants adds to c one grant per env, each conditional on its slot holding no grant
-// in force (R3), plus the R1 condition on the API and one audit entry per grant.
-func (s *Service) newGrants(ctx context.Context, c *Change, api API, spec grantSpec, actor string, now time.Time) ([]Grant, error) {
-	if err := s.noGrantInForce(ctx, c.Op, api, spec, now); err != nil {
+// newGrants adds to c one grant per subject and env, each conditional on its slot
+// holding no grant in force (R3), plus the condition that the resource can still be
+// granted (R1) and one audit entry per grant. bulk names every failing pair (R18).
+func (s *Service) newGrants(ctx context.Context, c *Change, t target, specs []grantSpec, actor string, now time.Time, bulk bool) ([]Grant, error) {
+	fails, err := s.grantsInForce(ctx, c.Op, t, specs, now)
+	if err != nil {
 		return nil, err
 	}
-	c.Writes = append(c.Writes, Write{
-		Action: ActionCheck, API: &api, Cond: Cond{Kind: CondPublished, Generation: api.Generation},
-		OnFail: E(c.Op, Conflict, CodeAPINotPublished, "api %s is not published", api.ID),
-	})
-	grants := make([]Grant, 0, len(spec.envs))
-	for _, env := range spec.envs {
-		g := Grant{
-			ID: newID(now), Resource: APIResource(api.ID), APIID: api.ID, APIName: api.Name, TenantID: api.TenantID, WorkspaceID: api.WorkspaceID,
-			Subject: spec.subject, Env: env, Permissions: slices.Clone(spec.perms), Fields: slices.Clone(spec.fields),
-			EndTime: spec.end, Protected: spec.protected, Reason: spec.reason, CreatorID: actor,
-			CreatedAt: now, ModifiedAt: now, Version: 1, Generation: api.Generation,
+	if err := bulkError(fails, bulk); err != nil {
+		return nil, err
+	}
+	c.Writes = append(c.Writes, t.stillGrantable(c.Op))
+	n := 0
+	for _, spec := range specs {
+		n += len(spec.envs)
+	}
+	grants := make([]Grant, 0, n) // never grows: the writes point into it
+	for _, spec := range specs {
+		for _, env := range spec.envs {
+			g := t.newGrant(spec, env, actor, now)
+			g.rearm(now, s.ReminderDays)
+			grants = append(grants, g)
+			exists := E(c.Op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
+			if bulk { // a race lost on commit still names its pair
+				exists.Pairs = []Pair{{Subject: g.Subject, Env: env, ErrorCode: CodeGrantExists}}
+			}
+			c.Writes = append(c.Writes,
+				Write{Grant: &grants[len(grants)-1], Cond: Cond{Kind: CondReplaceable, Now: now, Generation: t.Generation}, OnFail: exists},
+				Write{GrantRef: &GrantRef{GrantID: g.ID, Key: g.Key()}, Cond: Cond{Kind: CondAbsent}},
+			)
+			c.Audit = append(c.Audit, grantAudit(EventGrantCreated, g, actor, spec.reason, now))
 		}
-		g.rearm(now, s.ReminderDays)
-		grants = append(grants, g)
-		c.Writes = append(c.Writes,
-			Write{
-				Grant: &grants[len(grants)-1], Cond: Cond{Kind: CondReplaceable, Now: now, Generation: api.Generation},
-				OnFail: E(c.Op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env),
-			},
-			Write{GrantRef: &GrantRef{GrantID: g.ID, Key: g.Key()}, Cond: Cond{Kind: CondAbsent}},
-		)
-		c.Audit = append(c.Audit, grantAudit(EventGrantCreated, g, actor, spec.reason, now))
 	}
 	return grants, nil
 }
 
-// grantFor reads a grant of an API the caller can see: the API's tenant or the
-// grantee's. It returns the grant with its status context (the API).
-func (s *Service) grantFor(ctx context.Context, op string, p Principal, apiID, grantID string) (Grant, API, error) {
-	if err := CheckID(op, "api_id", apiID); err != nil {
-		return Grant{}, API{}, err
-	}
-	if err := CheckID(op, "grant_id", grantID); err != nil {
-		return Grant{}, API{}, err
-	}
-	g, err := s.Store.GetGrant(ctx, APIResource(apiID), grantID)
-	if err != nil {
-		return Grant{}, API{}, notFoundUnless(op, err, CodeNotFoundGrant, "grant %s", grantID)
-	}
-	api, err := s.Store.GetAPI(ctx, apiID)
-	if err != nil && ErrorKind(err) != NotFound {
-		return Grant{}, API{}, err
-	}
-	// R4: a grant of an older generation was removed, whatever the cleanup has reached.
-	if err != nil || g.Generation != api.Generation || (g.TenantID != p.TenantID && g.Subject.TenantID != p.TenantID) {
-		return Grant{}, API{}, E(op, NotFound, CodeNotFoundGrant, "grant %s not found", grantID)
-	}
-	g.APIName = api.Name
-	return g, api, nil
-}
-
 // isGrantee reports whether p acts for the grant's subject (R8): the owner of the app
-// for an APP grant, an owner of the workspace for a WORKSPACE grant, or the grantee
-// tenant's admin.
+// for an APP grant, an owner of the workspace for a WORKSPACE grant, the user for a USER
+// grant (R22), or the grantee tenant's admin.
 func (s *Service) isGrantee(ctx context.Context, p Principal, g Grant) (bool, error) {
 	if g.Subject.TenantID != p.TenantID {
 		return false, nil
 	}
-	if g.Subject.Type == SubjectWorkspace {
+	switch g.Subject.Type {
+	case SubjectWorkspace:
 		return p.IsOwner(g.Subject.TenantID, g.Subject.ID), nil
+	case SubjectUser:
+		return g.Subject.ID == p.Sub || p.IsAdmin(g.Subject.TenantID), nil
 	}
 	if p.IsAdmin(g.Subject.TenantID) {
 		return true, nil
@@ -188,14 +220,19 @@ func (s *Service) isGrantee(ctx context.Context, p Principal, g Grant) (bool, er
 	return p.OwnsApp(app), nil
 }
 
-// GetGrant reads one grant for a reviewer of its API or for the grantee side.
+// GetGrant reads one grant on an API: GetGrantOn for the API's resource.
 func (s *Service) GetGrant(ctx context.Context, p Principal, apiID, grantID string) (Grant, error) {
+	return s.GetGrantOn(ctx, p, APIResource(apiID), grantID)
+}
+
+// GetGrantOn reads one grant for a reviewer of its resource or for the grantee side.
+func (s *Service) GetGrantOn(ctx context.Context, p Principal, r Resource, grantID string) (Grant, error) {
 	const op = "grant.get"
-	g, api, err := s.grantFor(ctx, op, p, apiID, grantID)
+	g, t, err := s.grantOn(ctx, op, p, r, grantID)
 	if err != nil {
 		return Grant{}, err
 	}
-	if p.IsReviewer(api.TenantID, api.WorkspaceID) {
+	if t.reviews(p) {
 		return g, nil
 	}
 	if g.Subject.TenantID == p.TenantID {
@@ -219,29 +256,43 @@ func (s *Service) GetGrant(ctx context.Context, p Principal, apiID, grantID stri
 type PatchInput struct {
 	Fields         *[]string    `json:"fields"`
 	AddPermissions []Permission `json:"add_permissions"`
+	Validity       *Validity    `json:"validity"` // R20
 	Reason         string       `json:"reason"`
 }
 
-// PatchGrant changes a grant's field list or adds PROXY (R12); taking permissions away
-// goes through cancellation.
+// PatchGrant changes a grant on an API: PatchGrantOn for the API's resource.
 func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string, in PatchInput) (Grant, error) {
+	return s.PatchGrantOn(ctx, a, APIResource(apiID), grantID, in)
+}
+
+// PatchGrantOn changes a grant's field list, adds a permission (R12) or changes its
+// validity (R20); taking permissions away goes through cancellation.
+func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID string, in PatchInput) (Grant, error) {
 	const op = "grant.patch"
 	if err := CheckReason(op, in.Reason); err != nil {
 		return Grant{}, err
 	}
-	if in.Fields == nil && len(in.AddPermissions) == 0 {
-		return Grant{}, invalid(op, CodeInvalid, "name fields or add_permissions")
+	if in.Fields == nil && len(in.AddPermissions) == 0 && in.Validity == nil {
+		return Grant{}, invalid(op, CodeInvalid, "name fields, add_permissions or validity")
 	}
-	g, api, err := s.reviewerGrant(ctx, op, a, apiID, grantID)
+	g, t, err := s.reviewerGrant(ctx, op, a, r, grantID)
 	if err != nil {
 		return Grant{}, err
 	}
+	if !r.HasEnv() {
+		return Grant{}, invalid(op, CodeInvalid, "a grant on an app is not changed: grant it anew")
+	}
 	now := s.now()
-	if !g.InForce(now, api.Generation) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
+	if !g.InForce(now, t.Generation) {
+		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	g, settled := settle(g, a.Sub, now)
 	next := g
+	if in.Validity != nil {
+		if next, err = s.changedValidity(op, g, *in.Validity, now); err != nil {
+			return Grant{}, err
+		}
+	}
 	if in.Fields != nil {
 		next.Fields = slices.Clone(*in.Fields)
 		if next.Fields == nil {
@@ -253,7 +304,7 @@ func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string
 		return Grant{}, err
 	}
 	next.Permissions = perms
-	if err := CheckGrantShape(op, api, g.Subject.Type, next.Permissions, next.Fields); err != nil {
+	if err := t.checkShape(op, g.Subject, next.Permissions, next.Fields); err != nil {
 		return Grant{}, err
 	}
 	next.Version, next.ModifiedAt = g.Version+1, now
@@ -266,17 +317,17 @@ func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string
 	return next, nil
 }
 
-// reviewerGrant reads a grant that a reviewer of its API acts on, with If-Match.
-func (s *Service) reviewerGrant(ctx context.Context, op string, a Actor, apiID, grantID string) (Grant, API, error) {
-	g, api, err := s.grantFor(ctx, op, a.Principal, apiID, grantID)
+// reviewerGrant reads a grant that a reviewer of its resource acts on, with If-Match.
+func (s *Service) reviewerGrant(ctx context.Context, op string, a Actor, r Resource, grantID string) (Grant, target, error) {
+	g, t, err := s.grantOn(ctx, op, a.Principal, r, grantID)
 	if err != nil {
-		return Grant{}, API{}, err
+		return Grant{}, target{}, err
 	}
-	if !a.IsReviewer(api.TenantID, api.WorkspaceID) {
-		return Grant{}, API{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may do this", api.WorkspaceID)
+	if !t.reviews(a.Principal) {
+		return Grant{}, target{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may do this", t.WorkspaceID)
 	}
 	if err := checkIfMatch(op, a, g.Version); err != nil {
-		return Grant{}, API{}, err
+		return Grant{}, target{}, err
 	}
-	return g, api, nil
+	return g, t, nil
 }

@@ -131,25 +131,11 @@ func (s *Service) AuthorizedAPIs(ctx context.Context, p Principal, ws string, f 
 		grants = append(grants, appGrants...)
 	}
 	grants = slices.DeleteFunc(grants, func(g Grant) bool { return g.Subject.TenantID != p.TenantID })
-	grants, apis, err := s.current(ctx, grants)
+	items, err := s.listed(ctx, grants)
 	if err != nil {
 		return Page[Grant]{}, err
 	}
-	now := s.now()
-	out := grants[:0]
-	for _, g := range grants {
-		api := apis[g.APIID]
-		if (f.Env != "" && g.Env != f.Env) || (f.Status != "" && g.Status(now, api.Generation) != f.Status) || !matches(api.Name, q.Keyword) {
-			continue
-		}
-		out = append(out, g)
-	}
-	slices.SortFunc(out, func(a, b Grant) int {
-		return cmp.Or(
-			cmp.Compare(strings.ToLower(a.APIName), strings.ToLower(b.APIName)),
-			cmp.Compare(a.APIID, b.APIID), cmp.Compare(a.Env, b.Env), cmp.Compare(a.ID, b.ID))
-	})
-	return paginate(out, q), nil
+	return paginate(s.filterSorted(items, f, q), q), nil
 }
 
 // current keeps the grants whose API still exists in the grant's generation (R4: the
@@ -216,27 +202,25 @@ func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q Pag
 	if err != nil {
 		return Page[GrantedAPI]{}, err
 	}
+	units, err := s.unitGrants(ctx, p, ws)
+	if err != nil {
+		return Page[GrantedAPI]{}, err
+	}
 	var out []GrantedAPI
 	for _, api := range apis {
 		if api.TenantID != p.TenantID || api.Deleted || !matches(api.Name, q.Keyword) {
 			continue
 		}
-		var records []Grant
-		next := ""
-		for {
-			page, err := s.Store.GrantsByResource(ctx, APIResource(api.ID), MaxPageSize, next)
-			if err != nil {
-				return Page[GrantedAPI]{}, err
-			}
-			for _, g := range page.Items {
-				if g.Generation == api.Generation {
-					g.APIName = api.Name
-					records = append(records, g)
-				}
-			}
-			if next = page.Next; next == "" {
-				break
-			}
+		records, err := s.allGrants(ctx, APIResource(api.ID), api.Generation)
+		if err != nil {
+			return Page[GrantedAPI]{}, err
+		}
+		// R23: unit grants are listed under each API they reach.
+		if u, ok := units[api.UnitID()]; ok && api.Published() && api.InUnit(u.unit) {
+			records = append(records, u.grants...)
+		}
+		for i := range records {
+			records[i].APIID, records[i].APIName = api.ID, api.Name
 		}
 		if len(records) > 0 {
 			out = append(out, GrantedAPI{API: api, Records: records})
@@ -245,15 +229,68 @@ func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q Pag
 	return paginate(out, q), nil
 }
 
-// GrantsOfAPI pages through one API's grants for its reviewers, newest first.
+// allGrants reads every grant on r of generation gen (the others were revoked, R4, R23).
+func (s *Service) allGrants(ctx context.Context, r Resource, gen int64) ([]Grant, error) {
+	var out []Grant
+	next := ""
+	for {
+		page, err := s.Store.GrantsByResource(ctx, r, MaxPageSize, next)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range page.Items {
+			if g.Generation == gen {
+				out = append(out, g)
+			}
+		}
+		if next = page.Next; next == "" {
+			return out, nil
+		}
+	}
+}
+
+// unitWithGrants is a live unit of a workspace and its grants in force or not.
+type unitWithGrants struct {
+	unit   ServiceUnit
+	grants []Grant
+}
+
+// unitGrants reads the grants of every live unit of workspace ws, by unit id.
+func (s *Service) unitGrants(ctx context.Context, p Principal, ws string) (map[string]unitWithGrants, error) {
+	units, err := s.Store.ServiceUnitsByWorkspace(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]unitWithGrants{}
+	for _, u := range units {
+		if !u.Live() || u.TenantID != p.TenantID {
+			continue
+		}
+		gs, err := s.allGrants(ctx, UnitResource(u.ID), u.Generation)
+		if err != nil {
+			return nil, err
+		}
+		if len(gs) > 0 {
+			out[u.ID] = unitWithGrants{unit: u, grants: gs}
+		}
+	}
+	return out, nil
+}
+
+// GrantsOfAPI is GrantsOf an API.
 func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, size int, next string) (GrantPage, error) {
+	return s.GrantsOf(ctx, p, APIResource(apiID), size, next)
+}
+
+// GrantsOf pages through one resource's grants for its reviewers, newest first.
+func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size int, next string) (GrantPage, error) {
 	const op = "list.grants"
-	api, err := s.visibleAPI(ctx, op, p, apiID)
+	t, err := s.visibleTarget(ctx, op, p, r)
 	if err != nil {
 		return GrantPage{}, err
 	}
-	if !p.IsReviewer(api.TenantID, api.WorkspaceID) {
-		return GrantPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list an API's grants", api.WorkspaceID)
+	if !t.reviews(p) {
+		return GrantPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list the grants of its %ss", t.WorkspaceID, r.Type)
 	}
 	if size == 0 {
 		size = DefaultPageSize
@@ -261,15 +298,15 @@ func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, si
 	if size < 1 || size > MaxPageSize {
 		return GrantPage{}, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
 	}
-	page, err := s.Store.GrantsByResource(ctx, APIResource(apiID), size, next)
+	page, err := s.Store.GrantsByResource(ctx, r, size, next)
 	if err != nil {
 		return GrantPage{}, err
 	}
-	// Grants of an older generation are removed (R4), even before the cleanup is done.
+	// Grants of an older generation are removed (R4, R23), even before the cleanup is done.
 	items := page.Items[:0]
 	for _, g := range page.Items {
-		if g.Generation == api.Generation {
-			g.APIName = api.Name
+		if g.Generation == t.Generation {
+			t.name(&g)
 			items = append(items, g)
 		}
 	}
@@ -277,15 +314,21 @@ func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, si
 	return page, nil
 }
 
-// AuditLog pages through an API's audit entries for its reviewers, newest first.
+// AuditLog is AuditOf an API.
 func (s *Service) AuditLog(ctx context.Context, p Principal, apiID string, size int, next string) (AuditPage, error) {
+	return s.AuditOf(ctx, p, APIResource(apiID), size, next)
+}
+
+// AuditOf pages through the audit entries of an API or a unit for its reviewers,
+// newest first.
+func (s *Service) AuditOf(ctx context.Context, p Principal, r Resource, size int, next string) (AuditPage, error) {
 	const op = "list.audit"
-	api, err := s.visibleAPI(ctx, op, p, apiID)
+	t, err := s.visibleTarget(ctx, op, p, r)
 	if err != nil {
 		return AuditPage{}, err
 	}
-	if !p.IsReviewer(api.TenantID, api.WorkspaceID) {
-		return AuditPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s read an API's audit", api.WorkspaceID)
+	if !t.reviews(p) {
+		return AuditPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s read its audit", t.WorkspaceID)
 	}
 	if size == 0 {
 		size = DefaultPageSize
@@ -293,13 +336,19 @@ func (s *Service) AuditLog(ctx context.Context, p Principal, apiID string, size 
 	if size < 1 || size > MaxPageSize {
 		return AuditPage{}, invalid(op, CodePageSize, "page_size must be from 1 to %d", MaxPageSize)
 	}
-	return s.Store.Audit(ctx, "API", apiID, size, next)
+	scope := "API"
+	if r.Type == ResourceServiceUnit {
+		scope = "UNIT"
+	}
+	return s.Store.Audit(ctx, scope, r.ID, size, next)
 }
 
-// RequestFilter selects requests: by workspace (reviewers) or by app (its owner).
+// RequestFilter selects requests: by workspace (reviewers), by app (its owner), or the
+// caller's own (Requester "me", R22).
 type RequestFilter struct {
 	WorkspaceID string
 	AppID       string
+	Requester   string
 	Status      RequestStatus
 }
 
@@ -316,6 +365,17 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 	}
 	var list []Request
 	switch {
+	case f.Requester != "":
+		if f.Requester != "me" || f.WorkspaceID != "" || f.AppID != "" {
+			return Page[Request]{}, invalid(op, CodeInvalid, "requester takes only \"me\", alone")
+		}
+		var err error
+		if list, err = s.Store.RequestsByRequester(ctx, p.TenantID, p.Sub); err != nil {
+			return Page[Request]{}, err
+		}
+		if f.Status != "" {
+			list = slices.DeleteFunc(list, func(r Request) bool { return r.Status != f.Status })
+		}
 	case f.WorkspaceID != "":
 		if err := CheckID(op, "workspace_id", f.WorkspaceID); err != nil {
 			return Page[Request]{}, err
@@ -348,7 +408,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 			list = slices.DeleteFunc(list, func(r Request) bool { return r.Status != f.Status })
 		}
 	default:
-		return Page[Request]{}, invalid(op, CodeInvalid, "name workspace_id or app_id")
+		return Page[Request]{}, invalid(op, CodeInvalid, "name workspace_id, app_id or requester=me")
 	}
 	list = slices.DeleteFunc(list, func(r Request) bool { return !r.visibleTo(p) })
 	if err := s.nameRequests(ctx, list); err != nil {
@@ -364,9 +424,11 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 
 // nameRequests fills in the names of the requests' APIs (one batch read).
 func (s *Service) nameRequests(ctx context.Context, list []Request) error {
-	ids := make([]string, len(list))
-	for i, r := range list {
-		ids[i] = r.APIID
+	var ids []string
+	for _, r := range list {
+		if r.APIID != "" { // a request for a unit names no API
+			ids = append(ids, r.APIID)
+		}
 	}
 	apis, err := s.apisByID(ctx, ids)
 	if err != nil {

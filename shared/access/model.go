@@ -303,16 +303,20 @@ type Request struct {
 	Status      RequestStatus `json:"status"`
 	TenantID    string        `json:"tenant_id"`
 	WorkspaceID string        `json:"workspace_id"` // the API's workspace (its reviewers decide)
-	APIID       string        `json:"api_id"`
-	APIName     string        `json:"api_name,omitempty"` // filled in by listings, not stored
-	AppID       string        `json:"app_id"`
-	GrantID     string        `json:"grant_id"`
-	Envs        []Env         `json:"envs"`
-	Permissions []Permission  `json:"permissions"`
-	Fields      []string      `json:"fields"`
-	Validity    Validity      `json:"validity"`
-	Reason      string        `json:"reason"`
-	Requester   string        `json:"requester"`
+	// Resource is what is asked for (an API or a unit); Subject who for (an app, or the
+	// requesting user, R22). Requests stored before them decode as the API and the app.
+	Resource    Resource     `json:"resource"`
+	Subject     *Subject     `json:"subject"`
+	APIID       string       `json:"api_id"`
+	APIName     string       `json:"api_name,omitempty"` // filled in by listings, not stored
+	AppID       string       `json:"app_id"`
+	GrantID     string       `json:"grant_id"`
+	Envs        []Env        `json:"envs"`
+	Permissions []Permission `json:"permissions"`
+	Fields      []string     `json:"fields"`
+	Validity    Validity     `json:"validity"`
+	Reason      string       `json:"reason"`
+	Requester   string       `json:"requester"`
 	// RequesterTenant is the requester's tenant: the API's, except for the owner of a
 	// grantee app of another tenant asking for a renewal.
 	RequesterTenant string     `json:"requester_tenant_id"`
@@ -371,6 +375,9 @@ type AuditEntry struct {
 func (r Request) IsRequester(p Principal) bool {
 	return r.Requester == p.Sub && r.requesterTenant() == p.TenantID
 }
+
+// RequesterTenantID is the requester's tenant (the API's unless stored otherwise).
+func (r Request) RequesterTenantID() string { return r.requesterTenant() }
 
 func (r Request) requesterTenant() string {
 	if r.RequesterTenant == "" {

@@ -21,6 +21,12 @@ type RenewResult struct {
 // Renew extends a grant in force (R6): at once for a reviewer of its API, as a RENEW
 // request for the owner of the grantee app.
 func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in RenewInput) (RenewResult, error) {
+	return s.RenewOn(ctx, a, APIResource(apiID), grantID, in)
+}
+
+// RenewOn is Renew for a grant on an API or a unit (R6): the grantee side's request is
+// made by the owner of the grantee app or by the user of a USER grant (R22).
+func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID string, in RenewInput) (RenewResult, error) {
 	const op = "grant.renew"
 	if err := CheckReason(op, in.Reason); err != nil {
 		return RenewResult{}, err
@@ -28,16 +34,19 @@ func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in 
 	if err := in.Validity.Validate(); err != nil {
 		return RenewResult{}, err
 	}
-	g, api, err := s.grantFor(ctx, op, a.Principal, apiID, grantID)
+	g, t, err := s.grantOn(ctx, op, a.Principal, r, grantID)
 	if err != nil {
 		return RenewResult{}, err
 	}
+	if !r.HasEnv() {
+		return RenewResult{}, invalid(op, CodeInvalid, "a grant on an app is not renewed: grant it anew")
+	}
 	now := s.now()
-	if a.IsReviewer(api.TenantID, api.WorkspaceID) {
+	if t.reviews(a.Principal) {
 		if err := checkIfMatch(op, a, g.Version); err != nil {
 			return RenewResult{}, err
 		}
-		next, err := s.renewed(op, g, api, in.Validity, now)
+		next, err := s.renewed(op, g, t.Generation, in.Validity, now)
 		if err != nil {
 			return RenewResult{}, err
 		}
@@ -49,7 +58,7 @@ func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in 
 		}
 		return res, nil
 	}
-	owner := false
+	owner := g.Subject.Type == SubjectUser && g.Subject.TenantID == a.TenantID && g.Subject.ID == a.Sub
 	if g.Subject.Type == SubjectApp && g.Subject.TenantID == a.TenantID {
 		if app, err := s.Store.GetApp(ctx, g.Subject.ID); err == nil {
 			owner = a.OwnsApp(app)
@@ -63,14 +72,18 @@ func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in 
 	if err := checkIfMatch(op, a, g.Version); err != nil { // after the role: a version is not for everyone
 		return RenewResult{}, err
 	}
-	if _, err := s.renewed(op, g, api, in.Validity, now); err != nil { // refuse what approval would refuse
+	if _, err := s.renewed(op, g, t.Generation, in.Validity, now); err != nil { // refuse what approval would refuse
 		return RenewResult{}, err
 	}
+	sub := g.Subject
 	req := Request{
-		ID: newID(now), Kind: RequestRenew, Status: RequestPending, TenantID: api.TenantID,
-		WorkspaceID: api.WorkspaceID, APIID: api.ID, AppID: g.Subject.ID, GrantID: g.ID,
+		ID: newID(now), Kind: RequestRenew, Status: RequestPending, TenantID: t.TenantID,
+		WorkspaceID: t.WorkspaceID, Resource: t.Resource, APIID: g.APIID, Subject: &sub, GrantID: g.ID,
 		Envs: []Env{g.Env}, Permissions: g.Permissions, Fields: g.Fields, Validity: in.Validity,
 		Reason: in.Reason, Requester: a.Sub, RequesterTenant: a.TenantID, CreatedAt: now, Version: 1,
+	}
+	if sub.Type == SubjectApp {
+		req.AppID = sub.ID
 	}
 	c := Change{Op: op, Writes: []Write{{Request: &req, Cond: Cond{Kind: CondAbsent}}}}
 	c.Audit = []AuditEntry{requestAudit(EventRequestSubmitted, req, a.Sub, in.Reason, now)}
@@ -81,10 +94,11 @@ func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in 
 	return res, nil
 }
 
-// R6: renewed returns g extended to v at now: only a grant in force, only later.
-func (s *Service) renewed(op string, g Grant, api API, v Validity, now time.Time) (Grant, error) {
-	if !g.InForce(now, api.Generation) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s: only a grant in force can be renewed", g.ID, g.Status(now, api.Generation))
+// R6: renewed returns g extended to v at now: only a grant in force (in its resource's
+// generation gen), only later.
+func (s *Service) renewed(op string, g Grant, gen int64, v Validity, now time.Time) (Grant, error) {
+	if !g.InForce(now, gen) {
+		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s: only a grant in force can be renewed", g.ID, g.Status(now, gen))
 	}
 	end, err := v.End(now)
 	if err != nil {

@@ -6,9 +6,11 @@ import (
 	"time"
 )
 
-// ApplyInput is the body of POST /v1/apis/{api_id}/applications.
+// ApplyInput is the body of POST .../applications: app_id, or subject (an APP one
+// owns, or the caller as a USER, R22).
 type ApplyInput struct {
 	AppID       string       `json:"app_id"`
+	Subject     *Subject     `json:"subject"`
 	Envs        []Env        `json:"envs"`
 	Permissions []Permission `json:"permissions"`
 	Fields      []string     `json:"fields"`
@@ -22,48 +24,55 @@ type RequestResult struct {
 	Grants  []Grant
 }
 
-// R9: Apply submits an application by the owner of an app for an API of the app's own
-// tenant (R9). When the applicant also reviews the API's workspace it is approved at
-// once and the grants are created in the same transaction.
+// Apply is ApplyOn for an API.
 func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInput) (RequestResult, error) {
+	return s.ApplyOn(ctx, a, APIResource(apiID), in)
+}
+
+// R9: ApplyOn submits an application for an API or a unit of the applicant's own
+// tenant, by the owner of an app for the app, or by a user for themself (R22). When the
+// applicant also reviews the resource it is approved at once and the grants are created
+// in the same transaction.
+func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInput) (RequestResult, error) {
 	const op = "request.apply"
-	api, err := s.visibleAPI(ctx, op, a.Principal, apiID)
+	if !r.HasEnv() {
+		return RequestResult{}, invalid(op, CodeInvalid, "applications are for APIs and service units")
+	}
+	t, err := s.visibleTarget(ctx, op, a.Principal, r)
 	if err != nil {
 		return RequestResult{}, err
 	}
-	if err := CheckID(op, "app_id", in.AppID); err != nil {
+	sub, err := s.applicant(ctx, op, a.Principal, in)
+	if err != nil {
 		return RequestResult{}, err
 	}
-	app, err := s.Store.GetApp(ctx, in.AppID)
-	if err != nil || app.TenantID != a.TenantID {
-		return RequestResult{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", in.AppID)
-	}
-	if !a.OwnsApp(app) {
-		return RequestResult{}, E(op, Forbidden, CodeForbidden, "only the owner of app %s may apply for it", app.ID)
-	}
-	if api.TenantID != app.TenantID {
-		return RequestResult{}, E(op, NotFound, CodeNotFoundAPI, "api %s not found", apiID)
-	}
 	now := s.now()
-	sub := Subject{Type: SubjectApp, ID: app.ID, TenantID: app.TenantID}
-	spec, err := s.checkSpec(ctx, op, api, sub, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
+	spec, err := s.checkSpec(ctx, op, t, sub, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
 	if err != nil {
 		return RequestResult{}, err
 	}
 	req := Request{
-		ID: newID(now), Kind: RequestApply, Status: RequestPending, TenantID: api.TenantID,
-		WorkspaceID: api.WorkspaceID, APIID: api.ID, AppID: app.ID, Envs: slices.Clone(in.Envs),
+		ID: newID(now), Kind: RequestApply, Status: RequestPending, TenantID: t.TenantID,
+		WorkspaceID: t.WorkspaceID, Resource: t.Resource, Subject: &sub, Envs: slices.Clone(in.Envs),
 		Permissions: spec.perms, Fields: spec.fields, Validity: in.Validity, Reason: in.Reason,
 		Requester: a.Sub, RequesterTenant: a.TenantID, CreatedAt: now, Version: 1,
 	}
+	if r.Type == ResourceAPI {
+		req.APIID = r.ID
+	}
+	if sub.Type == SubjectApp {
+		req.AppID = sub.ID
+	}
 	c := Change{Op: op}
 	res := RequestResult{Request: req}
-	if a.IsReviewer(api.TenantID, api.WorkspaceID) { // R9: approved at once
+	if t.reviews(a.Principal) { // R9: approved at once
 		res.Request.Status, res.Request.Reviewer, res.Request.DecidedAt = RequestApproved, a.Sub, &now
-		if res.Grants, err = s.newGrants(ctx, &c, api, spec, a.Sub, now); err != nil {
+		if res.Grants, err = s.newGrants(ctx, &c, t, []grantSpec{spec}, a.Sub, now, false); err != nil {
 			return RequestResult{}, err
 		}
-	} else if err := s.noGrantInForce(ctx, op, api, spec, now); err != nil {
+	} else if fails, err := s.grantsInForce(ctx, op, t, []grantSpec{spec}, now); err != nil {
+		return RequestResult{}, err
+	} else if err := bulkError(fails, false); err != nil {
 		return RequestResult{}, err
 	}
 	c.Writes = append(c.Writes, Write{Request: &res.Request, Cond: Cond{Kind: CondAbsent}})
@@ -77,31 +86,79 @@ func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInpu
 	return res, nil
 }
 
-// R3: noGrantInForce refuses a grant or an application for slots that already hold a
-// grant in force (renew it instead); CondReplaceable is the same rule on commit. The change's condition enforces the same on commit;
-// reading first names the grant in the answer.
-func (s *Service) noGrantInForce(ctx context.Context, op string, api API, spec grantSpec, now time.Time) error {
-	keys := make([]GrantKey, len(spec.envs))
-	for i, env := range spec.envs {
-		keys[i] = SlotOf(APIResource(api.ID), env, spec.subject)
+// R22: applicant is who an application is for: an app of the caller's tenant that the
+// caller owns (app_id, or subject APP), or the caller themself (subject USER).
+func (s *Service) applicant(ctx context.Context, op string, p Principal, in ApplyInput) (Subject, error) {
+	appID := in.AppID
+	switch {
+	case in.Subject != nil && in.AppID != "":
+		return Subject{}, invalid(op, CodeSubject, "name app_id or subject, not both")
+	case in.Subject != nil && in.Subject.Type == SubjectUser:
+		if err := CheckSubject(op, *in.Subject); err != nil {
+			return Subject{}, err
+		}
+		if in.Subject.ID != p.Sub || in.Subject.TenantID != p.TenantID {
+			return Subject{}, E(op, Forbidden, CodeForbidden, "a user applies for themself only")
+		}
+		return *in.Subject, nil
+	case in.Subject != nil && in.Subject.Type == SubjectApp:
+		appID = in.Subject.ID
+	case in.Subject != nil:
+		return Subject{}, invalid(op, CodeSubject, "an application is for an APP or a USER")
+	}
+	if err := CheckID(op, "app_id", appID); err != nil {
+		return Subject{}, err
+	}
+	app, err := s.Store.GetApp(ctx, appID)
+	if err != nil || app.TenantID != p.TenantID {
+		return Subject{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", appID)
+	}
+	if !p.OwnsApp(app) {
+		return Subject{}, E(op, Forbidden, CodeForbidden, "only the owner of app %s may apply for it", app.ID)
+	}
+	return Subject{Type: SubjectApp, ID: app.ID, TenantID: app.TenantID}, nil
+}
+
+// R3: grantsInForce reads, in one batch, the slots that specs would fill and returns
+// a failing pair for each that holds a grant in force (renew it instead).
+// CondReplaceable enforces the same rule on commit; reading first names the grants.
+func (s *Service) grantsInForce(ctx context.Context, op string, t target, specs []grantSpec, now time.Time) ([]pairFailure, error) {
+	var keys []GrantKey
+	for _, spec := range specs {
+		for _, env := range spec.envs {
+			keys = append(keys, t.slot(env, spec.subject))
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
 	}
 	existing, err := s.Store.GetGrantsAt(ctx, keys)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, g := range existing {
-		if g.InForce(now, api.Generation) {
-			return E(op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)
+	var fails []pairFailure
+	for _, spec := range specs {
+		for _, env := range spec.envs {
+			g, ok := grantAt(existing, spec.subject, env)
+			if ok && g.InForce(now, t.Generation) {
+				fails = append(fails, failPair(g.Subject, g.Env, g.ID, E(op, Conflict, CodeGrantExists,
+					"a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)))
+			}
 		}
 	}
-	return nil
+	return fails, nil
 }
 
 func requestAudit(action string, r Request, actor, reason string, now time.Time) AuditEntry {
-	return AuditEntry{
+	e := AuditEntry{
 		ID: newID(now), Action: action, At: now, TenantID: r.TenantID, Actor: actor, APIID: r.APIID,
-		AppID: r.AppID, GrantID: r.GrantID, RequestID: r.ID, Reason: reason,
+		AppID: r.AppID, GrantID: r.GrantID, RequestID: r.ID, Reason: reason, Subject: r.Subject,
 	}
+	if r.Resource.Type != "" && r.Resource.Type != ResourceAPI { // filed under the unit
+		res := r.Resource
+		e.Resource = &res
+	}
+	return e
 }
 
 // request reads a request visible to p (the API's tenant or the requester's).
@@ -162,9 +219,9 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		return RequestResult{}, err
 	}
 	now := s.now()
-	api, err := s.Store.GetAPI(ctx, r.APIID)
+	t, _, err := s.loadTarget(ctx, op, r.Resource)
 	if err != nil {
-		return RequestResult{}, notFoundUnless(op, err, CodeNotFoundAPI, "api %s", r.APIID)
+		return RequestResult{}, err
 	}
 	next := decided(r, RequestApproved, a.Sub, reason, now)
 	c := Change{Op: op, Writes: []Write{{Request: &next, Cond: Cond{Kind: CondVersion, Version: r.Version},
@@ -173,22 +230,26 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 	switch r.Kind {
 	case RequestApply:
 		sub := Subject{Type: SubjectApp, ID: r.AppID, TenantID: r.TenantID}
-		spec, err := s.checkSpec(ctx, op, api, sub, r.Envs, r.Permissions, r.Fields, r.Validity, r.Reason, now)
+		if r.Subject != nil {
+			sub = *r.Subject
+		}
+		spec, err := s.checkSpec(ctx, op, t, sub, r.Envs, r.Permissions, r.Fields, r.Validity, r.Reason, now)
 		if err != nil {
 			return RequestResult{}, err
 		}
-		if res.Grants, err = s.newGrants(ctx, &c, api, spec, a.Sub, now); err != nil {
+		if res.Grants, err = s.newGrants(ctx, &c, t, []grantSpec{spec}, a.Sub, now, false); err != nil {
 			return RequestResult{}, err
 		}
 	case RequestRenew:
-		g, err := s.Store.GetGrant(ctx, APIResource(r.APIID), r.GrantID)
+		g, err := s.Store.GetGrant(ctx, r.Resource, r.GrantID)
 		if err != nil {
 			return RequestResult{}, notFoundUnless(op, err, CodeNotFoundGrant, "grant %s", r.GrantID)
 		}
-		renewed, err := s.renewed(op, g, api, r.Validity, now)
+		renewed, err := s.renewed(op, g, t.Generation, r.Validity, now)
 		if err != nil {
 			return RequestResult{}, err
 		}
+		t.name(&renewed)
 		c.Writes = append(c.Writes, Write{Grant: &renewed, Cond: Cond{Kind: CondVersion, Version: g.Version}})
 		c.Audit = append(c.Audit, grantAudit(EventGrantRenewed, renewed, a.Sub, r.Reason, now))
 		res.Grants = []Grant{renewed}

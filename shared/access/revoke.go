@@ -9,7 +9,7 @@ import (
 // CancelInput is the body of POST .../grants/{grant_id}/cancel.
 type CancelInput struct {
 	Reason      string       `json:"reason"`
-	Permissions []Permission `json:"permissions"` // default USAGE (the whole grant); ["PROXY"] cancels proxy only (R11)
+	Permissions []Permission `json:"permissions"` // default USAGE (the whole grant); ["PROXY"] (API) or ["DEVELOPMENT"] (unit) alone (R11)
 	Immediate   bool         `json:"immediate"`   // tenant_admin only: no notice
 }
 
@@ -23,44 +23,74 @@ type CancelResult struct {
 // R7: Cancel is the API side's cancellation (and R11's PROXY-only one): deferred by
 // the notice period, immediate when the notice is 0 or a tenant_admin asks for it.
 func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in CancelInput) (CancelResult, error) {
+	return s.CancelOn(ctx, a, APIResource(apiID), grantID, in)
+}
+
+// CancelOn is Cancel for a grant on any resource with an env (an API or a unit).
+func (s *Service) CancelOn(ctx context.Context, a Actor, r Resource, grantID string, in CancelInput) (CancelResult, error) {
 	const op = "grant.cancel"
 	if err := CheckReason(op, in.Reason); err != nil {
 		return CancelResult{}, err
 	}
-	perms := []Permission{PermUsage}
-	for _, p := range in.Permissions {
-		if p != PermUsage && p != PermProxy {
-			return CancelResult{}, invalid(op, CodePermissions, "permission %q: must be USAGE or PROXY", p)
-		}
-	}
-	if len(in.Permissions) > 0 && !slices.Contains(in.Permissions, PermUsage) {
-		perms = []Permission{PermProxy}
-	}
-	g, api, err := s.reviewerGrant(ctx, op, a, apiID, grantID)
+	g, t, err := s.reviewerGrant(ctx, op, a, r, grantID)
 	if err != nil {
 		return CancelResult{}, err
 	}
-	if in.Immediate && !a.IsAdmin(api.TenantID) {
-		return CancelResult{}, E(op, Forbidden, CodeForbidden, "only a tenant_admin may revoke without notice")
-	}
-	now := s.now()
-	if err := refuseProtected(op, g); err != nil {
+	perms, err := cancelPermissions(op, t, in.Permissions)
+	if err != nil {
 		return CancelResult{}, err
 	}
-	if !g.InForce(now, api.Generation) {
-		return CancelResult{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
+	if in.Immediate && !a.IsAdmin(t.TenantID) {
+		return CancelResult{}, E(op, Forbidden, CodeForbidden, "only a tenant_admin may revoke without notice")
 	}
-	g, settled := settle(g, a.Sub, now)
+	res, audit, err := s.cancelOne(op, g, t, perms, in.Immediate, a.Sub, in.Reason, s.now())
+	if err != nil {
+		return CancelResult{}, err
+	}
+	c := Change{Op: op, Writes: []Write{{Grant: &res.Grant, Cond: Cond{Kind: CondVersion, Version: g.Version}}}, Audit: audit}
+	if err := s.commit(ctx, a, c, res); err != nil {
+		return CancelResult{}, err
+	}
+	return res, nil
+}
+
+// cancelPermissions reads what an API-side cancellation takes away: USAGE (the whole
+// grant, the default) or the resource's partial permission alone (R11: PROXY on an API,
+// DEVELOPMENT on a unit).
+func cancelPermissions(op string, t target, in []Permission) ([]Permission, error) {
+	part := t.partial()
+	for _, p := range in {
+		if p != PermUsage && (p != part || part == "") {
+			return nil, invalid(op, CodePermissions, "permission %q: must be USAGE or %s", p, part)
+		}
+	}
+	if len(in) > 0 && !slices.Contains(in, PermUsage) {
+		return []Permission{part}, nil
+	}
+	return []Permission{PermUsage}, nil
+}
+
+// R7: cancelOne decides the API side's cancellation of g at now (R10, R11): deferred
+// by the notice period, immediate when the notice is 0 or immediate is asked. It
+// returns the grant to write (version g.Version+1) and its audit entries.
+func (s *Service) cancelOne(op string, g Grant, t target, perms []Permission, immediate bool, actor, reason string, now time.Time) (CancelResult, []AuditEntry, error) {
+	if err := refuseProtected(op, g); err != nil {
+		return CancelResult{}, nil, err
+	}
+	if !g.InForce(now, t.Generation) {
+		return CancelResult{}, nil, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
+	}
+	g, settled := settle(g, actor, now)
 	if g.CancelAt != nil {
-		return CancelResult{}, E(op, Conflict, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
+		return CancelResult{}, nil, E(op, Conflict, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
 	}
-	if perms[0] == PermProxy && !g.HasPermission(PermProxy) {
-		return CancelResult{}, invalid(op, CodePermissions, "grant %s has no PROXY permission", g.ID)
+	if perms[0] != PermUsage && !g.HasPermission(perms[0]) {
+		return CancelResult{}, nil, invalid(op, CodePermissions, "grant %s has no %s permission", g.ID, perms[0])
 	}
 	next := g
 	next.Version, next.ModifiedAt = g.Version+1, now
 	res := CancelResult{Grant: next}
-	if in.Immediate || s.CancelNotice == 0 {
+	if immediate || s.CancelNotice == 0 {
 		res.Grant = revokeNow(next, perms, now, s.ReminderDays)
 	} else {
 		at := now.Add(s.CancelNotice)
@@ -71,12 +101,7 @@ func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in
 	if res.Deferred {
 		event = EventCancellationScheduled
 	}
-	c := Change{Op: op, Writes: []Write{{Grant: &res.Grant, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
-	c.Audit = append(settled, grantAudit(event, res.Grant, a.Sub, in.Reason, now))
-	if err := s.commit(ctx, a, c, res); err != nil {
-		return CancelResult{}, err
-	}
-	return res, nil
+	return res, append(settled, grantAudit(event, res.Grant, actor, reason, now)), nil
 }
 
 // settle applies a PROXY-only cancellation that came due but that the cancellations job
@@ -93,13 +118,13 @@ func settle(g Grant, actor string, now time.Time) (Grant, []AuditEntry) {
 }
 
 // R11: revokeNow takes perms away from g at now: USAGE revokes the grant (a tombstone until
-// its retention passes), PROXY alone keeps usage (R11).
+// its retention passes), PROXY (or a unit's DEVELOPMENT) alone keeps usage (R11).
 func revokeNow(g Grant, perms []Permission, now time.Time, days []int) Grant {
 	g.CancelAt, g.CancelPermissions = nil, nil
 	if slices.Contains(perms, PermUsage) {
 		g.RevokedAt = &now
 	} else {
-		g.Permissions = slices.DeleteFunc(slices.Clone(g.Permissions), func(p Permission) bool { return p == PermProxy })
+		g.Permissions = slices.DeleteFunc(slices.Clone(g.Permissions), func(p Permission) bool { return slices.Contains(perms, p) })
 	}
 	g.Due = g.NextDue(days)
 	return g
@@ -127,16 +152,21 @@ func FinalizeCancellation(g Grant, now time.Time, days []int) (Grant, bool) {
 
 // WithdrawCancellation withdraws a pending API-side cancellation (R7).
 func (s *Service) WithdrawCancellation(ctx context.Context, a Actor, apiID, grantID, reason string) (Grant, error) {
+	return s.WithdrawCancellationOn(ctx, a, APIResource(apiID), grantID, reason)
+}
+
+// WithdrawCancellationOn is WithdrawCancellation for a grant on any resource.
+func (s *Service) WithdrawCancellationOn(ctx context.Context, a Actor, r Resource, grantID, reason string) (Grant, error) {
 	const op = "grant.withdraw_cancel"
 	if err := CheckReason(op, reason); err != nil {
 		return Grant{}, err
 	}
-	g, api, err := s.reviewerGrant(ctx, op, a, apiID, grantID)
+	g, t, err := s.reviewerGrant(ctx, op, a, r, grantID)
 	if err != nil {
 		return Grant{}, err
 	}
 	now := s.now()
-	if g.CancelAt == nil || !g.CancelAt.After(now) || !g.InForce(now, api.Generation) {
+	if g.CancelAt == nil || !g.CancelAt.After(now) || !g.InForce(now, t.Generation) {
 		return Grant{}, E(op, Conflict, CodeNoCancelPending, "no cancellation of grant %s is pending", g.ID)
 	}
 	next := g
@@ -151,14 +181,20 @@ func (s *Service) WithdrawCancellation(ctx context.Context, a Actor, apiID, gran
 	return next, nil
 }
 
-// R8: Revoke is the app side's cancellation: immediate, by the app's owner or, for a
-// workspace grant, an owner of the grantee workspace. Protected grants refuse it (R10).
+// Revoke is RevokeOn for a grant on an API.
 func (s *Service) Revoke(ctx context.Context, a Actor, apiID, grantID, reason string) (Grant, error) {
+	return s.RevokeOn(ctx, a, APIResource(apiID), grantID, reason)
+}
+
+// R8: RevokeOn is the grantee side's cancellation: immediate, by the app's owner, an
+// owner of the grantee workspace, or the user themself (R22). On an app (R24) the
+// app's managers may also revoke at once. Protected grants refuse it (R10).
+func (s *Service) RevokeOn(ctx context.Context, a Actor, r Resource, grantID, reason string) (Grant, error) {
 	const op = "grant.revoke"
 	if err := CheckReason(op, reason); err != nil {
 		return Grant{}, err
 	}
-	g, api, err := s.grantFor(ctx, op, a.Principal, apiID, grantID)
+	g, t, err := s.grantOn(ctx, op, a.Principal, r, grantID)
 	if err != nil {
 		return Grant{}, err
 	}
@@ -166,7 +202,7 @@ func (s *Service) Revoke(ctx context.Context, a Actor, apiID, grantID, reason st
 	if err != nil {
 		return Grant{}, err
 	}
-	if !ok {
+	if !ok && !(r.Type == ResourceApp && t.reviews(a.Principal)) {
 		return Grant{}, E(op, Forbidden, CodeForbidden, "only the grantee (the app's owner or the workspace's owner) may cancel at once")
 	}
 	if err := checkIfMatch(op, a, g.Version); err != nil {
@@ -176,8 +212,8 @@ func (s *Service) Revoke(ctx context.Context, a Actor, apiID, grantID, reason st
 		return Grant{}, err
 	}
 	now := s.now()
-	if !g.InForce(now, api.Generation) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, api.Generation))
+	if !g.InForce(now, t.Generation) {
+		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	next := revokeNow(g, []Permission{PermUsage}, now, s.ReminderDays)
 	next.Version, next.ModifiedAt = g.Version+1, now

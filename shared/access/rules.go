@@ -70,10 +70,13 @@ func CheckUser(op, what, tenant, id string) error {
 	return nil
 }
 
-// CheckSubject validates a grantee.
+// CheckSubject validates a grantee: an app, a workspace or a user (R22).
 func CheckSubject(op string, s Subject) error {
+	if s.Type == SubjectUser {
+		return CheckUser(op, "subject.id", s.TenantID, s.ID)
+	}
 	if s.Type != SubjectApp && s.Type != SubjectWorkspace {
-		return invalid(op, CodeSubject, "subject.type must be APP or WORKSPACE")
+		return invalid(op, CodeSubject, "subject.type must be APP, WORKSPACE or USER")
 	}
 	if !ValidID(s.ID) {
 		return invalid(op, CodeSubject, "subject.id must be 1-%d characters of [A-Za-z0-9._:-]", MaxIDLen)
@@ -101,18 +104,18 @@ func CheckEnvs(op string, envs []Env) error {
 }
 
 // NormalizePermissions validates a permission list and returns it in canonical order
-// (USAGE first). An empty list means USAGE; PROXY implies USAGE (R11).
+// (USAGE first). An empty list means USAGE; PROXY and DEVELOPMENT imply USAGE (R11);
+// which of them a resource takes is its shape's business (R12, R23).
 func NormalizePermissions(op string, perms []Permission) ([]Permission, error) {
 	out := []Permission{PermUsage}
+	for _, extra := range []Permission{PermProxy, PermDevelopment} {
+		if slices.Contains(perms, extra) {
+			out = append(out, extra)
+		}
+	}
 	for _, p := range perms {
-		switch p {
-		case PermUsage:
-		case PermProxy:
-			if !slices.Contains(out, PermProxy) {
-				out = append(out, PermProxy)
-			}
-		default:
-			return nil, invalid(op, CodePermissions, "permission %q: must be USAGE or PROXY", p)
+		if !slices.Contains(out, p) {
+			return nil, invalid(op, CodePermissions, "permission %q: must be USAGE, PROXY or DEVELOPMENT", p)
 		}
 	}
 	return out, nil

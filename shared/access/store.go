@@ -216,6 +216,8 @@ type RequestLister interface {
 	RequestsByWorkspace(ctx context.Context, workspaceID string, status RequestStatus) ([]Request, error)
 	// RequestsByApp lists an app's requests.
 	RequestsByApp(ctx context.Context, appID string) ([]Request, error)
+	// RequestsByRequester lists the requests a person (tenant, sub) made.
+	RequestsByRequester(ctx context.Context, tenantID, sub string) ([]Request, error)
 }
 
 // Idempotency reads the first answers to mutating requests (R17).

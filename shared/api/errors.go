@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"gatepass/shared/access"
 )
@@ -45,6 +46,31 @@ type errorBody struct {
 	Code      string `json:"error_code"`
 	Msg       string `json:"error_msg"`
 	RequestID string `json:"request_id"`
+	// Pairs lists every failing (subject, env) of a bulk request (R18, R19).
+	Pairs []pairView `json:"pairs,omitempty"`
+	// EarliestEndTime is the earliest end a shortening may set (R20).
+	EarliestEndTime *time.Time `json:"earliest_end_time,omitempty"`
+}
+
+// pairView is a failing pair; grant_id is null when no grant is involved.
+type pairView struct {
+	Subject   access.Subject `json:"subject"`
+	Env       access.Env     `json:"env"`
+	GrantID   *string        `json:"grant_id"`
+	ErrorCode string         `json:"error_code"`
+}
+
+func viewPairs(ps []access.Pair) []pairView {
+	var out []pairView
+	for _, p := range ps {
+		v := pairView{Subject: p.Subject, Env: p.Env, ErrorCode: p.ErrorCode}
+		if p.GrantID != "" {
+			id := p.GrantID
+			v.GrantID = &id
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // fromError turns err into the status and body the caller sees. Internal errors are
@@ -58,5 +84,6 @@ func fromError(err error, requestID string) (int, errorBody) {
 	if msg == "" {
 		msg = e.Kind.String()
 	}
-	return status(e), errorBody{Code: e.Code, Msg: msg, RequestID: requestID}
+	return status(e), errorBody{Code: e.Code, Msg: msg, RequestID: requestID,
+		Pairs: viewPairs(e.Pairs), EarliestEndTime: e.EarliestEnd}
 }

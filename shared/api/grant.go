@@ -17,6 +17,11 @@ func Grant(svc *access.Service) *Handler {
 		"POST /v1/requests/{request_id}/reject":     mutate(h, h.reject, renderRequest),
 		"POST /v1/requests/{request_id}/withdraw":   mutate(h, h.withdraw, renderRequest),
 		"PATCH /v1/apis/{api_id}/grants/{grant_id}": mutate(h, h.patchGrant, h.renderGrant),
+		// R23, R24: the same operations on service units and apps
+		"POST /v1/service-units/{unit_id}/grants":             mutate(h, h.createGrants, h.renderGrants),
+		"PATCH /v1/service-units/{unit_id}/grants/{grant_id}": mutate(h, h.patchGrant, h.renderGrant),
+		"POST /v1/service-units/{unit_id}/applications":       mutate(h, h.apply, h.renderApplication),
+		"POST /v1/apps/{app_id}/grants":                       mutate(h, h.createGrants, h.renderGrants),
 	}
 	return h
 }
@@ -52,7 +57,7 @@ func renderRequest(result access.Request) (int, any) {
 }
 
 func (h *Handler) createGrants(ctx context.Context, r *request, a access.Actor) ([]access.Grant, error) {
-	api, err := r.param("api_id")
+	res, err := r.resource()
 	if err != nil {
 		return nil, err
 	}
@@ -60,11 +65,11 @@ func (h *Handler) createGrants(ctx context.Context, r *request, a access.Actor) 
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	return h.svc.CreateGrants(ctx, a, api, in)
+	return h.svc.GrantOn(ctx, a, res, in)
 }
 
 func (h *Handler) apply(ctx context.Context, r *request, a access.Actor) (access.RequestResult, error) {
-	api, err := r.param("api_id")
+	res, err := r.resource()
 	if err != nil {
 		return access.RequestResult{}, err
 	}
@@ -72,7 +77,7 @@ func (h *Handler) apply(ctx context.Context, r *request, a access.Actor) (access
 	if err := r.decode(&in); err != nil {
 		return access.RequestResult{}, err
 	}
-	return h.svc.Apply(ctx, a, api, in)
+	return h.svc.ApplyOn(ctx, a, res, in)
 }
 
 // reasonBody is the body of the routes that take only a reason.
@@ -117,18 +122,8 @@ func (h *Handler) withdraw(ctx context.Context, r *request, a access.Actor) (acc
 	return h.svc.Withdraw(ctx, a, id, reason)
 }
 
-// grantIDs reads the api_id and grant_id path parameters.
-func grantIDs(r *request) (string, string, error) {
-	api, err := r.param("api_id")
-	if err != nil {
-		return "", "", err
-	}
-	grant, err := r.param("grant_id")
-	return api, grant, err
-}
-
 func (h *Handler) patchGrant(ctx context.Context, r *request, a access.Actor) (access.Grant, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return access.Grant{}, err
 	}
@@ -136,5 +131,5 @@ func (h *Handler) patchGrant(ctx context.Context, r *request, a access.Actor) (a
 	if err := r.decode(&in); err != nil {
 		return access.Grant{}, err
 	}
-	return h.svc.PatchGrant(ctx, a, api, grant, in)
+	return h.svc.PatchGrantOn(ctx, a, res, grant, in)
 }

@@ -11,7 +11,8 @@ import (
 func concrete(key string) (string, string) {
 	method, path, _ := strings.Cut(key, " ")
 	r := strings.NewReplacer("{api_id}", "api-orders", "{app_id}", "app-b1", "{grant_id}", "01JZZZZZZZZZZZZZZZZZZZZZZZ",
-		"{request_id}", "01JYYYYYYYYYYYYYYYYYYYYYYY", "{workspace_id}", "ws-a")
+		"{request_id}", "01JYYYYYYYYYYYYYYYYYYYYYYY", "{workspace_id}", "ws-a",
+		"{unit_id}", "u-1", "{user_id}", "carol")
 	return method, r.Replace(path)
 }
 
@@ -29,6 +30,11 @@ var bodyRoutes = map[string]bool{
 	"POST /v1/requests/{request_id}/withdraw":           false,
 	"POST /v1/apis/{api_id}/grants/{grant_id}/cancel":   false,
 	"DELETE /v1/apis/{api_id}/grants/{grant_id}/cancel": false,
+	"POST /v1/apis/{api_id}/grants/cancel":              true,
+	"POST /v1/service-units/{unit_id}/grants":           true,
+	"POST /v1/service-units/{unit_id}/grants/cancel":    true,
+	"POST /v1/service-units/{unit_id}/applications":     true,
+	"POST /v1/apps/{app_id}/grants":                     true,
 }
 
 // TestHTTP_BadInput_CodedNever500 sends malformed bodies to every route that reads one:

@@ -42,6 +42,12 @@ func TestHTTP_TenantIsolation(t *testing.T) {
 		"ws-a", "ws-b", "alice", "owner-a", "owner-b", "app-b1", "secret-reason-1", "test grant",
 		o.grantID, o.pendingID, o.requestID, `"t1"`}
 	gp := "/v1/apis/api-orders/grants/" + o.grantID
+	// R22-R24: a unit with a grant, an app grant, a user grant
+	e.seedUnit(t, "u-1", "api-orders")
+	up := "/v1/service-units/u-1/grants/" + str(first(t, e.do(t, ownerA, "POST", "/v1/service-units/u-1/grants", grantBody("APP", "app-b1", "t1", prod, unlimited))), "grant_id")
+	ap := "/v1/apps/app-b1/grants/" + str(first(t, e.do(t, alice, "POST", "/v1/apps/app-b1/grants", map[string]any{"subject": userSub("carol@corp"), "validity": unlimited})), "grant_id")
+	want(t, e.do(t, ownerA, "POST", "/v1/apis/api-sales/grants", grantBody("USER", "carol@corp", "t1", prod, unlimited)), 201)
+	secrets = append(secrets, "Unit u-1", "carol@corp")
 	cases := []struct {
 		method, path string
 		body         any
@@ -57,6 +63,9 @@ func TestHTTP_TenantIsolation(t *testing.T) {
 		{"POST", "/v1/apps/app-b1/app-code", nil, []int{404}},
 		{"GET", "/v1/workspaces/ws-b/apps", nil, []int{403, 200}},
 		{"POST", "/v1/apis/api-orders/grants", grantBody("APP", "app-x1", "t2", prod, unlimited), []int{404}},
+		{"POST", "/v1/apis/api-orders/grants", subjectsBody(prod, unlimited, appSub("app-x1", "t2"), appSub("app-b1", "t1")), []int{404}},
+		{"POST", "/v1/apis/api-orders/grants/cancel", map[string]any{"subjects": []any{appSub("app-b1", "t1")}, "envs": prod}, []int{404}},
+		{"PATCH", "/v1/apis/api-orders/grants/" + o.grantID, map[string]any{"validity": days(1)}, []int{404}},
 		{"GET", "/v1/apis/api-orders/grants", nil, []int{404}},
 		{"POST", "/v1/apis/api-orders/applications", map[string]any{"app_id": "app-x1", "envs": prod, "validity": unlimited}, []int{404}},
 		{"POST", "/v1/requests/" + o.requestID + "/approve", nil, []int{404}},
@@ -75,6 +84,22 @@ func TestHTTP_TenantIsolation(t *testing.T) {
 		{"GET", "/v1/workspaces/ws-b/authorized-apis", nil, []int{403, 200}},
 		{"GET", "/v1/workspaces/ws-a/granted-apis", nil, []int{403, 200}},
 		{"GET", "/v1/apis/api-orders/audit", nil, []int{404}},
+		{"POST", "/v1/service-units/u-1/grants", grantBody("APP", "app-x1", "t2", prod, unlimited), []int{404}},
+		{"GET", "/v1/service-units/u-1/grants", nil, []int{404}},
+		{"GET", up, nil, []int{404}},
+		{"PATCH", up, map[string]any{"validity": days(1)}, []int{404}},
+		{"DELETE", up, nil, []int{404}},
+		{"POST", up + "/cancel", nil, []int{404}},
+		{"DELETE", up + "/cancel", nil, []int{404}},
+		{"POST", up + "/renewal", map[string]any{"validity": unlimited}, []int{404}},
+		{"POST", "/v1/service-units/u-1/grants/cancel", map[string]any{"subjects": []any{appSub("app-b1", "t1")}, "envs": prod}, []int{404}},
+		{"POST", "/v1/service-units/u-1/applications", map[string]any{"app_id": "app-x1", "envs": prod, "validity": unlimited}, []int{404}},
+		{"GET", "/v1/service-units/u-1/audit", nil, []int{404}},
+		{"POST", "/v1/apps/app-b1/grants", map[string]any{"subject": map[string]any{"type": "USER", "id": "bob", "tenant_id": "t2"}, "validity": unlimited}, []int{404}},
+		{"GET", "/v1/apps/app-b1/grants", nil, []int{404}},
+		{"DELETE", ap, nil, []int{404}},
+		{"GET", "/v1/users/carol@corp/authorized-apis", nil, []int{200, 403}},
+		{"GET", "/v1/requests?requester=me", nil, []int{200}},
 	}
 	for _, w := range []who{admin2, ownerX, reviewerX, bob} {
 		for _, c := range cases {

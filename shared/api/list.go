@@ -13,11 +13,17 @@ func List(svc *access.Service) *Handler {
 	h.routes = map[string]route{
 		"GET /v1/workspaces/{workspace_id}/authorized-apis": h.authorizedAPIs,
 		"GET /v1/workspaces/{workspace_id}/granted-apis":    h.grantedAPIs,
-		"GET /v1/apis/{api_id}/grants":                      h.grantsOfAPI,
+		"GET /v1/apis/{api_id}/grants":                      h.grantsOf,
 		"GET /v1/apis/{api_id}/grants/{grant_id}":           h.getGrant,
 		"GET /v1/requests":                                  h.requests,
 		"GET /v1/requests/{request_id}":                     h.getRequest,
 		"GET /v1/apis/{api_id}/audit":                       h.audit,
+		// R23, R24: the same listings on service units and apps
+		"GET /v1/service-units/{unit_id}/grants":            h.grantsOf,
+		"GET /v1/service-units/{unit_id}/grants/{grant_id}": h.getGrant,
+		"GET /v1/service-units/{unit_id}/audit":             h.audit,
+		"GET /v1/apps/{app_id}/grants":                      h.grantsOf,
+		"GET /v1/users/{user_id}/authorized-apis":           h.userAuthorizedAPIs,
 	}
 	return h
 }
@@ -35,6 +41,26 @@ func (h *Handler) authorizedAPIs(ctx context.Context, r *request) (int, any, err
 		AppID: r.query("app_id"), Env: access.Env(r.query("env")), Status: access.GrantStatus(r.query("status")),
 	}
 	p, err := h.svc.AuthorizedAPIs(ctx, r.who, ws, f, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := h.svc.Now()
+	return http.StatusOK, viewPage(p, func(g access.Grant) grantView { return viewGrant(g, now) }), nil
+}
+
+// userAuthorizedAPIs is R22's listing; a user id is a token's sub, checked by the
+// service (it allows more characters than an object id).
+func (h *Handler) userAuthorizedAPIs(ctx context.Context, r *request) (int, any, error) {
+	q, err := r.page()
+	if err != nil {
+		return 0, nil, err
+	}
+	f := access.AuthorizedFilter{Env: access.Env(r.query("env")), Status: access.GrantStatus(r.query("status"))}
+	user := r.ev.PathParameters["user_id"]
+	if !access.ValidUserID(user) {
+		return 0, nil, access.E("path", access.Invalid, access.CodeID, "user_id must be 1-%d characters of [A-Za-z0-9._:@|+-]", access.MaxIDLen)
+	}
+	p, err := h.svc.UserAuthorizedAPIs(ctx, r.who, user, f, q)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -70,8 +96,8 @@ func tokenPage(r *request) (int, string, error) {
 	return size, r.query("next_token"), nil
 }
 
-func (h *Handler) grantsOfAPI(ctx context.Context, r *request) (int, any, error) {
-	api, err := r.param("api_id")
+func (h *Handler) grantsOf(ctx context.Context, r *request) (int, any, error) {
+	res, err := r.resource()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -79,7 +105,7 @@ func (h *Handler) grantsOfAPI(ctx context.Context, r *request) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := h.svc.GrantsOfAPI(ctx, r.who, api, size, next)
+	p, err := h.svc.GrantsOf(ctx, r.who, res, size, next)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -87,11 +113,11 @@ func (h *Handler) grantsOfAPI(ctx context.Context, r *request) (int, any, error)
 }
 
 func (h *Handler) getGrant(ctx context.Context, r *request) (int, any, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	g, err := h.svc.GetGrant(ctx, r.who, api, grant)
+	g, err := h.svc.GetGrantOn(ctx, r.who, res, grant)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -104,7 +130,7 @@ func (h *Handler) requests(ctx context.Context, r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	f := access.RequestFilter{
-		WorkspaceID: r.query("workspace_id"), AppID: r.query("app_id"), Status: access.RequestStatus(r.query("status")),
+		WorkspaceID: r.query("workspace_id"), AppID: r.query("app_id"), Requester: r.query("requester"), Status: access.RequestStatus(r.query("status")),
 	}
 	p, err := h.svc.Requests(ctx, r.who, f, q)
 	if err != nil {
@@ -123,7 +149,7 @@ func (h *Handler) getRequest(ctx context.Context, r *request) (int, any, error) 
 }
 
 func (h *Handler) audit(ctx context.Context, r *request) (int, any, error) {
-	api, err := r.param("api_id")
+	res, err := r.resource()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -131,7 +157,7 @@ func (h *Handler) audit(ctx context.Context, r *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := h.svc.AuditLog(ctx, r.who, api, size, next)
+	p, err := h.svc.AuditOf(ctx, r.who, res, size, next)
 	if err != nil {
 		return 0, nil, err
 	}

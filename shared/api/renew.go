@@ -12,7 +12,8 @@ import (
 func Renew(svc *access.Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
-		"POST /v1/apis/{api_id}/grants/{grant_id}/renewal": mutate(h, h.renew, h.renderRenewal),
+		"POST /v1/apis/{api_id}/grants/{grant_id}/renewal":           mutate(h, h.renew, h.renderRenewal),
+		"POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal": mutate(h, h.renew, h.renderRenewal),
 	}
 	return h
 }
@@ -25,7 +26,7 @@ func (h *Handler) renderRenewal(res access.RenewResult) (int, any) {
 }
 
 func (h *Handler) renew(ctx context.Context, r *request, a access.Actor) (access.RenewResult, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return access.RenewResult{}, err
 	}
@@ -33,5 +34,5 @@ func (h *Handler) renew(ctx context.Context, r *request, a access.Actor) (access
 	if err := r.decode(&in); err != nil {
 		return access.RenewResult{}, err
 	}
-	return h.svc.Renew(ctx, a, api, grant, in)
+	return h.svc.RenewOn(ctx, a, res, grant, in)
 }

@@ -15,6 +15,13 @@ func Revoke(svc *access.Service) *Handler {
 		"POST /v1/apis/{api_id}/grants/{grant_id}/cancel":   mutate(h, h.cancel, h.renderCancel),
 		"DELETE /v1/apis/{api_id}/grants/{grant_id}/cancel": mutate(h, h.withdrawCancel, h.renderGrant),
 		"DELETE /v1/apis/{api_id}/grants/{grant_id}":        mutate(h, h.revoke, renderNoContent),
+		"POST /v1/apis/{api_id}/grants/cancel":              mutate(h, h.cancelMany, h.renderCancelMany),
+		// R23, R24: the same operations on service units and apps
+		"POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel":   mutate(h, h.cancel, h.renderCancel),
+		"DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel": mutate(h, h.withdrawCancel, h.renderGrant),
+		"DELETE /v1/service-units/{unit_id}/grants/{grant_id}":        mutate(h, h.revoke, renderNoContent),
+		"POST /v1/service-units/{unit_id}/grants/cancel":              mutate(h, h.cancelMany, h.renderCancelMany),
+		"DELETE /v1/apps/{app_id}/grants/{grant_id}":                  mutate(h, h.revoke, renderNoContent),
 	}
 	return h
 }
@@ -29,7 +36,7 @@ func (h *Handler) renderCancel(res access.CancelResult) (int, any) {
 }
 
 func (h *Handler) cancel(ctx context.Context, r *request, a access.Actor) (access.CancelResult, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return access.CancelResult{}, err
 	}
@@ -37,11 +44,11 @@ func (h *Handler) cancel(ctx context.Context, r *request, a access.Actor) (acces
 	if err := r.decodeOptional(&in); err != nil {
 		return access.CancelResult{}, err
 	}
-	return h.svc.Cancel(ctx, a, api, grant, in)
+	return h.svc.CancelOn(ctx, a, res, grant, in)
 }
 
 func (h *Handler) withdrawCancel(ctx context.Context, r *request, a access.Actor) (access.Grant, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return access.Grant{}, err
 	}
@@ -52,13 +59,35 @@ func (h *Handler) withdrawCancel(ctx context.Context, r *request, a access.Actor
 	if in.Reason == "" {
 		in.Reason = r.query("reason")
 	}
-	return h.svc.WithdrawCancellation(ctx, a, api, grant, in.Reason)
+	return h.svc.WithdrawCancellationOn(ctx, a, res, grant, in.Reason)
 }
 
 func (h *Handler) revoke(ctx context.Context, r *request, a access.Actor) (access.Grant, error) {
-	api, grant, err := grantIDs(r)
+	res, grant, err := grantPath(r)
 	if err != nil {
 		return access.Grant{}, err
 	}
-	return h.svc.Revoke(ctx, a, api, grant, r.query("reason"))
+	return h.svc.RevokeOn(ctx, a, res, grant, r.query("reason"))
+}
+
+// renderCancelMany answers 202 while the notice runs, 200 when the grants were revoked
+// now (R19).
+func (h *Handler) renderCancelMany(res access.BulkCancelResult) (int, any) {
+	st := http.StatusOK
+	if res.Deferred {
+		st = http.StatusAccepted
+	}
+	return st, grantsView{Grants: viewGrants(res.Grants, h.svc.Now())}
+}
+
+func (h *Handler) cancelMany(ctx context.Context, r *request, a access.Actor) (access.BulkCancelResult, error) {
+	res, err := r.resource()
+	if err != nil {
+		return access.BulkCancelResult{}, err
+	}
+	var in access.BulkCancelInput
+	if err := r.decode(&in); err != nil {
+		return access.BulkCancelResult{}, err
+	}
+	return h.svc.CancelManyOn(ctx, a, res, in)
 }

@@ -402,7 +402,10 @@ func TestHTTP_R12_GrantShape400(t *testing.T) {
 		{"unknown env", "api-orders", grantBody("APP", "app-b1", "t1", []string{"STAGING"}, unlimited), "InvalidParameter.Env"},
 		{"env twice", "api-orders", grantBody("APP", "app-b1", "t1", []string{"PROD", "PROD"}, unlimited), "InvalidParameter.Env"},
 		{"no env", "api-orders", grantBody("APP", "app-b1", "t1", []string{}, unlimited), "InvalidParameter.Env"},
-		{"unknown subject type", "api-orders", grantBody("USER", "u1", "t1", prod, unlimited), "InvalidParameter.Subject"},
+		{"unknown subject type", "api-orders", grantBody("TEAM", "u1", "t1", prod, unlimited), "InvalidParameter.Subject"},
+		{"user id with a space", "api-orders", grantBody("USER", "u 1", "t1", prod, unlimited), "InvalidParameter.Subject"},
+		{"user with PROXY", "api-orders", grantBody("USER", "u1", "t1", prod, unlimited, "permissions", []string{"PROXY"}), "InvalidParameter.Permissions"},
+		{"DEVELOPMENT on an API", "api-orders", grantBody("USER", "u1", "t1", prod, unlimited, "permissions", []string{"DEVELOPMENT"}), "InvalidParameter.Permissions"},
 		{"subject without tenant", "api-orders", grantBody("APP", "app-b1", "", prod, unlimited), "InvalidParameter.Subject"},
 	}
 	for _, tc := range cases {

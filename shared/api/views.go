@@ -14,7 +14,7 @@ type grantView struct {
 	APIID             *string             `json:"api_id"`
 	APIName           *string             `json:"api_name"`
 	Subject           access.Subject      `json:"subject"`
-	Env               access.Env          `json:"env"`
+	Env               *access.Env         `json:"env"` // null on a grant on an app (R24)
 	Permissions       []access.Permission `json:"permissions"`
 	Fields            []string            `json:"fields"`
 	EndTime           *time.Time          `json:"end_time"`
@@ -35,13 +35,17 @@ func viewGrant(g access.Grant, now time.Time) grantView {
 	status := g.Status(now, g.Generation)
 	g = g.Effective(now)
 	v := grantView{
-		GrantID: g.ID, Resource: g.On(), Subject: g.Subject, Env: g.Env,
+		GrantID: g.ID, Resource: g.On(), Subject: g.Subject,
 		Permissions: g.Permissions, Fields: g.Fields, EndTime: g.EndTime, Status: status,
 		CancelAt: g.CancelAt, CancelPermissions: g.CancelPermissions, Protected: g.Protected,
 		Reason: g.Reason, CreatorID: g.CreatorID, CreatedAt: g.CreatedAt, ModifiedAt: g.ModifiedAt,
 		RevokedAt: g.RevokedAt, Version: g.Version,
 	}
-	if v.Resource.Type == access.ResourceAPI {
+	if g.Env != "" {
+		v.Env = &g.Env
+	}
+	// A unit grant listed under an API it reaches (R23) names that API too.
+	if v.Resource.Type == access.ResourceAPI || g.APIID != "" {
 		v.APIID, v.APIName = &g.APIID, &g.APIName
 	}
 	if v.Fields == nil {

@@ -197,6 +197,24 @@ func (e Env) Valid() bool {
 	}
 }
 
+// Defines values for GrantEnv.
+const (
+	GrantEnvDEV  GrantEnv = "DEV"
+	GrantEnvPROD GrantEnv = "PROD"
+)
+
+// Valid indicates whether the value is a known member of the GrantEnv enum.
+func (e GrantEnv) Valid() bool {
+	switch e {
+	case GrantEnvDEV:
+		return true
+	case GrantEnvPROD:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GrantStatus.
 const (
 	GrantStatusACTIVE              GrantStatus = "ACTIVE"
@@ -350,6 +368,7 @@ func (e ResourceType) Valid() bool {
 // Defines values for SubjectType.
 const (
 	SubjectTypeAPP       SubjectType = "APP"
+	SubjectTypeUSER      SubjectType = "USER"
 	SubjectTypeWORKSPACE SubjectType = "WORKSPACE"
 )
 
@@ -357,6 +376,8 @@ const (
 func (e SubjectType) Valid() bool {
 	switch e {
 	case SubjectTypeAPP:
+		return true
+	case SubjectTypeUSER:
 		return true
 	case SubjectTypeWORKSPACE:
 		return true
@@ -395,6 +416,21 @@ func (e ValidityViewType) Valid() bool {
 	case ValidityViewTypeLIMITED:
 		return true
 	case ValidityViewTypeUNLIMITED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRequestsParamsRequester.
+const (
+	ListRequestsParamsRequesterMe ListRequestsParamsRequester = "me"
+)
+
+// Valid indicates whether the value is a known member of the ListRequestsParamsRequester enum.
+func (e ListRequestsParamsRequester) Valid() bool {
+	switch e {
+	case ListRequestsParamsRequesterMe:
 		return true
 	default:
 		return false
@@ -479,6 +515,21 @@ type App struct {
 	WorkspaceId      Id   `json:"workspace_id"`
 }
 
+// AppGrantInput R24: subject (or subjects) are USERs of the app's tenant; USAGE only; no env
+type AppGrantInput struct {
+	Permissions *[]Permission `json:"permissions,omitempty"`
+
+	// Reason at most 128 characters (R13)
+	Reason   *Reason    `json:"reason,omitempty"`
+	Subject  *Subject   `json:"subject,omitempty"`
+	Subjects *[]Subject `json:"subjects,omitempty"`
+
+	// Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
+	// UNIX seconds, or {"type":"LIMITED","days":N} (1-3650), counted from the moment of the
+	// grant, renewal or approval. The end must lie in the future.
+	Validity Validity `json:"validity"`
+}
+
 // AppInput defines model for AppInput.
 type AppInput struct {
 	Name string `json:"name"`
@@ -525,15 +576,16 @@ type AppWithCode struct {
 	WorkspaceId      Id   `json:"workspace_id"`
 }
 
-// ApplicationInput defines model for ApplicationInput.
+// ApplicationInput app_id, or subject (an APP the caller owns, or the caller as a USER, R22)
 type ApplicationInput struct {
-	AppId       Id            `json:"app_id"`
+	AppId       *Id           `json:"app_id,omitempty"`
 	Envs        []Env         `json:"envs"`
 	Fields      *[]string     `json:"fields,omitempty"`
 	Permissions *[]Permission `json:"permissions,omitempty"`
 
 	// Reason at most 128 characters (R13)
-	Reason *Reason `json:"reason,omitempty"`
+	Reason  *Reason  `json:"reason,omitempty"`
+	Subject *Subject `json:"subject,omitempty"`
 
 	// Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
 	// UNIX seconds, or {"type":"LIMITED","days":N} (1-3650), counted from the moment of the
@@ -593,6 +645,21 @@ type CancelGrantInput struct {
 	Reason *Reason `json:"reason,omitempty"`
 }
 
+// CancelGrantsInput R19: cancels the grant of every (subject, env) pair as the single cancel would, all or none
+type CancelGrantsInput struct {
+	Envs []Env `json:"envs"`
+
+	// Immediate tenant_admin only; no notice
+	Immediate *bool `json:"immediate,omitempty"`
+
+	// Permissions default [USAGE] (the whole grants); ["PROXY"] cancels PROXY only (R11)
+	Permissions *[]Permission `json:"permissions,omitempty"`
+
+	// Reason at most 128 characters (R13)
+	Reason   *Reason   `json:"reason,omitempty"`
+	Subjects []Subject `json:"subjects"`
+}
+
 // CheckInput app_id, user_id (R22), or both: a call the app makes for the user (R24)
 type CheckInput struct {
 	ApiId    Id        `json:"api_id"`
@@ -644,9 +711,24 @@ type Env string
 
 // Error defines model for Error.
 type Error struct {
+	// EarliestEndTime the earliest end a shortening may set (R20)
+	EarliestEndTime *Time  `json:"earliest_end_time,omitempty"`
+	ErrorCode       string `json:"error_code"`
+	ErrorMsg        string `json:"error_msg"`
+
+	// Pairs every failing (subject, env) of a bulk request (R18, R19)
+	Pairs     *[]FailedPair `json:"pairs,omitempty"`
+	RequestId string        `json:"request_id"`
+}
+
+// FailedPair defines model for FailedPair.
+type FailedPair struct {
+	Env       Env    `json:"env"`
 	ErrorCode string `json:"error_code"`
-	ErrorMsg  string `json:"error_msg"`
-	RequestId string `json:"request_id"`
+
+	// GrantId the grant involved; null when there is none
+	GrantId *string `json:"grant_id"`
+	Subject Subject `json:"subject"`
 }
 
 // Grant defines model for Grant.
@@ -663,7 +745,9 @@ type Grant struct {
 	CreatedAt Time          `json:"created_at"`
 	CreatorId string        `json:"creator_id"`
 	EndTime   *NullableTime `json:"end_time"`
-	Env       Env           `json:"env"`
+
+	// Env null on a grant on an app (R24)
+	Env *GrantEnv `json:"env"`
 
 	// Fields empty: all of the API's
 	Fields  []string `json:"fields"`
@@ -685,7 +769,10 @@ type Grant struct {
 	Version   int         `json:"version"`
 }
 
-// GrantInput defines model for GrantInput.
+// GrantEnv null on a grant on an app (R24)
+type GrantEnv string
+
+// GrantInput exactly one of subject and subjects (R18)
 type GrantInput struct {
 	Envs []Env `json:"envs"`
 
@@ -699,8 +786,11 @@ type GrantInput struct {
 	Protected *bool `json:"protected,omitempty"`
 
 	// Reason at most 128 characters (R13)
-	Reason  *Reason `json:"reason,omitempty"`
-	Subject Subject `json:"subject"`
+	Reason  *Reason  `json:"reason,omitempty"`
+	Subject *Subject `json:"subject,omitempty"`
+
+	// Subjects R18: 1-10 distinct subjects, at most 20 grants (subjects x envs); all or none
+	Subjects *[]Subject `json:"subjects,omitempty"`
 
 	// Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
 	// UNIX seconds, or {"type":"LIMITED","days":N} (1-3650), counted from the moment of the
@@ -787,7 +877,7 @@ type PageMeta struct {
 // PageToken opaque; send it back as next_token for the next page
 type PageToken = string
 
-// Permission defines model for Permission.
+// Permission PROXY on API grants to apps (R12); DEVELOPMENT on unit grants to users (R23)
 type Permission string
 
 // Protocol defines model for Protocol.
@@ -815,11 +905,14 @@ type RenewGrantInput struct {
 
 // Request defines model for Request.
 type Request struct {
-	ApiId Id `json:"api_id"`
+	// ApiId empty on a request for a service unit
+	ApiId string `json:"api_id"`
 
 	// ApiName the API's name, in listings (GET /v1/requests)
 	ApiName *string `json:"api_name,omitempty"`
-	AppId   Id      `json:"app_id"`
+
+	// AppId empty on a user's request for themself (R22)
+	AppId string `json:"app_id"`
 
 	// CreatedAt RFC 3339 in UTC
 	CreatedAt      Time          `json:"created_at"`
@@ -838,13 +931,17 @@ type Request struct {
 	Requester   string       `json:"requester"`
 
 	// RequesterTenantId the requester's tenant (another one for a grantee app of another tenant)
-	RequesterTenantId *string       `json:"requester_tenant_id,omitempty"`
-	Reviewer          string        `json:"reviewer"`
-	Status            RequestStatus `json:"status"`
-	TenantId          *Id           `json:"tenant_id,omitempty"`
-	Validity          ValidityView  `json:"validity"`
-	Version           *int          `json:"version,omitempty"`
-	WorkspaceId       *Id           `json:"workspace_id,omitempty"`
+	RequesterTenantId *string `json:"requester_tenant_id,omitempty"`
+
+	// Resource what a grant is on
+	Resource    *Resource     `json:"resource,omitempty"`
+	Reviewer    string        `json:"reviewer"`
+	Status      RequestStatus `json:"status"`
+	Subject     *Subject      `json:"subject,omitempty"`
+	TenantId    *Id           `json:"tenant_id,omitempty"`
+	Validity    ValidityView  `json:"validity"`
+	Version     *int          `json:"version,omitempty"`
+	WorkspaceId *Id           `json:"workspace_id,omitempty"`
 }
 
 // RequestKind defines model for RequestKind.
@@ -863,11 +960,14 @@ type RequestStatus string
 
 // RequestWithGrants defines model for RequestWithGrants.
 type RequestWithGrants struct {
-	ApiId Id `json:"api_id"`
+	// ApiId empty on a request for a service unit
+	ApiId string `json:"api_id"`
 
 	// ApiName the API's name, in listings (GET /v1/requests)
 	ApiName *string `json:"api_name,omitempty"`
-	AppId   Id      `json:"app_id"`
+
+	// AppId empty on a user's request for themself (R22)
+	AppId string `json:"app_id"`
 
 	// CreatedAt RFC 3339 in UTC
 	CreatedAt      Time          `json:"created_at"`
@@ -886,13 +986,17 @@ type RequestWithGrants struct {
 	Requester   string       `json:"requester"`
 
 	// RequesterTenantId the requester's tenant (another one for a grantee app of another tenant)
-	RequesterTenantId *string       `json:"requester_tenant_id,omitempty"`
-	Reviewer          string        `json:"reviewer"`
-	Status            RequestStatus `json:"status"`
-	TenantId          *Id           `json:"tenant_id,omitempty"`
-	Validity          ValidityView  `json:"validity"`
-	Version           *int          `json:"version,omitempty"`
-	WorkspaceId       *Id           `json:"workspace_id,omitempty"`
+	RequesterTenantId *string `json:"requester_tenant_id,omitempty"`
+
+	// Resource what a grant is on
+	Resource    *Resource     `json:"resource,omitempty"`
+	Reviewer    string        `json:"reviewer"`
+	Status      RequestStatus `json:"status"`
+	Subject     *Subject      `json:"subject,omitempty"`
+	TenantId    *Id           `json:"tenant_id,omitempty"`
+	Validity    ValidityView  `json:"validity"`
+	Version     *int          `json:"version,omitempty"`
+	WorkspaceId *Id           `json:"workspace_id,omitempty"`
 }
 
 // Resource what a grant is on
@@ -936,7 +1040,8 @@ type ServiceUnitPage struct {
 
 // Subject defines model for Subject.
 type Subject struct {
-	Id       Id          `json:"id"`
+	// Id an app or workspace id ([A-Za-z0-9._:-]), or a user's sub (R22)
+	Id       string      `json:"id"`
 	TenantId Id          `json:"tenant_id"`
 	Type     SubjectType `json:"type"`
 }
@@ -950,13 +1055,16 @@ type Time = time.Time
 // UnixSeconds seconds since 1970-01-01T00:00:00Z
 type UnixSeconds = int
 
-// UpdateGrantInput name fields or add_permissions (or both)
+// UpdateGrantInput name fields, add_permissions or validity (any of them)
 type UpdateGrantInput struct {
 	AddPermissions *[]Permission `json:"add_permissions,omitempty"`
 	Fields         *[]string     `json:"fields,omitempty"`
 
 	// Reason at most 128 characters (R13)
 	Reason *Reason `json:"reason,omitempty"`
+
+	// Validity R20: extend at once; shorten to no earlier than now + CANCEL_NOTICE (a 400 names earliest_end_time); never shorten a protected grant
+	Validity *Validity `json:"validity,omitempty"`
 }
 
 // Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
@@ -1116,6 +1224,14 @@ type CreateGrantsParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// CancelGrantsParams defines parameters for CancelGrants.
+type CancelGrantsParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // RevokeGrantParams defines parameters for RevokeGrant.
 type RevokeGrantParams struct {
 	Reason *ReasonQuery `form:"reason,omitempty" json:"reason,omitempty"`
@@ -1191,14 +1307,49 @@ type RotateAppCodeParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListAppGrantsParams defines parameters for ListAppGrants.
+type ListAppGrantsParams struct {
+	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// NextToken opaque; a token not issued for this listing is 400 InvalidParameter.NextToken
+	NextToken *NextToken `form:"next_token,omitempty" json:"next_token,omitempty"`
+}
+
+// CreateAppGrantsParams defines parameters for CreateAppGrants.
+type CreateAppGrantsParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RevokeAppGrantParams defines parameters for RevokeAppGrant.
+type RevokeAppGrantParams struct {
+	Reason *ReasonQuery `form:"reason,omitempty" json:"reason,omitempty"`
+
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListRequestsParams defines parameters for ListRequests.
 type ListRequestsParams struct {
-	WorkspaceId *Id            `form:"workspace_id,omitempty" json:"workspace_id,omitempty"`
-	AppId       *Id            `form:"app_id,omitempty" json:"app_id,omitempty"`
-	Status      *RequestStatus `form:"status,omitempty" json:"status,omitempty"`
-	PageNumber  *PageNumber    `form:"page_number,omitempty" json:"page_number,omitempty"`
-	PageSize    *PageSize      `form:"page_size,omitempty" json:"page_size,omitempty"`
+	WorkspaceId *Id `form:"workspace_id,omitempty" json:"workspace_id,omitempty"`
+	AppId       *Id `form:"app_id,omitempty" json:"app_id,omitempty"`
+
+	// Requester only "me": the caller's own requests
+	Requester  *ListRequestsParamsRequester `form:"requester,omitempty" json:"requester,omitempty"`
+	Status     *RequestStatus               `form:"status,omitempty" json:"status,omitempty"`
+	PageNumber *PageNumber                  `form:"page_number,omitempty" json:"page_number,omitempty"`
+	PageSize   *PageSize                    `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
+
+// ListRequestsParamsRequester defines parameters for ListRequests.
+type ListRequestsParamsRequester string
 
 // ApproveRequestParams defines parameters for ApproveRequest.
 type ApproveRequestParams struct {
@@ -1238,6 +1389,116 @@ type PutServiceUnitParams struct {
 	// body replays the first answer; with a different request it is 422; while the first
 	// is in flight it is 409 Conflict.RequestInProgress.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ApplyForUnitParams defines parameters for ApplyForUnit.
+type ApplyForUnitParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListUnitAuditParams defines parameters for ListUnitAudit.
+type ListUnitAuditParams struct {
+	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// NextToken opaque; a token not issued for this listing is 400 InvalidParameter.NextToken
+	NextToken *NextToken `form:"next_token,omitempty" json:"next_token,omitempty"`
+}
+
+// ListUnitGrantsParams defines parameters for ListUnitGrants.
+type ListUnitGrantsParams struct {
+	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// NextToken opaque; a token not issued for this listing is 400 InvalidParameter.NextToken
+	NextToken *NextToken `form:"next_token,omitempty" json:"next_token,omitempty"`
+}
+
+// CreateUnitGrantsParams defines parameters for CreateUnitGrants.
+type CreateUnitGrantsParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CancelUnitGrantsParams defines parameters for CancelUnitGrants.
+type CancelUnitGrantsParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RevokeUnitGrantParams defines parameters for RevokeUnitGrant.
+type RevokeUnitGrantParams struct {
+	Reason *ReasonQuery `form:"reason,omitempty" json:"reason,omitempty"`
+
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateUnitGrantParams defines parameters for UpdateUnitGrant.
+type UpdateUnitGrantParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// WithdrawUnitCancellationParams defines parameters for WithdrawUnitCancellation.
+type WithdrawUnitCancellationParams struct {
+	Reason *ReasonQuery `form:"reason,omitempty" json:"reason,omitempty"`
+
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CancelUnitGrantParams defines parameters for CancelUnitGrant.
+type CancelUnitGrantParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// RenewUnitGrantParams defines parameters for RenewUnitGrant.
+type RenewUnitGrantParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListUserAuthorizedApisParams defines parameters for ListUserAuthorizedApis.
+type ListUserAuthorizedApisParams struct {
+	Env    *Env         `form:"env,omitempty" json:"env,omitempty"`
+	Status *GrantStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// ApiNameKeyword case-insensitive substring of the API name
+	ApiNameKeyword *ApiNameKeyword `form:"api_name_keyword,omitempty" json:"api_name_keyword,omitempty"`
+	PageNumber     *PageNumber     `form:"page_number,omitempty" json:"page_number,omitempty"`
+	PageSize       *PageSize       `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
 
 // ListWorkspaceAppsParams defines parameters for ListWorkspaceApps.
@@ -1281,6 +1542,9 @@ type ApplyForApiJSONRequestBody = ApplicationInput
 // CreateGrantsJSONRequestBody defines body for CreateGrants for application/json ContentType.
 type CreateGrantsJSONRequestBody = GrantInput
 
+// CancelGrantsJSONRequestBody defines body for CancelGrants for application/json ContentType.
+type CancelGrantsJSONRequestBody = CancelGrantsInput
+
 // UpdateGrantJSONRequestBody defines body for UpdateGrant for application/json ContentType.
 type UpdateGrantJSONRequestBody = UpdateGrantInput
 
@@ -1296,6 +1560,9 @@ type RenewGrantJSONRequestBody = RenewGrantInput
 // PutAppJSONRequestBody defines body for PutApp for application/json ContentType.
 type PutAppJSONRequestBody = AppInput
 
+// CreateAppGrantsJSONRequestBody defines body for CreateAppGrants for application/json ContentType.
+type CreateAppGrantsJSONRequestBody = AppGrantInput
+
 // CheckCallJSONRequestBody defines body for CheckCall for application/json ContentType.
 type CheckCallJSONRequestBody = CheckInput
 
@@ -1310,6 +1577,27 @@ type WithdrawRequestJSONRequestBody = ReasonInput
 
 // PutServiceUnitJSONRequestBody defines body for PutServiceUnit for application/json ContentType.
 type PutServiceUnitJSONRequestBody = ServiceUnitInput
+
+// ApplyForUnitJSONRequestBody defines body for ApplyForUnit for application/json ContentType.
+type ApplyForUnitJSONRequestBody = ApplicationInput
+
+// CreateUnitGrantsJSONRequestBody defines body for CreateUnitGrants for application/json ContentType.
+type CreateUnitGrantsJSONRequestBody = GrantInput
+
+// CancelUnitGrantsJSONRequestBody defines body for CancelUnitGrants for application/json ContentType.
+type CancelUnitGrantsJSONRequestBody = CancelGrantsInput
+
+// UpdateUnitGrantJSONRequestBody defines body for UpdateUnitGrant for application/json ContentType.
+type UpdateUnitGrantJSONRequestBody = UpdateGrantInput
+
+// WithdrawUnitCancellationJSONRequestBody defines body for WithdrawUnitCancellation for application/json ContentType.
+type WithdrawUnitCancellationJSONRequestBody = ReasonInput
+
+// CancelUnitGrantJSONRequestBody defines body for CancelUnitGrant for application/json ContentType.
+type CancelUnitGrantJSONRequestBody = CancelGrantInput
+
+// RenewUnitGrantJSONRequestBody defines body for RenewUnitGrant for application/json ContentType.
+type RenewUnitGrantJSONRequestBody = RenewGrantInput
 
 // AsDateTime returns the union data inside the EndTime as a DateTime
 func (t EndTime) AsDateTime() (DateTime, error) {
@@ -1514,6 +1802,20 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/apis/{api_id}/grants (the `CreateGrants` operationId).
 	CreateGrants(ctx context.Context, apiId ApiId, params *CreateGrantsParams, body CreateGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CancelGrantsWithBody R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+	CancelGrantsWithBody(ctx context.Context, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelGrants R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+	CancelGrants(ctx context.Context, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RevokeGrant App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
 	//
 	// Corresponds with DELETE /v1/apis/{api_id}/grants/{grant_id} (the `RevokeGrant` operationId).
@@ -1604,6 +1906,30 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 	RotateAppCode(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAppGrants On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
+	//
+	// Corresponds with GET /v1/apps/{app_id}/grants (the `ListAppGrants` operationId).
+	ListAppGrants(ctx context.Context, appId AppId, params *ListAppGrantsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppGrantsWithBody On an app (R24, users only, no env): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/apps/{app_id}/grants (the `CreateAppGrants` operationId).
+	CreateAppGrantsWithBody(ctx context.Context, appId AppId, params *CreateAppGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppGrants On an app (R24, users only, no env): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/apps/{app_id}/grants (the `CreateAppGrants` operationId).
+	CreateAppGrants(ctx context.Context, appId AppId, params *CreateAppGrantsParams, body CreateAppGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeAppGrant R24: revoke a user's grant on an app at once (the app's owner, an owner of its workspace, a tenant_admin, or the user)
+	//
+	// Corresponds with DELETE /v1/apps/{app_id}/grants/{grant_id} (the `RevokeAppGrant` operationId).
+	RevokeAppGrant(ctx context.Context, appId AppId, grantId GrantId, params *RevokeAppGrantParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CheckCallWithBody Decide one data-API call (R14), for a checker or tenant_admin.
 	//
 	// Takes any type of body and a specified content type.
@@ -1618,7 +1944,7 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/check (the `CheckCall` operationId).
 	CheckCall(ctx context.Context, body CheckCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListRequests Requests, newest first, for reviewers (workspace_id) or app owners (app_id).
+	// ListRequests Requests for reviewers (workspace_id), app owners (app_id), or anyone's own (requester=me, R22).
 	//
 	// Corresponds with GET /v1/requests (the `ListRequests` operationId).
 	ListRequests(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1693,6 +2019,129 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
 	PutServiceUnit(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, body PutServiceUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplyForUnitWithBody On a service unit (R23): An app owner applies for an API of its own tenant (R9).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/applications (the `ApplyForUnit` operationId).
+	ApplyForUnitWithBody(ctx context.Context, unitId UnitId, params *ApplyForUnitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplyForUnit On a service unit (R23): An app owner applies for an API of its own tenant (R9).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/applications (the `ApplyForUnit` operationId).
+	ApplyForUnit(ctx context.Context, unitId UnitId, params *ApplyForUnitParams, body ApplyForUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListUnitAudit On a service unit (R23): An API's audit entries, newest first, paging by token, for its reviewers.
+	//
+	// Corresponds with GET /v1/service-units/{unit_id}/audit (the `ListUnitAudit` operationId).
+	ListUnitAudit(ctx context.Context, unitId UnitId, params *ListUnitAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListUnitGrants On a service unit (R23): One API's grants, newest first, paging by token, for its reviewers.
+	//
+	// Corresponds with GET /v1/service-units/{unit_id}/grants (the `ListUnitGrants` operationId).
+	ListUnitGrants(ctx context.Context, unitId UnitId, params *ListUnitGrantsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateUnitGrantsWithBody On a service unit (R23): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants (the `CreateUnitGrants` operationId).
+	CreateUnitGrantsWithBody(ctx context.Context, unitId UnitId, params *CreateUnitGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateUnitGrants On a service unit (R23): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants (the `CreateUnitGrants` operationId).
+	CreateUnitGrants(ctx context.Context, unitId UnitId, params *CreateUnitGrantsParams, body CreateUnitGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelUnitGrantsWithBody On a service unit (R23): R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/cancel (the `CancelUnitGrants` operationId).
+	CancelUnitGrantsWithBody(ctx context.Context, unitId UnitId, params *CancelUnitGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelUnitGrants On a service unit (R23): R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/cancel (the `CancelUnitGrants` operationId).
+	CancelUnitGrants(ctx context.Context, unitId UnitId, params *CancelUnitGrantsParams, body CancelUnitGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeUnitGrant On a service unit (R23): App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
+	//
+	// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id} (the `RevokeUnitGrant` operationId).
+	RevokeUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *RevokeUnitGrantParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUnitGrant On a service unit (R23): One grant, for the reviewers of its API and the grantee side.
+	//
+	// Corresponds with GET /v1/service-units/{unit_id}/grants/{grant_id} (the `GetUnitGrant` operationId).
+	GetUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateUnitGrantWithBody On a service unit (R23): Change the field list or add PROXY (R12); taking permissions away goes through cancellation.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/service-units/{unit_id}/grants/{grant_id} (the `UpdateUnitGrant` operationId).
+	UpdateUnitGrantWithBody(ctx context.Context, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateUnitGrant On a service unit (R23): Change the field list or add PROXY (R12); taking permissions away goes through cancellation.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/service-units/{unit_id}/grants/{grant_id} (the `UpdateUnitGrant` operationId).
+	UpdateUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, body UpdateUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WithdrawUnitCancellationWithBody On a service unit (R23): A reviewer withdraws a pending cancellation (R7); none pending is 409 Conflict.NoCancellationPending.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `WithdrawUnitCancellation` operationId).
+	WithdrawUnitCancellationWithBody(ctx context.Context, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WithdrawUnitCancellation On a service unit (R23): A reviewer withdraws a pending cancellation (R7); none pending is 409 Conflict.NoCancellationPending.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `WithdrawUnitCancellation` operationId).
+	WithdrawUnitCancellation(ctx context.Context, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, body WithdrawUnitCancellationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelUnitGrantWithBody On a service unit (R23): API-side cancellation by a reviewer, deferred by the notice period (R7, R10, R11); immediate for a tenant_admin with "immediate".
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `CancelUnitGrant` operationId).
+	CancelUnitGrantWithBody(ctx context.Context, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelUnitGrant On a service unit (R23): API-side cancellation by a reviewer, deferred by the notice period (R7, R10, R11); immediate for a tenant_admin with "immediate".
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `CancelUnitGrant` operationId).
+	CancelUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, body CancelUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RenewUnitGrantWithBody On a service unit (R23): Extend a grant in force (R6); a reviewer renews at once, the app owner's renewal is a RENEW request.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
+	RenewUnitGrantWithBody(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RenewUnitGrant On a service unit (R23): Extend a grant in force (R6); a reviewer renews at once, the app owner's renewal is a RENEW request.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
+	RenewUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListUserAuthorizedApis R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
+	//
+	// Corresponds with GET /v1/users/{user_id}/authorized-apis (the `ListUserAuthorizedApis` operationId).
+	ListUserAuthorizedApis(ctx context.Context, userId string, params *ListUserAuthorizedApisParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWorkspaceApps The workspace's apps, by id, for its members.
 	//
@@ -1882,6 +2331,40 @@ func (c *Client) CreateGrantsWithBody(ctx context.Context, apiId ApiId, params *
 // Corresponds with POST /v1/apis/{api_id}/grants (the `CreateGrants` operationId).
 func (c *Client) CreateGrants(ctx context.Context, apiId ApiId, params *CreateGrantsParams, body CreateGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateGrantsRequest(c.Server, apiId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelGrantsWithBody R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+func (c *Client) CancelGrantsWithBody(ctx context.Context, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelGrantsRequestWithBody(c.Server, apiId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelGrants R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+func (c *Client) CancelGrants(ctx context.Context, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelGrantsRequest(c.Server, apiId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2122,6 +2605,70 @@ func (c *Client) RotateAppCode(ctx context.Context, appId AppId, params *RotateA
 	return c.Client.Do(req)
 }
 
+// ListAppGrants On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
+//
+// Corresponds with GET /v1/apps/{app_id}/grants (the `ListAppGrants` operationId).
+func (c *Client) ListAppGrants(ctx context.Context, appId AppId, params *ListAppGrantsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAppGrantsRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppGrantsWithBody On an app (R24, users only, no env): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/apps/{app_id}/grants (the `CreateAppGrants` operationId).
+func (c *Client) CreateAppGrantsWithBody(ctx context.Context, appId AppId, params *CreateAppGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppGrantsRequestWithBody(c.Server, appId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppGrants On an app (R24, users only, no env): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/apps/{app_id}/grants (the `CreateAppGrants` operationId).
+func (c *Client) CreateAppGrants(ctx context.Context, appId AppId, params *CreateAppGrantsParams, body CreateAppGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppGrantsRequest(c.Server, appId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeAppGrant R24: revoke a user's grant on an app at once (the app's owner, an owner of its workspace, a tenant_admin, or the user)
+//
+// Corresponds with DELETE /v1/apps/{app_id}/grants/{grant_id} (the `RevokeAppGrant` operationId).
+func (c *Client) RevokeAppGrant(ctx context.Context, appId AppId, grantId GrantId, params *RevokeAppGrantParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAppGrantRequest(c.Server, appId, grantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CheckCallWithBody Decide one data-API call (R14), for a checker or tenant_admin.
 //
 // Takes any type of body and a specified content type.
@@ -2156,7 +2703,7 @@ func (c *Client) CheckCall(ctx context.Context, body CheckCallJSONRequestBody, r
 	return c.Client.Do(req)
 }
 
-// ListRequests Requests, newest first, for reviewers (workspace_id) or app owners (app_id).
+// ListRequests Requests for reviewers (workspace_id), app owners (app_id), or anyone's own (requester=me, R22).
 //
 // Corresponds with GET /v1/requests (the `ListRequests` operationId).
 func (c *Client) ListRequests(ctx context.Context, params *ListRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2342,6 +2889,319 @@ func (c *Client) PutServiceUnitWithBody(ctx context.Context, unitId UnitId, para
 // Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
 func (c *Client) PutServiceUnit(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, body PutServiceUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutServiceUnitRequest(c.Server, unitId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplyForUnitWithBody On a service unit (R23): An app owner applies for an API of its own tenant (R9).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/applications (the `ApplyForUnit` operationId).
+func (c *Client) ApplyForUnitWithBody(ctx context.Context, unitId UnitId, params *ApplyForUnitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyForUnitRequestWithBody(c.Server, unitId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplyForUnit On a service unit (R23): An app owner applies for an API of its own tenant (R9).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/applications (the `ApplyForUnit` operationId).
+func (c *Client) ApplyForUnit(ctx context.Context, unitId UnitId, params *ApplyForUnitParams, body ApplyForUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyForUnitRequest(c.Server, unitId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListUnitAudit On a service unit (R23): An API's audit entries, newest first, paging by token, for its reviewers.
+//
+// Corresponds with GET /v1/service-units/{unit_id}/audit (the `ListUnitAudit` operationId).
+func (c *Client) ListUnitAudit(ctx context.Context, unitId UnitId, params *ListUnitAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUnitAuditRequest(c.Server, unitId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListUnitGrants On a service unit (R23): One API's grants, newest first, paging by token, for its reviewers.
+//
+// Corresponds with GET /v1/service-units/{unit_id}/grants (the `ListUnitGrants` operationId).
+func (c *Client) ListUnitGrants(ctx context.Context, unitId UnitId, params *ListUnitGrantsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUnitGrantsRequest(c.Server, unitId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateUnitGrantsWithBody On a service unit (R23): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants (the `CreateUnitGrants` operationId).
+func (c *Client) CreateUnitGrantsWithBody(ctx context.Context, unitId UnitId, params *CreateUnitGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUnitGrantsRequestWithBody(c.Server, unitId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateUnitGrants On a service unit (R23): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants (the `CreateUnitGrants` operationId).
+func (c *Client) CreateUnitGrants(ctx context.Context, unitId UnitId, params *CreateUnitGrantsParams, body CreateUnitGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUnitGrantsRequest(c.Server, unitId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelUnitGrantsWithBody On a service unit (R23): R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/cancel (the `CancelUnitGrants` operationId).
+func (c *Client) CancelUnitGrantsWithBody(ctx context.Context, unitId UnitId, params *CancelUnitGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelUnitGrantsRequestWithBody(c.Server, unitId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelUnitGrants On a service unit (R23): R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/cancel (the `CancelUnitGrants` operationId).
+func (c *Client) CancelUnitGrants(ctx context.Context, unitId UnitId, params *CancelUnitGrantsParams, body CancelUnitGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelUnitGrantsRequest(c.Server, unitId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeUnitGrant On a service unit (R23): App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
+//
+// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id} (the `RevokeUnitGrant` operationId).
+func (c *Client) RevokeUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *RevokeUnitGrantParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeUnitGrantRequest(c.Server, unitId, grantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUnitGrant On a service unit (R23): One grant, for the reviewers of its API and the grantee side.
+//
+// Corresponds with GET /v1/service-units/{unit_id}/grants/{grant_id} (the `GetUnitGrant` operationId).
+func (c *Client) GetUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUnitGrantRequest(c.Server, unitId, grantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateUnitGrantWithBody On a service unit (R23): Change the field list or add PROXY (R12); taking permissions away goes through cancellation.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/service-units/{unit_id}/grants/{grant_id} (the `UpdateUnitGrant` operationId).
+func (c *Client) UpdateUnitGrantWithBody(ctx context.Context, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUnitGrantRequestWithBody(c.Server, unitId, grantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateUnitGrant On a service unit (R23): Change the field list or add PROXY (R12); taking permissions away goes through cancellation.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/service-units/{unit_id}/grants/{grant_id} (the `UpdateUnitGrant` operationId).
+func (c *Client) UpdateUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, body UpdateUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUnitGrantRequest(c.Server, unitId, grantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WithdrawUnitCancellationWithBody On a service unit (R23): A reviewer withdraws a pending cancellation (R7); none pending is 409 Conflict.NoCancellationPending.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `WithdrawUnitCancellation` operationId).
+func (c *Client) WithdrawUnitCancellationWithBody(ctx context.Context, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWithdrawUnitCancellationRequestWithBody(c.Server, unitId, grantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WithdrawUnitCancellation On a service unit (R23): A reviewer withdraws a pending cancellation (R7); none pending is 409 Conflict.NoCancellationPending.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `WithdrawUnitCancellation` operationId).
+func (c *Client) WithdrawUnitCancellation(ctx context.Context, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, body WithdrawUnitCancellationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWithdrawUnitCancellationRequest(c.Server, unitId, grantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelUnitGrantWithBody On a service unit (R23): API-side cancellation by a reviewer, deferred by the notice period (R7, R10, R11); immediate for a tenant_admin with "immediate".
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `CancelUnitGrant` operationId).
+func (c *Client) CancelUnitGrantWithBody(ctx context.Context, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelUnitGrantRequestWithBody(c.Server, unitId, grantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelUnitGrant On a service unit (R23): API-side cancellation by a reviewer, deferred by the notice period (R7, R10, R11); immediate for a tenant_admin with "immediate".
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `CancelUnitGrant` operationId).
+func (c *Client) CancelUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, body CancelUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelUnitGrantRequest(c.Server, unitId, grantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RenewUnitGrantWithBody On a service unit (R23): Extend a grant in force (R6); a reviewer renews at once, the app owner's renewal is a RENEW request.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
+func (c *Client) RenewUnitGrantWithBody(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenewUnitGrantRequestWithBody(c.Server, unitId, grantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RenewUnitGrant On a service unit (R23): Extend a grant in force (R6); a reviewer renews at once, the app owner's renewal is a RENEW request.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
+func (c *Client) RenewUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenewUnitGrantRequest(c.Server, unitId, grantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListUserAuthorizedApis R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
+//
+// Corresponds with GET /v1/users/{user_id}/authorized-apis (the `ListUserAuthorizedApis` operationId).
+func (c *Client) ListUserAuthorizedApis(ctx context.Context, userId string, params *ListUserAuthorizedApisParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUserAuthorizedApisRequest(c.Server, userId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2895,6 +3755,68 @@ func NewCreateGrantsRequestWithBody(server string, apiId ApiId, params *CreateGr
 	}
 
 	operationPath := fmt.Sprintf("/v1/apis/%s/grants", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCancelGrantsRequest calls the generic CancelGrants builder with application/json body
+func NewCancelGrantsRequest(server string, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelGrantsRequestWithBody(server, apiId, params, "application/json", bodyReader)
+}
+
+// NewCancelGrantsRequestWithBody constructs an http.Request for the CancelGrants method, with any body, and a specified content type
+func NewCancelGrantsRequestWithBody(server string, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "api_id", apiId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apis/%s/grants/cancel", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3556,6 +4478,235 @@ func NewRotateAppCodeRequest(server string, appId AppId, params *RotateAppCodePa
 	return req, nil
 }
 
+// NewListAppGrantsRequest constructs an http.Request for the ListAppGrants method
+func NewListAppGrantsRequest(server string, appId AppId, params *ListAppGrantsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/grants", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next_token", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAppGrantsRequest calls the generic CreateAppGrants builder with application/json body
+func NewCreateAppGrantsRequest(server string, appId AppId, params *CreateAppGrantsParams, body CreateAppGrantsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAppGrantsRequestWithBody(server, appId, params, "application/json", bodyReader)
+}
+
+// NewCreateAppGrantsRequestWithBody constructs an http.Request for the CreateAppGrants method, with any body, and a specified content type
+func NewCreateAppGrantsRequestWithBody(server string, appId AppId, params *CreateAppGrantsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/grants", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRevokeAppGrantRequest constructs an http.Request for the RevokeAppGrant method
+func NewRevokeAppGrantRequest(server string, appId AppId, grantId GrantId, params *RevokeAppGrantParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "grant_id", grantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/grants/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewCheckCallRequest calls the generic CheckCall builder with application/json body
 func NewCheckCallRequest(server string, body CheckCallJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3639,6 +4790,18 @@ func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Re
 		if params.AppId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "app_id", *params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Requester != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "requester", *params.Requester, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4058,6 +5221,929 @@ func NewPutServiceUnitRequestWithBody(server string, unitId UnitId, params *PutS
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewApplyForUnitRequest calls the generic ApplyForUnit builder with application/json body
+func NewApplyForUnitRequest(server string, unitId UnitId, params *ApplyForUnitParams, body ApplyForUnitJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewApplyForUnitRequestWithBody(server, unitId, params, "application/json", bodyReader)
+}
+
+// NewApplyForUnitRequestWithBody constructs an http.Request for the ApplyForUnit method, with any body, and a specified content type
+func NewApplyForUnitRequestWithBody(server string, unitId UnitId, params *ApplyForUnitParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/applications", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListUnitAuditRequest constructs an http.Request for the ListUnitAudit method
+func NewListUnitAuditRequest(server string, unitId UnitId, params *ListUnitAuditParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/audit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next_token", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListUnitGrantsRequest constructs an http.Request for the ListUnitGrants method
+func NewListUnitGrantsRequest(server string, unitId UnitId, params *ListUnitGrantsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/grants", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next_token", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateUnitGrantsRequest calls the generic CreateUnitGrants builder with application/json body
+func NewCreateUnitGrantsRequest(server string, unitId UnitId, params *CreateUnitGrantsParams, body CreateUnitGrantsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateUnitGrantsRequestWithBody(server, unitId, params, "application/json", bodyReader)
+}
+
+// NewCreateUnitGrantsRequestWithBody constructs an http.Request for the CreateUnitGrants method, with any body, and a specified content type
+func NewCreateUnitGrantsRequestWithBody(server string, unitId UnitId, params *CreateUnitGrantsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/grants", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCancelUnitGrantsRequest calls the generic CancelUnitGrants builder with application/json body
+func NewCancelUnitGrantsRequest(server string, unitId UnitId, params *CancelUnitGrantsParams, body CancelUnitGrantsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelUnitGrantsRequestWithBody(server, unitId, params, "application/json", bodyReader)
+}
+
+// NewCancelUnitGrantsRequestWithBody constructs an http.Request for the CancelUnitGrants method, with any body, and a specified content type
+func NewCancelUnitGrantsRequestWithBody(server string, unitId UnitId, params *CancelUnitGrantsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/grants/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRevokeUnitGrantRequest constructs an http.Request for the RevokeUnitGrant method
+func NewRevokeUnitGrantRequest(server string, unitId UnitId, grantId GrantId, params *RevokeUnitGrantParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "grant_id", grantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/grants/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetUnitGrantRequest constructs an http.Request for the GetUnitGrant method
+func NewGetUnitGrantRequest(server string, unitId UnitId, grantId GrantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "grant_id", grantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/grants/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateUnitGrantRequest calls the generic UpdateUnitGrant builder with application/json body
+func NewUpdateUnitGrantRequest(server string, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, body UpdateUnitGrantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateUnitGrantRequestWithBody(server, unitId, grantId, params, "application/json", bodyReader)
+}
+
+// NewUpdateUnitGrantRequestWithBody constructs an http.Request for the UpdateUnitGrant method, with any body, and a specified content type
+func NewUpdateUnitGrantRequestWithBody(server string, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "grant_id", grantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/grants/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewWithdrawUnitCancellationRequest calls the generic WithdrawUnitCancellation builder with application/json body
+func NewWithdrawUnitCancellationRequest(server string, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, body WithdrawUnitCancellationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWithdrawUnitCancellationRequestWithBody(server, unitId, grantId, params, "application/json", bodyReader)
+}
+
+// NewWithdrawUnitCancellationRequestWithBody constructs an http.Request for the WithdrawUnitCancellation method, with any body, and a specified content type
+func NewWithdrawUnitCancellationRequestWithBody(server string, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "grant_id", grantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/grants/%s/cancel", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCancelUnitGrantRequest calls the generic CancelUnitGrant builder with application/json body
+func NewCancelUnitGrantRequest(server string, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, body CancelUnitGrantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelUnitGrantRequestWithBody(server, unitId, grantId, params, "application/json", bodyReader)
+}
+
+// NewCancelUnitGrantRequestWithBody constructs an http.Request for the CancelUnitGrant method, with any body, and a specified content type
+func NewCancelUnitGrantRequestWithBody(server string, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "grant_id", grantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/grants/%s/cancel", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRenewUnitGrantRequest calls the generic RenewUnitGrant builder with application/json body
+func NewRenewUnitGrantRequest(server string, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRenewUnitGrantRequestWithBody(server, unitId, grantId, params, "application/json", bodyReader)
+}
+
+// NewRenewUnitGrantRequestWithBody constructs an http.Request for the RenewUnitGrant method, with any body, and a specified content type
+func NewRenewUnitGrantRequestWithBody(server string, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "grant_id", grantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/grants/%s/renewal", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListUserAuthorizedApisRequest constructs an http.Request for the ListUserAuthorizedApis method
+func NewListUserAuthorizedApisRequest(server string, userId string, params *ListUserAuthorizedApisParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/users/%s/authorized-apis", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Env != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "env", *params.Env, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ApiNameKeyword != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api_name_keyword", *params.ApiNameKeyword, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_number", *params.PageNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -4536,6 +6622,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/apis/{api_id}/grants (the `CreateGrants` operationId).
 	CreateGrantsWithResponse(ctx context.Context, apiId ApiId, params *CreateGrantsParams, body CreateGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateGrantsResponse, error)
 
+	// CancelGrantsWithBodyWithResponse R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+	CancelGrantsWithBodyWithResponse(ctx context.Context, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelGrantsResponse, error)
+
+	// CancelGrantsWithResponse R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+	CancelGrantsWithResponse(ctx context.Context, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelGrantsResponse, error)
+
 	// RevokeGrantWithResponse App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -4634,6 +6734,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 	RotateAppCodeWithResponse(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*RotateAppCodeResponse, error)
 
+	// ListAppGrantsWithResponse On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/apps/{app_id}/grants (the `ListAppGrants` operationId).
+	ListAppGrantsWithResponse(ctx context.Context, appId AppId, params *ListAppGrantsParams, reqEditors ...RequestEditorFn) (*ListAppGrantsResponse, error)
+
+	// CreateAppGrantsWithBodyWithResponse On an app (R24, users only, no env): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/apps/{app_id}/grants (the `CreateAppGrants` operationId).
+	CreateAppGrantsWithBodyWithResponse(ctx context.Context, appId AppId, params *CreateAppGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAppGrantsResponse, error)
+
+	// CreateAppGrantsWithResponse On an app (R24, users only, no env): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/apps/{app_id}/grants (the `CreateAppGrants` operationId).
+	CreateAppGrantsWithResponse(ctx context.Context, appId AppId, params *CreateAppGrantsParams, body CreateAppGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppGrantsResponse, error)
+
+	// RevokeAppGrantWithResponse R24: revoke a user's grant on an app at once (the app's owner, an owner of its workspace, a tenant_admin, or the user)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/apps/{app_id}/grants/{grant_id} (the `RevokeAppGrant` operationId).
+	RevokeAppGrantWithResponse(ctx context.Context, appId AppId, grantId GrantId, params *RevokeAppGrantParams, reqEditors ...RequestEditorFn) (*RevokeAppGrantResponse, error)
+
 	// CheckCallWithBodyWithResponse Decide one data-API call (R14), for a checker or tenant_admin.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4648,7 +6776,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/check (the `CheckCall` operationId).
 	CheckCallWithResponse(ctx context.Context, body CheckCallJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckCallResponse, error)
 
-	// ListRequestsWithResponse Requests, newest first, for reviewers (workspace_id) or app owners (app_id).
+	// ListRequestsWithResponse Requests for reviewers (workspace_id), app owners (app_id), or anyone's own (requester=me, R22).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4731,6 +6859,139 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /v1/service-units/{unit_id} (the `PutServiceUnit` operationId).
 	PutServiceUnitWithResponse(ctx context.Context, unitId UnitId, params *PutServiceUnitParams, body PutServiceUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*PutServiceUnitResponse, error)
+
+	// ApplyForUnitWithBodyWithResponse On a service unit (R23): An app owner applies for an API of its own tenant (R9).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/applications (the `ApplyForUnit` operationId).
+	ApplyForUnitWithBodyWithResponse(ctx context.Context, unitId UnitId, params *ApplyForUnitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyForUnitResponse, error)
+
+	// ApplyForUnitWithResponse On a service unit (R23): An app owner applies for an API of its own tenant (R9).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/applications (the `ApplyForUnit` operationId).
+	ApplyForUnitWithResponse(ctx context.Context, unitId UnitId, params *ApplyForUnitParams, body ApplyForUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyForUnitResponse, error)
+
+	// ListUnitAuditWithResponse On a service unit (R23): An API's audit entries, newest first, paging by token, for its reviewers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/service-units/{unit_id}/audit (the `ListUnitAudit` operationId).
+	ListUnitAuditWithResponse(ctx context.Context, unitId UnitId, params *ListUnitAuditParams, reqEditors ...RequestEditorFn) (*ListUnitAuditResponse, error)
+
+	// ListUnitGrantsWithResponse On a service unit (R23): One API's grants, newest first, paging by token, for its reviewers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/service-units/{unit_id}/grants (the `ListUnitGrants` operationId).
+	ListUnitGrantsWithResponse(ctx context.Context, unitId UnitId, params *ListUnitGrantsParams, reqEditors ...RequestEditorFn) (*ListUnitGrantsResponse, error)
+
+	// CreateUnitGrantsWithBodyWithResponse On a service unit (R23): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants (the `CreateUnitGrants` operationId).
+	CreateUnitGrantsWithBodyWithResponse(ctx context.Context, unitId UnitId, params *CreateUnitGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUnitGrantsResponse, error)
+
+	// CreateUnitGrantsWithResponse On a service unit (R23): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants (the `CreateUnitGrants` operationId).
+	CreateUnitGrantsWithResponse(ctx context.Context, unitId UnitId, params *CreateUnitGrantsParams, body CreateUnitGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUnitGrantsResponse, error)
+
+	// CancelUnitGrantsWithBodyWithResponse On a service unit (R23): R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/cancel (the `CancelUnitGrants` operationId).
+	CancelUnitGrantsWithBodyWithResponse(ctx context.Context, unitId UnitId, params *CancelUnitGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelUnitGrantsResponse, error)
+
+	// CancelUnitGrantsWithResponse On a service unit (R23): R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/cancel (the `CancelUnitGrants` operationId).
+	CancelUnitGrantsWithResponse(ctx context.Context, unitId UnitId, params *CancelUnitGrantsParams, body CancelUnitGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelUnitGrantsResponse, error)
+
+	// RevokeUnitGrantWithResponse On a service unit (R23): App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id} (the `RevokeUnitGrant` operationId).
+	RevokeUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *RevokeUnitGrantParams, reqEditors ...RequestEditorFn) (*RevokeUnitGrantResponse, error)
+
+	// GetUnitGrantWithResponse On a service unit (R23): One grant, for the reviewers of its API and the grantee side.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/service-units/{unit_id}/grants/{grant_id} (the `GetUnitGrant` operationId).
+	GetUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, reqEditors ...RequestEditorFn) (*GetUnitGrantResponse, error)
+
+	// UpdateUnitGrantWithBodyWithResponse On a service unit (R23): Change the field list or add PROXY (R12); taking permissions away goes through cancellation.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/service-units/{unit_id}/grants/{grant_id} (the `UpdateUnitGrant` operationId).
+	UpdateUnitGrantWithBodyWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUnitGrantResponse, error)
+
+	// UpdateUnitGrantWithResponse On a service unit (R23): Change the field list or add PROXY (R12); taking permissions away goes through cancellation.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/service-units/{unit_id}/grants/{grant_id} (the `UpdateUnitGrant` operationId).
+	UpdateUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, body UpdateUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUnitGrantResponse, error)
+
+	// WithdrawUnitCancellationWithBodyWithResponse On a service unit (R23): A reviewer withdraws a pending cancellation (R7); none pending is 409 Conflict.NoCancellationPending.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `WithdrawUnitCancellation` operationId).
+	WithdrawUnitCancellationWithBodyWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WithdrawUnitCancellationResponse, error)
+
+	// WithdrawUnitCancellationWithResponse On a service unit (R23): A reviewer withdraws a pending cancellation (R7); none pending is 409 Conflict.NoCancellationPending.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `WithdrawUnitCancellation` operationId).
+	WithdrawUnitCancellationWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, body WithdrawUnitCancellationJSONRequestBody, reqEditors ...RequestEditorFn) (*WithdrawUnitCancellationResponse, error)
+
+	// CancelUnitGrantWithBodyWithResponse On a service unit (R23): API-side cancellation by a reviewer, deferred by the notice period (R7, R10, R11); immediate for a tenant_admin with "immediate".
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `CancelUnitGrant` operationId).
+	CancelUnitGrantWithBodyWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelUnitGrantResponse, error)
+
+	// CancelUnitGrantWithResponse On a service unit (R23): API-side cancellation by a reviewer, deferred by the notice period (R7, R10, R11); immediate for a tenant_admin with "immediate".
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `CancelUnitGrant` operationId).
+	CancelUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, body CancelUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelUnitGrantResponse, error)
+
+	// RenewUnitGrantWithBodyWithResponse On a service unit (R23): Extend a grant in force (R6); a reviewer renews at once, the app owner's renewal is a RENEW request.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
+	RenewUnitGrantWithBodyWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenewUnitGrantResponse, error)
+
+	// RenewUnitGrantWithResponse On a service unit (R23): Extend a grant in force (R6); a reviewer renews at once, the app owner's renewal is a RENEW request.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
+	RenewUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenewUnitGrantResponse, error)
+
+	// ListUserAuthorizedApisWithResponse R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/users/{user_id}/authorized-apis (the `ListUserAuthorizedApis` operationId).
+	ListUserAuthorizedApisWithResponse(ctx context.Context, userId string, params *ListUserAuthorizedApisParams, reqEditors ...RequestEditorFn) (*ListUserAuthorizedApisResponse, error)
 
 	// ListWorkspaceAppsWithResponse The workspace's apps, by id, for its members.
 	//
@@ -5643,6 +7904,131 @@ func (r CreateGrantsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelGrantsResponse429Headers the declared response headers of an HTTP 429 response for CancelGrants
+type CancelGrantsResponse429Headers struct {
+	RetryAfter int
+}
+
+type CancelGrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Grants
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Grants
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelGrantsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelGrantsResponse) GetJSON200() *Grants {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CancelGrantsResponse) GetJSON202() *Grants {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelGrantsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelGrantsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelGrantsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelGrantsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelGrantsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CancelGrantsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CancelGrantsResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelGrantsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelGrantsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CancelGrantsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelGrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelGrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelGrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelGrantsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6732,6 +9118,346 @@ func (r RotateAppCodeResponse) ContentType() string {
 	return ""
 }
 
+// ListAppGrantsResponse429Headers the declared response headers of an HTTP 429 response for ListAppGrants
+type ListAppGrantsResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListAppGrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GrantTokenPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAppGrantsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAppGrantsResponse) GetJSON200() *GrantTokenPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAppGrantsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAppGrantsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAppGrantsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAppGrantsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListAppGrantsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAppGrantsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAppGrantsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAppGrantsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAppGrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAppGrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAppGrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAppGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAppGrantsResponse429Headers the declared response headers of an HTTP 429 response for CreateAppGrants
+type CreateAppGrantsResponse429Headers struct {
+	RetryAfter int
+}
+
+type CreateAppGrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Grants
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAppGrantsResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON201() *Grants {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateAppGrantsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAppGrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAppGrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAppGrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAppGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeAppGrantResponse429Headers the declared response headers of an HTTP 429 response for RevokeAppGrant
+type RevokeAppGrantResponse429Headers struct {
+	RetryAfter int
+}
+
+type RevokeAppGrantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeAppGrantResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RevokeAppGrantResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeAppGrantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeAppGrantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeAppGrantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeAppGrantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CheckCallResponse429Headers the declared response headers of an HTTP 429 response for CheckCall
 type CheckCallResponse429Headers struct {
 	RetryAfter int
@@ -7731,6 +10457,1415 @@ func (r PutServiceUnitResponse) ContentType() string {
 	return ""
 }
 
+// ApplyForUnitResponse429Headers the declared response headers of an HTTP 429 response for ApplyForUnit
+type ApplyForUnitResponse429Headers struct {
+	RetryAfter int
+}
+
+type ApplyForUnitResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *RequestWithGrants
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Request
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ApplyForUnitResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ApplyForUnitResponse) GetJSON201() *RequestWithGrants {
+	return r.JSON201
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ApplyForUnitResponse) GetJSON202() *Request {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ApplyForUnitResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ApplyForUnitResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ApplyForUnitResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ApplyForUnitResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ApplyForUnitResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ApplyForUnitResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ApplyForUnitResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ApplyForUnitResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ApplyForUnitResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ApplyForUnitResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ApplyForUnitResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApplyForUnitResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApplyForUnitResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApplyForUnitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListUnitAuditResponse429Headers the declared response headers of an HTTP 429 response for ListUnitAudit
+type ListUnitAuditResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListUnitAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditEntryTokenPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUnitAuditResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListUnitAuditResponse) GetJSON200() *AuditEntryTokenPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUnitAuditResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListUnitAuditResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListUnitAuditResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListUnitAuditResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListUnitAuditResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListUnitAuditResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListUnitAuditResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListUnitAuditResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListUnitAuditResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListUnitAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListUnitAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListUnitAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListUnitGrantsResponse429Headers the declared response headers of an HTTP 429 response for ListUnitGrants
+type ListUnitGrantsResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListUnitGrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GrantTokenPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUnitGrantsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListUnitGrantsResponse) GetJSON200() *GrantTokenPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUnitGrantsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListUnitGrantsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListUnitGrantsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListUnitGrantsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListUnitGrantsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListUnitGrantsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListUnitGrantsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListUnitGrantsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListUnitGrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListUnitGrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListUnitGrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListUnitGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateUnitGrantsResponse429Headers the declared response headers of an HTTP 429 response for CreateUnitGrants
+type CreateUnitGrantsResponse429Headers struct {
+	RetryAfter int
+}
+
+type CreateUnitGrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Grants
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateUnitGrantsResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON201() *Grants {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateUnitGrantsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateUnitGrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateUnitGrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateUnitGrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateUnitGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelUnitGrantsResponse429Headers the declared response headers of an HTTP 429 response for CancelUnitGrants
+type CancelUnitGrantsResponse429Headers struct {
+	RetryAfter int
+}
+
+type CancelUnitGrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Grants
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Grants
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelUnitGrantsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON200() *Grants {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON202() *Grants {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CancelUnitGrantsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelUnitGrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelUnitGrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelUnitGrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelUnitGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeUnitGrantResponse429Headers the declared response headers of an HTTP 429 response for RevokeUnitGrant
+type RevokeUnitGrantResponse429Headers struct {
+	RetryAfter int
+}
+
+type RevokeUnitGrantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeUnitGrantResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RevokeUnitGrantResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeUnitGrantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeUnitGrantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeUnitGrantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeUnitGrantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetUnitGrantResponse429Headers the declared response headers of an HTTP 429 response for GetUnitGrant
+type GetUnitGrantResponse429Headers struct {
+	RetryAfter int
+}
+
+type GetUnitGrantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Grant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetUnitGrantResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUnitGrantResponse) GetJSON200() *Grant {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUnitGrantResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUnitGrantResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetUnitGrantResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetUnitGrantResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetUnitGrantResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetUnitGrantResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUnitGrantResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetUnitGrantResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUnitGrantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUnitGrantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUnitGrantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUnitGrantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateUnitGrantResponse429Headers the declared response headers of an HTTP 429 response for UpdateUnitGrant
+type UpdateUnitGrantResponse429Headers struct {
+	RetryAfter int
+}
+
+type UpdateUnitGrantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Grant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateUnitGrantResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON200() *Grant {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateUnitGrantResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateUnitGrantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateUnitGrantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateUnitGrantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateUnitGrantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// WithdrawUnitCancellationResponse429Headers the declared response headers of an HTTP 429 response for WithdrawUnitCancellation
+type WithdrawUnitCancellationResponse429Headers struct {
+	RetryAfter int
+}
+
+type WithdrawUnitCancellationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Grant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *WithdrawUnitCancellationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON200() *Grant {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r WithdrawUnitCancellationResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r WithdrawUnitCancellationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WithdrawUnitCancellationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WithdrawUnitCancellationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WithdrawUnitCancellationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelUnitGrantResponse429Headers the declared response headers of an HTTP 429 response for CancelUnitGrant
+type CancelUnitGrantResponse429Headers struct {
+	RetryAfter int
+}
+
+type CancelUnitGrantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Grant
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Grant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelUnitGrantResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON200() *Grant {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON202() *Grant {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CancelUnitGrantResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelUnitGrantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelUnitGrantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelUnitGrantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelUnitGrantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RenewUnitGrantResponse429Headers the declared response headers of an HTTP 429 response for RenewUnitGrant
+type RenewUnitGrantResponse429Headers struct {
+	RetryAfter int
+}
+
+type RenewUnitGrantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Grant
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Request
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RenewUnitGrantResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON200() *Grant {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON202() *Request {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RenewUnitGrantResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RenewUnitGrantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RenewUnitGrantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RenewUnitGrantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RenewUnitGrantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListUserAuthorizedApisResponse429Headers the declared response headers of an HTTP 429 response for ListUserAuthorizedApis
+type ListUserAuthorizedApisResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListUserAuthorizedApisResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GrantPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUserAuthorizedApisResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON200() *GrantPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListUserAuthorizedApisResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListUserAuthorizedApisResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListUserAuthorizedApisResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListUserAuthorizedApisResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListUserAuthorizedApisResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListWorkspaceAppsResponse429Headers the declared response headers of an HTTP 429 response for ListWorkspaceApps
 type ListWorkspaceAppsResponse429Headers struct {
 	RetryAfter int
@@ -8262,6 +12397,32 @@ func (c *ClientWithResponses) CreateGrantsWithResponse(ctx context.Context, apiI
 	return ParseCreateGrantsResponse(rsp)
 }
 
+// CancelGrantsWithBodyWithResponse R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+func (c *ClientWithResponses) CancelGrantsWithBodyWithResponse(ctx context.Context, apiId ApiId, params *CancelGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelGrantsResponse, error) {
+	rsp, err := c.CancelGrantsWithBody(ctx, apiId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelGrantsResponse(rsp)
+}
+
+// CancelGrantsWithResponse R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/apis/{api_id}/grants/cancel (the `CancelGrants` operationId).
+func (c *ClientWithResponses) CancelGrantsWithResponse(ctx context.Context, apiId ApiId, params *CancelGrantsParams, body CancelGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelGrantsResponse, error) {
+	rsp, err := c.CancelGrants(ctx, apiId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelGrantsResponse(rsp)
+}
+
 // RevokeGrantWithResponse App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -8444,6 +12605,58 @@ func (c *ClientWithResponses) RotateAppCodeWithResponse(ctx context.Context, app
 	return ParseRotateAppCodeResponse(rsp)
 }
 
+// ListAppGrantsWithResponse On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/apps/{app_id}/grants (the `ListAppGrants` operationId).
+func (c *ClientWithResponses) ListAppGrantsWithResponse(ctx context.Context, appId AppId, params *ListAppGrantsParams, reqEditors ...RequestEditorFn) (*ListAppGrantsResponse, error) {
+	rsp, err := c.ListAppGrants(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAppGrantsResponse(rsp)
+}
+
+// CreateAppGrantsWithBodyWithResponse On an app (R24, users only, no env): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/apps/{app_id}/grants (the `CreateAppGrants` operationId).
+func (c *ClientWithResponses) CreateAppGrantsWithBodyWithResponse(ctx context.Context, appId AppId, params *CreateAppGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAppGrantsResponse, error) {
+	rsp, err := c.CreateAppGrantsWithBody(ctx, appId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppGrantsResponse(rsp)
+}
+
+// CreateAppGrantsWithResponse On an app (R24, users only, no env): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/apps/{app_id}/grants (the `CreateAppGrants` operationId).
+func (c *ClientWithResponses) CreateAppGrantsWithResponse(ctx context.Context, appId AppId, params *CreateAppGrantsParams, body CreateAppGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppGrantsResponse, error) {
+	rsp, err := c.CreateAppGrants(ctx, appId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppGrantsResponse(rsp)
+}
+
+// RevokeAppGrantWithResponse R24: revoke a user's grant on an app at once (the app's owner, an owner of its workspace, a tenant_admin, or the user)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/apps/{app_id}/grants/{grant_id} (the `RevokeAppGrant` operationId).
+func (c *ClientWithResponses) RevokeAppGrantWithResponse(ctx context.Context, appId AppId, grantId GrantId, params *RevokeAppGrantParams, reqEditors ...RequestEditorFn) (*RevokeAppGrantResponse, error) {
+	rsp, err := c.RevokeAppGrant(ctx, appId, grantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeAppGrantResponse(rsp)
+}
+
 // CheckCallWithBodyWithResponse Decide one data-API call (R14), for a checker or tenant_admin.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -8470,7 +12683,7 @@ func (c *ClientWithResponses) CheckCallWithResponse(ctx context.Context, body Ch
 	return ParseCheckCallResponse(rsp)
 }
 
-// ListRequestsWithResponse Requests, newest first, for reviewers (workspace_id) or app owners (app_id).
+// ListRequestsWithResponse Requests for reviewers (workspace_id), app owners (app_id), or anyone's own (requester=me, R22).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8624,6 +12837,253 @@ func (c *ClientWithResponses) PutServiceUnitWithResponse(ctx context.Context, un
 		return nil, err
 	}
 	return ParsePutServiceUnitResponse(rsp)
+}
+
+// ApplyForUnitWithBodyWithResponse On a service unit (R23): An app owner applies for an API of its own tenant (R9).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/applications (the `ApplyForUnit` operationId).
+func (c *ClientWithResponses) ApplyForUnitWithBodyWithResponse(ctx context.Context, unitId UnitId, params *ApplyForUnitParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyForUnitResponse, error) {
+	rsp, err := c.ApplyForUnitWithBody(ctx, unitId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplyForUnitResponse(rsp)
+}
+
+// ApplyForUnitWithResponse On a service unit (R23): An app owner applies for an API of its own tenant (R9).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/applications (the `ApplyForUnit` operationId).
+func (c *ClientWithResponses) ApplyForUnitWithResponse(ctx context.Context, unitId UnitId, params *ApplyForUnitParams, body ApplyForUnitJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyForUnitResponse, error) {
+	rsp, err := c.ApplyForUnit(ctx, unitId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplyForUnitResponse(rsp)
+}
+
+// ListUnitAuditWithResponse On a service unit (R23): An API's audit entries, newest first, paging by token, for its reviewers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/service-units/{unit_id}/audit (the `ListUnitAudit` operationId).
+func (c *ClientWithResponses) ListUnitAuditWithResponse(ctx context.Context, unitId UnitId, params *ListUnitAuditParams, reqEditors ...RequestEditorFn) (*ListUnitAuditResponse, error) {
+	rsp, err := c.ListUnitAudit(ctx, unitId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListUnitAuditResponse(rsp)
+}
+
+// ListUnitGrantsWithResponse On a service unit (R23): One API's grants, newest first, paging by token, for its reviewers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/service-units/{unit_id}/grants (the `ListUnitGrants` operationId).
+func (c *ClientWithResponses) ListUnitGrantsWithResponse(ctx context.Context, unitId UnitId, params *ListUnitGrantsParams, reqEditors ...RequestEditorFn) (*ListUnitGrantsResponse, error) {
+	rsp, err := c.ListUnitGrants(ctx, unitId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListUnitGrantsResponse(rsp)
+}
+
+// CreateUnitGrantsWithBodyWithResponse On a service unit (R23): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants (the `CreateUnitGrants` operationId).
+func (c *ClientWithResponses) CreateUnitGrantsWithBodyWithResponse(ctx context.Context, unitId UnitId, params *CreateUnitGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUnitGrantsResponse, error) {
+	rsp, err := c.CreateUnitGrantsWithBody(ctx, unitId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateUnitGrantsResponse(rsp)
+}
+
+// CreateUnitGrantsWithResponse On a service unit (R23): Grant the API to a subject in one or more envs, all or none (R1-R3, R10, R12, R13).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants (the `CreateUnitGrants` operationId).
+func (c *ClientWithResponses) CreateUnitGrantsWithResponse(ctx context.Context, unitId UnitId, params *CreateUnitGrantsParams, body CreateUnitGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUnitGrantsResponse, error) {
+	rsp, err := c.CreateUnitGrants(ctx, unitId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateUnitGrantsResponse(rsp)
+}
+
+// CancelUnitGrantsWithBodyWithResponse On a service unit (R23): R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/cancel (the `CancelUnitGrants` operationId).
+func (c *ClientWithResponses) CancelUnitGrantsWithBodyWithResponse(ctx context.Context, unitId UnitId, params *CancelUnitGrantsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelUnitGrantsResponse, error) {
+	rsp, err := c.CancelUnitGrantsWithBody(ctx, unitId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelUnitGrantsResponse(rsp)
+}
+
+// CancelUnitGrantsWithResponse On a service unit (R23): R19: bulk API-side cancellation of every (subject, env) pair, all or none; each as CancelGrant would do it
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/cancel (the `CancelUnitGrants` operationId).
+func (c *ClientWithResponses) CancelUnitGrantsWithResponse(ctx context.Context, unitId UnitId, params *CancelUnitGrantsParams, body CancelUnitGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelUnitGrantsResponse, error) {
+	rsp, err := c.CancelUnitGrants(ctx, unitId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelUnitGrantsResponse(rsp)
+}
+
+// RevokeUnitGrantWithResponse On a service unit (R23): App-side cancellation, immediate (R8), by the app owner or the grantee workspace's owner.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id} (the `RevokeUnitGrant` operationId).
+func (c *ClientWithResponses) RevokeUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *RevokeUnitGrantParams, reqEditors ...RequestEditorFn) (*RevokeUnitGrantResponse, error) {
+	rsp, err := c.RevokeUnitGrant(ctx, unitId, grantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeUnitGrantResponse(rsp)
+}
+
+// GetUnitGrantWithResponse On a service unit (R23): One grant, for the reviewers of its API and the grantee side.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/service-units/{unit_id}/grants/{grant_id} (the `GetUnitGrant` operationId).
+func (c *ClientWithResponses) GetUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, reqEditors ...RequestEditorFn) (*GetUnitGrantResponse, error) {
+	rsp, err := c.GetUnitGrant(ctx, unitId, grantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUnitGrantResponse(rsp)
+}
+
+// UpdateUnitGrantWithBodyWithResponse On a service unit (R23): Change the field list or add PROXY (R12); taking permissions away goes through cancellation.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/service-units/{unit_id}/grants/{grant_id} (the `UpdateUnitGrant` operationId).
+func (c *ClientWithResponses) UpdateUnitGrantWithBodyWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUnitGrantResponse, error) {
+	rsp, err := c.UpdateUnitGrantWithBody(ctx, unitId, grantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateUnitGrantResponse(rsp)
+}
+
+// UpdateUnitGrantWithResponse On a service unit (R23): Change the field list or add PROXY (R12); taking permissions away goes through cancellation.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/service-units/{unit_id}/grants/{grant_id} (the `UpdateUnitGrant` operationId).
+func (c *ClientWithResponses) UpdateUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *UpdateUnitGrantParams, body UpdateUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUnitGrantResponse, error) {
+	rsp, err := c.UpdateUnitGrant(ctx, unitId, grantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateUnitGrantResponse(rsp)
+}
+
+// WithdrawUnitCancellationWithBodyWithResponse On a service unit (R23): A reviewer withdraws a pending cancellation (R7); none pending is 409 Conflict.NoCancellationPending.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `WithdrawUnitCancellation` operationId).
+func (c *ClientWithResponses) WithdrawUnitCancellationWithBodyWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WithdrawUnitCancellationResponse, error) {
+	rsp, err := c.WithdrawUnitCancellationWithBody(ctx, unitId, grantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWithdrawUnitCancellationResponse(rsp)
+}
+
+// WithdrawUnitCancellationWithResponse On a service unit (R23): A reviewer withdraws a pending cancellation (R7); none pending is 409 Conflict.NoCancellationPending.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `WithdrawUnitCancellation` operationId).
+func (c *ClientWithResponses) WithdrawUnitCancellationWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *WithdrawUnitCancellationParams, body WithdrawUnitCancellationJSONRequestBody, reqEditors ...RequestEditorFn) (*WithdrawUnitCancellationResponse, error) {
+	rsp, err := c.WithdrawUnitCancellation(ctx, unitId, grantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWithdrawUnitCancellationResponse(rsp)
+}
+
+// CancelUnitGrantWithBodyWithResponse On a service unit (R23): API-side cancellation by a reviewer, deferred by the notice period (R7, R10, R11); immediate for a tenant_admin with "immediate".
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `CancelUnitGrant` operationId).
+func (c *ClientWithResponses) CancelUnitGrantWithBodyWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelUnitGrantResponse, error) {
+	rsp, err := c.CancelUnitGrantWithBody(ctx, unitId, grantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelUnitGrantResponse(rsp)
+}
+
+// CancelUnitGrantWithResponse On a service unit (R23): API-side cancellation by a reviewer, deferred by the notice period (R7, R10, R11); immediate for a tenant_admin with "immediate".
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/cancel (the `CancelUnitGrant` operationId).
+func (c *ClientWithResponses) CancelUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *CancelUnitGrantParams, body CancelUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelUnitGrantResponse, error) {
+	rsp, err := c.CancelUnitGrant(ctx, unitId, grantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelUnitGrantResponse(rsp)
+}
+
+// RenewUnitGrantWithBodyWithResponse On a service unit (R23): Extend a grant in force (R6); a reviewer renews at once, the app owner's renewal is a RENEW request.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
+func (c *ClientWithResponses) RenewUnitGrantWithBodyWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenewUnitGrantResponse, error) {
+	rsp, err := c.RenewUnitGrantWithBody(ctx, unitId, grantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRenewUnitGrantResponse(rsp)
+}
+
+// RenewUnitGrantWithResponse On a service unit (R23): Extend a grant in force (R6); a reviewer renews at once, the app owner's renewal is a RENEW request.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
+func (c *ClientWithResponses) RenewUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenewUnitGrantResponse, error) {
+	rsp, err := c.RenewUnitGrant(ctx, unitId, grantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRenewUnitGrantResponse(rsp)
+}
+
+// ListUserAuthorizedApisWithResponse R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/users/{user_id}/authorized-apis (the `ListUserAuthorizedApis` operationId).
+func (c *ClientWithResponses) ListUserAuthorizedApisWithResponse(ctx context.Context, userId string, params *ListUserAuthorizedApisParams, reqEditors ...RequestEditorFn) (*ListUserAuthorizedApisResponse, error) {
+	rsp, err := c.ListUserAuthorizedApis(ctx, userId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListUserAuthorizedApisResponse(rsp)
 }
 
 // ListWorkspaceAppsWithResponse The workspace's apps, by id, for its members.
@@ -9484,6 +13944,122 @@ func ParseCreateGrantsResponse(rsp *http.Response) (*CreateGrantsResponse, error
 	switch {
 	case rsp.StatusCode == 429:
 		var headers CreateGrantsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelGrantsResponse parses an HTTP response from a CancelGrantsWithResponse call
+func ParseCancelGrantsResponse(rsp *http.Response) (*CancelGrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Grants
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Grants
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelGrantsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -10502,6 +15078,322 @@ func ParseRotateAppCodeResponse(rsp *http.Response) (*RotateAppCodeResponse, err
 	return response, nil
 }
 
+// ParseListAppGrantsResponse parses an HTTP response from a ListAppGrantsWithResponse call
+func ParseListAppGrantsResponse(rsp *http.Response) (*ListAppGrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAppGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GrantTokenPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAppGrantsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateAppGrantsResponse parses an HTTP response from a CreateAppGrantsWithResponse call
+func ParseCreateAppGrantsResponse(rsp *http.Response) (*CreateAppGrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAppGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Grants
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateAppGrantsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeAppGrantResponse parses an HTTP response from a RevokeAppGrantWithResponse call
+func ParseRevokeAppGrantResponse(rsp *http.Response) (*RevokeAppGrantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeAppGrantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeAppGrantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCheckCallResponse parses an HTTP response from a CheckCallWithResponse call
 func ParseCheckCallResponse(rsp *http.Response) (*CheckCallResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11410,6 +16302,1310 @@ func ParsePutServiceUnitResponse(rsp *http.Response) (*PutServiceUnitResponse, e
 	switch {
 	case rsp.StatusCode == 429:
 		var headers PutServiceUnitResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApplyForUnitResponse parses an HTTP response from a ApplyForUnitWithResponse call
+func ParseApplyForUnitResponse(rsp *http.Response) (*ApplyForUnitResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApplyForUnitResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest RequestWithGrants
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Request
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ApplyForUnitResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListUnitAuditResponse parses an HTTP response from a ListUnitAuditWithResponse call
+func ParseListUnitAuditResponse(rsp *http.Response) (*ListUnitAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListUnitAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditEntryTokenPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListUnitAuditResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListUnitGrantsResponse parses an HTTP response from a ListUnitGrantsWithResponse call
+func ParseListUnitGrantsResponse(rsp *http.Response) (*ListUnitGrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListUnitGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GrantTokenPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListUnitGrantsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateUnitGrantsResponse parses an HTTP response from a CreateUnitGrantsWithResponse call
+func ParseCreateUnitGrantsResponse(rsp *http.Response) (*CreateUnitGrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateUnitGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Grants
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateUnitGrantsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelUnitGrantsResponse parses an HTTP response from a CancelUnitGrantsWithResponse call
+func ParseCancelUnitGrantsResponse(rsp *http.Response) (*CancelUnitGrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelUnitGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Grants
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Grants
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelUnitGrantsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeUnitGrantResponse parses an HTTP response from a RevokeUnitGrantWithResponse call
+func ParseRevokeUnitGrantResponse(rsp *http.Response) (*RevokeUnitGrantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeUnitGrantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeUnitGrantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUnitGrantResponse parses an HTTP response from a GetUnitGrantWithResponse call
+func ParseGetUnitGrantResponse(rsp *http.Response) (*GetUnitGrantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUnitGrantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Grant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetUnitGrantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateUnitGrantResponse parses an HTTP response from a UpdateUnitGrantWithResponse call
+func ParseUpdateUnitGrantResponse(rsp *http.Response) (*UpdateUnitGrantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateUnitGrantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Grant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateUnitGrantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseWithdrawUnitCancellationResponse parses an HTTP response from a WithdrawUnitCancellationWithResponse call
+func ParseWithdrawUnitCancellationResponse(rsp *http.Response) (*WithdrawUnitCancellationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WithdrawUnitCancellationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Grant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers WithdrawUnitCancellationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelUnitGrantResponse parses an HTTP response from a CancelUnitGrantWithResponse call
+func ParseCancelUnitGrantResponse(rsp *http.Response) (*CancelUnitGrantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelUnitGrantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Grant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Grant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelUnitGrantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRenewUnitGrantResponse parses an HTTP response from a RenewUnitGrantWithResponse call
+func ParseRenewUnitGrantResponse(rsp *http.Response) (*RenewUnitGrantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RenewUnitGrantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Grant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Request
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RenewUnitGrantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListUserAuthorizedApisResponse parses an HTTP response from a ListUserAuthorizedApisWithResponse call
+func ParseListUserAuthorizedApisResponse(rsp *http.Response) (*ListUserAuthorizedApisResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListUserAuthorizedApisResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GrantPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListUserAuthorizedApisResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -27,7 +27,7 @@ func Example() {
 	created, err := c.CreateGrantsWithResponse(ctx, "orders-api",
 		&client.CreateGrantsParams{IdempotencyKey: &key}, // a retry replays the answer
 		client.GrantInput{
-			Subject:  client.Subject{Type: client.SubjectTypeAPP, Id: "app-bi", TenantId: "t-dev"},
+			Subject:  &client.Subject{Type: client.SubjectTypeAPP, Id: "app-bi", TenantId: "t-dev"},
 			Envs:     []client.Env{client.EnvPROD, client.EnvDEV},
 			Fields:   &[]string{"id", "total"},
 			Validity: client.Validity{Type: client.ValidityTypeLIMITED, Days: &days},

@@ -66,8 +66,11 @@ func (s *Store) APIsByIDs(ctx context.Context, ids []string) ([]access.API, erro
 // and converts its items, in sort-key order.
 func queryIndex[T, R any](ctx context.Context, s *Store, op, index, pk string, conv func(T) (R, error)) ([]R, error) {
 	pkAttr := AttrGSI1PK
-	if index == IndexGSI2 {
+	switch index {
+	case IndexGSI2:
 		pkAttr = AttrGSI2PK
+	case IndexGSI3:
+		pkAttr = AttrGSI3PK
 	}
 	in, err := s.queryInput(index, keyCond(pkAttr, pk), nil, true)
 	if err != nil {

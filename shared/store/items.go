@@ -427,8 +427,10 @@ type requestItem struct {
 	key
 	GSI1PK       string               `dynamodbav:"GSI1PK"`
 	GSI1SK       string               `dynamodbav:"GSI1SK"`
-	GSI2PK       string               `dynamodbav:"GSI2PK"`
-	GSI2SK       string               `dynamodbav:"GSI2SK"`
+	GSI2PK       string               `dynamodbav:"GSI2PK,omitempty"` // absent on a user's own request
+	GSI2SK       string               `dynamodbav:"GSI2SK,omitempty"`
+	GSI3PK       string               `dynamodbav:"GSI3PK"`
+	GSI3SK       string               `dynamodbav:"GSI3SK"`
 	Type         string               `dynamodbav:"type"`
 	TTL          int64                `dynamodbav:"ttl"`
 	RequestID    string               `dynamodbav:"request_id"`
@@ -438,6 +440,11 @@ type requestItem struct {
 	WorkspaceID  string               `dynamodbav:"workspace_id"`
 	APIID        string               `dynamodbav:"api_id"`
 	AppID        string               `dynamodbav:"app_id"`
+	ResourceType access.ResourceType  `dynamodbav:"resource_type,omitempty"`
+	ResourceID   string               `dynamodbav:"resource_id,omitempty"`
+	SubjectType  access.SubjectType   `dynamodbav:"subject_type,omitempty"`
+	SubjectID    string               `dynamodbav:"subject_id,omitempty"`
+	SubjectTen   string               `dynamodbav:"subject_tenant_id,omitempty"`
 	GrantID      string               `dynamodbav:"grant_id"`
 	Envs         []access.Env         `dynamodbav:"envs"`
 	Permissions  []access.Permission  `dynamodbav:"permissions"`
@@ -461,18 +468,25 @@ func newRequestItem(r access.Request) requestItem {
 		kept = *r.DecidedAt
 	}
 	sk := requestSortKey(r.CreatedAt, r.ID)
-	return requestItem{
+	it := requestItem{
 		key:    requestKey(r.ID),
 		GSI1PK: requestGSI1PK(r.WorkspaceID, r.Status), GSI1SK: sk,
-		GSI2PK: requestGSI2PK(r.AppID), GSI2SK: sk,
+		GSI3PK: requestGSI3PK(r.RequesterTenantID(), r.Requester), GSI3SK: sk,
 		Type: TypeRequest, TTL: ttlAt(kept.Add(requestRetention)),
 		RequestID: r.ID, Kind: r.Kind, Status: r.Status, TenantID: r.TenantID, WorkspaceID: r.WorkspaceID,
 		APIID: r.APIID, AppID: r.AppID, GrantID: r.GrantID, Envs: r.Envs, Permissions: r.Permissions,
 		Fields: r.Fields, ValidityType: r.Validity.Type, ValidityEnd: fmtOptTime(r.Validity.EndTime),
 		ValidityDays: r.Validity.Days, Reason: r.Reason, Requester: r.Requester, ReqTenant: r.RequesterTenant,
 		Reviewer: r.Reviewer, DecisionMsg: r.DecisionMsg, CreatedAt: fmtTime(r.CreatedAt), DecidedAt: fmtOptTime(r.DecidedAt),
-		Version: r.Version,
+		Version: r.Version, ResourceType: r.Resource.Type, ResourceID: r.Resource.ID,
 	}
+	if r.AppID != "" {
+		it.GSI2PK, it.GSI2SK = requestGSI2PK(r.AppID), sk
+	}
+	if r.Subject != nil {
+		it.SubjectType, it.SubjectID, it.SubjectTen = r.Subject.Type, r.Subject.ID, r.Subject.TenantID
+	}
+	return it
 }
 
 func (it requestItem) request() (access.Request, error) {
@@ -484,6 +498,16 @@ func (it requestItem) request() (access.Request, error) {
 		Validity: access.Validity{Type: it.ValidityType, EndTime: p.opt(it.ValidityEnd), Days: it.ValidityDays},
 		Reason:   it.Reason, Requester: it.Requester, RequesterTenant: it.ReqTenant, Reviewer: it.Reviewer, DecisionMsg: it.DecisionMsg,
 		CreatedAt: p.at(it.CreatedAt), DecidedAt: p.opt(it.DecidedAt), Version: it.Version,
+		Resource: access.Resource{Type: it.ResourceType, ID: it.ResourceID},
+	}
+	if r.Resource.Type == "" { // written before requests named their resource
+		r.Resource = access.APIResource(it.APIID)
+	}
+	switch {
+	case it.SubjectType != "":
+		r.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTen}
+	case it.AppID != "":
+		r.Subject = &access.Subject{Type: access.SubjectApp, ID: it.AppID, TenantID: it.TenantID}
 	}
 	return r, p.err
 }

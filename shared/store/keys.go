@@ -174,6 +174,10 @@ func requestGSI1PK(workspaceID string, status access.RequestStatus) string {
 
 func requestGSI2PK(appID string) string { return "APP#" + appID + "#REQ#" }
 
+// requestGSI3PK lists one person's requests (requester=me): tenant ids hold no '#', so
+// the sub after it is unambiguous.
+func requestGSI3PK(tenantID, sub string) string { return "REQUESTER#" + tenantID + "#" + sub + "#" }
+
 func requestSortKey(created time.Time, id string) string { return fmtSortTime(created) + "#" + id }
 
 // Audit scopes (access.Store.Audit).

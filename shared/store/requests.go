@@ -37,6 +37,11 @@ func (s *Store) RequestsByApp(ctx context.Context, appID string) ([]access.Reque
 	return queryIndex(ctx, s, "store.requests_by_app", IndexGSI2, requestGSI2PK(appID), requestItem.request)
 }
 
+// RequestsByRequester lists the requests one person made (GSI3), oldest first.
+func (s *Store) RequestsByRequester(ctx context.Context, tenantID, sub string) ([]access.Request, error) {
+	return queryIndex(ctx, s, "store.requests_by_requester", IndexGSI3, requestGSI3PK(tenantID, sub), requestItem.request)
+}
+
 func sortRequests(rs []access.Request) {
 	slices.SortStableFunc(rs, func(a, b access.Request) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
