@@ -292,6 +292,16 @@ var seedRows = []seedRow{
 			t.Fatalf("immediate: %s", s)
 		}
 		wantReason(t, "DEV right after", w.checkApp(t, api, app, client.EnvDEV), client.CheckReasonCANCELLED)
+		kept := w.newApp(t, "", "")
+		g2 := w.grantApp(t, api, kept, prodOnly)[0]
+		c2, err := w.reviewer.CancelGrantWithResponse(w.ctx, api, g2.GrantId, nil, client.CancelGrantInput{})
+		expect(t, "Revoke", c2, err, 202)
+		undo, err := w.reviewer.WithdrawCancellationWithResponse(w.ctx, api, g2.GrantId, nil, client.ReasonInput{Reason: ptr("renegotiated")})
+		if g := expect(t, "withdraw the pending revocation", undo, err, 200).JSON200; g.Status != client.GrantStatusACTIVE || g.CancelAt != nil {
+			t.Fatalf("withdrawn: %+v", g)
+		}
+		time.Sleep(seedNotice + time.Second)
+		wantReason(t, "after the would-be cancel_at", w.checkApp(t, api, kept, client.EnvPROD), client.CheckReasonGRANTED)
 	}},
 	{"000-15_manage_change", func(t *testing.T, w *seedWorld) {
 		api, app := w.newAPI(t, ""), w.newApp(t, "", "")
@@ -920,6 +930,13 @@ var seedRows = []seedRow{
 			Subjects: []client.Subject{w.userSubject(user)}, Envs: prodOnly, Reason: ptr("left sales")})
 		expect(t, "Service Unit Permission Revocation", c, err, 202)
 		w.waitReason(t, "the unit grant to go", client.CheckInput{ApiId: api, UserId: &user, Env: client.EnvPROD}, client.CheckReasonCANCELLED)
+		res, err = w.reviewer.CreateUnitGrantsWithResponse(w.ctx, unit, nil, client.GrantInput{Subject: ptr(w.userSubject(user)), Envs: envs(client.EnvDEV), Validity: days(30)})
+		one := expect(t, "a DEV grant", res, err, 201).JSON201.Grants[0]
+		single, err := w.admin.CancelUnitGrantWithResponse(w.ctx, unit, one.GrantId, nil, client.CancelGrantInput{Immediate: ptr(true), Reason: ptr("one grant")})
+		if g := expect(t, "revoke one unit grant at once", single, err, 200).JSON200; g.Status != client.GrantStatusREVOKED {
+			t.Fatalf("single unit revocation: %+v", g)
+		}
+		wantReason(t, "DEV right after", w.decide(t, client.CheckInput{ApiId: api, UserId: &user, Env: client.EnvDEV}), client.CheckReasonCANCELLED)
 		id := w.id("api")
 		put, err := w.user(t, user).PutApiWithResponse(w.ctx, id, nil, client.ApiInput{WorkspaceId: w.wsA, Name: id, Path: "/seed/" + id,
 			Operation: client.OperationREAD, Protocols: []client.Protocol{client.ProtocolHTTPS}, ServiceUnitId: &unit})
