@@ -15,6 +15,9 @@ const (
 // CodeTooMany is R18's answer to a request over its limits.
 const CodeTooMany = "InvalidParameter.TooMany"
 
+// codeIfMatch answers If-Match on a bulk request, which names no one grant's version.
+const codeIfMatch = CodeInvalid + ".IfMatch"
+
 // Pair is one (subject, env) of a bulk request that failed, and why (R18, R19).
 type Pair struct {
 	Subject   Subject `json:"subject"`
@@ -148,7 +151,7 @@ func (s *Service) CancelManyOn(ctx context.Context, a Actor, r Resource, in Bulk
 		return BulkCancelResult{}, invalid(op, CodeInvalid, "grants on an app are revoked one by one")
 	}
 	if a.IfMatch != 0 {
-		return BulkCancelResult{}, invalid(op, CodeInvalid, "If-Match names one grant's version; a bulk request takes none")
+		return BulkCancelResult{}, invalid(op, codeIfMatch, "If-Match names one grant's version; a bulk request takes none")
 	}
 	if err := CheckReason(op, in.Reason); err != nil {
 		return BulkCancelResult{}, err

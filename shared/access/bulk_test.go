@@ -84,7 +84,7 @@ func TestGrant_R18_Limits(t *testing.T) {
 	a := act(reviewer)
 	a.IfMatch = 1
 	_, err := f.svc.CreateGrants(f.ctx, a, "api1", access.GrantInput{Subjects: ws(1), Envs: both, Validity: forDays(30)})
-	wantErr(t, err, access.CodeInvalid)
+	wantErr(t, err, access.CodeInvalid+".IfMatch")
 
 	// the boundary: 10 subjects x 2 envs = 20 grants in one transaction
 	gs := must[[]access.Grant](t)(f.svc.CreateGrants(f.ctx, act(reviewer), "api1", access.GrantInput{Subjects: ws(10), Envs: both, Validity: forDays(30), Reason: "max"}))

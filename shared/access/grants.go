@@ -45,7 +45,7 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 		return nil, err
 	}
 	if bulk && a.IfMatch != 0 {
-		return nil, invalid(op, CodeInvalid, "If-Match names one grant's version; a bulk request takes none")
+		return nil, invalid(op, codeIfMatch, "If-Match names one grant's version; a bulk request takes none")
 	}
 	t, err := s.visibleTarget(ctx, op, a.Principal, r)
 	if err != nil {

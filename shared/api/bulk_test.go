@@ -66,7 +66,7 @@ func TestHTTP_R18_SubjectsAllOrNone(t *testing.T) {
 	dual := subjectsBody(prod, unlimited, wsSub("ws-b"))
 	dual["subject"] = wsSub("ws-c")
 	want(t, e.do(t, ownerA, "POST", "/v1/apis/api-orders/grants", dual), 400, "InvalidParameter.Subject")
-	want(t, e.do(t, ownerA, "POST", "/v1/apis/api-orders/grants", subjectsBody(prod, unlimited, wsSub("ws-b")), ifMatch(1)), 400, "InvalidParameter")
+	want(t, e.do(t, ownerA, "POST", "/v1/apis/api-orders/grants", subjectsBody(prod, unlimited, wsSub("ws-b")), ifMatch(1)), 400, "InvalidParameter.IfMatch")
 	// the roles: only a reviewer of the API's workspace
 	for _, w := range []who{devA, ownerB, alice, nobody1} {
 		want(t, e.do(t, w, "POST", "/v1/apis/api-orders/grants", subjectsBody(prod, unlimited, wsSub("ws-b"))), 403, "Forbidden.Access")
@@ -119,7 +119,7 @@ func TestHTTP_R19_BulkCancel(t *testing.T) {
 	imm := body(wsSub("ws-b"))
 	imm["immediate"] = true
 	want(t, e.do(t, ownerA, "POST", path, imm), 403, "Forbidden.Access")
-	want(t, e.do(t, ownerA, "POST", path, body(wsSub("ws-b")), ifMatch(1)), 400, "InvalidParameter")
+	want(t, e.do(t, ownerA, "POST", path, body(wsSub("ws-b")), ifMatch(1)), 400, "InvalidParameter.IfMatch")
 	// deferred: 202, every pair scheduled at now + notice
 	r = e.do(t, reviewerA, "POST", path, body(wsSub("ws-b"), wsSub("ws-c")))
 	want(t, r, 202)

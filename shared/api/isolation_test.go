@@ -198,6 +198,25 @@ func TestHTTP_RoleMatrix(t *testing.T) {
 		want(t, r, 202)
 		return str(r.M(), "request_id")
 	}
+	// R18-R24: a unit with a grant to app-b1 in PROD; fresh unit grants to fresh apps
+	e.seedUnit(t, "u-1", "api-orders")
+	unitGrant := str(first(t, e.do(t, ownerA, "POST", "/v1/service-units/u-1/grants", grantBody("APP", "app-b1", "t1", prod, unlimited))), "grant_id")
+	freshUnitGrant := func(t *testing.T, e *env, n int) (string, string) {
+		app := fmt.Sprintf("app-mu%d", n)
+		want(t, e.do(t, ownerB, "PUT", "/v1/apps/"+app, map[string]any{"workspace_id": "ws-b", "name": app, "owner": "alice"}), 201)
+		r := e.do(t, ownerA, "POST", "/v1/service-units/u-1/grants", grantBody("APP", app, "t1", prod, days(30)))
+		want(t, r, 201)
+		return str(first(t, r), "grant_id"), app
+	}
+	unitGrantPath := func(t *testing.T, e *env, n int) string {
+		g, _ := freshUnitGrant(t, e, n)
+		return "/v1/service-units/u-1/grants/" + g
+	}
+	freshAppGrant := func(t *testing.T, e *env, n int) string {
+		r := e.do(t, alice, "POST", "/v1/apps/app-b1/grants", map[string]any{"subject": userSub(fmt.Sprintf("user-%d", n)), "validity": unlimited})
+		want(t, r, 201)
+		return "/v1/apps/app-b1/grants/" + str(first(t, r), "grant_id")
+	}
 	all200 := map[string]int{}
 	for _, w := range []who{devA, reviewerA, ownerA, admin1, alice, ownerB, devB, checker1, nobody1} {
 		all200[w.sub] = 200
@@ -272,6 +291,56 @@ func TestHTTP_RoleMatrix(t *testing.T) {
 		{"check", "POST", func(*testing.T, *env, int) (string, any) {
 			return "/v1/check", map[string]any{"api_id": "api-orders", "app_id": "app-b1", "env": "PROD"}
 		}, map[string]int{"gateway-1": 200, "admin-1": 200}},
+		// R18-R24
+		{"create grants (subjects)", "POST", func(t *testing.T, e *env, n int) (string, any) {
+			return "/v1/apis/api-orders/grants", subjectsBody(prod, unlimited, wsSub(fmt.Sprintf("ws-s%d", n)), wsSub(fmt.Sprintf("ws-t%d", n)))
+		}, reviewers(201)},
+		{"cancel grants (bulk)", "POST", func(t *testing.T, e *env, n int) (string, any) {
+			freshGrant(t, e, n)
+			return "/v1/apis/api-orders/grants/cancel", map[string]any{"subjects": []any{appSub(fmt.Sprintf("app-m%d", n), "t1")}, "envs": prod}
+		}, reviewers(202)},
+		{"patch validity", "PATCH", func(t *testing.T, e *env, n int) (string, any) {
+			return "/v1/apis/api-orders/grants/" + freshGrant(t, e, n), map[string]any{"validity": days(60)}
+		}, reviewers(200)},
+		{"create unit grant", "POST", func(t *testing.T, e *env, n int) (string, any) {
+			return "/v1/service-units/u-1/grants", grantBody("WORKSPACE", fmt.Sprintf("ws-u%d", n), "t1", prod, unlimited)
+		}, reviewers(201)},
+		{"get unit grant", "GET", func(*testing.T, *env, int) (string, any) { return "/v1/service-units/u-1/grants/" + unitGrant, nil },
+			map[string]int{"rev-a": 200, "owner-a": 200, "admin-1": 200, "alice": 200, "owner-b": 200, "dev-b": 200}},
+		{"patch unit grant", "PATCH", func(t *testing.T, e *env, n int) (string, any) {
+			return unitGrantPath(t, e, n), map[string]any{"validity": days(60)}
+		}, reviewers(200)},
+		{"revoke unit grant (grantee side)", "DELETE", func(t *testing.T, e *env, n int) (string, any) { return unitGrantPath(t, e, n), nil },
+			map[string]int{"alice": 204, "admin-1": 204}},
+		{"cancel unit grant", "POST", func(t *testing.T, e *env, n int) (string, any) { return unitGrantPath(t, e, n) + "/cancel", nil },
+			reviewers(202)},
+		{"withdraw unit cancellation", "DELETE", func(t *testing.T, e *env, n int) (string, any) {
+			p := unitGrantPath(t, e, n)
+			want(t, e.do(t, ownerA, "POST", p+"/cancel", nil), 202)
+			return p + "/cancel", nil
+		}, reviewers(200)},
+		{"renew unit grant", "POST", func(t *testing.T, e *env, n int) (string, any) {
+			return unitGrantPath(t, e, n) + "/renewal", map[string]any{"validity": days(60)}
+		}, map[string]int{"rev-a": 200, "owner-a": 200, "admin-1": 200, "alice": 202}},
+		{"cancel unit grants (bulk)", "POST", func(t *testing.T, e *env, n int) (string, any) {
+			_, app := freshUnitGrant(t, e, n)
+			return "/v1/service-units/u-1/grants/cancel", map[string]any{"subjects": []any{appSub(app, "t1")}, "envs": prod}
+		}, reviewers(202)},
+		{"unit grants", "GET", func(*testing.T, *env, int) (string, any) { return "/v1/service-units/u-1/grants", nil }, reviewers(200)},
+		{"unit audit", "GET", func(*testing.T, *env, int) (string, any) { return "/v1/service-units/u-1/audit", nil }, reviewers(200)},
+		{"apply for unit", "POST", func(*testing.T, *env, int) (string, any) {
+			return "/v1/service-units/u-1/applications", map[string]any{"app_id": "app-b1", "envs": []string{"DEV"}, "validity": unlimited}
+		}, map[string]int{"alice": 202}},
+		{"create app grant", "POST", func(t *testing.T, e *env, n int) (string, any) {
+			return "/v1/apps/app-b1/grants", map[string]any{"subject": userSub(fmt.Sprintf("user-c%d", n)), "validity": unlimited}
+		}, map[string]int{"alice": 201, "owner-b": 201, "admin-1": 201}},
+		{"app grants", "GET", func(*testing.T, *env, int) (string, any) { return "/v1/apps/app-b1/grants", nil },
+			map[string]int{"alice": 200, "owner-b": 200, "admin-1": 200}},
+		{"revoke app grant", "DELETE", func(t *testing.T, e *env, n int) (string, any) { return freshAppGrant(t, e, n), nil },
+			map[string]int{"alice": 204, "owner-b": 204, "admin-1": 204}},
+		{"user authorized apis", "GET", func(*testing.T, *env, int) (string, any) { return "/v1/users/alice/authorized-apis", nil },
+			map[string]int{"alice": 200, "admin-1": 200}},
+		{"own requests", "GET", func(*testing.T, *env, int) (string, any) { return "/v1/requests?requester=me", nil }, all200},
 	}
 	// Cases run side by side (each makes fresh objects); a case's callers run in turn.
 	for i, c := range cases {

@@ -119,10 +119,21 @@ func TestHTTP_R23_UnitGrantRoutes(t *testing.T) {
 	}
 	r = e.do(t, ownerA, "GET", "/v1/workspaces/ws-a/granted-apis", nil)
 	want(t, r, 200)
+	unitRecords := map[string]int{}
 	for _, it := range items(t, r) {
 		if str(it, "api_id") == "api-write" {
 			t.Fatalf("api-write is in no unit and has no grants: %s", r)
 		}
+		for _, rec := range it["authorization_records"].([]any) {
+			m := rec.(map[string]any)
+			if str(m["resource"].(map[string]any), "type") == "SERVICE_UNIT" && str(m, "api_id") == str(it, "api_id") {
+				unitRecords[str(it, "api_id")]++
+			}
+		}
+	}
+	// every grant of the unit (6 slots: app-b1 PROD and DEV, ws-b, carol PROD and DEV, dave) under both of its APIs
+	if unitRecords["api-orders"] != 6 || unitRecords["api-sales"] != 6 {
+		t.Fatalf("granted-apis unit records: %v, want 6 under each API of the unit: %s", unitRecords, r)
 	}
 }
 
