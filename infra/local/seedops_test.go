@@ -641,11 +641,12 @@ var seedRows = []seedRow{
 		w.grantApp(t, api, app, prodOnly)
 		user := "u-frank-" + w.sfx
 		res, err := w.member.CreateAppGrantsWithResponse(w.ctx, app, nil, client.AppGrantInput{
-			Subject: ptr(w.userSubject(user)), Permissions: &[]client.Permission{client.PermissionUSAGE}, Validity: days(30), Reason: ptr("joins the BI team")})
+			Subject: ptr(w.userSubject(user)), Permissions: &[]client.Permission{client.PermissionUSAGE}, Validity: days(10), Reason: ptr("joins the BI team")})
 		g := expect(t, "Application Grant", res, err, 201).JSON201.Grants[0]
 		if g.Resource.Type != client.ResourceTypeAPP || g.Resource.Id != app || g.Env != nil || g.Reason != "joins the BI team" {
 			t.Fatalf("app grant: %+v", g)
 		}
+		// expires_at is the earlier end: the app grant's 10 days, not the API grant's 30
 		d := w.decide(t, client.CheckInput{ApiId: api, AppId: &app, UserId: &user, Env: client.EnvPROD})
 		if !d.Allowed || d.ExpiresAt == nil || !d.ExpiresAt.Equal(*g.EndTime) {
 			t.Fatalf("the user through the app: %+v", d)
