@@ -265,13 +265,18 @@ type loader struct {
 	commits atomic.Int64
 }
 
-// writeCost is how many transaction items a write becomes (a grant brings its GrantRef).
+// writeCost is how many transaction items a write becomes (a grant brings its GrantRef;
+// the store writes an API, an app or a lookup item with its copies).
 func writeCost(w access.Write) int {
 	switch {
 	case w.Grant != nil:
 		return 2
 	case w.API != nil:
-		return 1 + store.APIReplicas // the store writes an API item with its copies
+		return 1 + store.APIReplicas
+	case w.App != nil:
+		return 1 + store.AppReplicas
+	case w.Lookup != nil:
+		return 1 + store.LookupReplicas
 	}
 	return 1
 }

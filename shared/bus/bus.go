@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"gatepass/shared/access"
+	"gatepass/shared/deadline"
 )
 
 // Source is the source of every gatepass event.
@@ -244,13 +245,5 @@ func timeFor(ctx context.Context, d time.Duration) bool {
 
 // sleep waits about d (with jitter: between d/2 and d), or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
-	d = d/2 + rand.N(d/2+1)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return deadline.Sleep(ctx, d/2+rand.N(d/2+1))
 }

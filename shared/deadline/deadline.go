@@ -81,3 +81,16 @@ func (b Budget) Middleware(stack *middleware.Stack) error {
 			return next.HandleInitialize(ctx, in)
 		}), middleware.Before)
 }
+
+// Sleep waits d, or until ctx ends (returning its error), so that a retry pause never
+// outlives the invocation.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -13,6 +13,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"gatepass/shared/access"
+	"gatepass/shared/deadline"
 )
 
 // Options tune a Store. The zero value is ready to use.
@@ -174,14 +175,7 @@ const maxUnprocessedRetries = 8
 // from 10 ms up to 1 s.
 func backoff(ctx context.Context, n int) error {
 	ceiling := min(10*time.Millisecond<<min(n, 7), time.Second)
-	t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return deadline.Sleep(ctx, rand.N(ceiling)+time.Millisecond)
 }
 
 // queryAll runs a query to its end, calling each for every item.
