@@ -32,34 +32,40 @@ func devServer(t *testing.T) stack {
 	if endpoint == "" && !ddblocal.Required() {
 		t.Skip("set AWS_ENDPOINT_URL_DYNAMODB (make test does) to run the end-to-end tests")
 	}
+	st, _ := startServer(t, config{Secret: devSecret, CacheDir: t.TempDir(), DynamoDB: endpoint, ScheduleAt: 300 * time.Millisecond})
+	return st
+}
+
+// startServer runs the development server with cfg (the repository's template, every
+// function mounted, logs discarded) and waits until it is ready. stop ends it, at most
+// once; it also runs when the test ends.
+func startServer(t *testing.T, cfg config) (st stack, stop func()) {
+	t.Helper()
 	root, err := ddblocal.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan stack, 1)
+	cfg.Template = filepath.Join(root, "template.yaml")
+	cfg.Mounts = mounts
+	cfg.Logger, cfg.Out = slog.New(slog.NewJSONHandler(io.Discard, nil)), io.Discard
+	cfg.Ready = func(s stack) { ready <- s }
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, config{
-			Template: filepath.Join(root, "template.yaml"), Secret: devSecret, CacheDir: t.TempDir(),
-			DynamoDB: endpoint, Mounts: mounts, ScheduleAt: 300 * time.Millisecond,
-			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Out: io.Discard,
-			Ready: func(s stack) { ready <- s },
-		})
-	}()
-	t.Cleanup(func() {
+	go func() { done <- run(ctx, cfg) }()
+	stop = sync.OnceFunc(func() {
 		cancel()
 		<-done
 	})
+	t.Cleanup(stop)
 	select {
-	case st := <-ready:
-		return st
+	case st = <-ready:
 	case err := <-done:
 		t.Fatalf("run: %v", err)
 	case <-time.After(90 * time.Second):
 		t.Fatal("not ready after 90s")
 	}
-	return stack{}
+	return st, stop
 }
 
 // callLog is an HTTP client that records the requests it sends, to tell which operations

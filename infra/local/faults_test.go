@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -60,45 +58,21 @@ func TestFaults_AnswersStayInContractAndEveryChangeIsPublishedOnce(t *testing.T)
 	if endpoint == "" {
 		t.Fatal("AWS_ENDPOINT_URL_DYNAMODB is required under make test")
 	}
-	root, err := ddblocal.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	goroutines := runtime.NumGoroutine()
 	proxy, err := faultproxy.Start(strings.TrimPrefix(endpoint, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan stack, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, config{
-			Template: filepath.Join(root, "template.yaml"), Secret: "faults", CacheDir: t.TempDir(),
-			DynamoDB: proxy.URL(), Mounts: mounts, FunctionTimeout: faultTimeout, ScheduleAt: time.Hour,
-			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Out: io.Discard,
-			Ready: func(s stack) { ready <- s },
-		})
-	}()
-	var st stack
-	select {
-	case st = <-ready:
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(90 * time.Second):
-		t.Fatal("not ready after 90s")
-	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-			_ = proxy.Close()
-		}
-	}
+	st, stopServer := startServer(t, config{
+		Secret: "faults", CacheDir: t.TempDir(), DynamoDB: proxy.URL(), FunctionTimeout: faultTimeout, ScheduleAt: time.Hour,
+	})
+	stop := sync.OnceFunc(func() {
+		stopServer()
+		_ = proxy.Close()
+	})
 	defer stop()
+	ctx := t.Context()
 
 	sfx := randomSuffix(t)
 	tenant, api := "t-faults-"+sfx, "api-faults-"+sfx

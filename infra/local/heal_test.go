@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -104,38 +102,7 @@ func TestRun_HealsAndKeepsItsData(t *testing.T) {
 // under cache; stop ends it (also when the test ends).
 func startOwnStack(t *testing.T, cache string) (stack, func()) {
 	t.Helper()
-	root, err := ddblocal.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan stack, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, config{
-			Template: filepath.Join(root, "template.yaml"), Secret: "heal", CacheDir: cache, Mounts: mounts,
-			Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Out: io.Discard,
-			Ready: func(s stack) { ready <- s },
-		})
-	}()
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-		}
-	}
-	t.Cleanup(stop)
-	select {
-	case st := <-ready:
-		return st, stop
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(90 * time.Second):
-		t.Fatal("not ready after 90s")
-	}
-	return stack{}, stop
+	return startServer(t, config{Secret: "heal", CacheDir: cache})
 }
 
 // emulatorPid finds the DynamoDB Local whose data lives under cache.
