@@ -23,6 +23,7 @@ type meter struct {
 	writeUnits  float64
 	checks      float64 // weighted: what the sampled containers stand for
 	batches     float64 // the check's and the authorizer's BatchGetItems, weighted
+	cached      float64 // calls answered without a read (bounded mode), weighted
 	authorized  float64
 	hotRead     map[string]hot // per item kind
 	hotWrite    map[string]hot // per index ("table" = the base table's partitions)

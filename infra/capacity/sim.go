@@ -29,6 +29,7 @@ type config struct {
 	Sample      int     // one container in Sample runs the real code; its reads count Sample times
 	Seeded      int     // grants in the table before the run
 	Seed        uint64
+	Staleness   time.Duration // the bounded mode's CHECK_MAX_STALENESS
 }
 
 func defaultConfig() config {
@@ -36,7 +37,7 @@ func defaultConfig() config {
 		Seconds: 60, Warmup: 2, Rate: 1_000_000, HotRate: 30_000, Latency: 5 * time.Millisecond,
 		APIs: 10_000, Apps: 100_000, AuthShare: 0.2, Changes: 5_000,
 		Burst: 50_000, BurstAt: 10, BurstFor: 10, Revocations: 10, HotRevoke: 30,
-		Sample: 40, Seeded: 100_000, Seed: 14,
+		Sample: 40, Seeded: 100_000, Seed: 14, Staleness: 2 * time.Second,
 	}
 }
 
@@ -105,6 +106,7 @@ type sim struct {
 
 	// results
 	worstDelay   time.Duration
+	oldest       time.Duration // the oldest as_of an answer gave, before its call
 	lateAllows   int
 	hotAllowed   int // hot-pair checks allowed before its revocation (a sanity count)
 	failures     map[string]int
@@ -133,6 +135,9 @@ func newSim(cfg config, mode string) (*sim, error) {
 	clock := func() time.Time { return s.now }
 	svcCfg := access.Config{Now: clock, ReminderDays: []int{7, 1}}
 	s.control = access.NewService(port{table: s.t, weight: 1}, svcCfg)
+	if mode == "bounded" {
+		svcCfg.MaxStaleness = cfg.Staleness // the containers only: the control plane always reads
+	}
 	containers := int(math.Ceil((cfg.Rate + cfg.HotRate) * cfg.Latency.Seconds()))
 	n := max(1, containers/cfg.Sample)
 	for range n {
@@ -283,6 +288,7 @@ func (s *sim) check(ctx context.Context, c *container) error {
 		api, app = s.apiZ.draw(s.rnd), s.appZ.draw(s.rnd)
 	}
 	auth := s.rnd.Float64() < s.cfg.AuthShare
+	batches := s.m.batches
 	var d access.Decision
 	if auth {
 		a, err := c.svc.Authorize(ctx, appCode(app), apiPath(api), access.EnvProd, access.ProtoHTTPS)
@@ -298,6 +304,12 @@ func (s *sim) check(ctx context.Context, c *container) error {
 		}
 	}
 	s.m.check(auth, float64(s.cfg.Sample))
+	if s.m.counting {
+		if batches == s.m.batches {
+			s.m.cached += float64(s.cfg.Sample)
+		}
+		s.oldest = max(s.oldest, s.now.Sub(d.AsOf))
+	}
 	if !d.Allowed || d.GrantID == nil {
 		return nil
 	}

@@ -95,32 +95,33 @@ func (p port) read(kind, a, b, c, d string) {
 
 func notFound(code string) error { return access.E("model", access.NotFound, code, "absent") }
 
-// CheckItems meters the keys of the check's batch exactly as shared/store reads them
-// (store.CheckReadKeys: the copies it picks, the unit, every slot), present or not, and
-// answers from the model's items. No unit or user grants exist in the workload.
-func (p port) CheckItems(_ context.Context, q access.CheckQuery) (access.CheckItems, error) {
+// ReadCheck meters the keys of the check's batch exactly as shared/store reads them
+// (store.CheckReadKeys: the copies it picks, the unit, every slot, the lookups), present
+// or not, and answers from the model's items.
+func (p port) ReadCheck(_ context.Context, k access.CheckKeys) (access.CheckFound, error) {
 	p.meter.batch(p.weight)
-	for _, k := range p.plan.CheckReadKeys(q) {
-		p.readKey(k)
+	for _, key := range p.plan.CheckReadKeys(k) {
+		p.readKey(key)
 	}
-	out := access.CheckItems{API: p.apis[q.APIID]}
-	if q.AppID != "" {
-		out.App = p.apps[q.AppID]
-		api := access.APIResource(q.APIID)
-		out.AppGrant = p.grants[access.SlotOf(api, q.Env, access.Subject{Type: access.SubjectApp, ID: q.AppID})]
-		if q.Workspace != "" {
-			out.WorkspaceGrant = p.grants[access.SlotOf(api, q.Env, access.Subject{Type: access.SubjectWorkspace, ID: q.Workspace})]
+	var out access.CheckFound
+	if k.APIID != "" {
+		out.API = p.apis[k.APIID]
+	}
+	if k.AppID != "" {
+		out.App = p.apps[k.AppID]
+	}
+	for _, slot := range k.Slots {
+		if g := p.grants[slot]; g != nil {
+			out.Grants = append(out.Grants, *g)
 		}
 	}
-	return out, nil
-}
-
-func (p port) ResolveAppCode(_ context.Context, codeHash, path string) (string, string, error) {
-	p.meter.batch(p.weight)
-	for _, k := range p.plan.LookupReadKeys(codeHash, path) {
-		p.readKey(k)
+	if k.CodeHash != "" {
+		out.AppByCode = p.lookups[lookupID(access.LookupAppCode, k.CodeHash)]
 	}
-	return p.lookups[lookupID(access.LookupAppCode, codeHash)], p.lookups[lookupID(access.LookupPath, path)], nil
+	if k.Path != "" {
+		out.APIByPath = p.lookups[lookupID(access.LookupPath, k.Path)]
+	}
+	return out, nil
 }
 
 func lookupID(kind access.LookupKind, v string) string { return string(kind) + "#" + v }

@@ -132,8 +132,8 @@ func TestOpsRules_BrokenTemplates(t *testing.T) {
 		},
 		{
 			name: "endpoint set on one function",
-			old:  "      MemorySize: 512\n",
-			new:  "      MemorySize: 512\n      Environment:\n        Variables:\n          AWS_ENDPOINT_URL_DYNAMODB: http://127.0.0.1:8000\n",
+			old:  "          CHECK_MAX_STALENESS: !Ref CheckMaxStaleness\n",
+			new:  "          CHECK_MAX_STALENESS: !Ref CheckMaxStaleness\n          AWS_ENDPOINT_URL_DYNAMODB: http://127.0.0.1:8000\n",
 			want: "CheckFunction: Properties.Environment.Variables.AWS_ENDPOINT_URL_DYNAMODB: got http://127.0.0.1:8000",
 		},
 		{

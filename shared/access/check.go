@@ -63,18 +63,6 @@ func (in CheckInput) Validate() error {
 	return nil
 }
 
-// CheckQuery is what the check reads in its one BatchGetItem. Workspace (the app's)
-// and UnitID (the API's) come from per-container caches; the API and app items in the
-// same batch confirm them.
-type CheckQuery struct {
-	APIID     string
-	Env       Env
-	AppID     string   // "" for a check by a person alone
-	User      *Subject // the person (R22, R24); nil for an app alone
-	Workspace string   // the app's workspace, as cached ("" unknown)
-	UnitID    string   // the API's unit, as cached ("" none or unknown)
-}
-
 // CheckItems is what the check reads in one BatchGetItem: nil means absent (or not read).
 type CheckItems struct {
 	API            *API
@@ -107,6 +95,9 @@ type Decision struct {
 	Fields      []string     `json:"fields"`
 	ExpiresAt   *time.Time   `json:"expires_at"`
 	Permissions []Permission `json:"permissions"`
+	// AsOf is how fresh the answer is: every item it rests on was read at or after
+	// this instant (SPEC "Consistency"; in strict mode, after the check began).
+	AsOf time.Time `json:"as_of"`
 }
 
 func deny(r Reason) Decision {
@@ -278,7 +269,8 @@ func userThroughApp(d Decision, app App, perm *Grant, in CheckInput, now time.Ti
 }
 
 // Check decides one data-API call for a checker (or tenant_admin) of the API's tenant
-// (R14, R21–R24): one BatchGetItem in steady state.
+// (R14, R21–R24): one BatchGetItem in steady state, none when the bounded mode's cache
+// holds every item.
 func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decision, error) {
 	const op = "check"
 	if !p.IsChecker() {
@@ -287,77 +279,20 @@ func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decisi
 	if err := in.Validate(); err != nil {
 		return Decision{}, err
 	}
-	q := CheckQuery{APIID: in.APIID, Env: in.Env, AppID: in.AppID}
+	t := callee{apiID: in.APIID, appID: in.AppID, env: in.Env}
 	if in.UserID != "" {
 		if in.UserTenantID == "" {
 			in.UserTenantID = p.TenantID
 		}
-		q.User = &Subject{Type: SubjectUser, ID: in.UserID, TenantID: in.UserTenantID}
+		t.user = &Subject{Type: SubjectUser, ID: in.UserID, TenantID: in.UserTenantID}
 	}
-	items, err := s.checkItems(ctx, q)
+	v, err := s.gather(ctx, t)
 	if err != nil {
 		return Decision{}, err
 	}
-	return Decide(p.TenantID, in, items, s.now()), nil
-}
-
-// checkItems reads what the check needs in one batch. The app's workspace and the
-// API's unit are cached per container, so the WORKSPACE and unit slots are in the
-// same batch; the app and API items read with them confirm the cache, and a miss or a
-// change (an app moved, an API that joined or left a unit) costs one more batch.
-func (s *Service) checkItems(ctx context.Context, q CheckQuery) (CheckItems, error) {
-	if q.AppID != "" {
-		ws, _ := s.appWorkspace.Load(q.AppID)
-		q.Workspace, _ = ws.(string)
-	}
-	unit, _ := s.apiUnit.Load(q.APIID)
-	q.UnitID, _ = unit.(string)
-	items, err := s.Store.CheckItems(ctx, q)
-	if err != nil {
-		return items, err
-	}
-	wsMiss, unitMiss := false, false
-	if items.App != nil && items.App.WorkspaceID != q.Workspace {
-		s.appWorkspace.Store(q.AppID, items.App.WorkspaceID)
-		q.Workspace, wsMiss = items.App.WorkspaceID, true
-	}
-	if items.API != nil && items.API.UnitID() != q.UnitID {
-		s.apiUnit.Store(q.APIID, items.API.UnitID())
-		q.UnitID, unitMiss = items.API.UnitID(), true
-	}
-	switch {
-	case unitMiss:
-		return s.Store.CheckItems(ctx, q)
-	case wsMiss:
-		return s.workspaceSlots(ctx, q, items)
-	}
-	return items, nil
-}
-
-// workspaceSlots completes items, read without the app's workspace (or with a stale
-// one), with the WORKSPACE slots alone: the API, the app and the other slots were read
-// in this very check, so a miss of the workspace cache costs the two slots, not the whole
-// batch again (docs/capacity.md).
-func (s *Service) workspaceSlots(ctx context.Context, q CheckQuery, items CheckItems) (CheckItems, error) {
-	asWS := Subject{Type: SubjectWorkspace, ID: q.Workspace}
-	apiSlot := SlotOf(APIResource(q.APIID), q.Env, asWS)
-	keys := []GrantKey{apiSlot}
-	if q.UnitID != "" {
-		keys = append(keys, SlotOf(UnitResource(q.UnitID), q.Env, asWS))
-	}
-	grants, err := s.Store.GetGrantsAt(ctx, keys)
-	if err != nil {
-		return CheckItems{}, err
-	}
-	items.WorkspaceGrant, items.UnitWSGrant = nil, nil
-	for i := range grants {
-		if grants[i].Key() == apiSlot {
-			items.WorkspaceGrant = &grants[i]
-		} else {
-			items.UnitWSGrant = &grants[i]
-		}
-	}
-	return items, nil
+	d := Decide(p.TenantID, in, v.items(t), s.now())
+	d.AsOf = v.asOf
+	return d, nil
 }
 
 // Authorization is the Lambda authorizer's answer for a data-API call.
@@ -378,43 +313,37 @@ func StageEnv(stage string) (Env, bool) {
 	return "", false
 }
 
-// Authorize decides a data-API call from its AppCode, path and env: one BatchGetItem
-// for the two lookups, then the check's batch. Unknown codes and paths are denials.
+// Authorize decides a data-API call from its AppCode, path and env. The AppCode and path
+// lookups are read in the same BatchGetItem as the check's items, which the container's
+// hints guess from the last call with the same code and path: one round trip in steady
+// state, and a rotated AppCode or a moved path fails at once, as the lookups in that
+// batch decide (a wrong guess re-reads). Unknown codes and paths are denials.
 func (s *Service) Authorize(ctx context.Context, appCode, path string, env Env, proto Protocol) (Authorization, error) {
 	if !validPath(path) {
 		return Authorization{Decision: deny(ReasonAPINotFound)}, nil
 	}
-	appID, apiID, err := s.Store.ResolveAppCode(ctx, HashAppCode(appCode), path)
+	t := callee{byLookup: true, path: path, env: env}
+	if appCode != "" {
+		t.codeHash = HashAppCode(appCode)
+	}
+	v, err := s.gather(ctx, t)
 	if err != nil {
 		return Authorization{}, err
 	}
-	out := Authorization{AppID: appID, APIID: apiID}
-	switch {
-	case apiID == "":
+	items := v.items(t)
+	out := Authorization{}
+	if items.API == nil {
 		out.Decision = deny(ReasonAPINotFound)
-		return out, nil
-	case appID == "":
-		// R14's order still holds: the API's own state comes before an unknown app.
-		api, err := s.Store.GetAPI(ctx, apiID)
-		switch {
-		case ErrorKind(err) == NotFound:
-			out.Decision = deny(ReasonAPINotFound)
-		case err != nil:
-			return Authorization{}, err
-		default:
-			in := CheckInput{APIID: apiID, Env: env, Protocol: proto}
-			out.Decision = Decide(api.TenantID, in, CheckItems{API: &api}, s.now())
-		}
+		out.Decision.AsOf = v.asOf
 		return out, nil
 	}
-	items, err := s.checkItems(ctx, CheckQuery{APIID: apiID, Env: env, AppID: appID})
-	if err != nil {
-		return Authorization{}, err
+	out.APIID = items.API.ID
+	in := CheckInput{APIID: out.APIID, Env: env, Protocol: proto}
+	if items.App != nil {
+		out.AppID, in.AppID = items.App.ID, items.App.ID
 	}
-	tenant := ""
-	if items.API != nil {
-		tenant = items.API.TenantID
-	}
-	out.Decision = Decide(tenant, CheckInput{APIID: apiID, AppID: appID, Env: env, Protocol: proto}, items, s.now())
+	// R14's order holds for an unknown app too: the API's own state comes first.
+	out.Decision = Decide(items.API.TenantID, in, items, s.now())
+	out.Decision.AsOf = v.asOf
 	return out, nil
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -20,8 +19,12 @@ type Service struct {
 	ReminderDays []int         // R16 thresholds, largest first
 	RolesFormat  RolesFormat   // how the roles claim arrives (ParseRoles)
 
-	appWorkspace sync.Map // app_id → workspace_id, the check's per-container cache
-	apiUnit      sync.Map // api_id → service_unit_id ("" none), the check's per-container cache (R23)
+	// MaxStaleness is CHECK_MAX_STALENESS: 0 is strict; above 0, a check may answer
+	// from items this container read less than MaxStaleness ago (SPEC "Consistency").
+	MaxStaleness time.Duration
+
+	hints hints      // what a check's batch should read, confirmed by it
+	cache checkCache // bounded mode: the items checks read, with when
 }
 
 // Config is what NewService needs besides the store.
@@ -29,7 +32,8 @@ type Config struct {
 	Now          Clock
 	CancelNotice time.Duration
 	ReminderDays []int
-	RolesFormat  RolesFormat // default RolesFlattened
+	RolesFormat  RolesFormat   // default RolesFlattened
+	MaxStaleness time.Duration // the check's bound; 0 strict
 }
 
 // NewService builds a Service; a nil clock is time.Now.
@@ -40,7 +44,7 @@ func NewService(st Store, cfg Config) *Service {
 	if cfg.RolesFormat == "" {
 		cfg.RolesFormat = RolesFlattened
 	}
-	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays, RolesFormat: cfg.RolesFormat}
+	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays, RolesFormat: cfg.RolesFormat, MaxStaleness: cfg.MaxStaleness}
 }
 
 // Actor is the caller of a mutating operation: who, and the request's Idempotency-Key

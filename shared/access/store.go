@@ -174,12 +174,9 @@ type Getter interface {
 // CheckReader is the check's read: one round trip to the table. Absent items are
 // reported as absent, never as NotFound errors.
 type CheckReader interface {
-	// CheckItems reads every item q names (the API, the app, the unit, the grant
-	// slots of CheckItems) in one strongly consistent BatchGetItem.
-	CheckItems(ctx context.Context, q CheckQuery) (CheckItems, error)
-	// ResolveAppCode reads the AppCode and path lookups in one BatchGetItem: the app id
-	// and API id, empty where a lookup is absent.
-	ResolveAppCode(ctx context.Context, codeHash, path string) (appID, apiID string, err error)
+	// ReadCheck reads every item k names (the API, the app, the unit, the grant slots,
+	// the AppCode and path lookups) in one strongly consistent BatchGetItem.
+	ReadCheck(ctx context.Context, k CheckKeys) (CheckFound, error)
 }
 
 // CatalogLister lists APIs and apps. Lists are never NotFound: an empty list is empty.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -72,12 +73,14 @@ type benchStore struct {
 	items access.CheckItems
 }
 
-func (s benchStore) CheckItems(context.Context, access.CheckQuery) (access.CheckItems, error) {
-	return s.items, nil
-}
-
-func (s benchStore) GetGrantAt(context.Context, access.GrantKey) (access.Grant, error) {
-	return *s.items.WorkspaceGrant, nil
+func (s benchStore) ReadCheck(_ context.Context, k access.CheckKeys) (access.CheckFound, error) {
+	f := access.CheckFound{API: s.items.API, App: s.items.App}
+	for _, g := range []*access.Grant{s.items.AppGrant, s.items.WorkspaceGrant} {
+		if g != nil && slices.Contains(k.Slots, g.Key()) {
+			f.Grants = append(f.Grants, *g)
+		}
+	}
+	return f, nil
 }
 
 // BenchmarkCheckHandle is the whole check handler (routing, decoding, the service,

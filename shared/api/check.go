@@ -140,6 +140,7 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 		Context: map[string]any{
 			"app_id": res.AppID, "api_id": res.APIID, "grant_id": grantID, "reason": string(d.Reason),
 			"fields": strings.Join(d.Fields, ","), "expires_at": expires,
+			"as_of": d.AsOf.UTC().Format(time.RFC3339Nano),
 		},
 	}, nil
 }

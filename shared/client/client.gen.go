@@ -685,6 +685,9 @@ type DateTime = time.Time
 type Decision struct {
 	Allowed bool `json:"allowed"`
 
+	// AsOf how fresh the answer is: every item it rests on was read at or after this instant. Strict mode (CHECK_MAX_STALENESS 0): after the check began; bounded mode: at most CHECK_MAX_STALENESS before it
+	AsOf time.Time `json:"as_of"`
+
 	// Basis what allowed the call: an API grant, a unit grant (R23), the workspace's default app (R21); null when denied
 	Basis *DecisionBasis `json:"basis"`
 

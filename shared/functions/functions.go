@@ -99,7 +99,7 @@ func Build(ctx context.Context, name string, getenv func(string) string) (Functi
 // consumer use it.
 func service(e env) *access.Service {
 	return access.NewService(table(e), access.Config{Now: time.Now, CancelNotice: e.CancelNotice, ReminderDays: e.ReminderDays,
-		RolesFormat: access.RolesFormat(e.RolesClaimFormat)})
+		RolesFormat: access.RolesFormat(e.RolesClaimFormat), MaxStaleness: e.CheckMaxStaleness})
 }
 
 func table(e env) *store.Store {

@@ -27,6 +27,9 @@ type Settings struct {
 	CancelNotice   time.Duration // CANCEL_NOTICE, default 48h, 0 = immediate (R7)
 	ReminderDays   []int         // REMINDER_DAYS, default 7,1 (R16), descending
 	GrantRetention time.Duration // GRANT_RETENTION, default 720h (30 days)
+	// CheckMaxStaleness is CHECK_MAX_STALENESS, default 0 (strict): above 0, a check may
+	// answer from items its container read less than this long ago (at most 5m).
+	CheckMaxStaleness time.Duration
 	// RolesClaimFormat is ROLES_CLAIM_FORMAT: "flattened" (default) or "json" (the
 	// roles claim must be a JSON-encoded string; a list API Gateway flattened is 401).
 	RolesClaimFormat string
@@ -43,6 +46,10 @@ type Settings struct {
 	// when API Gateway's authorizer passed no claims (sam local start-api).
 	LocalJWTSecret string
 }
+
+// MaxStaleness caps CHECK_MAX_STALENESS: as long as API Gateway's longest useful
+// authorizer cache, beyond which "at once" would mean nothing to anyone.
+const MaxStaleness = 5 * time.Minute
 
 // Load reads and validates the settings. getenv is os.Getenv in a function and a map
 // lookup in tests.
@@ -96,6 +103,11 @@ func Load(getenv func(string) string) (Settings, error) {
 	if v := getenv("GRANT_RETENTION"); v != "" {
 		if s.GrantRetention, err = duration(v); err != nil || s.GrantRetention < 0 {
 			return s, fmt.Errorf("settings: GRANT_RETENTION %q: want a Go duration such as 720h", v)
+		}
+	}
+	if v := getenv("CHECK_MAX_STALENESS"); v != "" {
+		if s.CheckMaxStaleness, err = duration(v); err != nil || s.CheckMaxStaleness < 0 || s.CheckMaxStaleness > MaxStaleness {
+			return s, fmt.Errorf("settings: CHECK_MAX_STALENESS %q: want 0 (strict) or a Go duration up to %s such as 1s", v, MaxStaleness)
 		}
 	}
 	if v := getenv("REMINDER_DAYS"); v != "" {

@@ -60,6 +60,24 @@ func TestLoad_TableRequired(t *testing.T) {
 	}
 }
 
+func TestLoad_CheckMaxStaleness(t *testing.T) {
+	for v, want := range map[string]time.Duration{
+		"": 0, "0": 0, "0s": 0, "1s": time.Second, "1500ms": 1500 * time.Millisecond, "5m": MaxStaleness,
+		"5m0.001s": -1, "-1s": -1, "1": -1, "2d": -1,
+	} {
+		s, err := Load(env(map[string]string{"TABLE_NAME": "t", "CHECK_MAX_STALENESS": v}))
+		if want < 0 {
+			if err == nil {
+				t.Errorf("%q: got %s, want an error", v, s.CheckMaxStaleness)
+			}
+			continue
+		}
+		if err != nil || s.CheckMaxStaleness != want {
+			t.Errorf("%q: got %s %v, want %s", v, s.CheckMaxStaleness, err, want)
+		}
+	}
+}
+
 func TestLoad_RolesClaimFormat(t *testing.T) {
 	for v, want := range map[string]string{"": "flattened", "flattened": "flattened", "json": "json", "JSON": "", "list": ""} {
 		s, err := Load(env(map[string]string{"TABLE_NAME": "t", "ROLES_CLAIM_FORMAT": v}))

@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"gatepass/shared/access"
+	"gatepass/shared/store"
 )
 
 // TestCheckItems_R14 writes the items of each R14 outcome, reads them back with
-// CheckItems (one BatchGetItem) and lets access.Decide give the reason.
+// ReadCheck (one BatchGetItem) and lets access.Decide give the reason.
 func TestCheckItems_R14(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
@@ -64,7 +65,7 @@ func TestCheckItems_R14(t *testing.T) {
 			// A grant for the same app in the other env must not be picked up.
 			putGrant(t, s, newGrant(api, access.EnvDev, access.SubjectApp, app.ID, nil))
 
-			items, err := s.CheckItems(ctx, access.CheckQuery{APIID: api.ID, AppID: app.ID, Env: access.EnvProd, Workspace: app.WorkspaceID})
+			items, err := checkItems(ctx, s, api.ID, app.ID, app.WorkspaceID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,15 +81,38 @@ func TestCheckItems_R14(t *testing.T) {
 		})
 	}
 
-	// Without a workspace id the WORKSPACE slot is not read.
+	// Only the slots named are read.
 	api, app := newAPI("api-chk-nows"), newApp("app-chk-nows", "ws-nows")
 	putAPI(t, s, api)
 	putApp(t, s, app)
 	putGrant(t, s, newGrant(api, access.EnvProd, access.SubjectWorkspace, app.WorkspaceID, nil))
-	items, err := s.CheckItems(ctx, access.CheckQuery{APIID: api.ID, AppID: app.ID, Env: access.EnvProd})
+	items, err := checkItems(ctx, s, api.ID, app.ID, "")
 	if err != nil || items.WorkspaceGrant != nil || items.API == nil || items.App == nil {
-		t.Fatalf("CheckItems without workspace: %+v, %v", items, err)
+		t.Fatalf("ReadCheck without the workspace slot: %+v, %v", items, err)
 	}
+}
+
+// checkItems reads an app's check on apiID in PROD with ReadCheck: the API, the app,
+// the APP slot and, with ws, the WORKSPACE slot.
+func checkItems(ctx context.Context, s *store.Store, apiID, appID, ws string) (access.CheckItems, error) {
+	api := access.APIResource(apiID)
+	appSlot := access.SlotOf(api, access.EnvProd, access.Subject{Type: access.SubjectApp, ID: appID})
+	wsSlot := access.SlotOf(api, access.EnvProd, access.Subject{Type: access.SubjectWorkspace, ID: ws})
+	k := access.CheckKeys{APIID: apiID, AppID: appID, Slots: []access.GrantKey{appSlot}}
+	if ws != "" {
+		k.Slots = append(k.Slots, wsSlot)
+	}
+	f, err := s.ReadCheck(ctx, k)
+	it := access.CheckItems{API: f.API, App: f.App}
+	for i, g := range f.Grants {
+		switch g.Key() {
+		case appSlot:
+			it.AppGrant = &f.Grants[i]
+		case wsSlot:
+			it.WorkspaceGrant = &f.Grants[i]
+		}
+	}
+	return it, err
 }
 
 func none[T any](*T) bool     { return false }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"gatepass/shared/access"
+	"gatepass/shared/store"
 )
 
 func TestLookups(t *testing.T) {
@@ -16,11 +17,11 @@ func TestLookups(t *testing.T) {
 	app := newApp("app-look", "ws1")
 	putApp(t, s, app)
 
-	appID, apiID, err := s.ResolveAppCode(ctx, app.CodeHash, api.Path)
+	appID, apiID, err := resolve(ctx, s, app.CodeHash, api.Path)
 	if err != nil || appID != app.ID || apiID != api.ID {
 		t.Fatalf("ResolveAppCode got %q %q %v", appID, apiID, err)
 	}
-	appID, apiID, err = s.ResolveAppCode(ctx, "unknown", api.Path)
+	appID, apiID, err = resolve(ctx, s, "unknown", api.Path)
 	if err != nil || appID != "" || apiID != api.ID {
 		t.Fatalf("ResolveAppCode(unknown code) got %q %q %v", appID, apiID, err)
 	}
@@ -48,10 +49,10 @@ func TestLookups(t *testing.T) {
 		{Action: access.ActionDelete, Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: app.CodeHash, Target: app.ID},
 			Cond: access.Cond{Kind: access.CondAbsentOrOwned}},
 	}})
-	if appID, _, _ := s.ResolveAppCode(ctx, app.CodeHash, api.Path); appID != "" {
+	if appID, _, _ := resolve(ctx, s, app.CodeHash, api.Path); appID != "" {
 		t.Fatalf("old AppCode still resolves to %q", appID)
 	}
-	if appID, _, _ := s.ResolveAppCode(ctx, "hash-new", api.Path); appID != app.ID {
+	if appID, _, _ := resolve(ctx, s, "hash-new", api.Path); appID != app.ID {
 		t.Fatalf("new AppCode resolves to %q", appID)
 	}
 	got, err := s.GetApp(ctx, app.ID)
@@ -135,4 +136,10 @@ func TestStaleGrants(t *testing.T) {
 	}
 	_, _, err = s.StaleGrants(ctx, access.APIResource("api-other"), 3, 2, next)
 	wantCode(t, err, access.CodeNextToken)
+}
+
+// resolve reads the AppCode and path lookups in one batch, as an authorization does.
+func resolve(ctx context.Context, s *store.Store, codeHash, path string) (appID, apiID string, err error) {
+	f, err := s.ReadCheck(ctx, access.CheckKeys{CodeHash: codeHash, Path: path})
+	return f.AppByCode, f.APIByPath, err
 }

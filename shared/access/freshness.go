@@ -1,0 +1,393 @@
+package access
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// This file is how a check gathers what it decides on (SPEC "Consistency"): which items,
+// from the table or from the container's cache, and how fresh the answer is.
+
+// CheckKeys names the items of one check batch; an empty field is not read.
+type CheckKeys struct {
+	APIID    string
+	AppID    string
+	UnitID   string
+	Slots    []GrantKey
+	CodeHash string // the authorizer's AppCode lookup
+	Path     string // the authorizer's path lookup
+}
+
+func (k CheckKeys) empty() bool {
+	return k.APIID == "" && k.AppID == "" && k.UnitID == "" && len(k.Slots) == 0 && k.CodeHash == "" && k.Path == ""
+}
+
+// CheckFound is what one check batch found; nil, "" or missing where an item is absent.
+type CheckFound struct {
+	API       *API
+	App       *App
+	Unit      *ServiceUnit
+	Grants    []Grant // the slots that hold a grant
+	AppByCode string  // the app the AppCode lookup names
+	APIByPath string  // the API the path lookup names
+}
+
+// fact is an item as a read found it (the zero V when absent), with the time the read
+// began: the item was in that state at some instant at or after at.
+type fact[V any] struct {
+	v  V
+	at time.Time
+}
+
+// fresh reports whether f may still answer at now under a bound: only strictly within it.
+func (f fact[V]) fresh(now time.Time, bound time.Duration) bool {
+	return bound > 0 && now.Sub(f.at) < bound
+}
+
+// facts are the facts of one call, searched in order: a check reads at most a dozen.
+type facts[K comparable, V any] []struct {
+	k K
+	f fact[V]
+}
+
+func (fs facts[K, V]) get(k K) (fact[V], bool) {
+	for _, e := range fs {
+		if e.k == k {
+			return e.f, true
+		}
+	}
+	return fact[V]{}, false
+}
+
+func (fs *facts[K, V]) put(k K, f fact[V]) {
+	for i := range *fs {
+		if (*fs)[i].k == k {
+			(*fs)[i].f = f
+			return
+		}
+	}
+	*fs = append(*fs, struct {
+		k K
+		f fact[V]
+	}{k, f})
+}
+
+// view is everything one call knows, each item with the time it was read.
+type view struct {
+	apis  facts[string, *API]
+	apps  facts[string, *App]
+	units facts[string, *ServiceUnit]
+	slots facts[GrantKey, *Grant]
+	codes facts[string, string]
+	paths facts[string, string]
+	asOf  time.Time // the oldest read the answer used
+}
+
+// memo is a container's cache of facts. Two generations: a lookup tries both, and the
+// older is dropped once the newer has run for a bound, so a memo holds at most two
+// bounds' worth of reads (or 2 × maxMemo entries) however many keys pass through it.
+type memo[K comparable, V any] struct {
+	mu       sync.Mutex
+	cur, old map[K]fact[V]
+	since    time.Time
+}
+
+// maxMemo caps one generation: a flood of distinct keys (unknown AppCodes) turns the
+// generations over early instead of growing the container's memory.
+const maxMemo = 100_000
+
+func (m *memo[K, V]) get(k K, now time.Time, bound time.Duration) (fact[V], bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.cur[k]
+	if !ok {
+		f, ok = m.old[k]
+	}
+	return f, ok && f.fresh(now, bound)
+}
+
+func (m *memo[K, V]) put(k K, f fact[V], bound time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cur == nil || f.at.Sub(m.since) >= bound || len(m.cur) >= maxMemo {
+		m.old, m.cur, m.since = m.cur, make(map[K]fact[V]), f.at
+	}
+	if prev, ok := m.cur[k]; !ok || !prev.at.After(f.at) {
+		m.cur[k] = f
+	}
+}
+
+// checkCache is a container's cache of the items checks read, used only in the
+// bounded-staleness mode.
+type checkCache struct {
+	apis  memo[string, *API]
+	apps  memo[string, *App]
+	units memo[string, *ServiceUnit]
+	slots memo[GrantKey, *Grant]
+	codes memo[string, string]
+	paths memo[string, string]
+}
+
+// hints are the container's guesses of what the next batch should read: an app's
+// workspace, an API's unit, the app an AppCode names, the API a path names. A guess is
+// never decided on: the items read in the same batch confirm it, and a wrong guess
+// costs one more batch. They keep a strict check (and an authorization) to one round
+// trip in steady state.
+type hints struct {
+	appWorkspace sync.Map // app_id → workspace_id
+	apiUnit      sync.Map // api_id → service_unit_id ("" none)
+	codeApp      sync.Map // AppCode hash → app_id
+	pathAPI      sync.Map // path → api_id
+}
+
+func hint(m *sync.Map, k string) string {
+	v, _ := m.Load(k)
+	s, _ := v.(string)
+	return s
+}
+
+// callee is what a call decides on: an app and an API by id (the check), or by AppCode
+// hash and path (the authorizer), with the person if any.
+type callee struct {
+	apiID, appID   string
+	codeHash, path string
+	byLookup       bool // resolve the app and the API through the lookups
+	env            Env
+	user           *Subject
+}
+
+// SPEC "Consistency": gather collects the items that decide a call. Strict (bound 0):
+// every item is read during the call, so every change answered before the call began is
+// seen. Bounded: an item read by this container less than the bound ago answers again,
+// so a change is seen by every call that starts a bound after its answer or later. The
+// view's asOf is the oldest read it used. One batch in steady state; a wrong hint costs
+// one more (two for an authorization whose AppCode or path moved).
+func (s *Service) gather(ctx context.Context, t callee) (*view, error) {
+	v := &view{}
+	for round := 0; ; round++ {
+		now := s.now()
+		keys := s.missing(v, t, now)
+		if keys.empty() {
+			return v, nil
+		}
+		if round == 3 { // each round reads every key the last one revealed
+			return nil, E("check", Internal, CodeInternal, "check items did not settle after %d reads", round)
+		}
+		found, err := s.Store.ReadCheck(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		s.learn(v, keys, found, now)
+	}
+}
+
+// missing lists what the view lacks for t at now, taking fresh facts from the cache
+// first; hints stand in for what the view cannot tell yet.
+func (s *Service) missing(v *view, t callee, now time.Time) CheckKeys {
+	var k CheckKeys
+	appID, apiID := t.appID, t.apiID
+	if t.byLookup {
+		appID, apiID = "", ""
+		if t.codeHash != "" {
+			if f, ok := known(s, v, &v.codes, &s.cache.codes, t.codeHash, now); ok {
+				appID = f.v
+			} else {
+				k.CodeHash, appID = t.codeHash, hint(&s.hints.codeApp, t.codeHash)
+			}
+		}
+		if f, ok := known(s, v, &v.paths, &s.cache.paths, t.path, now); ok {
+			apiID = f.v
+		} else {
+			k.Path, apiID = t.path, hint(&s.hints.pathAPI, t.path)
+		}
+	}
+	unitID, ws := hint(&s.hints.apiUnit, apiID), hint(&s.hints.appWorkspace, appID)
+	if apiID != "" {
+		if f, ok := known(s, v, &v.apis, &s.cache.apis, apiID, now); !ok {
+			k.APIID = apiID
+		} else if unitID = ""; f.v != nil {
+			unitID = f.v.UnitID()
+		}
+	}
+	if appID != "" {
+		if f, ok := known(s, v, &v.apps, &s.cache.apps, appID, now); !ok {
+			k.AppID = appID
+		} else if ws = ""; f.v != nil {
+			ws = f.v.WorkspaceID
+		}
+	}
+	if unitID != "" {
+		if _, ok := known(s, v, &v.units, &s.cache.units, unitID, now); !ok {
+			k.UnitID = unitID
+		}
+	}
+	for _, slot := range slotsOf(apiID, appID, unitID, ws, t.env, t.user, &CheckItems{}) {
+		if _, ok := known(s, v, &v.slots, &s.cache.slots, slot.key, now); !ok {
+			k.Slots = append(k.Slots, slot.key)
+		}
+	}
+	return k
+}
+
+// known reports whether the view holds key k, first copying a fresh fact from the
+// container's cache (bounded mode) into it.
+func known[K comparable, V any](s *Service, v *view, in *facts[K, V], m *memo[K, V], k K, now time.Time) (fact[V], bool) {
+	if f, ok := in.get(k); ok {
+		return f, true
+	}
+	if s.MaxStaleness <= 0 {
+		return fact[V]{}, false
+	}
+	f, ok := m.get(k, now, s.MaxStaleness)
+	if ok {
+		in.put(k, f)
+		v.used(f.at)
+	}
+	return f, ok
+}
+
+// used records that the answer rests on a read begun at at.
+func (v *view) used(at time.Time) {
+	if v.asOf.IsZero() || at.Before(v.asOf) {
+		v.asOf = at
+	}
+}
+
+// learn records what one batch, begun at at, found for keys: absent items too, as
+// facts of their absence. The hints follow what was found.
+func (s *Service) learn(v *view, keys CheckKeys, found CheckFound, at time.Time) {
+	v.used(at)
+	bound := s.MaxStaleness
+	keep := bound > 0
+	if keys.APIID != "" {
+		f := fact[*API]{found.API, at}
+		v.apis.put(keys.APIID, f)
+		if keep {
+			s.cache.apis.put(keys.APIID, f, bound)
+		}
+		if found.API != nil {
+			s.hints.apiUnit.Store(keys.APIID, found.API.UnitID())
+		}
+	}
+	if keys.AppID != "" {
+		f := fact[*App]{found.App, at}
+		v.apps.put(keys.AppID, f)
+		if keep {
+			s.cache.apps.put(keys.AppID, f, bound)
+		}
+		if found.App != nil {
+			s.hints.appWorkspace.Store(keys.AppID, found.App.WorkspaceID)
+		}
+	}
+	if keys.UnitID != "" {
+		f := fact[*ServiceUnit]{found.Unit, at}
+		v.units.put(keys.UnitID, f)
+		if keep {
+			s.cache.units.put(keys.UnitID, f, bound)
+		}
+	}
+	for _, slot := range keys.Slots {
+		f := fact[*Grant]{nil, at}
+		for i := range found.Grants {
+			if found.Grants[i].Key() == slot {
+				f.v = &found.Grants[i]
+			}
+		}
+		v.slots.put(slot, f)
+		if keep {
+			s.cache.slots.put(slot, f, bound)
+		}
+	}
+	lookup := func(in *facts[string, string], m *memo[string, string], h *sync.Map, k, target string) {
+		f := fact[string]{target, at}
+		in.put(k, f)
+		if keep {
+			m.put(k, f, bound)
+		}
+		if target != "" {
+			h.Store(k, target)
+		} else {
+			h.Delete(k)
+		}
+	}
+	if keys.CodeHash != "" {
+		lookup(&v.codes, &s.cache.codes, &s.hints.codeApp, keys.CodeHash, found.AppByCode)
+	}
+	if keys.Path != "" {
+		lookup(&v.paths, &s.cache.paths, &s.hints.pathAPI, keys.Path, found.APIByPath)
+	}
+}
+
+// slotRef is a grant slot that may decide a call, and where Decide takes it from.
+type slotRef struct {
+	key GrantKey
+	dst **Grant
+}
+
+// slotsOf are the grant slots that may decide a call, in R14's order, each with its
+// place in it: for an app, the API grants to the APP and to its WORKSPACE (when the
+// workspace is known), the unit grants to both (when the API is in a unit); for a
+// person, their grant on the app (R24) or, alone, their API and unit grants (R22).
+func slotsOf(apiID, appID, unitID, ws string, env Env, user *Subject, it *CheckItems) []slotRef {
+	var out []slotRef
+	api, unit := APIResource(apiID), UnitResource(unitID)
+	add := func(r Resource, sub Subject, dst **Grant) { out = append(out, slotRef{SlotOf(r, env, sub), dst}) }
+	if appID != "" && apiID != "" {
+		asApp, asWS := Subject{Type: SubjectApp, ID: appID}, Subject{Type: SubjectWorkspace, ID: ws}
+		add(api, asApp, &it.AppGrant)
+		if ws != "" {
+			add(api, asWS, &it.WorkspaceGrant)
+		}
+		if unitID != "" {
+			add(unit, asApp, &it.UnitAppGrant)
+			if ws != "" {
+				add(unit, asWS, &it.UnitWSGrant)
+			}
+		}
+	}
+	switch {
+	case user == nil:
+	case appID != "":
+		add(AppResource(appID), *user, &it.AppPermission)
+	case apiID != "":
+		add(api, *user, &it.UserGrant)
+		if unitID != "" {
+			add(unit, *user, &it.UnitUserGrant)
+		}
+	}
+	return out
+}
+
+// items are the view's items for t, as Decide takes them: the app and the API the
+// lookups named (an authorization) or the call's own, and the slots the items read say
+// may decide, never the ones a wrong hint had read.
+func (v *view) items(t callee) CheckItems {
+	appID, apiID := t.appID, t.apiID
+	if t.byLookup {
+		code, _ := v.codes.get(t.codeHash)
+		path, _ := v.paths.get(t.path)
+		appID, apiID = code.v, path.v
+	}
+	var it CheckItems
+	f, _ := v.apis.get(apiID)
+	it.API = f.v
+	if appID != "" {
+		f, _ := v.apps.get(appID)
+		it.App = f.v
+	}
+	unitID, ws := "", ""
+	if it.API != nil {
+		unitID = it.API.UnitID()
+		u, _ := v.units.get(unitID)
+		it.Unit = u.v
+	}
+	if it.App != nil {
+		ws = it.App.WorkspaceID
+	}
+	for _, slot := range slotsOf(apiID, appID, unitID, ws, t.env, t.user, &it) {
+		f, _ := v.slots.get(slot.key)
+		*slot.dst = f.v
+	}
+	return it
+}
