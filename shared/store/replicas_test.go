@@ -89,3 +89,45 @@ func TestAppAndLookupReplicas_WrittenAndDeletedWithTheItem(t *testing.T) {
 		t.Fatalf("%d deletes, want the old lookup and its copies: %d", count[store.WriteDelete], want)
 	}
 }
+
+// A copy never lags its item: a change whose condition fails leaves the item and every
+// copy as they were, and a committed one changes them all at once. Every read picks a
+// copy at random; 64 reads of 4 copies reach each one (a miss has odds of about 1e-8).
+func TestReplicas_NoCopyLagsItsItem(t *testing.T) {
+	t.Parallel()
+	const copies = 4
+	s := storetest.Open(t, store.Options{Now: func() time.Time { return t0 }, Copies: store.Copies{API: copies, App: copies, Lookup: copies}}).Store
+	ctx := context.Background()
+	app := newApp("app-lag", "ws1")
+	putApp(t, s, app)
+	rotate := func(version int64) error {
+		next := app
+		next.CodeHash, next.Version = "hash-rotated", app.Version+1
+		return s.Commit(ctx, access.Change{Op: "app.rotate", Writes: []access.Write{
+			{App: &next, Cond: access.Cond{Kind: access.CondVersion, Version: version}},
+			{Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: next.CodeHash, Target: app.ID}, Cond: access.Cond{Kind: access.CondAbsent}},
+			{Action: access.ActionDelete, Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: app.CodeHash, Target: app.ID}},
+		}})
+	}
+	every := func(version int64, oldCode, newCode string) {
+		t.Helper()
+		for range 64 {
+			f, err := s.ReadCheck(ctx, access.CheckKeys{AppID: app.ID, CodeHash: app.CodeHash})
+			if err != nil || f.App == nil || f.App.Version != version || f.AppByCode != oldCode {
+				t.Fatalf("got app %+v, old code → %q, %v; want version %d, old code → %q", f.App, f.AppByCode, err, version, oldCode)
+			}
+			f, err = s.ReadCheck(ctx, access.CheckKeys{CodeHash: "hash-rotated"})
+			if err != nil || f.AppByCode != newCode {
+				t.Fatalf("new code → %q, %v; want %q", f.AppByCode, err, newCode)
+			}
+		}
+	}
+	if err := rotate(app.Version + 7); access.ErrorKind(err) != access.Conflict {
+		t.Fatalf("rotation on a stale version: got %v, want a conflict", err)
+	}
+	every(app.Version, app.ID, "")
+	if err := rotate(app.Version); err != nil {
+		t.Fatal(err)
+	}
+	every(app.Version+1, "", app.ID)
+}
