@@ -121,6 +121,7 @@ type sim struct {
 type container struct {
 	svc   *access.Service
 	phase time.Duration // when in each latency slot it starts its request
+	start time.Time     // when it took its first request: a fleet grows over the warm-up
 }
 
 func newSim(cfg config, mode string) (*sim, error) {
@@ -142,7 +143,13 @@ func newSim(cfg config, mode string) (*sim, error) {
 	n := max(1, containers/cfg.Sample)
 	for range n {
 		svc := access.NewService(port{table: s.t, weight: float64(cfg.Sample)}, svcCfg)
-		s.fleet = append(s.fleet, &container{svc: svc, phase: time.Duration(s.rnd.Int64N(int64(cfg.Latency)))})
+		// Containers start at random instants of the warm-up, as a fleet that scaled up
+		// does: caches begun together would also expire together (docs/capacity.md).
+		c := &container{svc: svc, phase: time.Duration(s.rnd.Int64N(int64(cfg.Latency)))}
+		if cfg.Warmup > 0 {
+			c.start = s.now.Add(time.Duration(s.rnd.Int64N(int64(cfg.Warmup) * int64(time.Second))))
+		}
+		s.fleet = append(s.fleet, c)
 	}
 	sort.Slice(s.fleet, func(i, j int) bool { return s.fleet[i].phase < s.fleet[j].phase })
 	if err := s.seed(); err != nil {
@@ -235,6 +242,9 @@ func (s *sim) run(ctx context.Context) error {
 					return err
 				}
 				i++
+			}
+			if at.Before(c.start) {
+				continue
 			}
 			s.now = at
 			if err := s.check(ctx, c); err != nil {

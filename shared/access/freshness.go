@@ -166,7 +166,7 @@ type callee struct {
 func (s *Service) gather(ctx context.Context, t callee) (*view, error) {
 	v := &view{}
 	for round := 0; ; round++ {
-		now := s.now()
+		now := s.Now().UTC() // not s.now(): truncated to the millisecond, a read could outlive the bound by one
 		keys := s.missing(v, t, now)
 		if keys.empty() {
 			return v, nil
