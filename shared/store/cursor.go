@@ -17,6 +17,7 @@ import (
 // (base64url JSON). It is bound to the listing it was issued for: the listing's name,
 // its partition and its sort-key prefix are checked on the way back in, so a forged
 // or foreign token is InvalidParameter.NextToken and never reads another partition.
+// A mergedListing's token is a cursor too.
 type cursor struct {
 	Listing string `json:"l"`
 	PK      string `json:"p"`
@@ -40,14 +41,36 @@ type gsi struct{ name, pk, sk string }
 
 var gsi3 = &gsi{IndexGSI3, AttrGSI3PK, AttrGSI3SK}
 
+// tableKeys names the table's own keys where a listing takes an index.
+var tableKeys = &gsi{"", AttrPK, AttrSK}
+
+func (c cursor) token() string {
+	b, _ := json.Marshal(c) // strings only: cannot fail
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// parseCursor reads a token; a token that does not parse is, like one that parses but
+// names another listing, badToken.
+func parseCursor(token string) (cursor, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return cursor{}, false
+	}
+	var c cursor
+	return c, json.Unmarshal(b, &c) == nil
+}
+
+func badToken(op string) error {
+	return access.E(op, access.Invalid, access.CodeNextToken, "next_token was not issued for this listing")
+}
+
 func (l listing) encode(item map[string]ddbtypes.AttributeValue) string {
 	k := keyOf(item)
 	c := cursor{Listing: l.name, PK: k.PK, SK: k.SK}
 	if l.index != nil {
 		c.IPK, c.ISK = stringAttr(item, l.index.pk), stringAttr(item, l.index.sk)
 	}
-	b, _ := json.Marshal(c) // strings only: cannot fail
-	return base64.RawURLEncoding.EncodeToString(b)
+	return c.token()
 }
 
 func stringAttr(item map[string]ddbtypes.AttributeValue, name string) string {
@@ -62,13 +85,9 @@ func (l listing) decode(op, token string) (map[string]ddbtypes.AttributeValue, e
 	if token == "" {
 		return nil, nil
 	}
-	bad := access.E(op, access.Invalid, access.CodeNextToken, "next_token was not issued for this listing")
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return nil, bad
-	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil {
+	c, ok := parseCursor(token)
+	bad := badToken(op)
+	if !ok {
 		return nil, bad
 	}
 	if l.index != nil {
