@@ -78,7 +78,9 @@ func (l mergedListing) encode(sk string) string {
 	return cursor{Listing: l.name, PK: l.log, SK: sk}.token()
 }
 
-// decode returns the sort key a page continues below; "" for the first page.
+// decode returns the sort key a page continues below; "" for the first page. A token
+// of the one-partition index listing that l replaced (listing.encode's, whose index
+// partition was l.log) goes on below its index sort key, so paging survives the change.
 func (l mergedListing) decode(op, token string) (string, error) {
 	if token == "" {
 		return "", nil
@@ -88,6 +90,8 @@ func (l mergedListing) decode(op, token string) (string, error) {
 	case !ok || c.Listing != l.name:
 	case c.IPK == "" && c.PK == l.log && c.SK != "":
 		return c.SK, nil
+	case l.index != tableKeys && c.IPK == l.log && c.ISK != "":
+		return c.ISK, nil
 	}
 	return "", badToken(op)
 }
