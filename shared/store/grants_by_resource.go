@@ -6,16 +6,14 @@ import (
 	"gatepass/shared/access"
 )
 
-func grantsListing(r access.Resource) listing {
-	pk := grantGSI3(r, "").PK
-	return listing{name: "grants", pk: pk, index: gsi3, tablePK: resourcePartition(r)}
-}
-
-// GrantsByResource pages through one resource's grants newest first (GSI3, by grant
-// id, a ULID). The token is bound to this resource's listing.
+// GrantsByResource pages through one resource's grants newest first: GSI3 by grant id
+// (a ULID), spread over GrantShards partitions plus the unsharded one of grants
+// indexed before the shards, merged (mergedListing). The token is the last grant id
+// returned, bound to this resource's listing.
 func (s *Store) GrantsByResource(ctx context.Context, r access.Resource, pageSize int, next string) (access.GrantPage, error) {
 	const op = "store.grants_by_resource"
-	items, tok, err := s.page(ctx, op, grantsListing(r), false, pageSize, next)
+	l := mergedListing{name: "grants", log: grantsPartition(r), index: gsi3, partitions: grantsPartitions(r)}
+	items, tok, err := l.page(ctx, s, op, pageSize, next)
 	if err != nil {
 		return access.GrantPage{}, err
 	}

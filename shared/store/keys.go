@@ -160,9 +160,37 @@ func dueGSI2(due time.Time, k key) key {
 }
 
 // grantGSI3 lists a resource's grants newest first: grant ids are ULIDs, sortable by
-// the time they were made.
+// the time they were made. The entry goes to one of the resource's GrantShards
+// partitions, chosen by the grant id, so a grant keeps its shard while it changes.
 func grantGSI3(r access.Resource, grantID string) key {
-	return key{resourceSeg(r) + "#GRANTS#", grantID}
+	h := fnv.New32a()
+	h.Write([]byte(grantID))
+	return key{grantShard(r, int(h.Sum32()%GrantShards)), grantID}
+}
+
+// GrantShards spreads one resource's GSI3 grant entries over this many partitions:
+// every change of a grant rewrites its entry (~1.9 write units), and a partition takes
+// at most 1,000 write units a second, so one partition would hold a resource to about
+// 520 grant changes a second; 4 shards hold it to about 2,100 (docs/capacity.md).
+const GrantShards = 4
+
+// grantsPartition is a resource's unsharded GSI3 grant partition: where grants were
+// indexed before the index was sharded, and the listing a next_token is bound to.
+func grantsPartition(r access.Resource) string { return resourceSeg(r) + "#GRANTS#" }
+
+// grantShard is shard n of a resource's GSI3 grant partition: two digits after it.
+func grantShard(r access.Resource, n int) string {
+	return fmt.Sprintf("%s%02d", grantsPartition(r), n)
+}
+
+// grantsPartitions are the GSI3 partitions that hold a resource's grants: its shards,
+// then the unsharded partition of the grants indexed before it was sharded.
+func grantsPartitions(r access.Resource) []string {
+	out := make([]string, GrantShards, GrantShards+1)
+	for n := range out {
+		out[n] = grantShard(r, n)
+	}
+	return append(out, grantsPartition(r))
 }
 
 func grantRefKey(grantID string) key { return key{"GRANTID#" + grantID, skMeta} }

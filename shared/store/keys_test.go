@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +17,8 @@ func TestKeys_TrailingDelimiters(t *testing.T) {
 	for _, tc := range []struct{ name, short, long string }{
 		{"subject", subjectGSI1PK(access.Subject{Type: access.SubjectApp, ID: "u1"}), subjectGSI1PK(access.Subject{Type: access.SubjectApp, ID: "u10"})},
 		{"user subject", subjectGSI1PK(access.Subject{Type: access.SubjectUser, ID: "u1", TenantID: "t"}), subjectGSI1PK(access.Subject{Type: access.SubjectUser, ID: "u10", TenantID: "t"})},
-		{"unit grants", grantGSI3(access.UnitResource("u1"), "").PK, grantGSI3(access.UnitResource("u10"), "").PK},
+		{"unit grants", grantsPartition(access.UnitResource("u1")), grantsPartition(access.UnitResource("u10"))},
+		{"unit grant shard", grantShard(access.UnitResource("u1"), 0), grantShard(access.UnitResource("u10"), 0)},
 		{"workspace units", unitGSI1("u1", "").PK, unitGSI1("u10", "").PK},
 		{"unit audit", auditPartition(ScopeUnit, "u1"), auditPartition(ScopeUnit, "u10")},
 		{"audit", auditPartition(ScopeAPI, "u1"), auditPartition(ScopeAPI, "u10")},
@@ -54,8 +57,8 @@ func TestKeys_GrantSlots(t *testing.T) {
 		if got := grantGSI1(tc.slot); got != tc.gsi {
 			t.Errorf("%s: got GSI1 %v, want %v", tc.name, got, tc.gsi)
 		}
-		if got := grantGSI3(tc.slot.Resource, "g").PK; got != tc.gsi3 {
-			t.Errorf("%s: got GSI3 %v, want %v", tc.name, got, tc.gsi3)
+		if got := grantsPartition(tc.slot.Resource); got != tc.gsi3 {
+			t.Errorf("%s: got GSI3 partition %v, want %v", tc.name, got, tc.gsi3)
 		}
 	}
 	// A user's tenant and sub are escaped: ("a#b", "c") and ("a", "b#c") differ.
@@ -63,6 +66,39 @@ func TestKeys_GrantSlots(t *testing.T) {
 	b := grantKey(access.SlotOf(access.APIResource("a"), access.EnvProd, access.Subject{Type: access.SubjectUser, ID: "b#c", TenantID: "a"}))
 	if a == b {
 		t.Errorf("two users share slot %v", a)
+	}
+}
+
+// A grant's GSI3 entry goes to one of its resource's shards, "<partition>NN", by its id
+// alone, and the grants of one resource use every shard; a listing reads the shards and
+// then the unsharded partition.
+func TestKeys_GrantGSI3Shards(t *testing.T) {
+	for _, r := range []access.Resource{access.APIResource("a"), access.UnitResource("u"), access.AppResource("p")} {
+		t.Run(string(r.Type), func(t *testing.T) {
+			base := grantsPartition(r)
+			parts := grantsPartitions(r)
+			if len(parts) != GrantShards+1 || parts[GrantShards] != base {
+				t.Fatalf("got partitions %v, want %d shards then %q", parts, GrantShards, base)
+			}
+			used := map[string]int{}
+			for i := range 200 {
+				id := fmt.Sprintf("01J%023d", i)
+				k := grantGSI3(r, id)
+				if k.SK != id || k != grantGSI3(r, id) {
+					t.Fatalf("grant %s: got %v, want the same shard each time and the id as sort key", id, k)
+				}
+				if n := slices.Index(parts[:GrantShards], k.PK); n < 0 {
+					t.Fatalf("grant %s: got partition %q, want one of the shards %v", id, k.PK, parts[:GrantShards])
+				}
+				used[k.PK]++
+			}
+			if len(used) != GrantShards {
+				t.Fatalf("200 grants used %d shards (%v), want all %d", len(used), used, GrantShards)
+			}
+			if got, want := grantShard(r, 3), base+"03"; got != want {
+				t.Fatalf("got shard 3 %q, want %q", got, want)
+			}
+		})
 	}
 }
 
