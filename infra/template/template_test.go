@@ -33,7 +33,7 @@ func TestLoad_RepoTemplate(t *testing.T) {
 			"REMINDER_DAYS": "7,1", "GRANT_RETENTION": "720h", "LOG_LEVEL": "INFO", "ROLES_CLAIM_FORMAT": "flattened",
 			// declared empty so that sam local's --env-vars may set them
 			"LOCAL_JWT_SECRET": "", "AWS_ENDPOINT_URL_DYNAMODB": "", "AWS_ENDPOINT_URL_EVENTBRIDGE": "",
-			"METRICS_NAMESPACE": "gatepass",
+			"METRICS_NAMESPACE": "gatepass", "CHECK_COMMIT_WAIT": "0",
 		}
 		if f.Name == "check" { // the check function's own: its consistency mode
 			wantEnv["CHECK_MAX_STALENESS"] = "0"

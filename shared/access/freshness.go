@@ -391,3 +391,58 @@ func (v *view) items(t callee) CheckItems {
 	}
 	return it
 }
+
+// SPEC "Consistency", strict mode with a cache (CHECK_COMMIT_WAIT): waitOut holds the
+// answer to a change that wrote an item a check reads until every check container's
+// copy of that item, read before the change, has expired. A check that starts after the
+// answer therefore sees the change, as in strict mode without a cache: the change's
+// answer is what comes later, not the check's read. The wait is measured on this
+// function's clock and the expiry on the container's, so only their rates must agree,
+// not their times.
+func (s *Service) waitOut(ctx context.Context, c Change) error {
+	if s.CommitWait <= 0 || !c.readByChecks() {
+		return nil
+	}
+	if err := s.Wait(ctx, s.CommitWait); err != nil {
+		// Committed, but not yet safe to answer: a retry with the same Idempotency-Key
+		// replays the answer once the wait is over.
+		return E(c.Op, Unavailable, CodeUnavailable, "the change is committed; retry with the same Idempotency-Key for its answer")
+	}
+	return nil
+}
+
+// commitBudget is the longest a commit can take (shared/deadline's cap on one call,
+// retries included): a recorded answer's time may precede its commit by that much.
+const commitBudget = 5 * time.Second
+
+// waitOutReplay holds a replayed answer (R17) as waitOut held the first: a record young
+// enough that its change's wait may not be over waits it in full.
+func (s *Service) waitOutReplay(ctx context.Context, recorded time.Time) error {
+	if s.CommitWait <= 0 || s.now().Sub(recorded) >= s.CommitWait+commitBudget {
+		return nil
+	}
+	if err := s.Wait(ctx, s.CommitWait); err != nil {
+		return E("idempotency", Unavailable, CodeUnavailable, "retry with the same Idempotency-Key for the answer")
+	}
+	return nil
+}
+
+// readByChecks reports whether c writes an item a check or an authorization reads.
+func (c Change) readByChecks() bool {
+	for _, w := range c.Writes {
+		if w.Action != ActionCheck && (w.API != nil || w.App != nil || w.Unit != nil || w.Grant != nil || w.Lookup != nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// sleep pauses for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}

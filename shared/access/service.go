@@ -19,9 +19,16 @@ type Service struct {
 	ReminderDays []int         // R16 thresholds, largest first
 	RolesFormat  RolesFormat   // how the roles claim arrives (ParseRoles)
 
-	// MaxStaleness is CHECK_MAX_STALENESS: 0 is strict; above 0, a check may answer
-	// from items this container read less than MaxStaleness ago (SPEC "Consistency").
+	// MaxStaleness: 0 reads every item a check decides on during the call; above 0, a
+	// check may answer from items this container read less than MaxStaleness ago. It is
+	// CHECK_MAX_STALENESS (the bounded mode) or CHECK_COMMIT_WAIT (strict, as every
+	// change waits it out), whichever is set (SPEC "Consistency").
 	MaxStaleness time.Duration
+	// CommitWait is CHECK_COMMIT_WAIT: a change to what a check reads is answered only
+	// after this long, once every check container's copy of what it changed has expired.
+	CommitWait time.Duration
+	// Wait pauses for CommitWait (tests and the capacity model pass their own clock's).
+	Wait func(ctx context.Context, d time.Duration) error
 
 	hints hints      // what a check's batch should read, confirmed by it
 	cache checkCache // bounded mode: the items checks read, with when
@@ -32,8 +39,10 @@ type Config struct {
 	Now          Clock
 	CancelNotice time.Duration
 	ReminderDays []int
-	RolesFormat  RolesFormat   // default RolesFlattened
-	MaxStaleness time.Duration // the check's bound; 0 strict
+	RolesFormat  RolesFormat                                      // default RolesFlattened
+	MaxStaleness time.Duration                                    // how long a check container may answer from what it read; 0 none
+	CommitWait   time.Duration                                    // how long a change to what a check reads waits before its answer; 0 none
+	Wait         func(ctx context.Context, d time.Duration) error // default: a timer bound to ctx
 }
 
 // NewService builds a Service; a nil clock is time.Now.
@@ -44,7 +53,11 @@ func NewService(st Store, cfg Config) *Service {
 	if cfg.RolesFormat == "" {
 		cfg.RolesFormat = RolesFlattened
 	}
-	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays, RolesFormat: cfg.RolesFormat, MaxStaleness: cfg.MaxStaleness}
+	if cfg.Wait == nil {
+		cfg.Wait = sleep
+	}
+	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays, RolesFormat: cfg.RolesFormat,
+		MaxStaleness: cfg.MaxStaleness, CommitWait: cfg.CommitWait, Wait: cfg.Wait}
 }
 
 // Actor is the caller of a mutating operation: who, and the request's Idempotency-Key
@@ -84,6 +97,9 @@ func (s *Service) Replay(ctx context.Context, p Principal, key, hash string) (a 
 		return Answer{}, false, E("idempotency", Invalid, CodeIdempotencyReuse,
 			"Idempotency-Key %q was used for a different request", key)
 	}
+	if err := s.waitOutReplay(ctx, rec.CreatedAt); err != nil {
+		return Answer{}, false, err
+	}
 	return Answer{Status: rec.Status, Body: rec.Body}, true, nil
 }
 
@@ -119,7 +135,7 @@ func (s *Service) commit(ctx context.Context, a Actor, c Change, result any) err
 	if err := s.Store.Commit(ctx, c); err != nil {
 		return withOp(c.Op, err)
 	}
-	return nil
+	return s.waitOut(ctx, c)
 }
 
 // withOp fills in the operation of a store error that has none.

@@ -19,6 +19,7 @@ import (
 	"gatepass/shared/access"
 	"gatepass/shared/api"
 	"gatepass/shared/bus"
+	"gatepass/shared/deadline"
 	"gatepass/shared/jobs"
 	"gatepass/shared/localjwt"
 	"gatepass/shared/metrics"
@@ -99,7 +100,7 @@ func Build(ctx context.Context, name string, getenv func(string) string) (Functi
 // consumer use it.
 func service(e env) *access.Service {
 	return access.NewService(table(e), access.Config{Now: time.Now, CancelNotice: e.CancelNotice, ReminderDays: e.ReminderDays,
-		RolesFormat: access.RolesFormat(e.RolesClaimFormat), MaxStaleness: e.CheckMaxStaleness})
+		RolesFormat: access.RolesFormat(e.RolesClaimFormat), MaxStaleness: e.CheckCache(), CommitWait: e.CheckCommitWait, Wait: deadline.Sleep})
 }
 
 func table(e env) *store.Store {

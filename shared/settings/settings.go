@@ -30,6 +30,10 @@ type Settings struct {
 	// CheckMaxStaleness is CHECK_MAX_STALENESS, default 0 (strict): above 0, a check may
 	// answer from items its container read less than this long ago (at most 5m).
 	CheckMaxStaleness time.Duration
+	// CheckCommitWait is CHECK_COMMIT_WAIT, default 0: above 0, strict mode with a cache:
+	// check containers keep what they read this long, and every change to what a check
+	// reads is answered only after this long (at most 5s). Not with CHECK_MAX_STALENESS.
+	CheckCommitWait time.Duration
 	// RolesClaimFormat is ROLES_CLAIM_FORMAT: "flattened" (default) or "json" (the
 	// roles claim must be a JSON-encoded string; a list API Gateway flattened is 401).
 	RolesClaimFormat string
@@ -50,6 +54,14 @@ type Settings struct {
 // MaxStaleness caps CHECK_MAX_STALENESS: as long as API Gateway's longest useful
 // authorizer cache, beyond which "at once" would mean nothing to anyone.
 const MaxStaleness = 5 * time.Minute
+
+// MaxCommitWait caps CHECK_COMMIT_WAIT: a change's answer waits it out inside a function
+// whose Timeout is 10 s.
+const MaxCommitWait = 5 * time.Second
+
+// CheckCache is how long a check container may answer from what it read: the bounded
+// mode's bound, or the commit wait of strict mode with a cache; 0 reads every time.
+func (s Settings) CheckCache() time.Duration { return max(s.CheckMaxStaleness, s.CheckCommitWait) }
 
 // Load reads and validates the settings. getenv is os.Getenv in a function and a map
 // lookup in tests.
@@ -109,6 +121,14 @@ func Load(getenv func(string) string) (Settings, error) {
 		if s.CheckMaxStaleness, err = duration(v); err != nil || s.CheckMaxStaleness < 0 || s.CheckMaxStaleness > MaxStaleness {
 			return s, fmt.Errorf("settings: CHECK_MAX_STALENESS %q: want 0 (strict) or a Go duration up to %s such as 1s", v, MaxStaleness)
 		}
+	}
+	if v := getenv("CHECK_COMMIT_WAIT"); v != "" {
+		if s.CheckCommitWait, err = duration(v); err != nil || s.CheckCommitWait < 0 || s.CheckCommitWait > MaxCommitWait {
+			return s, fmt.Errorf("settings: CHECK_COMMIT_WAIT %q: want 0 (none) or a Go duration up to %s such as 1s", v, MaxCommitWait)
+		}
+	}
+	if s.CheckMaxStaleness > 0 && s.CheckCommitWait > 0 {
+		return s, fmt.Errorf("settings: CHECK_MAX_STALENESS and CHECK_COMMIT_WAIT are both set: choose the bounded mode or strict with a cache, not both")
 	}
 	if v := getenv("REMINDER_DAYS"); v != "" {
 		if s.ReminderDays, err = days(v); err != nil {

@@ -78,6 +78,26 @@ func TestLoad_CheckMaxStaleness(t *testing.T) {
 	}
 }
 
+func TestLoad_CheckCommitWait(t *testing.T) {
+	for _, tc := range []struct {
+		env   map[string]string
+		cache time.Duration
+		ok    bool
+	}{
+		{map[string]string{"CHECK_COMMIT_WAIT": "1s"}, time.Second, true},
+		{map[string]string{"CHECK_COMMIT_WAIT": "5s"}, 5 * time.Second, true},
+		{map[string]string{"CHECK_COMMIT_WAIT": "5001ms"}, 0, false},
+		{map[string]string{"CHECK_COMMIT_WAIT": "1s", "CHECK_MAX_STALENESS": "2s"}, 0, false},
+		{map[string]string{"CHECK_COMMIT_WAIT": "0", "CHECK_MAX_STALENESS": "2s"}, 2 * time.Second, true},
+	} {
+		tc.env["TABLE_NAME"] = "t"
+		s, err := Load(env(tc.env))
+		if (err == nil) != tc.ok || (tc.ok && s.CheckCache() != tc.cache) {
+			t.Errorf("%v: got cache %s, %v; want %s, ok %v", tc.env, s.CheckCache(), err, tc.cache, tc.ok)
+		}
+	}
+}
+
 func TestLoad_RolesClaimFormat(t *testing.T) {
 	for v, want := range map[string]string{"": "flattened", "flattened": "flattened", "json": "json", "JSON": "", "list": ""} {
 		s, err := Load(env(map[string]string{"TABLE_NAME": "t", "ROLES_CLAIM_FORMAT": v}))

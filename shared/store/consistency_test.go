@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -198,5 +199,64 @@ func TestConsistency_AuthorizerLookupsWithinTheBound(t *testing.T) {
 	w.now = t0.Add(bound)
 	if res, n := w.authorize("code-1", "/p/api-g"); res.Decision.Reason != access.ReasonAppNotFound || n != 1 {
 		t.Fatalf("at the bound: %+v with %d batches, want APP_NOT_FOUND after one read", res.Decision, n)
+	}
+}
+
+// Strict mode with a cache (CHECK_COMMIT_WAIT): check containers keep what they read
+// for the wait, and a change to what a check reads is answered only once the wait is
+// over. A check that started before the answer may still be answered from the cache; a
+// check that starts at the answer or later sees the change. The wait runs on the test's
+// clock; a replay of the answer (R17) waits too while the change may still be in a
+// container's cache.
+func TestConsistency_CommitWait_RevocationHoldsFromItsAnswer(t *testing.T) {
+	const wait = time.Second
+	w := newCheckWorld(t)
+	seedCheck(w)
+	clock := func() time.Time { return w.now }
+	w.svc = access.NewService(w.st, access.Config{Now: clock, MaxStaleness: wait})
+	in := access.CheckInput{APIID: "api-g", AppID: "app1", Env: access.EnvProd}
+	var during access.Decision
+	var duringBatches int64
+	waits := 0
+	writer := access.NewService(w.st, access.Config{Now: clock, CommitWait: wait, Wait: func(_ context.Context, d time.Duration) error {
+		waits++
+		w.now = w.now.Add(time.Millisecond)
+		during, duringBatches = w.check(in) // started after the commit, before the answer
+		w.now = w.now.Add(d - time.Millisecond)
+		return nil
+	}})
+	if d, _ := w.check(in); d.Reason != access.ReasonGranted {
+		t.Fatalf("before: %s", d.Reason)
+	}
+	g, err := w.st.GetGrantAt(w.ctx, access.SlotOf(access.APIResource("api-g"), access.EnvProd, access.Subject{Type: access.SubjectApp, ID: "app1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	revokedAt := t0.Add(200 * time.Millisecond)
+	w.now = revokedAt
+	owner := access.Actor{Principal: access.NewPrincipal("u1", tenant), Idem: &access.Idem{Key: "k-revoke", Hash: "h",
+		Answer: func(any) (access.Answer, error) { return access.Answer{Status: 200, Body: []byte("{}")}, nil }}}
+	if _, err := writer.Revoke(w.ctx, owner, "api-g", g.ID, "no longer needed"); err != nil {
+		t.Fatal(err)
+	}
+	answered := w.now
+	if waits != 1 || !answered.Equal(revokedAt.Add(wait)) {
+		t.Fatalf("answered at %s after %d waits, want at the revocation + %s", answered, waits, wait)
+	}
+	if during.Reason != access.ReasonGranted || duringBatches != 0 {
+		t.Fatalf("a check during the wait: %s with %d batches, want GRANTED from the cache", during.Reason, duringBatches)
+	}
+	if d, n := w.check(in); d.Reason != access.ReasonCancelled || n != 1 {
+		t.Fatalf("at the answer: %s with %d batches, want CANCELLED after a read", d.Reason, n)
+	}
+	// A replay waits while the change may be cached somewhere, and not after.
+	for _, tc := range []struct {
+		at    time.Duration // after the record
+		waits int
+	}{{0, 1}, {wait + 5*time.Second - time.Millisecond, 1}, {wait + 5*time.Second, 0}} {
+		waits, w.now = 0, revokedAt.Add(tc.at)
+		if _, found, err := writer.Replay(w.ctx, owner.Principal, "k-revoke", "h"); err != nil || !found || waits != tc.waits {
+			t.Fatalf("replay at record + %s: found %v, %v, %d waits; want %d", tc.at, found, err, waits, tc.waits)
+		}
 	}
 }
