@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -31,11 +32,12 @@ type checkReq struct {
 	code   string // the app's AppCode ("" when it has none)
 	path   string // the API's path
 
-	event     events.APIGatewayV2HTTPRequest // POST /v1/check as the HTTP API hands it over
-	rawEvent  []byte                         // the same, as JSON (what Invoke gets)
-	body      []byte                         // the request body
-	keys      []map[string]ddbtypes.AttributeValue
-	authEvent []byte // the Lambda authorizer event for the same call (stage prod)
+	event     events.APIGatewayV2HTTPRequest       // POST /v1/check as the HTTP API hands it over
+	rawEvent  []byte                               // the same, as JSON (what Invoke gets)
+	body      []byte                               // the request body
+	keys      []map[string]ddbtypes.AttributeValue // the check's items
+	authKeys  []map[string]ddbtypes.AttributeValue // the authorizer's: keys and its two lookups
+	authEvent []byte                               // the Lambda authorizer event for the same call (stage prod)
 }
 
 // checkPool picks n checks the way a data gateway would see them: half for an app that
@@ -141,6 +143,9 @@ func newCheckReq(a *access.API, app *access.App, env access.Env, code string) *c
 		key(apiPK, "GRANT#"+string(env)+"#APP#"+app.ID),
 		key(apiPK, "GRANT#"+string(env)+"#WS#"+app.WorkspaceID),
 	}
+	c.authKeys = append(slices.Clone(c.keys),
+		key(string(access.LookupAppCode)+"#"+access.HashAppCode(code), "META"),
+		key(string(access.LookupPath)+"#"+a.Path, "META"))
 	stage := "prod"
 	if env == access.EnvDev {
 		stage = "dev"
@@ -166,12 +171,16 @@ func newCheckReq(a *access.API, app *access.App, env access.Env, code string) *c
 }
 
 // bareBatchGet is the baseline: one strongly consistent BatchGetItem of the check's four
-// keys, nothing decoded.
-func bareBatchGet(db *dynamodb.Client, table string, pool []*checkReq) op {
+// keys (with lookups, of the authorizer's six), nothing decoded.
+func bareBatchGet(db *dynamodb.Client, table string, pool []*checkReq, lookups bool) op {
 	return func(ctx context.Context, i int) error {
 		c := pool[i%len(pool)]
+		keys := c.keys
+		if lookups {
+			keys = c.authKeys
+		}
 		out, err := db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]ddbtypes.KeysAndAttributes{
-			table: {Keys: c.keys, ConsistentRead: aws.Bool(true)},
+			table: {Keys: keys, ConsistentRead: aws.Bool(true)},
 		}})
 		if err == nil && len(out.UnprocessedKeys) > 0 {
 			err = fmt.Errorf("unprocessed keys")

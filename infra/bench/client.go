@@ -62,11 +62,30 @@ func (a readCount) sub(b readCount) readCount {
 	return readCount{a.Items - b.Items, a.Requests - b.Requests, a.Gets - b.Gets, a.Queried - b.Queried, a.Units - b.Units}
 }
 
-// consumed adds the read units of a response's ConsumedCapacity.
-func (c *readCounter) consumed(cs ...ddbtypes.ConsumedCapacity) {
+func (c *readCounter) add(r readCount) {
+	c.items.Add(r.Items)
+	c.requests.Add(r.Requests)
+	c.gets.Add(r.Gets)
+	c.queried.Add(r.Queried)
+	c.milliUnits.Add(int64(r.Units*1000 + 0.5))
+}
+
+// callCounterKey carries a readCounter of one call in its context: the counting client
+// adds what the call read to it as well, so that calls made at the same time by several
+// callers are counted apart.
+type callCounterKey struct{}
+
+func withCallCounter(ctx context.Context, c *readCounter) context.Context {
+	return context.WithValue(ctx, callCounterKey{}, c)
+}
+
+// units are the read units of a response's ConsumedCapacity.
+func units(cs ...ddbtypes.ConsumedCapacity) float64 {
+	var u float64
 	for _, x := range cs {
-		c.milliUnits.Add(int64(aws.ToFloat64(x.CapacityUnits)*1000 + 0.5))
+		u += aws.ToFloat64(x.CapacityUnits)
 	}
+	return u
 }
 
 func one(c *ddbtypes.ConsumedCapacity) []ddbtypes.ConsumedCapacity {
@@ -74,6 +93,30 @@ func one(c *ddbtypes.ConsumedCapacity) []ddbtypes.ConsumedCapacity {
 		return nil
 	}
 	return []ddbtypes.ConsumedCapacity{*c}
+}
+
+// read is what one response says was read.
+func read(result any) readCount {
+	switch r := result.(type) {
+	case *dynamodb.GetItemOutput:
+		rc := readCount{Requests: 1, Units: units(one(r.ConsumedCapacity)...)}
+		if r.Item != nil {
+			rc.Items, rc.Gets = 1, 1
+		}
+		return rc
+	case *dynamodb.BatchGetItemOutput:
+		rc := readCount{Requests: 1, Units: units(r.ConsumedCapacity...)}
+		for _, items := range r.Responses {
+			rc.Items += int64(len(items))
+		}
+		return rc
+	case *dynamodb.QueryOutput:
+		n := int64(r.ScannedCount)
+		return readCount{Requests: 1, Items: n, Queried: n, Units: units(one(r.ConsumedCapacity)...)}
+	case *dynamodb.ScanOutput:
+		return readCount{Requests: 1, Items: int64(r.ScannedCount)}
+	}
+	return readCount{}
 }
 
 func (c *readCounter) install(stack *middleware.Stack) error {
@@ -91,28 +134,10 @@ func (c *readCounter) install(stack *middleware.Stack) error {
 			if err != nil {
 				return out, md, err
 			}
-			switch r := out.Result.(type) {
-			case *dynamodb.GetItemOutput:
-				c.consumed(one(r.ConsumedCapacity)...)
-				c.requests.Add(1)
-				if r.Item != nil {
-					c.items.Add(1)
-					c.gets.Add(1)
-				}
-			case *dynamodb.BatchGetItemOutput:
-				c.consumed(r.ConsumedCapacity...)
-				c.requests.Add(1)
-				for _, items := range r.Responses {
-					c.items.Add(int64(len(items)))
-				}
-			case *dynamodb.QueryOutput:
-				c.consumed(one(r.ConsumedCapacity)...)
-				c.requests.Add(1)
-				c.items.Add(int64(r.ScannedCount))
-				c.queried.Add(int64(r.ScannedCount))
-			case *dynamodb.ScanOutput:
-				c.requests.Add(1)
-				c.items.Add(int64(r.ScannedCount))
+			rc := read(out.Result)
+			c.add(rc)
+			if call, ok := ctx.Value(callCounterKey{}).(*readCounter); ok {
+				call.add(rc)
 			}
 			return out, md, err
 		}), middleware.After)
