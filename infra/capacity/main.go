@@ -16,6 +16,7 @@ import (
 	"maps"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,10 @@ const (
 	writeLimit         = 1000.0 // write units per second
 	pricePerMillionRRU = 0.125  // USD
 	pricePerMillionWRU = 0.625  // USD
+	// Lambda on arm64, US East, first tier: what a writer waiting out CHECK_COMMIT_WAIT
+	// costs, at the writers' MemorySize (template.yaml Globals: 256 MB).
+	pricePerGBSecondArm = 0.0000133334 // USD
+	writerMemoryGB      = 0.25
 )
 
 func main() {
@@ -41,17 +46,32 @@ func main() {
 	flag.Float64Var(&cfg.Rate, "rate", cfg.Rate, "checks per second (Zipf × Zipf)")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	flag.DurationVar(&cfg.Staleness, "staleness", cfg.Staleness, "the bounded mode's CHECK_MAX_STALENESS")
-	modes := flag.String("modes", "strict,bounded", "the modes to run, comma-separated")
+	flag.DurationVar(&cfg.CommitWait, "wait", cfg.CommitWait, "the strict-wait mode's CHECK_COMMIT_WAIT")
+	modes := flag.String("modes", modeStrict+","+modeStrictWait+","+modeBounded, "the modes to run, comma-separated")
+	profile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "capacity:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "capacity:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	names := strings.Split(*modes, ",")
 	for _, mode := range names {
-		if mode != "strict" && mode != "bounded" {
-			fmt.Fprintf(os.Stderr, "capacity: mode %q: want strict or bounded\n", mode)
+		if mode != modeStrict && mode != modeStrictWait && mode != modeBounded {
+			fmt.Fprintf(os.Stderr, "capacity: mode %q: want %s, %s or %s\n", mode, modeStrict, modeStrictWait, modeBounded)
 			os.Exit(2)
 		}
 	}
 	// Each mode's table model is a large, long-lived heap: collect less often, within
-	// 2 GB a mode. The modes share nothing, so they run side by side, one core each.
+	// 2 GB a mode. The modes share nothing, so they run side by side.
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(int64(len(names)) * 2 << 30)
 	start := time.Now()
@@ -81,9 +101,11 @@ func main() {
 		kv = append(kv, s.report()...)
 		readsPerCheck[s.mode] = s.m.readUnits / s.m.checks
 	}
-	if st, b := readsPerCheck["strict"], readsPerCheck["bounded"]; st > 0 && b > 0 {
-		fmt.Printf("\nthe bounded mode's caches save %.1f%% of the strict mode's read units\n", 100*(1-b/st))
-		kv = append(kv, fmt.Sprintf("cache_read_saving_pct=%.1f", 100*(1-b/st)))
+	for _, mode := range []string{modeStrictWait, modeBounded} {
+		if st, b := readsPerCheck[modeStrict], readsPerCheck[mode]; st > 0 && b > 0 {
+			fmt.Printf("\nthe %s mode's caches save %.1f%% of the strict mode's read units\n", mode, 100*(1-b/st))
+			kv = append(kv, fmt.Sprintf("%s_cache_read_saving_pct=%.1f", strings.ReplaceAll(mode, "-", "_"), 100*(1-b/st)))
+		}
 	}
 	kv = append(kv, fmt.Sprintf("runtime_s=%.0f", time.Since(start).Seconds()))
 	fmt.Println(strings.Join(kv, " "))
@@ -94,9 +116,13 @@ func (s *sim) report() []string {
 	m, c := s.m, s.cfg
 	secs := float64(m.seconds)
 	checksPerSec := m.checks / secs
+	cache, wait := c.settings(s.mode)
 	name := s.mode
-	if s.mode == "bounded" {
-		name += fmt.Sprintf(" (CHECK_MAX_STALENESS=%s)", c.Staleness)
+	switch s.mode {
+	case modeBounded:
+		name += fmt.Sprintf(" (CHECK_MAX_STALENESS=%s)", cache)
+	case modeStrictWait:
+		name += fmt.Sprintf(" (CHECK_COMMIT_WAIT=%s)", wait)
 	}
 	fmt.Printf("\nmode %s: %d simulated s, %.0f checks/s (%.0f%% through the authorizer), %d containers (real code in %d: 1 in %d)\n",
 		name, m.seconds, checksPerSec, 100*m.authorized/m.checks, len(s.fleet)*c.Sample, len(s.fleet), c.Sample)
@@ -129,14 +155,18 @@ func (s *sim) report() []string {
 	fmt.Printf("  write units: %10.0f /s, %.3f per check\n", wps, wpc)
 	fmt.Printf("  cost per million checks: $%.3f (reads $%.3f, writes $%.3f) at $%.3f/M read units, $%.3f/M write units\n",
 		cost, rpc*pricePerMillionRRU, wpc*pricePerMillionWRU, pricePerMillionRRU, pricePerMillionWRU)
-	bound := time.Duration(0)
-	if s.mode == "bounded" {
-		bound = c.Staleness
+	bound := cache - wait // how long after its answer a change may go unseen
+	waitCost := 0.0
+	if wait > 0 {
+		waiting := float64(s.changesDone+s.burstDone+s.revokesDone) / float64(m.seconds+c.Warmup) * wait.Seconds()
+		waitCost = waiting * writerMemoryGB * pricePerGBSecondArm / checksPerSec * 1e6
+		fmt.Printf("  commit wait: every change answers %v after it commits: ~%.0f writer invocations waiting at once (changes/s × wait), $%.3f per million checks of Lambda time (%.0f MB at $%.10f/GB-s)\n",
+			wait, waiting, waitCost, writerMemoryGB*1024, pricePerGBSecondArm)
 	}
 	fmt.Printf("  worst revocation delay: %v, bound %v: %s (%d checks allowed a grant at or after its revocation's answer; hot pair revoked at t=%s)\n",
 		s.worstDelay, bound, delayVerdict(s.worstDelay, bound), s.lateAllows, s.hotRevokedAt.Sub(t0))
 	fmt.Printf("  as_of: answers were at most %v old (%.1f%% of calls answered without a read)\n", s.oldest, 100*m.cached/m.checks)
-	p := s.mode + "_"
+	p := strings.ReplaceAll(s.mode, "-", "_") + "_"
 	return []string{
 		p + "checks_per_s=" + fmt.Sprintf("%.0f", checksPerSec),
 		p + "hot_item_reads_per_s=" + fmt.Sprintf("%.0f", hr.units),
@@ -145,6 +175,7 @@ func (s *sim) report() []string {
 		p + "batches_per_check=" + fmt.Sprintf("%.2f", m.batches/m.checks),
 		p + "write_units_per_check=" + fmt.Sprintf("%.3f", wpc),
 		p + "usd_per_million_checks=" + fmt.Sprintf("%.3f", cost),
+		p + "wait_usd_per_million_checks=" + fmt.Sprintf("%.3f", waitCost),
 		p + "worst_revocation_delay_ms=" + fmt.Sprintf("%d", s.worstDelay.Milliseconds()),
 		p + "goal_reads=" + verdict(hr.units, readLimit),
 		p + "goal_writes=" + verdict(hl.units, writeLimit),

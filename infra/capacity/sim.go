@@ -30,6 +30,25 @@ type config struct {
 	Seeded      int     // grants in the table before the run
 	Seed        uint64
 	Staleness   time.Duration // the bounded mode's CHECK_MAX_STALENESS
+	CommitWait  time.Duration // the strict-wait mode's CHECK_COMMIT_WAIT
+}
+
+// The consistency modes the model runs (docs/rules.md "Consistency").
+const (
+	modeStrict     = "strict"      // no cache: every check reads
+	modeStrictWait = "strict-wait" // CHECK_COMMIT_WAIT: a cache, and every change waits it out
+	modeBounded    = "bounded"     // CHECK_MAX_STALENESS: a cache, and no wait
+)
+
+// settings are a mode's cache lifetime in the check containers and its commit wait.
+func (c config) settings(mode string) (cache, wait time.Duration) {
+	switch mode {
+	case modeStrictWait:
+		return c.CommitWait, c.CommitWait
+	case modeBounded:
+		return c.Staleness, 0
+	}
+	return 0, 0
 }
 
 func defaultConfig() config {
@@ -37,7 +56,7 @@ func defaultConfig() config {
 		Seconds: 60, Warmup: 2, Rate: 1_000_000, HotRate: 30_000, Latency: 5 * time.Millisecond,
 		APIs: 10_000, Apps: 100_000, AuthShare: 0.2, Changes: 5_000,
 		Burst: 50_000, BurstAt: 10, BurstFor: 10, Revocations: 10, HotRevoke: 30,
-		Sample: 40, Seeded: 100_000, Seed: 14, Staleness: 2 * time.Second,
+		Sample: 40, Seeded: 100_000, Seed: 14, Staleness: 2500 * time.Millisecond, CommitWait: 2500 * time.Millisecond,
 	}
 }
 
@@ -105,6 +124,7 @@ type sim struct {
 	codeHash []string // per app rank, computed once by the real HashAppCode
 
 	// results
+	waited       time.Duration // the last change's commit wait: its answer came that much later
 	worstDelay   time.Duration
 	oldest       time.Duration // the oldest as_of an answer gave, before its call
 	lateAllows   int
@@ -134,11 +154,15 @@ func newSim(cfg config, mode string) (*sim, error) {
 	}
 	s.now = t0.Add(-time.Duration(cfg.Warmup) * time.Second)
 	clock := func() time.Time { return s.now }
+	cache, wait := cfg.settings(mode)
 	svcCfg := access.Config{Now: clock, ReminderDays: []int{7, 1}}
-	s.control = access.NewService(port{table: s.t, weight: 1}, svcCfg)
-	if mode == "bounded" {
-		svcCfg.MaxStaleness = cfg.Staleness // the containers only: the control plane always reads
-	}
+	// The control plane's commit wait is not slept: the simulated clock stands still
+	// while it runs, so its answer is dated that much later instead (revoke).
+	control := svcCfg
+	control.CommitWait = wait
+	control.Wait = func(_ context.Context, d time.Duration) error { s.waited = d; return nil }
+	s.control = access.NewService(port{table: s.t, weight: 1}, control)
+	svcCfg.MaxStaleness = cache // the containers
 	containers := int(math.Ceil((cfg.Rate + cfg.HotRate) * cfg.Latency.Seconds()))
 	n := max(1, containers/cfg.Sample)
 	for range n {
@@ -406,9 +430,10 @@ func (s *sim) revoke(ctx context.Context, k access.GrantKey) error {
 	var rank int
 	fmt.Sscanf(k.ID, "app-%d", &rank)
 	a := access.Actor{Principal: access.NewPrincipal(appOwner(rank), tenant)}
+	s.waited = 0
 	_, err := s.control.Revoke(ctx, a, k.Resource.ID, g.ID, "capacity revocation")
 	if err == nil {
-		s.revoked[g.ID] = s.now
+		s.revoked[g.ID] = s.now.Add(s.waited) // its answer
 		s.revokesDone++
 	}
 	return err

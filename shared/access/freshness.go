@@ -157,12 +157,14 @@ type callee struct {
 	user           *Subject
 }
 
-// SPEC "Consistency": gather collects the items that decide a call. Strict (bound 0):
-// every item is read during the call, so every change answered before the call began is
-// seen. Bounded: an item read by this container less than the bound ago answers again,
-// so a change is seen by every call that starts a bound after its answer or later. The
-// view's asOf is the oldest read it used. One batch in steady state; a wrong hint costs
-// one more (two for an authorization whose AppCode or path moved).
+// SPEC "Consistency": gather collects the items that decide a call. Without a cache
+// (MaxStaleness 0) every item is read during the call, so every change answered before
+// the call began is seen. With one, an item this container read less than MaxStaleness
+// ago answers again: in the bounded mode a change is then seen by every call that
+// starts a bound after its answer; with CHECK_COMMIT_WAIT the change's answer itself
+// waits that long (waitOut), so every call that starts after it sees it. The view's
+// asOf is the oldest read it used. One batch in steady state; a wrong hint costs one
+// more (two for an authorization whose AppCode or path moved).
 func (s *Service) gather(ctx context.Context, t callee) (*view, error) {
 	v := &view{}
 	for round := 0; ; round++ {
@@ -171,7 +173,7 @@ func (s *Service) gather(ctx context.Context, t callee) (*view, error) {
 		if keys.empty() {
 			return v, nil
 		}
-		if round == 3 { // each round reads every key the last one revealed
+		if round == 4 { // each round reads every key the last one revealed
 			return nil, E("check", Internal, CodeInternal, "check items did not settle after %d reads", round)
 		}
 		found, err := s.Store.ReadCheck(ctx, keys)
@@ -190,17 +192,11 @@ func (s *Service) missing(v *view, t callee, now time.Time) CheckKeys {
 	if t.byLookup {
 		appID, apiID = "", ""
 		if t.codeHash != "" {
-			if f, ok := known(s, v, &v.codes, &s.cache.codes, t.codeHash, now); ok {
-				appID = f.v
-			} else {
-				k.CodeHash, appID = t.codeHash, hint(&s.hints.codeApp, t.codeHash)
-			}
+			appID, k.CodeHash = resolve(s, v, &v.codes, &s.cache.codes, &v.apps, &s.cache.apps, &s.hints.codeApp, t.codeHash, now,
+				func(a *App) bool { return a != nil && a.CodeHash == t.codeHash })
 		}
-		if f, ok := known(s, v, &v.paths, &s.cache.paths, t.path, now); ok {
-			apiID = f.v
-		} else {
-			k.Path, apiID = t.path, hint(&s.hints.pathAPI, t.path)
-		}
+		apiID, k.Path = resolve(s, v, &v.paths, &s.cache.paths, &v.apis, &s.cache.apis, &s.hints.pathAPI, t.path, now,
+			func(a *API) bool { return a != nil && !a.Deleted && a.Path == t.path })
 	}
 	unitID, ws := hint(&s.hints.apiUnit, apiID), hint(&s.hints.appWorkspace, appID)
 	if apiID != "" {
@@ -228,6 +224,32 @@ func (s *Service) missing(v *view, t callee, now time.Time) CheckKeys {
 		}
 	}
 	return k
+}
+
+// resolve answers a lookup (an AppCode's app, a path's API) for missing: from the view or
+// the cache; else from the item the container's hint names, once read, when it still
+// carries the code or the path (the app's CodeHash, the API's Path: written in the same
+// transaction as the lookup, and unique as it is); else by reading the lookup itself.
+// So a steady authorization reads what a check reads, and a rotated code or a moved path
+// is refuted by the very item that moved. read is the lookup key to read, or "".
+func resolve[I any](s *Service, v *view, in *facts[string, string], m *memo[string, string], items *facts[string, *I], im *memo[string, *I],
+	h *sync.Map, key string, now time.Time, carries func(*I) bool) (id, read string) {
+	if f, ok := known(s, v, in, m, key, now); ok {
+		return f.v, ""
+	}
+	id = hint(h, key)
+	if id == "" {
+		return "", key
+	}
+	item, ok := known(s, v, items, im, id, now)
+	switch {
+	case !ok:
+		return id, "" // read the hinted item first: it confirms or refutes the hint
+	case carries(item.v):
+		in.put(key, fact[string]{id, item.at})
+		return id, ""
+	}
+	return "", key
 }
 
 // known reports whether the view holds key k, first copying a fresh fact from the

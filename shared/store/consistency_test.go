@@ -162,10 +162,21 @@ func TestAuthorizer_OneRoundTripAndChangesAtOnce(t *testing.T) {
 	if res, _ := w.authorize("code-2", "/p/api-g"); !res.Decision.Allowed {
 		t.Fatalf("new code: %+v", res.Decision)
 	}
-	// Move api-g's path and give the old one to api-d: the old path names api-d (no
-	// grant) on the very next call, and the new one api-g.
-	w.commit(access.Write{Lookup: &access.Lookup{Kind: access.LookupPath, Value: "/p/api-g", Target: "api-d"}},
-		access.Write{Lookup: &access.Lookup{Kind: access.LookupPath, Value: "/p/moved", Target: "api-g"}})
+	// Move api-g's path and give the old one to api-d, as PUT /v1/apis writes a move: the
+	// API and its lookups together. The old path names api-d (no grant) on the very next
+	// call, and the new one api-g.
+	move := func(id, from, to string) {
+		a, err := w.st.GetAPI(w.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Path, a.Version = to, a.Version+1
+		w.commit(access.Write{API: &a},
+			access.Write{Action: access.ActionDelete, Lookup: &access.Lookup{Kind: access.LookupPath, Value: from, Target: id}},
+			access.Write{Lookup: &access.Lookup{Kind: access.LookupPath, Value: to, Target: id}})
+	}
+	move("api-g", "/p/api-g", "/p/moved")
+	move("api-d", "/p/api-d", "/p/api-g")
 	if res, _ := w.authorize("code-2", "/p/api-g"); res.APIID != "api-d" || res.Decision.Reason != access.ReasonNoGrant {
 		t.Fatalf("old path after the move: %+v (%s)", res.Decision, res.APIID)
 	}
@@ -197,8 +208,8 @@ func TestConsistency_AuthorizerLookupsWithinTheBound(t *testing.T) {
 		t.Fatalf("inside the bound: %+v with %d batches, want allowed from the cache as of t0", res.Decision, n)
 	}
 	w.now = t0.Add(bound)
-	if res, n := w.authorize("code-1", "/p/api-g"); res.Decision.Reason != access.ReasonAppNotFound || n != 1 {
-		t.Fatalf("at the bound: %+v with %d batches, want APP_NOT_FOUND after one read", res.Decision, n)
+	if res, n := w.authorize("code-1", "/p/api-g"); res.Decision.Reason != access.ReasonAppNotFound || n != 2 {
+		t.Fatalf("at the bound: %+v with %d batches, want APP_NOT_FOUND after two reads (the app refutes the code, the lookup is gone)", res.Decision, n)
 	}
 }
 
