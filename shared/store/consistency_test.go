@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -268,6 +269,56 @@ func TestConsistency_CommitWait_RevocationHoldsFromItsAnswer(t *testing.T) {
 		waits, w.now = 0, revokedAt.Add(tc.at)
 		if _, found, err := writer.Replay(w.ctx, owner.Principal, "k-revoke", "h"); err != nil || !found || waits != tc.waits {
 			t.Fatalf("replay at record + %s: found %v, %v, %d waits; want %d", tc.at, found, err, waits, tc.waits)
+		}
+	}
+}
+
+// A container's cache is shared by the calls it serves at once (the development server
+// serves many): concurrent checks and authorizations stay correct and race-free (run
+// under -race), whether they hit, miss or refresh the cache.
+func TestConsistency_ConcurrentCallsShareTheCache(t *testing.T) {
+	w, _ := authzWorld(t, 0)
+	svc := access.NewService(w.st, access.Config{MaxStaleness: 20 * time.Millisecond})
+	ins := []struct {
+		in   access.CheckInput
+		want access.Reason
+	}{
+		{access.CheckInput{APIID: "api-g", AppID: "app1", Env: access.EnvProd}, access.ReasonGranted},
+		{access.CheckInput{APIID: "api-u", AppID: "app1", Env: access.EnvProd}, access.ReasonGranted},
+		{access.CheckInput{APIID: "api-d", AppID: "app1", Env: access.EnvProd}, access.ReasonNoGrant},
+		{access.CheckInput{APIID: "api-g", UserID: "alice", Env: access.EnvProd}, access.ReasonGranted},
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 60 {
+				if i%3 == 0 {
+					res, err := svc.Authorize(w.ctx, "code-1", "/p/api-g", access.EnvProd, access.ProtoHTTPS)
+					if err == nil && !res.Decision.Allowed {
+						err = fmt.Errorf("authorize: %+v", res.Decision)
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+					continue
+				}
+				c := ins[(g+i)%len(ins)]
+				d, err := svc.Check(w.ctx, checker, c.in)
+				if err == nil && d.Reason != c.want {
+					err = fmt.Errorf("%+v: got %s, want %s", c.in, d.Reason, c.want)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
 		}
 	}
 }
