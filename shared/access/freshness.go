@@ -118,8 +118,8 @@ func (m *memo[K, V]) put(k K, f fact[V], bound time.Duration) {
 	}
 }
 
-// checkCache is a container's cache of the items checks read, used only in the
-// bounded-staleness mode.
+// checkCache is a container's cache of the items checks read, used only when
+// MaxStaleness is set (the bounded mode, or strict with a commit wait).
 type checkCache struct {
 	apis  memo[string, *API]
 	apps  memo[string, *App]
@@ -253,7 +253,7 @@ func resolve[I any](s *Service, v *view, in *facts[string, string], m *memo[stri
 }
 
 // known reports whether the view holds key k, first copying a fresh fact from the
-// container's cache (bounded mode) into it.
+// container's cache (when it keeps reads) into it.
 func known[K comparable, V any](s *Service, v *view, in *facts[K, V], m *memo[K, V], k K, now time.Time) (fact[V], bool) {
 	if f, ok := in.get(k); ok {
 		return f, true
@@ -280,34 +280,20 @@ func (v *view) used(at time.Time) {
 // facts of their absence. The hints follow what was found.
 func (s *Service) learn(v *view, keys CheckKeys, found CheckFound, at time.Time) {
 	v.used(at)
-	bound := s.MaxStaleness
-	keep := bound > 0
 	if keys.APIID != "" {
-		f := fact[*API]{found.API, at}
-		v.apis.put(keys.APIID, f)
-		if keep {
-			s.cache.apis.put(keys.APIID, f, bound)
-		}
+		record(s, &v.apis, &s.cache.apis, keys.APIID, fact[*API]{found.API, at})
 		if found.API != nil {
 			s.hints.apiUnit.Store(keys.APIID, found.API.UnitID())
 		}
 	}
 	if keys.AppID != "" {
-		f := fact[*App]{found.App, at}
-		v.apps.put(keys.AppID, f)
-		if keep {
-			s.cache.apps.put(keys.AppID, f, bound)
-		}
+		record(s, &v.apps, &s.cache.apps, keys.AppID, fact[*App]{found.App, at})
 		if found.App != nil {
 			s.hints.appWorkspace.Store(keys.AppID, found.App.WorkspaceID)
 		}
 	}
 	if keys.UnitID != "" {
-		f := fact[*ServiceUnit]{found.Unit, at}
-		v.units.put(keys.UnitID, f)
-		if keep {
-			s.cache.units.put(keys.UnitID, f, bound)
-		}
+		record(s, &v.units, &s.cache.units, keys.UnitID, fact[*ServiceUnit]{found.Unit, at})
 	}
 	for _, slot := range keys.Slots {
 		f := fact[*Grant]{nil, at}
@@ -316,17 +302,10 @@ func (s *Service) learn(v *view, keys CheckKeys, found CheckFound, at time.Time)
 				f.v = &found.Grants[i]
 			}
 		}
-		v.slots.put(slot, f)
-		if keep {
-			s.cache.slots.put(slot, f, bound)
-		}
+		record(s, &v.slots, &s.cache.slots, slot, f)
 	}
 	lookup := func(in *facts[string, string], m *memo[string, string], h *sync.Map, k, target string) {
-		f := fact[string]{target, at}
-		in.put(k, f)
-		if keep {
-			m.put(k, f, bound)
-		}
+		record(s, in, m, k, fact[string]{target, at})
 		if target != "" {
 			h.Store(k, target)
 		} else {
@@ -338,6 +317,14 @@ func (s *Service) learn(v *view, keys CheckKeys, found CheckFound, at time.Time)
 	}
 	if keys.Path != "" {
 		lookup(&v.paths, &s.cache.paths, &s.hints.pathAPI, keys.Path, found.APIByPath)
+	}
+}
+
+// record puts a fact in the call's view and, when the container keeps reads, its cache.
+func record[K comparable, V any](s *Service, in *facts[K, V], m *memo[K, V], k K, f fact[V]) {
+	in.put(k, f)
+	if s.MaxStaleness > 0 {
+		m.put(k, f, s.MaxStaleness)
 	}
 }
 
