@@ -131,6 +131,12 @@ func TestOpsRules_BrokenTemplates(t *testing.T) {
 			want: "Globals: Function.Environment.Variables.AWS_ENDPOINT_URL_DYNAMODB: declare it with \"\"",
 		},
 		{
+			name: "a duration pattern wider than the settings",
+			old:  `    AllowedPattern: "^(0|[0-9]{1,3}ms|[1-4][0-9]{3}ms|5000ms|0?\\.[0-9]+s|[0-4](\\.[0-9]+)?s|5(\\.0+)?s)$"`,
+			new:  `    AllowedPattern: "^.*$"`,
+			want: `Parameters: CheckCommitWait.AllowedPattern: lets "5001ms" through, which CHECK_COMMIT_WAIT refuses`,
+		},
+		{
 			name: "endpoint set on one function",
 			old:  "          CHECK_MAX_STALENESS: !Ref CheckMaxStaleness\n",
 			new:  "          CHECK_MAX_STALENESS: !Ref CheckMaxStaleness\n          AWS_ENDPOINT_URL_DYNAMODB: http://127.0.0.1:8000\n",
@@ -201,6 +207,32 @@ func TestOpsRules_BrokenTemplates(t *testing.T) {
 			}
 			t.Errorf("got %d issues:\n%s\nwant one containing %q", len(got), strings.Join(got, "\n"), tc.want)
 		})
+	}
+}
+
+// TestSettingsRules_PatternsTakeTheDocumentedValues: the consistency parameters'
+// patterns, narrowed to what shared/settings accepts, still take the values the docs
+// give as examples, and refuse the ones past their caps.
+func TestSettingsRules_PatternsTakeTheDocumentedValues(t *testing.T) {
+	data, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tpl.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, values := range map[string]map[string]bool{
+		"CheckCommitWait":   {"0": true, "1s": true, "2.5s": true, "2500ms": true, "5s": true, "0.5s": true, "5.5s": false, "1m": false},
+		"CheckMaxStaleness": {"0": true, "1s": true, "2.5s": true, "2500ms": true, "90s": true, "1m": true, "5m": true, "301s": false, "1h": false},
+	} {
+		pattern, _ := asMap(asMap(raw["Parameters"])[name])["AllowedPattern"].(string)
+		re := regexp.MustCompile(pattern)
+		for v, want := range values {
+			if re.MatchString(v) != want {
+				t.Errorf("%s: %q accepted %v, want %v", name, v, !want, want)
+			}
+		}
 	}
 }
 

@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	tpl "gatepass/infra/template"
+	"gatepass/shared/settings"
 	"gatepass/shared/store"
 )
 
@@ -23,7 +25,41 @@ func (v *validator) projectRules() {
 	v.triggerRules()
 	v.tableRules()
 	v.outputRules()
+	v.settingsRules()
 	v.opsRules() // ops.go
+}
+
+// settingsParams are the parameters that reach shared/settings as a duration variable.
+var settingsParams = map[string]string{
+	"CancelNotice": "CANCEL_NOTICE", "GrantRetention": "GRANT_RETENTION",
+	"CheckMaxStaleness": "CHECK_MAX_STALENESS", "CheckCommitWait": "CHECK_COMMIT_WAIT",
+}
+
+// settingsSamples are values an operator may type for a duration parameter.
+var settingsSamples = []string{
+	"0", "1ms", "500ms", "4999ms", "5000ms", "5001ms", "9999ms", "299999ms", "300000ms", "300001ms",
+	"0.5s", "1s", "2.5s", "5s", "5.001s", "6s", "10s", "300s", "300.5s", "1m", "4.5m", "5m", "5.5m", "6m", "1h", "48h", "720h",
+}
+
+// settingsRules: a value a parameter's AllowedPattern lets through must be one that
+// shared/settings accepts, or every function would fail at its cold start after a
+// deploy that CloudFormation let pass.
+func (v *validator) settingsRules() {
+	params := asMap(v.raw["Parameters"])
+	for _, name := range sortedKeys(settingsParams) {
+		pattern, _ := asMap(params[name])["AllowedPattern"].(string)
+		re, err := regexp.Compile(pattern)
+		if pattern == "" || err != nil {
+			v.add("Parameters", name+".AllowedPattern", "got %q (%v), want a pattern of the values %s accepts", pattern, err, settingsParams[name])
+			continue
+		}
+		for _, val := range settingsSamples {
+			env := map[string]string{"TABLE_NAME": "t", settingsParams[name]: val}
+			if _, err := settings.Load(func(k string) string { return env[k] }); re.MatchString(val) && err != nil {
+				v.add("Parameters", name+".AllowedPattern", "lets %q through, which %s refuses (%v): the functions would fail at cold start", val, settingsParams[name], err)
+			}
+		}
+	}
 }
 
 // functionProps are a function's properties with Globals.Function under them.

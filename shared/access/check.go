@@ -290,7 +290,7 @@ func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decisi
 	if err != nil {
 		return Decision{}, err
 	}
-	d := Decide(p.TenantID, in, v.items(t), s.now())
+	d := Decide(p.TenantID, in, v.items(t), v.now)
 	d.AsOf = v.asOf
 	return d, nil
 }
@@ -343,7 +343,7 @@ func (s *Service) Authorize(ctx context.Context, appCode, path string, env Env, 
 		out.AppID, in.AppID = items.App.ID, items.App.ID
 	}
 	// R14's order holds for an unknown app too: the API's own state comes first.
-	out.Decision = Decide(items.API.TenantID, in, items, s.now())
+	out.Decision = Decide(items.API.TenantID, in, items, v.now)
 	out.Decision.AsOf = v.asOf
 	return out, nil
 }

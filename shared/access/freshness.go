@@ -82,6 +82,7 @@ type view struct {
 	codes facts[string, string]
 	paths facts[string, string]
 	asOf  time.Time // the oldest read the answer used
+	now   time.Time // when the view was last found complete: the instant to decide at
 }
 
 // memo is a container's cache of facts. Two generations: a lookup tries both, and the
@@ -171,6 +172,9 @@ func (s *Service) gather(ctx context.Context, t callee) (*view, error) {
 		now := s.Now().UTC() // not s.now(): truncated to the millisecond, a read could outlive the bound by one
 		keys := s.missing(v, t, now)
 		if keys.empty() {
+			// Decide at the instant the view was complete, to the millisecond (earlier,
+			// never later: a grant in force then was in force a moment before).
+			v.now = now.Truncate(time.Millisecond)
 			return v, nil
 		}
 		if round == 4 { // each round reads every key the last one revealed
@@ -199,31 +203,55 @@ func (s *Service) missing(v *view, t callee, now time.Time) CheckKeys {
 			func(a *API) bool { return a != nil && !a.Deleted && a.Path == t.path })
 	}
 	unitID, ws := hint(&s.hints.apiUnit, apiID), hint(&s.hints.appWorkspace, appID)
+	var api *API
+	var app *App
 	if apiID != "" {
 		if f, ok := known(s, v, &v.apis, &s.cache.apis, apiID, now); !ok {
 			k.APIID = apiID
-		} else if unitID = ""; f.v != nil {
-			unitID = f.v.UnitID()
+		} else if api, unitID = f.v, ""; api != nil {
+			unitID = api.UnitID()
 		}
 	}
 	if appID != "" {
 		if f, ok := known(s, v, &v.apps, &s.cache.apps, appID, now); !ok {
 			k.AppID = appID
-		} else if ws = ""; f.v != nil {
-			ws = f.v.WorkspaceID
+		} else if app, ws = f.v, ""; app != nil {
+			ws = app.WorkspaceID
 		}
 	}
-	if unitID != "" {
+	var scratch CheckItems
+	decided := false
+	for _, slot := range slotsOf(apiID, appID, unitID, ws, t.env, t.user, &scratch) {
+		if decided && slot.dst != &scratch.AppPermission {
+			continue
+		}
+		f, ok := known(s, v, &v.slots, &s.cache.slots, slot.key, now)
+		switch {
+		case !ok:
+			k.Slots = append(k.Slots, slot.key)
+		case slot.dst == &scratch.AppGrant:
+			decided = appGrantDecides(api, app, f.v, now)
+		}
+	}
+	if unitID != "" && !decided {
 		if _, ok := known(s, v, &v.units, &s.cache.units, unitID, now); !ok {
 			k.UnitID = unitID
 		}
 	}
-	for _, slot := range slotsOf(apiID, appID, unitID, ws, t.env, t.user, &CheckItems{}) {
-		if _, ok := known(s, v, &v.slots, &s.cache.slots, slot.key, now); !ok {
-			k.Slots = append(k.Slots, slot.key)
-		}
-	}
 	return k
+}
+
+// appGrantDecides reports whether g, the app's API grant, decides the call at now by
+// itself: R14 takes an in-force API grant to the APP before the WORKSPACE's and the
+// unit's, so those slots (and the unit) need not be read. A check that sees the app
+// for the first time, and so could not read its WORKSPACE slot with the rest, is then
+// still one batch.
+func appGrantDecides(api *API, app *App, g *Grant, now time.Time) bool {
+	if api == nil || app == nil || g == nil {
+		return false
+	}
+	c, ok := chosen(candidates(*api, app, CheckInput{AppID: app.ID}, CheckItems{AppGrant: g}), now)
+	return ok && c.g == g
 }
 
 // resolve answers a lookup (an AppCode's app, a path's API) for missing: from the view or

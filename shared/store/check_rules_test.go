@@ -279,3 +279,36 @@ func TestCheck_R24_UserThroughApp(t *testing.T) {
 	w.now = t0.Add(time.Hour)
 	wantDecision(t, w.decide(in), access.ReasonUserNotPermitted, "null")
 }
+
+// A container that sees an app for the first time does not know its workspace, so it
+// cannot read the WORKSPACE slots with the rest. When the APP's own API grant is in
+// force it decides by itself (R14's order), and the check stays one batch; otherwise
+// the WORKSPACE and unit slots cost a second batch, and decide.
+func TestCheck_R14_AppGrantDecidesOnFirstSight(t *testing.T) {
+	w := newCheckWorld(t)
+	seedCheck(w)
+	past := t0.Add(-time.Hour)
+	w.grant(access.APIResource("api-d"), access.EnvProd, access.Subject{Type: access.SubjectApp, ID: "app1", TenantID: tenant}, 1, &past, access.PermUsage)
+	w.grant(access.APIResource("api-d"), access.EnvProd, access.Subject{Type: access.SubjectWorkspace, ID: "ws1", TenantID: tenant}, 1, nil, access.PermUsage)
+	for _, tc := range []struct {
+		name    string
+		apiID   string
+		reason  access.Reason
+		basis   string
+		batches int64
+	}{
+		{"the app's grant in force", "api-g", access.ReasonGranted, "GRANT", 1},
+		{"the app's grant expired, the workspace's in force", "api-d", access.ReasonGranted, "GRANT", 2},
+		{"a unit grant to the workspace", "api-u", access.ReasonGranted, "SERVICE_UNIT", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := func() time.Time { return w.now }
+			w.svc = access.NewService(w.st, access.Config{Now: clock}) // a new container: no hints
+			d, n := w.check(access.CheckInput{APIID: tc.apiID, AppID: "app1", Env: access.EnvProd})
+			wantDecision(t, d, tc.reason, tc.basis)
+			if n != tc.batches {
+				t.Fatalf("first sight: %d batches, want %d", n, tc.batches)
+			}
+		})
+	}
+}
