@@ -96,7 +96,7 @@ type Decision struct {
 	ExpiresAt   *time.Time   `json:"expires_at"`
 	Permissions []Permission `json:"permissions"`
 	// AsOf is how fresh the answer is: every item it rests on was read at or after
-	// this instant (SPEC "Consistency"; in strict mode, after the check began).
+	// this instant (SPEC "Consistency"; without a cache, after the check began).
 	AsOf time.Time `json:"as_of"`
 }
 
@@ -269,8 +269,8 @@ func userThroughApp(d Decision, app App, perm *Grant, in CheckInput, now time.Ti
 }
 
 // Check decides one data-API call for a checker (or tenant_admin) of the API's tenant
-// (R14, R21–R24): one BatchGetItem in steady state, none when the bounded mode's cache
-// holds every item.
+// (R14, R21–R24): one BatchGetItem in steady state, none when the container's cache
+// (either cached mode) holds every item.
 func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decision, error) {
 	const op = "check"
 	if !p.IsChecker() {
@@ -313,11 +313,12 @@ func StageEnv(stage string) (Env, bool) {
 	return "", false
 }
 
-// Authorize decides a data-API call from its AppCode, path and env. The AppCode and path
-// lookups are read in the same BatchGetItem as the check's items, which the container's
-// hints guess from the last call with the same code and path: one round trip in steady
-// state, and a rotated AppCode or a moved path fails at once, as the lookups in that
-// batch decide (a wrong guess re-reads). Unknown codes and paths are denials.
+// Authorize decides a data-API call from its AppCode, path and env, reading what a check
+// reads: the container's hints name the app and the API the code and the path named
+// last, and their CodeHash and Path, read in the same batch, confirm them (resolve). One
+// round trip in steady state; a rotated AppCode or a moved path is refuted by that batch
+// and fails at once, after one more batch of its lookup. Unknown codes and paths are
+// denials.
 func (s *Service) Authorize(ctx context.Context, appCode, path string, env Env, proto Protocol) (Authorization, error) {
 	if !validPath(path) {
 		return Authorization{Decision: deny(ReasonAPINotFound)}, nil

@@ -31,7 +31,7 @@ type Service struct {
 	Wait func(ctx context.Context, d time.Duration) error
 
 	hints hints      // what a check's batch should read, confirmed by it
-	cache checkCache // bounded mode: the items checks read, with when
+	cache checkCache // when MaxStaleness is set: the items checks read, with when
 }
 
 // Config is what NewService needs besides the store.
