@@ -9,15 +9,20 @@ FN ?=
 EVENT ?=
 ENV_VARS ?=
 
-.PHONY: test vet validate run reset invoke build bench soak capacity ddb fmt generate lint
+.PHONY: test vet validate run reset invoke build bench soak capacity ddb fmt generate lint console screenshots
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
 	go run ./infra/testrun
 
-## generate: regenerate the typed client shared/client from infra/openapi.yaml (oapi-codegen pinned in go.mod)
+## generate: regenerate the typed clients from infra/openapi.yaml: shared/client (oapi-codegen pinned in go.mod) and the console's api.gen.ts (openapi-typescript pinned in its package-lock.json)
 generate:
 	go generate ./shared/client
+	go run ./infra/consolebuild -generate
+
+## console: build the console's front end (pinned npm packages) into shared/console/dist, which the console function embeds
+console:
+	go run ./infra/consolebuild
 
 ## lint: Redocly's recommended rules on infra/openapi.yaml (make test runs it too)
 lint:
@@ -28,7 +33,7 @@ validate:
 	go run ./infra/validate template.yaml
 
 ## run: the whole system on 127.0.0.1:3000 (HTTP) and :3001 (EventBridge)
-run:
+run: console
 	@mkdir -p $(CACHE)/bin
 	go build -o $(CACHE)/bin/gatepass-local ./infra/local
 	@exec $(CACHE)/bin/gatepass-local
@@ -47,7 +52,7 @@ ddb:
 	go run ./infra/ddb
 
 ## build: every function as build/<name>/bootstrap (linux/arm64, as deployed)
-build:
+build: console
 	go run ./infra/build
 
 ## bench: the benchmark program (DynamoDB Local, a realistic data set, ratios against baselines)
@@ -66,6 +71,11 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 # `sam build` with BuildMethod: makefile calls build-<LogicalId>; ARTIFACTS_DIR is set by SAM.
+# The console function embeds the console's files: they are built first.
+build-ConsoleFunction: console
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+		-o "$(ARTIFACTS_DIR)/bootstrap" ./functions/console
+
 build-%Function:
 	name=$$(echo "$*" | tr 'A-Z' 'a-z'); \
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' \

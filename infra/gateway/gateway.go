@@ -57,6 +57,9 @@ type Route struct {
 	// Timeout is the function's Timeout in template.yaml: an invocation still running
 	// then is answered 500, as API Gateway answers a failed invocation. 0: no limit.
 	Timeout time.Duration
+	// Public routes have no authorizer (Auth.Authorizer NONE in the template): no token
+	// is verified and the event carries no claims.
+	Public bool
 }
 
 // Config configures a Gateway.
@@ -262,7 +265,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log = log.With("route", rt.key, "function", rt.Function)
 
-	tok, err := g.jwt.Verify(r.Header.Get("Authorization"))
+	var tok localjwt.Verified
+	var err error
+	if !rt.Public {
+		tok, err = g.jwt.Verify(r.Header.Get("Authorization"))
+	}
 	if err != nil {
 		log.Info("token rejected", "reason", err.Error())
 		msg := "missing or invalid bearer token"
@@ -409,10 +416,12 @@ func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, bo
 				SourceIP:  ip,
 				UserAgent: r.UserAgent(),
 			},
-			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: scopes},
-			},
 		},
+	}
+	if !rt.Public {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: scopes},
+		}
 	}
 	if len(body) > 0 {
 		if utf8.Valid(body) {

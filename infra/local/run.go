@@ -116,7 +116,9 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err := startWorkers(wctx, &wg, cfg, info, w, positionFile); err != nil {
 		return err
 	}
-	serveErr, shutdown := serve([]net.Listener{httpLn, busLn}, []*http.Server{gw.Server(), {Handler: bus, ReadHeaderTimeout: 10 * time.Second}})
+	api := gw.Server()
+	api.Handler = withDevSignIn(cfg.Secret, api.Handler)
+	serveErr, shutdown := serve([]net.Listener{httpLn, busLn}, []*http.Server{api, {Handler: bus, ReadHeaderTimeout: 10 * time.Second}})
 	defer shutdown()
 	stackFile, err := announce(cfg, info, w)
 	if err != nil {
@@ -340,7 +342,7 @@ func wire(ctx context.Context, cfg config, tpl *template.Template) (*wiring, err
 			if cfg.FunctionTimeout > 0 {
 				timeout = cfg.FunctionTimeout
 			}
-			w.routes = append(w.routes, gateway.Route{Method: r.Method, Path: r.Path, Function: fn.Name, Handler: h.http, Timeout: timeout})
+			w.routes = append(w.routes, gateway.Route{Method: r.Method, Path: r.Path, Function: fn.Name, Handler: h.http, Timeout: timeout, Public: r.Public})
 		}
 		for i, r := range fn.Rules {
 			w.targets = append(w.targets, eventbus.Target{Name: fmt.Sprintf("%s/rule%d", fn.Name, i+1), Pattern: r.Pattern, Handler: h.event})
@@ -505,6 +507,7 @@ func setProcessEnv(info stack, region string, tpl *template.Template) func() {
 		set("AWS_REGION", region)
 	}
 	set("TABLE_NAME", tableName)
+	set("CONSOLE_DEV_SIGNIN", DevSignInPath) // the console offers the development sign-in
 	set("EVENT_BUS_NAME", busName)
 	for k, v := range sharedEnv(tpl) {
 		if _, ok := os.LookupEnv(k); !ok {
@@ -590,6 +593,7 @@ func banner(cfg config, info stack, w *wiring, took time.Duration) error {
 	}
 	_, err = fmt.Fprintf(cfg.Out, `
 gatepass local stack ready in %.1fs
+  Console       %s/console   (development sign-in: choose any user, tenant and roles)
   HTTP API      %s
   EventBridge   %s   (GET %s/events lists what it received)
   DynamoDB      %s   (table %s)
@@ -601,7 +605,7 @@ A tenant_admin token for tenant t-dev (sub dev-admin, roles tenant_admin checker
   curl -s -H "Authorization: Bearer $TOKEN" %s/v1/apis
 
 Ctrl-C stops everything.
-`, took.Seconds(), info.APIEndpoint, info.EventBridgeEndpoint, info.EventBridgeEndpoint,
+`, took.Seconds(), info.APIEndpoint, info.APIEndpoint, info.EventBridgeEndpoint, info.EventBridgeEndpoint,
 		info.DynamoDBEndpoint, info.TableName, mounted, missing, tok, info.APIEndpoint)
 	return err
 }

@@ -72,6 +72,9 @@ type Function struct {
 type Route struct {
 	Method string // "GET", "POST", ... upper case
 	Path   string // "/v1/apis/{api_id}"
+	// Public: the event sets Auth.Authorizer NONE, so the HTTP API's JWT authorizer does
+	// not run (only the console's routes, which serve its static files).
+	Public bool
 }
 
 // Schedule is one schedule that runs a function.
@@ -208,7 +211,8 @@ func (t *Template) samEvents(f *Function, events map[string]any) error {
 			if m == "" || path == "" {
 				return fmt.Errorf("event %s: Method and Path are required", name)
 			}
-			f.HTTPRoutes = append(f.HTTPRoutes, Route{Method: strings.ToUpper(m), Path: path})
+			public := asMap(p["Auth"])["Authorizer"] == "NONE"
+			f.HTTPRoutes = append(f.HTTPRoutes, Route{Method: strings.ToUpper(m), Path: path, Public: public})
 		case "Schedule":
 			if s, ok := p["Schedule"].(string); ok {
 				f.Schedules = append(f.Schedules, Schedule{Expression: s})

@@ -5,8 +5,19 @@ package main
 var Functions = []string{
 	"CatalogFunction", "GrantFunction", "RevokeFunction", "RenewFunction", "ListFunction",
 	"CheckFunction", "RemindersFunction", "CancellationsFunction", "PublishFunction",
-	"CatalogEventsFunction",
+	"CatalogEventsFunction", "ConsoleFunction",
 }
+
+// consoleFunction serves the console; consoleRoutes are its routes, the only ones
+// without the JWT authorizer (Auth: {Authorizer: NONE}), and not in the OpenAPI
+// document (they serve files, not the contract).
+const consoleFunction = "ConsoleFunction"
+
+var consoleRoutes = []string{"GET /console", "GET /console/{proxy+}"}
+
+// consoleLocalEnv are the console's local-only variables: declared empty on it, set only
+// by the development server.
+var consoleLocalEnv = []string{"CONSOLE_DEV_SIGNIN"}
 
 // readOnlyFunctions may only read the table.
 var readOnlyFunctions = map[string]bool{"list": true, "check": true}

@@ -217,8 +217,30 @@ func (v *validator) routeRules() {
 			if pf, ok := p["PayloadFormatVersion"]; ok && pf != "2.0" {
 				v.add(id, path+".PayloadFormatVersion", "got %v, want \"2.0\"", show(pf))
 			}
-			if auth, ok := p["Auth"]; ok {
-				v.add(id, path+".Auth", "every route uses the API's default JWT authorizer; got %v", show(auth))
+			public := id == consoleFunction && contains(consoleRoutes, key)
+			auth, hasAuth := p["Auth"]
+			switch {
+			case public && !reflect.DeepEqual(auth, map[string]any{"Authorizer": "NONE"}):
+				v.add(id, path+".Auth", "a console route serves public files: want {Authorizer: NONE}; got %v", show(auth))
+			case !public && hasAuth:
+				v.add(id, path+".Auth", "every route but the console's uses the API's default JWT authorizer; got %v", show(auth))
+			}
+		}
+	}
+	for _, key := range consoleRoutes {
+		if got, ok := declared[key]; !ok || got.fn != consoleFunction {
+			v.add(consoleFunction, "Properties.Events", "want the console route %s on %s", key, consoleFunction)
+		}
+		delete(declared, key) // not in the OpenAPI document
+	}
+	if p := asMap(asMap(v.resources()[consoleFunction])["Properties"]); p != nil {
+		if p["Policies"] != nil {
+			v.add(consoleFunction, "Properties.Policies", "the console serves embedded files and calls nothing: no policy")
+		}
+		env := asMap(asMap(p["Environment"])["Variables"])
+		for _, k := range consoleLocalEnv {
+			if val, ok := env[k]; !ok || val != "" {
+				v.add(consoleFunction, "Properties.Environment.Variables."+k, "got %v: declare it empty (only the development server sets it)", show(val))
 			}
 		}
 	}

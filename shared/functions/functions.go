@@ -19,6 +19,7 @@ import (
 	"gatepass/shared/access"
 	"gatepass/shared/api"
 	"gatepass/shared/bus"
+	"gatepass/shared/console"
 	"gatepass/shared/deadline"
 	"gatepass/shared/jobs"
 	"gatepass/shared/localjwt"
@@ -46,6 +47,7 @@ type env struct {
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	local   *localjwt.Verifier
+	getenv  func(string) string
 }
 
 // builders maps a function's name (its directory under functions/) to how it is built.
@@ -60,6 +62,7 @@ var builders = map[string]func(env) Function{
 	"reminders":     reminders,
 	"cancellations": cancellations,
 	"publish":       publish,
+	"console":       consoleFunction,
 }
 
 // Names lists the functions Build knows, sorted.
@@ -87,7 +90,7 @@ func Build(ctx context.Context, name string, getenv func(string) string) (Functi
 	if err != nil {
 		return Function{}, err
 	}
-	e := env{Settings: s, aws: cfg, log: s.Logger(os.Stdout), metrics: metrics.New(os.Stdout, s.MetricsNamespace, nil)}
+	e := env{Settings: s, getenv: getenv, aws: cfg, log: s.Logger(os.Stdout), metrics: metrics.New(os.Stdout, s.MetricsNamespace, nil)}
 	if s.LocalJWTSecret != "" {
 		if e.local, err = localjwt.New(s.LocalJWTSecret, nil); err != nil {
 			return Function{}, err
@@ -115,6 +118,15 @@ func httpFunction(handler func(*access.Service) *api.Handler) func(env) Function
 }
 
 // check is POST /v1/check and the data APIs' Lambda authorizer in one binary.
+func consoleFunction(e env) Function {
+	h, err := console.New(console.FromEnv(e.getenv))
+	if err != nil {
+		// The assets are embedded at compile time: a failure here is a broken build.
+		panic(fmt.Sprintf("console: %v", err))
+	}
+	return Function{Lambda: h.HTTP, HTTP: h.HTTP}
+}
+
 func check(e env) Function {
 	c := api.Check(service(e))
 	c.WithLogger(e.log).WithLocalTokens(e.local).WithMetrics(e.metrics)

@@ -1,0 +1,300 @@
+import { useState } from "preact/hooks";
+import { client, idemKey, ok, type App, type Grant } from "./api";
+import { GrantCells, GranteeDeleteDialog } from "./grants";
+import { NeedWorkspace } from "./published";
+import { Session, why } from "./session";
+import { Actions, Denied, Dialog, ErrorBox, Field, MAX_REASON, Notice, Pager, ReasonField, ValidityField, defaultValidity, toValidity, useLoad, useSubmit, type ValidityState } from "./ui";
+
+export function Apps({ s, ws }: { s: Session; ws: string }) {
+  const [page, setPage] = useState(1);
+  const [open, setOpen] = useState<{ kind: "register" | "code" | "perms"; app?: App; code?: string } | null>(null);
+  const [notice, setNotice] = useState("");
+  const { err, run } = useSubmit();
+  const list = useLoad(
+    () => (ws ? ok(client.GET("/v1/workspaces/{workspace_id}/apps", { params: { path: { workspace_id: ws }, query: { page_number: page, page_size: 10 } } })) : Promise.resolve(null)),
+    [ws, page],
+  );
+  if (!ws) return <NeedWorkspace />;
+  const owner = s.owner(ws);
+  const setDefault = (a: App, on: boolean) =>
+    run(async () => {
+      await ok(
+        client.PUT("/v1/apps/{app_id}", {
+          params: { path: { app_id: a.app_id }, header: { "Idempotency-Key": idemKey() } },
+          body: { workspace_id: a.workspace_id, name: a.name, owner: a.owner, status: a.status, workspace_default: on },
+        }),
+      );
+      setNotice(on ? `${a.name} is now the default application of ${ws}: it may call every published API of the workspace.` : `${a.name} is no longer the default application.`);
+      list.reload();
+    });
+  const rotate = (a: App) =>
+    run(async () => {
+      const r = await ok(client.POST("/v1/apps/{app_id}/app-code", { params: { path: { app_id: a.app_id }, header: { "Idempotency-Key": idemKey() } } }));
+      setOpen({ kind: "code", app: a, code: r.app_code });
+      list.reload();
+    });
+  return (
+    <section>
+      <h2>Apps of {ws}</h2>
+      <div class="row">{owner ? <button onClick={() => setOpen({ kind: "register" })}>Register app</button> : <Denied label="Register app" why={why.own} />}</div>
+      <Notice text={notice} />
+      <ErrorBox err={list.err || err} />
+      {list.data && (
+        <>
+          <table>
+            <thead>
+              <tr>
+                <th>App</th>
+                <th>Owner</th>
+                <th>Status</th>
+                <th>Default application</th>
+                <th>Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((a) => {
+                const mine = owner || a.owner === s.sub;
+                return (
+                  <tr>
+                    <td>
+                      {a.name}
+                      <div class="muted">{a.app_id}</div>
+                    </td>
+                    <td>{a.owner}</td>
+                    <td>{a.status}</td>
+                    <td>{a.workspace_default ? "Yes" : "No"}</td>
+                    <td>
+                      <Actions>
+                        {mine ? (
+                          <button aria-label={`Rotate AppCode of ${a.name}`} onClick={() => rotate(a)}>
+                            Rotate AppCode
+                          </button>
+                        ) : (
+                          <Denied label="Rotate AppCode" why="Only the app's owner or an owner of its workspace may rotate its AppCode." />
+                        )}
+                        {owner && (
+                          <button aria-label={`${a.workspace_default ? "Unset" : "Set"} default application ${a.name}`} onClick={() => setDefault(a, !a.workspace_default)}>
+                            {a.workspace_default ? "Unset default" : "Set as default"}
+                          </button>
+                        )}
+                        {mine && (
+                          <button aria-label={`Application permissions of ${a.name}`} onClick={() => setOpen({ kind: "perms", app: a })}>
+                            Application permissions
+                          </button>
+                        )}
+                      </Actions>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {list.data.items.length === 0 && <p class="empty">No app in this workspace yet.</p>}
+          <Pager page={list.data.page_number} size={list.data.page_size} total={list.data.total_count} onPage={setPage} />
+        </>
+      )}
+      {open?.kind === "register" && (
+        <RegisterApp
+          s={s}
+          ws={ws}
+          onClose={() => setOpen(null)}
+          onDone={(a, code) => {
+            setOpen({ kind: "code", app: a, code });
+            list.reload();
+          }}
+        />
+      )}
+      {open?.kind === "code" && <AppCodeDialog app={open.app!} code={open.code!} onClose={() => setOpen(null)} />}
+      {open?.kind === "perms" && <AppPermissions s={s} app={open.app!} onClose={() => setOpen(null)} />}
+    </section>
+  );
+}
+
+function RegisterApp(props: { s: Session; ws: string; onClose: () => void; onDone: (a: App, code: string) => void }) {
+  const [id, setId] = useState("");
+  const [name, setName] = useState("");
+  const [owner, setOwner] = useState(props.s.sub);
+  const [def, setDef] = useState(false);
+  const { busy, err, run } = useSubmit();
+  return (
+    <Dialog title="Register app" onClose={props.onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          run(async () => {
+            const r = await ok(
+              client.PUT("/v1/apps/{app_id}", {
+                params: { path: { app_id: id.trim() }, header: { "Idempotency-Key": idemKey() } },
+                body: { workspace_id: props.ws, name, owner: owner.trim() || undefined, status: "ACTIVE", workspace_default: def },
+              }),
+            );
+            if (!("app_code" in r) || !r.app_code) throw new Error(`app ${id} already exists: its AppCode was shown when it was created; rotate it for a new one`);
+            props.onDone(r, r.app_code);
+          });
+        }}
+      >
+        <Field label="App ID">
+          <input value={id} onInput={(e) => setId(e.currentTarget.value)} required />
+        </Field>
+        <Field label="App name">
+          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        </Field>
+        <Field label="Owner" hint="the user the app belongs to">
+          <input value={owner} onInput={(e) => setOwner(e.currentTarget.value)} />
+        </Field>
+        <label class="check">
+          <input type="checkbox" checked={def} onChange={(e) => setDef(e.currentTarget.checked)} />
+          Default application of the workspace (may call every published API of it)
+        </label>
+        <ErrorBox err={err} />
+        <div class="buttons">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button class="primary" type="submit" disabled={busy}>
+            Register
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+// AppCodeDialog shows the AppCode of this one answer; gatepass keeps only its hash, so
+// once closed it cannot be shown again.
+function AppCodeDialog(props: { app: App; code: string; onClose: () => void }) {
+  const [copied, setCopied] = useState("");
+  return (
+    <Dialog title={`AppCode of ${props.app.name}`} onClose={props.onClose}>
+      <p class="warning" role="alert">
+        Copy the AppCode now: it cannot be shown again. gatepass keeps only its hash; if it is lost, rotate it.
+      </p>
+      <Field label="AppCode">
+        <input class="code" value={props.code} readOnly onFocus={(e) => e.currentTarget.select()} />
+      </Field>
+      <p class="muted">Data-API calls carry it as: Authorization: APPCODE &lt;AppCode&gt;</p>
+      <div class="buttons">
+        <button
+          onClick={() =>
+            navigator.clipboard.writeText(props.code).then(
+              () => setCopied("Copied."),
+              () => setCopied("The browser refused the clipboard: select the code and copy it."),
+            )
+          }
+        >
+          Copy
+        </button>
+        <button class="primary" onClick={props.onClose}>
+          I have copied it
+        </button>
+      </div>
+      {copied && <p role="status">{copied}</p>}
+    </Dialog>
+  );
+}
+
+// AppPermissions: Dataphin's application permissions: users granted Usage of the app.
+function AppPermissions(props: { s: Session; app: App; onClose: () => void }) {
+  const [user, setUser] = useState("");
+  const [tenant, setTenant] = useState(props.s.tenant);
+  const [validity, setValidity] = useState<ValidityState>(defaultValidity);
+  const [reason, setReason] = useState("");
+  const [revoking, setRevoking] = useState<Grant | null>(null);
+  const [notice, setNotice] = useState("");
+  const { busy, err, run } = useSubmit();
+  const list = useLoad(() => ok(client.GET("/v1/apps/{app_id}/grants", { params: { path: { app_id: props.app.app_id }, query: { page_size: 20 } } })), [props.app.app_id]);
+  return (
+    <Dialog title={`Application permissions of ${props.app.name}`} onClose={props.onClose} wide>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          run(async () => {
+            await ok(
+              client.POST("/v1/apps/{app_id}/grants", {
+                params: { path: { app_id: props.app.app_id }, header: { "Idempotency-Key": idemKey() } },
+                body: { subject: { type: "USER", id: user.trim(), tenant_id: tenant.trim() }, permissions: ["USAGE"], validity: toValidity(validity), reason: reason || undefined },
+              }),
+            );
+            setNotice(`${user} may now call through ${props.app.name}.`);
+            list.reload();
+          });
+        }}
+      >
+        <h3>Application Grant</h3>
+        <Field label="Account Type">
+          <select disabled>
+            <option>User Account</option>
+          </select>
+        </Field>
+        <Field label="Permission Account">
+          <input value={user} onInput={(e) => setUser(e.currentTarget.value)} required />
+        </Field>
+        <Field label="Tenant Account ID">
+          <input value={tenant} onInput={(e) => setTenant(e.currentTarget.value)} />
+        </Field>
+        <ValidityField value={validity} onChange={setValidity} />
+        <Field label="Permission Type">
+          <select disabled>
+            <option>Usage Permission</option>
+          </select>
+        </Field>
+        <ReasonField label="Reason For Grant" value={reason} onInput={setReason} />
+        <ErrorBox err={err} />
+        <div class="buttons">
+          <button class="primary" type="submit" disabled={busy || [...reason].length > MAX_REASON}>
+            Submit
+          </button>
+        </div>
+      </form>
+      <Notice text={notice} />
+      <ErrorBox err={list.err} />
+      {list.data && (
+        <table>
+          <thead>
+            <tr>
+              <th>User</th>
+              <th>Env</th>
+              <th>Permissions</th>
+              <th>Status</th>
+              <th>Ends</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((g) => (
+              <tr>
+                <GrantCells g={g} />
+                <td>
+                  {g.status === "ACTIVE" && (
+                    <Actions>
+                      <button class="danger" aria-label={`Revoke ${g.subject.id}`} onClick={() => setRevoking(g)}>
+                        Revoke
+                      </button>
+                    </Actions>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div class="buttons">
+        <button onClick={props.onClose}>Close</button>
+      </div>
+      {revoking && (
+        <GranteeDeleteDialog
+          g={revoking}
+          kind="app"
+          title="Application Grant Revocation"
+          onClose={() => setRevoking(null)}
+          onDone={(m) => {
+            setRevoking(null);
+            setNotice(m);
+            list.reload();
+          }}
+        />
+      )}
+    </Dialog>
+  );
+}
+
