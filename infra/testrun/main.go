@@ -1,6 +1,7 @@
 // Command testrun is `make test`: it starts DynamoDB Local (installing it into .cache
-// if needed), points every test at it, lints infra/openapi.yaml, validates template.yaml,
-// runs go vet and go test -race over the module (the stream readers one package at a
+// if needed), points every test at it, builds the console (infra/consolebuild) and finds
+// or installs a browser for its tests when the run includes them, lints
+// infra/openapi.yaml, validates template.yaml, runs go vet and go test -race over the module (the stream readers one package at a
 // time, the noRace packages without -race), stops the emulator on success, failure or Ctrl-C,
 // prints the wall time and exits with the status of the checks.
 //
@@ -89,6 +90,12 @@ func check(ctx context.Context, flags, pkgs []string) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testrun: %v\n", err)
 		return 1
+	}
+	if needsConsole(groups) {
+		ensureBrowser(ctx)
+		if _, err := os.Stat(filepath.Join("infra", "consolebuild")); err == nil {
+			steps = append([][]string{{"go", "run", "./infra/consolebuild"}}, steps...)
+		}
 	}
 	if len(groups.racy) > 0 {
 		steps = append(steps, append(append(slices.Clone(test), "-race"), groups.racy...))

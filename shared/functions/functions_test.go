@@ -34,7 +34,7 @@ func TestBuild_Config(t *testing.T) {
 }
 
 func TestNames_EveryFunction(t *testing.T) {
-	want := []string{"cancellations", "catalog", "catalogevents", "check", "grant", "list", "publish", "reminders", "renew", "revoke"}
+	want := []string{"cancellations", "catalog", "catalogevents", "check", "console", "grant", "list", "publish", "reminders", "renew", "revoke"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
