@@ -627,7 +627,7 @@ func consoleRoles(t *testing.T, c *consoleWorld) {
 	dev.fill("API name", api)
 	dev.click("Search")
 	dev.see(apiName(api))
-	if dev.hasControl("Authorize " + apiName(api)) || dev.hasControl("Authorize") {
+	if dev.hasControl("Authorize "+apiName(api)) || dev.hasControl("Authorize") {
 		t.Fatal("a developer is offered Authorize")
 	}
 	other := c.b.signIn(t, "u-creviewer", w.tenant, "ws:"+w.wsC+":reviewer")
