@@ -22,13 +22,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"gatepass/infra/internal/proc"
 )
 
 // Package is the npm package that carries DynamoDB Local 1.25.1.
@@ -85,7 +86,7 @@ func (s *Server) Stop() error {
 	s.once.Do(func() {
 		if s.file {
 			// A file database: SIGTERM lets the JVM close it; SIGKILL if it lingers.
-			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+			_ = proc.Terminate(s.cmd.Process)
 			select {
 			case <-s.done:
 				return
@@ -93,7 +94,7 @@ func (s *Server) Stop() error {
 			}
 		}
 		// In-memory data has nothing to flush: SIGKILL is the fast, certain stop.
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		_ = proc.Kill(s.cmd.Process)
 		<-s.done
 	})
 	return nil
@@ -182,7 +183,8 @@ func launch(ctx context.Context, java, dir string, port int, opts Options) (*Ser
 	cmd := exec.Command(java, args...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	proc.OwnGroup(cmd)
+	proc.DieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ddblocal: start java: %w", err)
 	}
@@ -236,10 +238,10 @@ func Install(ctx context.Context, cacheDir string) (string, error) {
 		return "", fmt.Errorf("ddblocal: %w", err)
 	}
 	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+	if err := proc.Lock(lock); err != nil {
 		return "", fmt.Errorf("ddblocal: lock %s: %w", lock.Name(), err)
 	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck
+	defer proc.Unlock(lock) //nolint:errcheck
 	// Another process may have installed it while we waited for the lock.
 	if fileExists(jar) {
 		return dir, nil

@@ -21,8 +21,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"gatepass/infra/internal/proc"
 )
 
 // Module is the RIE release the project pins (docs/design.md, the local stack).
@@ -105,7 +106,7 @@ func StartWith(ctx context.Context, bootstrap string, env map[string]string, opt
 		"--runtime-api-address", runtimeAddr,
 		abs)
 	cmd.Dir = filepath.Dir(abs)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Stop ends the RIE and its function together
+	proc.OwnGroup(cmd) // Stop ends the RIE and its function together
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -238,12 +239,12 @@ func (e *Emulator) Stop() {
 		return
 	default:
 	}
-	pgid := -e.cmd.Process.Pid // the group Start created: the RIE and the function it runs
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	// The group Start created: the RIE and the function it runs.
+	_ = proc.Terminate(e.cmd.Process)
 	select {
 	case <-e.done:
 	case <-time.After(2 * time.Second):
-		_ = syscall.Kill(pgid, syscall.SIGKILL)
+		_ = proc.Kill(e.cmd.Process)
 		<-e.done
 	}
 }

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"gatepass/infra/ddblocal"
+	"gatepass/infra/internal/proc"
 	"gatepass/shared/localjwt"
 )
 
@@ -162,7 +163,7 @@ func startServer(bin, tmp, endpoint string) (*server, error) {
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	proc.DieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, err
@@ -172,7 +173,9 @@ func startServer(bin, tmp, endpoint string) (*server, error) {
 
 // stop ends the server: SIGTERM, then a kill after 10s; then closes its log.
 func (s *server) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	if s.cmd.Process.Signal(syscall.SIGTERM) != nil { // Windows: no SIGTERM to send
+		_ = s.cmd.Process.Kill()
+	}
 	done := make(chan struct{})
 	go func() { _ = s.cmd.Wait(); close(done) }()
 	select {

@@ -75,6 +75,11 @@ func check(ctx context.Context, flags, pkgs []string) int {
 	)
 	status := 0
 	steps := [][]string{{"go", "vet", "./..."}}
+	// It must build where developers work, not only where CI runs: a Linux-only
+	// field or call fails here, on Linux, at once.
+	for _, target := range crossTargets {
+		steps = append(steps, []string{"GOOS=" + target[0], "GOARCH=" + target[1], "go", "build", "./..."})
+	}
 	if _, err := os.Stat(filepath.Join("infra", "validate")); err == nil {
 		steps = append([][]string{{"go", "run", "./infra/validate", "template.yaml"}}, steps...)
 	}
@@ -120,6 +125,10 @@ func check(ctx context.Context, flags, pkgs []string) int {
 	return status
 }
 
+// crossTargets are the platforms besides this one that the module must build for:
+// macOS on Apple silicon and Windows, where `make run` and `make test` run too.
+var crossTargets = [][2]string{{"darwin", "arm64"}, {"windows", "amd64"}}
+
 // noRace lists packages tested without the race detector: single-goroutine, CPU-bound
 // code where it finds nothing and costs 30× (compiling the SAM JSON schema takes 7 s
 // plain and 210 s under -race on 2 cores).
@@ -159,9 +168,13 @@ func group(ctx context.Context, pkgs []string) (groups, error) {
 }
 
 // runStep runs one command with its output streamed; on Ctrl-C it is interrupted and,
-// if it lingers, killed.
+// if it lingers, killed. Leading NAME=value words of argv are added to its environment.
 func runStep(ctx context.Context, env, argv []string) int {
 	fmt.Fprintf(os.Stderr, "testrun: %s\n", strings.Join(argv, " "))
+	for len(argv) > 1 && strings.Contains(argv[0], "=") {
+		env = append(slices.Clip(env), argv[0])
+		argv = argv[1:]
+	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
