@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,7 +35,8 @@ func TestSeedOperations(t *testing.T) {
 // TestSeedOperations_TableAgrees keeps docs/seed-operations.md and this file in step:
 // every row names an end-to-end test that exists (a subtest of TestSeedOperations or a
 // test function of the repository) or says "not built", every rule test it names
-// exists, and every subtest here is the test of exactly one row.
+// exists, and every subtest here is the test of exactly one row; the console column
+// names only subtests of TestConsole, and each row-named browser test is named there.
 func TestSeedOperations_TableAgrees(t *testing.T) {
 	ids, rows := seedDocRows(t)
 	if len(ids) == 0 {
@@ -49,11 +51,22 @@ func TestSeedOperations_TableAgrees(t *testing.T) {
 		subtests[r.name] = true
 	}
 	named := map[string]int{}
+	consoleTests, consoleNamed := map[string]bool{}, map[string]bool{}
+	for _, r := range consoleRows {
+		consoleTests[r.name] = true
+	}
 	for _, id := range ids {
 		cells := rows[id]
-		if len(cells) != 7 {
-			t.Errorf("row %s: %d cells, want 7 (row, seed, operation, route, end-to-end test, rule tests, difference)", id, len(cells))
+		if len(cells) != 8 {
+			t.Errorf("row %s: %d cells, want 8 (row, seed, operation, route, end-to-end test, rule tests, difference, console)", id, len(cells))
 			continue
+		}
+		for _, name := range backticked(cells[7]) {
+			sub, ok := strings.CutPrefix(name, "TestConsole/")
+			if !ok || !consoleTests[sub] {
+				t.Errorf("row %s: the console column names %s, not a subtest of TestConsole", id, name)
+			}
+			consoleNamed[sub] = true
 		}
 		e2e, ruleTests := backticked(cells[4]), backticked(cells[5])
 		if len(e2e) == 0 && !strings.Contains(cells[4], "not built") {
@@ -83,6 +96,12 @@ func TestSeedOperations_TableAgrees(t *testing.T) {
 	for _, r := range seedRows {
 		if named[r.name] != 1 {
 			t.Errorf("subtest %s is named by %d rows, want 1", r.name, named[r.name])
+		}
+	}
+	// A browser test named after a row is that row's.
+	for _, r := range consoleRows {
+		if regexp.MustCompile(`^\d{3}-\d{2}_`).MatchString(r.name) && !consoleNamed[r.name] {
+			t.Errorf("TestConsole/%s is named by no row's console column", r.name)
 		}
 	}
 }
