@@ -20,6 +20,10 @@ generate:
 	go generate ./shared/client
 	go run ./infra/consolebuild -generate
 
+## screenshots: PNGs of every console screen at 1280x800 and 390x844 under docs/img/ (headless Chromium against the development server)
+screenshots:
+	GATEPASS_SCREENSHOTS=$(CURDIR)/docs/img go run ./infra/testrun -run 'TestConsole_Screenshots' ./infra/local/
+
 ## console: build the console's front end (pinned npm packages) into shared/console/dist, which the console function embeds
 console:
 	go run ./infra/consolebuild

@@ -363,6 +363,10 @@ func consoleAssets(t *testing.T, base string) map[string]int {
 	return sizes
 }
 
+func emulate(w, h int64) chromedp.Action[chromedp.Void] { return chromedp.EmulateViewport(w, h) }
+
+func navigate(url string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(url) }
+
 // screenshotDir is where TestConsole_Screenshots writes (make screenshots sets it).
 func screenshotDir() string { return os.Getenv("GATEPASS_SCREENSHOTS") }
 

@@ -331,9 +331,11 @@ func wire(ctx context.Context, cfg config, tpl *template.Template) (*wiring, err
 		if err != nil {
 			return nil, err
 		}
-		if h.http != nil || h.stream != nil || h.event != nil {
+		triggered := len(fn.HTTPRoutes) > 0 || len(fn.Rules) > 0 || len(fn.Schedules) > 0 || fn.Stream
+		switch {
+		case h.http != nil || h.stream != nil || h.event != nil:
 			w.mounted = append(w.mounted, fn.Name)
-		} else {
+		case triggered: // one without triggers here (a Cognito trigger) is neither
 			w.missing = append(w.missing, fn.Name)
 		}
 

@@ -362,7 +362,74 @@ func (t *Template) resolve(v any) (string, error) {
 			return t.local(ref)
 		}), nil
 	}
+	if name == "Fn::If" {
+		args := asSlice(arg)
+		if len(args) != 3 {
+			return "", fmt.Errorf("Fn::If wants [condition, then, else]")
+		}
+		cond, _ := args[0].(string)
+		ok, err := t.condition(cond)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return t.resolve(args[1])
+		}
+		return t.resolve(args[2])
+	}
 	return "", fmt.Errorf("%s cannot be resolved locally", name)
+}
+
+// condition evaluates a condition of the template with the parameters' defaults
+// (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition).
+func (t *Template) condition(name string) (bool, error) {
+	c, ok := asMap(t.Raw["Conditions"])[name]
+	if !ok {
+		return false, fmt.Errorf("no condition %q", name)
+	}
+	return t.evalCondition(c)
+}
+
+func (t *Template) evalCondition(v any) (bool, error) {
+	name, arg, ok := Intrinsic(v)
+	if !ok {
+		return false, fmt.Errorf("a condition wants an intrinsic, got %v", v)
+	}
+	args := asSlice(arg)
+	switch name {
+	case "Condition":
+		s, _ := arg.(string)
+		return t.condition(s)
+	case "Fn::Equals":
+		if len(args) != 2 {
+			return false, fmt.Errorf("Fn::Equals wants two values")
+		}
+		a, err := t.resolve(args[0])
+		if err != nil {
+			return false, err
+		}
+		b, err := t.resolve(args[1])
+		return a == b, err
+	case "Fn::Not":
+		if len(args) != 1 {
+			return false, fmt.Errorf("Fn::Not wants one condition")
+		}
+		r, err := t.evalCondition(args[0])
+		return !r, err
+	case "Fn::And", "Fn::Or":
+		and := name == "Fn::And"
+		for _, a := range args {
+			r, err := t.evalCondition(a)
+			if err != nil {
+				return false, err
+			}
+			if r != and {
+				return r, nil
+			}
+		}
+		return and, nil
+	}
+	return false, fmt.Errorf("%s in a condition cannot be evaluated locally", name)
 }
 
 // local is what a Ref of a parameter, pseudo parameter or resource resolves to.

@@ -14,7 +14,7 @@ func TestLoad_RepoTemplate(t *testing.T) {
 	}
 	wantRoutes := map[string]int{
 		"catalog": 12, "grant": 10, "revoke": 9, "renew": 2, "list": 12, "check": 1,
-		"reminders": 0, "cancellations": 0, "publish": 0, "catalogevents": 0,
+		"reminders": 0, "cancellations": 0, "publish": 0, "catalogevents": 0, "console": 2, "pretoken": 0,
 	}
 	if len(tp.Functions) != len(wantRoutes) {
 		t.Fatalf("got %d functions, want %d", len(tp.Functions), len(wantRoutes))
@@ -37,6 +37,16 @@ func TestLoad_RepoTemplate(t *testing.T) {
 		}
 		if f.Name == "check" { // the check function's own: its consistency mode
 			wantEnv["CHECK_MAX_STALENESS"] = "0"
+		}
+		if f.Name == "pretoken" { // the user pool's trigger
+			wantEnv["CHECKER_TENANT_ID"] = ""
+		}
+		if f.Name == "console" { // the console's sign-in settings
+			wantEnv["CONSOLE_DEV_SIGNIN"] = ""
+			for _, k := range []string{"OAUTH_AUTHORIZE_URL", "OAUTH_TOKEN_URL", "OAUTH_CLIENT_ID", "OAUTH_LOGOUT_URL"} {
+				wantEnv[k] = ""
+			}
+			wantEnv["OAUTH_SCOPES"] = "openid"
 		}
 		if !reflect.DeepEqual(f.Env, wantEnv) {
 			t.Errorf("%s: got env %v, want %v", f.Name, f.Env, wantEnv)
@@ -66,6 +76,17 @@ func TestLoad_RepoTemplate(t *testing.T) {
 	check("check", func(f *Function) bool {
 		return f.HTTPRoutes[0] == Route{Method: "POST", Path: "/v1/check"}
 	}, "POST /v1/check")
+	check("console", func(f *Function) bool {
+		return f.HTTPRoutes[0] == Route{Method: "GET", Path: "/console", Public: true} &&
+			f.HTTPRoutes[1] == Route{Method: "GET", Path: "/console/{proxy+}", Public: true}
+	}, "GET /console and GET /console/{proxy+} without the authorizer")
+	for _, f := range tp.Functions {
+		for _, r := range f.HTTPRoutes {
+			if r.Public && f.Name != "console" {
+				t.Errorf("%s: route %s %s has no authorizer", f.Name, r.Method, r.Path)
+			}
+		}
+	}
 }
 
 const samEventsTemplate = `

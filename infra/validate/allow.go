@@ -31,6 +31,10 @@ var allowList = []allowed{
 	// on an HttpApi; ops.go checks the property.
 	{"AWS::Serverless::HttpApi", "AccessLogSettings",
 		"https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-httpapi.html"},
+	// The feature plan (Lite, Essentials, Plus) came after the schema; Essentials is what
+	// lets the pre-token trigger customize access tokens.
+	{"AWS::Cognito::UserPool", "UserPoolTier",
+		"https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cognito-userpool.html"},
 }
 
 // allowListed returns value without the properties the allow-list accepts for def.

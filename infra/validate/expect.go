@@ -5,7 +5,7 @@ package main
 var Functions = []string{
 	"CatalogFunction", "GrantFunction", "RevokeFunction", "RenewFunction", "ListFunction",
 	"CheckFunction", "RemindersFunction", "CancellationsFunction", "PublishFunction",
-	"CatalogEventsFunction", "ConsoleFunction",
+	"CatalogEventsFunction", "ConsoleFunction", "PreTokenFunction",
 }
 
 // consoleFunction serves the console; consoleRoutes are its routes, the only ones

@@ -382,8 +382,10 @@ func (v *validator) localEnvRules() {
 		}
 	}
 	issuer := asMap(asMap(v.raw["Parameters"])["JwtIssuer"])
-	if pat, _ := issuer["AllowedPattern"].(string); !strings.HasPrefix(pat, "^https://") {
-		v.add("Parameters", "JwtIssuer.AllowedPattern", "got %v, want a pattern starting ^https:// (an issuer is an https URL)", show(issuer["AllowedPattern"]))
+	// An issuer is an https URL; it may be empty only because the user pool can be the
+	// issuer instead (CreateUserPool).
+	if pat, _ := issuer["AllowedPattern"].(string); !strings.HasPrefix(pat, "^https://") && pat != `^(https://\S+)?$` {
+		v.add("Parameters", "JwtIssuer.AllowedPattern", "got %v, want a pattern starting ^https:// (an issuer is an https URL), or ^(https://\\S+)?$", show(issuer["AllowedPattern"]))
 	}
 }
 

@@ -26,7 +26,8 @@ func (v *validator) projectRules() {
 	v.tableRules()
 	v.outputRules()
 	v.settingsRules()
-	v.opsRules() // ops.go
+	v.opsRules()    // ops.go
+	v.signInRules() // signin.go
 }
 
 // settingsParams are the parameters that reach shared/settings as a duration variable.

@@ -24,6 +24,7 @@ import (
 	"gatepass/shared/jobs"
 	"gatepass/shared/localjwt"
 	"gatepass/shared/metrics"
+	"gatepass/shared/pretoken"
 	"gatepass/shared/settings"
 	"gatepass/shared/store"
 )
@@ -63,6 +64,7 @@ var builders = map[string]func(env) Function{
 	"cancellations": cancellations,
 	"publish":       publish,
 	"console":       consoleFunction,
+	"pretoken":      preToken,
 }
 
 // Names lists the functions Build knows, sorted.
@@ -125,6 +127,13 @@ func consoleFunction(e env) Function {
 		panic(fmt.Sprintf("console: %v", err))
 	}
 	return Function{Lambda: h.HTTP, HTTP: h.HTTP}
+}
+
+// preToken is the user pool's pre-token-generation trigger (Cognito invokes it; no
+// route, rule or schedule).
+func preToken(e env) Function {
+	tr := pretoken.Trigger{CheckerTenant: e.getenv("CHECKER_TENANT_ID")}
+	return Function{Lambda: tr.Handle}
 }
 
 func check(e env) Function {
