@@ -233,6 +233,7 @@ func consoleAuthorizeKeyboard(t *testing.T, c *consoleWorld) {
 	r.goTo("Published APIs", w.wsA)
 	r.fill("API name", api)
 	r.click("Search")
+	r.see("Page 1 of 1 (1 in all)") // the list shows the search's answer, not the page before it
 	r.run("focus Authorize", chromedp.Focus(rowControl(api, "Authorize")))
 	r.key("\r")
 	r.see("API Authorization")
