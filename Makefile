@@ -1,5 +1,5 @@
 # gatepass — every target installs what it needs into .cache/ (git-ignored).
-# Prerequisites: Go 1.26, Java 17, Node 20 + npm, make.
+# Prerequisites: Go 1.26, Java 17, Node.js 22 or 24 LTS with npm (DynamoDB Local, Redocly CLI), make.
 
 SHELL := /bin/bash
 CACHE := $(CURDIR)/.cache

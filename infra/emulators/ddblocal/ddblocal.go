@@ -248,7 +248,7 @@ func Install(ctx context.Context, cacheDir string) (string, error) {
 	}
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		return "", fmt.Errorf("ddblocal: %w: DynamoDB Local is not installed in %s and npm was not found on PATH: install Node.js 20 with npm (e.g. apt-get install nodejs npm)", ErrPrerequisite, prefix)
+		return "", fmt.Errorf("ddblocal: %w: DynamoDB Local is not installed in %s and npm was not found on PATH: install Node.js 22 or 24 (LTS) with npm (e.g. apt-get install nodejs npm)", ErrPrerequisite, prefix)
 	}
 	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--prefix", prefix, Package)
 	var out bytes.Buffer
