@@ -52,10 +52,10 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 		return nil, err
 	}
 	if !t.reviews(a.Principal) {
-		return nil, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may grant its %ss", t.WorkspaceID, r.Type)
+		return nil, E(op, CodeForbidden, "only a reviewer of workspace %s may grant its %ss", t.WorkspaceID, r.Type)
 	}
 	if in.Protected && (!a.IsAdmin(t.TenantID) || !r.HasEnv()) {
-		return nil, E(op, Forbidden, CodeForbidden, "only a tenant_admin may create a protected grant, and not on an app")
+		return nil, E(op, CodeForbidden, "only a tenant_admin may create a protected grant, and not on an app")
 	}
 	now := s.now()
 	base, err := s.baseSpec(op, t, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
@@ -180,7 +180,7 @@ func (s *Service) newGrants(ctx context.Context, c *Change, t target, specs []gr
 			g := t.newGrant(spec, env, actor, now)
 			g.rearm(now, s.ReminderDays)
 			grants = append(grants, g)
-			exists := E(c.Op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
+			exists := E(c.Op, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
 			if bulk { // a race lost on commit still names its pair
 				exists.Pairs = []Pair{{Subject: g.Subject, Env: env, ErrorCode: CodeGrantExists}}
 			}
@@ -249,7 +249,7 @@ func (s *Service) GetGrantOn(ctx context.Context, p Principal, r Resource, grant
 			}
 		}
 	}
-	return Grant{}, E(op, Forbidden, CodeForbidden, "only reviewers of the API and the grantee may read this grant")
+	return Grant{}, E(op, CodeForbidden, "only reviewers of the API and the grantee may read this grant")
 }
 
 // PatchInput is the body of PATCH /v1/apis/{api_id}/grants/{grant_id}.
@@ -284,7 +284,7 @@ func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID
 	}
 	now := s.now()
 	if !g.InForce(now, t.Generation) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
+		return Grant{}, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	g, settled := settle(g, a.Sub, now)
 	next := g
@@ -324,7 +324,7 @@ func (s *Service) reviewerGrant(ctx context.Context, op string, a Actor, r Resou
 		return Grant{}, target{}, err
 	}
 	if !t.reviews(a.Principal) {
-		return Grant{}, target{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may do this", t.WorkspaceID)
+		return Grant{}, target{}, E(op, CodeForbidden, "only a reviewer of workspace %s may do this", t.WorkspaceID)
 	}
 	if err := checkIfMatch(op, a, g.Version); err != nil {
 		return Grant{}, target{}, err

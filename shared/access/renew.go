@@ -67,7 +67,7 @@ func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID stri
 		}
 	}
 	if !owner {
-		return RenewResult{}, E(op, Forbidden, CodeForbidden, "only a reviewer of the API or the owner of the grantee app may renew")
+		return RenewResult{}, E(op, CodeForbidden, "only a reviewer of the API or the owner of the grantee app may renew")
 	}
 	if err := checkIfMatch(op, a, g.Version); err != nil { // after the role: a version is not for everyone
 		return RenewResult{}, err
@@ -98,7 +98,7 @@ func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID stri
 // generation gen), only later.
 func (s *Service) renewed(op string, g Grant, gen int64, v Validity, now time.Time) (Grant, error) {
 	if !g.InForce(now, gen) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s: only a grant in force can be renewed", g.ID, g.Status(now, gen))
+		return Grant{}, E(op, CodeGrantNotInForce, "grant %s is %s: only a grant in force can be renewed", g.ID, g.Status(now, gen))
 	}
 	end, err := v.End(now)
 	if err != nil {

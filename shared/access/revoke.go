@@ -41,7 +41,7 @@ func (s *Service) CancelOn(ctx context.Context, a Actor, r Resource, grantID str
 		return CancelResult{}, err
 	}
 	if in.Immediate && !a.IsAdmin(t.TenantID) {
-		return CancelResult{}, E(op, Forbidden, CodeForbidden, "only a tenant_admin may revoke without notice")
+		return CancelResult{}, E(op, CodeForbidden, "only a tenant_admin may revoke without notice")
 	}
 	res, audit, err := s.cancelOne(op, g, t, perms, in.Immediate, a.Sub, in.Reason, s.now())
 	if err != nil {
@@ -78,11 +78,11 @@ func (s *Service) cancelOne(op string, g Grant, t target, perms []Permission, im
 		return CancelResult{}, nil, err
 	}
 	if !g.InForce(now, t.Generation) {
-		return CancelResult{}, nil, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
+		return CancelResult{}, nil, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	g, settled := settle(g, actor, now)
 	if g.CancelAt != nil {
-		return CancelResult{}, nil, E(op, Conflict, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
+		return CancelResult{}, nil, E(op, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
 	}
 	if perms[0] != PermUsage && !g.HasPermission(perms[0]) {
 		return CancelResult{}, nil, invalid(op, CodePermissions, "grant %s has no %s permission", g.ID, perms[0])
@@ -167,7 +167,7 @@ func (s *Service) WithdrawCancellationOn(ctx context.Context, a Actor, r Resourc
 	}
 	now := s.now()
 	if g.CancelAt == nil || !g.CancelAt.After(now) || !g.InForce(now, t.Generation) {
-		return Grant{}, E(op, Conflict, CodeNoCancelPending, "no cancellation of grant %s is pending", g.ID)
+		return Grant{}, E(op, CodeNoCancelPending, "no cancellation of grant %s is pending", g.ID)
 	}
 	next := g
 	next.CancelAt, next.CancelPermissions = nil, nil
@@ -203,7 +203,7 @@ func (s *Service) RevokeOn(ctx context.Context, a Actor, r Resource, grantID, re
 		return Grant{}, err
 	}
 	if !ok && !(r.Type == ResourceApp && t.reviews(a.Principal)) {
-		return Grant{}, E(op, Forbidden, CodeForbidden, "only the grantee (the app's owner or the workspace's owner) may cancel at once")
+		return Grant{}, E(op, CodeForbidden, "only the grantee (the app's owner or the workspace's owner) may cancel at once")
 	}
 	if err := checkIfMatch(op, a, g.Version); err != nil {
 		return Grant{}, err
@@ -213,7 +213,7 @@ func (s *Service) RevokeOn(ctx context.Context, a Actor, r Resource, grantID, re
 	}
 	now := s.now()
 	if !g.InForce(now, t.Generation) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
+		return Grant{}, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	next := revokeNow(g, []Permission{PermUsage}, now, s.ReminderDays)
 	next.Version, next.ModifiedAt = g.Version+1, now
@@ -229,7 +229,7 @@ func (s *Service) RevokeOn(ctx context.Context, a Actor, r Resource, grantID, re
 // only R4 removes it.
 func refuseProtected(op string, g Grant) error {
 	if g.Protected {
-		return E(op, Forbidden, CodeGrantProtected, "grant %s is protected", g.ID)
+		return E(op, CodeGrantProtected, "grant %s is protected", g.ID)
 	}
 	return nil
 }

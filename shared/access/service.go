@@ -94,7 +94,7 @@ func (s *Service) Replay(ctx context.Context, p Principal, key, hash string) (a 
 	case err != nil:
 		return Answer{}, false, err
 	case rec.RequestHash != hash:
-		return Answer{}, false, E("idempotency", Invalid, CodeIdempotencyReuse,
+		return Answer{}, false, E("idempotency", CodeIdempotencyReuse,
 			"Idempotency-Key %q was used for a different request", key)
 	}
 	if err := s.waitOutReplay(ctx, rec.CreatedAt); err != nil {
@@ -125,7 +125,7 @@ func (s *Service) commit(ctx context.Context, a Actor, c Change, result any) err
 	if a.Idem != nil && a.Idem.Key != "" && a.Idem.Answer != nil {
 		ans, err := a.Idem.Answer(result)
 		if err != nil {
-			return Wrap(c.Op, Internal, CodeInternal, err)
+			return Wrap(c.Op, CodeInternal, err)
 		}
 		c.Idem = &IdempotencyRecord{
 			TenantID: a.TenantID, Sub: a.Sub, Key: a.Idem.Key, RequestHash: a.Idem.Hash,
@@ -161,7 +161,7 @@ func grantAudit(action string, g Grant, actor, reason string, now time.Time) Aud
 // checkIfMatch enforces an If-Match precondition (412).
 func checkIfMatch(op string, a Actor, version int64) error {
 	if a.IfMatch != 0 && a.IfMatch != version {
-		return E(op, Conflict, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
+		return E(op, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, reqID string) (events.APIGatewayV2HTTPResponse, string, error) {
 	rt, ok := h.routes[ev.RouteKey]
 	if !ok {
-		err := access.E("route", access.NotFound, "NotFound.Route", "no route %s", ev.RouteKey)
+		err := access.E("route", "NotFound.Route", "no route %s", ev.RouteKey)
 		return errorResponse(err, reqID)
 	}
 	r, err := newRequest(ev, h.svc.RolesFormat, h.local)
@@ -151,7 +151,7 @@ func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor)
 		key := r.header("idempotency-key")
 		if key != "" {
 			if len(key) > maxIdemKey || !printable(key) {
-				return 0, nil, access.E("idempotency", access.Invalid, access.CodeInvalid+".IdempotencyKey", "Idempotency-Key must be 1-%d printable ASCII characters", maxIdemKey)
+				return 0, nil, access.E("idempotency", access.CodeInvalid+".IdempotencyKey", "Idempotency-Key must be 1-%d printable ASCII characters", maxIdemKey)
 			}
 			hash := requestHash(r)
 			if st, body, done, err := h.replay(ctx, r, key, hash); done || err != nil {
@@ -253,7 +253,7 @@ func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat, lo
 	if len(claims) == 0 && local != nil {
 		v, err := local.Verify(header(ev.Headers, "authorization"))
 		if err != nil {
-			return nil, access.E("auth", access.Unauthorized, access.CodeUnauthorized, "the bearer token is not valid: %v", err)
+			return nil, access.E("auth", access.CodeUnauthorized, "the bearer token is not valid: %v", err)
 		}
 		claims = v.Claims
 	}
@@ -265,17 +265,17 @@ func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat, lo
 	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
 		if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
-			return nil, access.E("decode", access.Invalid, access.CodeJSON, "the body is not valid base64")
+			return nil, access.E("decode", access.CodeJSON, "the body is not valid base64")
 		}
 	}
 	if len(body) > MaxBody {
-		return nil, access.E("decode", access.Invalid, codeBodyTooLarge, "the body is over %d bytes", MaxBody)
+		return nil, access.E("decode", access.CodeBodyTooLarge, "the body is over %d bytes", MaxBody)
 	}
 	r.body = body
 	// A key given twice has no single meaning: refused before anything reads the body.
 	switch c, err := canonjson.Canonical(body); {
 	case errors.Is(err, canonjson.ErrDuplicateKey):
-		return nil, access.E("decode", access.Invalid, access.CodeJSON, "the body has a key twice")
+		return nil, access.E("decode", access.CodeJSON, "the body has a key twice")
 	case err == nil:
 		r.canonical = c
 	}
@@ -317,7 +317,7 @@ func (r *request) queryInt(name, code string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1<<30 {
-		return 0, access.E("query", access.Invalid, code, "%s must be a positive integer", name)
+		return 0, access.E("query", code, "%s must be a positive integer", name)
 	}
 	return n, nil
 }
@@ -357,7 +357,7 @@ func (r *request) ifMatch() (int64, error) {
 	v = strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 1 {
-		return 0, access.E("if-match", access.Invalid, access.CodeInvalid+".IfMatch", `If-Match must be a version such as "3"`)
+		return 0, access.E("if-match", access.CodeInvalid+".IfMatch", `If-Match must be a version such as "3"`)
 	}
 	return n, nil
 }
@@ -367,7 +367,7 @@ func (r *request) ifMatch() (int64, error) {
 func (r *request) decode(v any) error {
 	const op = "decode"
 	if len(bytes.TrimSpace(r.body)) == 0 {
-		return access.E(op, access.Invalid, access.CodeJSON, "a JSON object body is required")
+		return access.E(op, access.CodeJSON, "a JSON object body is required")
 	}
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.DisallowUnknownFields()
@@ -375,7 +375,7 @@ func (r *request) decode(v any) error {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return access.E(op, access.Invalid, access.CodeJSON, "the body holds more than one JSON value")
+		return access.E(op, access.CodeJSON, "the body holds more than one JSON value")
 	}
 	return nil
 }
@@ -387,7 +387,7 @@ func (r *request) noBody() error {
 		return nil
 	}
 	if !bytes.HasPrefix(bytes.TrimSpace(r.body), []byte("{")) {
-		return access.E("decode", access.Invalid, access.CodeJSON, "the body must be empty or a JSON object")
+		return access.E("decode", access.CodeJSON, "the body must be empty or a JSON object")
 	}
 	return r.decode(&struct{}{})
 }
@@ -409,19 +409,19 @@ func decodeError(err error) error {
 	case errors.As(err, &coded):
 		return coded
 	case errors.As(err, &syntax):
-		return access.E(op, access.Invalid, access.CodeJSON, "malformed JSON at byte %d", syntax.Offset)
+		return access.E(op, access.CodeJSON, "malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return access.E(op, access.Invalid, access.CodeJSON, "the body must be a JSON object")
+			return access.E(op, access.CodeJSON, "the body must be a JSON object")
 		}
-		return access.E(op, access.Invalid, fieldCode(field), "%s: want %s, got JSON %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		return access.E(op, fieldCode(field), "%s: want %s, got JSON %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return access.E(op, access.Invalid, access.CodeJSON, "the JSON body ends too early")
+		return access.E(op, access.CodeJSON, "the JSON body ends too early")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return access.E(op, access.Invalid, access.CodeJSON, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return access.E(op, access.CodeJSON, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
-	return access.E(op, access.Invalid, access.CodeJSON, "malformed JSON body")
+	return access.E(op, access.CodeJSON, "malformed JSON body")
 }
 
 // fieldCode picks the contract detail for a mistyped field.
