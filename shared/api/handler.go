@@ -141,6 +141,7 @@ const maxIdemKey = 255
 // the answer, which is also what an Idempotency-Key replays (R17). It runs under the
 // request's Idempotency-Key, scoped to (tenant, sub, key): the same key and request
 // replays the first answer, a different request is 422, one still in flight is 409.
+// The answer is rendered once: under a key, as the record the change commits with.
 func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor) (T, error), render func(T) (int, any)) route {
 	return func(ctx context.Context, r *request) (int, any, error) {
 		a := access.Actor{Principal: r.who}
@@ -149,6 +150,7 @@ func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor)
 			return 0, nil, err
 		}
 		key := r.header("idempotency-key")
+		var rendered *answer // the answer committed with the change, when there is a key
 		if key != "" {
 			if len(key) > maxIdemKey || !printable(key) {
 				return 0, nil, access.E("idempotency", access.CodeInvalid+".IdempotencyKey", "Idempotency-Key must be 1-%d printable ASCII characters", maxIdemKey)
@@ -157,17 +159,17 @@ func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor)
 			if st, body, done, err := h.replay(ctx, r, key, hash); done || err != nil {
 				return st, body, err
 			}
-			a.Idem = &access.Idem{Key: key, Hash: hash, Answer: func(result any) (access.Answer, error) {
+			a.Idem = &access.Idem{Key: key, Hash: hash, Render: func(result any) ([]byte, error) {
 				res, ok := result.(T) // access hands back what run returns (nil for none)
 				if !ok && result != nil {
-					return access.Answer{}, fmt.Errorf("api: result %T is not %T", result, res)
+					return nil, fmt.Errorf("api: result %T is not %T", result, res)
 				}
-				st, body := render(res)
-				if body == nil {
-					return access.Answer{Status: st}, nil
+				ans, err := newAnswer(render(res))
+				if err != nil {
+					return nil, err
 				}
-				b, err := json.Marshal(body)
-				return access.Answer{Status: st, Body: b}, err
+				rendered = &ans
+				return json.Marshal(ans)
 			}}
 		}
 		result, err := run(ctx, r, a)
@@ -183,21 +185,49 @@ func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor)
 			}
 			return 0, nil, err
 		}
+		if rendered != nil {
+			return rendered.result()
+		}
 		st, body := render(result)
 		return st, body, nil
 	}
 }
 
+// answer is a rendered answer as an idempotency record keeps it: the status and the
+// encoded body (none for a 204).
+type answer struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body,omitempty"`
+}
+
+func newAnswer(status int, body any) (answer, error) {
+	if body == nil {
+		return answer{Status: status}, nil
+	}
+	b, err := json.Marshal(body)
+	return answer{Status: status, Body: b}, err
+}
+
+// result is the answer as a route returns it.
+func (a answer) result() (int, any, error) {
+	if len(a.Body) == 0 {
+		return a.Status, nil, nil
+	}
+	return a.Status, rawJSON(a.Body), nil
+}
+
 // replay answers from a stored idempotency record; done is false when there is none.
 func (h *Handler) replay(ctx context.Context, r *request, key, hash string) (int, any, bool, error) {
-	ans, found, err := h.svc.Replay(ctx, r.who, key, hash)
-	switch {
-	case err != nil || !found:
+	rec, found, err := h.svc.Replay(ctx, r.who, key, hash)
+	if err != nil || !found {
 		return 0, nil, false, err
-	case len(ans.Body) == 0:
-		return ans.Status, nil, true, nil
 	}
-	return ans.Status, rawJSON(ans.Body), true, nil
+	var ans answer
+	if err := json.Unmarshal(rec, &ans); err != nil || ans.Status == 0 {
+		return 0, nil, false, access.Wrap("idempotency", access.CodeInternal, fmt.Errorf("api: the recorded answer is not one: %v", err))
+	}
+	st, body, _ := ans.result()
+	return st, body, true, nil
 }
 
 // requestHash identifies a request for idempotency: method, path, query and body. A
