@@ -138,11 +138,6 @@ type BulkCancelResult struct {
 	Deferred bool
 }
 
-// CancelMany is CancelManyOn for an API.
-func (s *Service) CancelMany(ctx context.Context, a Actor, apiID string, in BulkCancelInput) (BulkCancelResult, error) {
-	return s.CancelManyOn(ctx, a, APIResource(apiID), in)
-}
-
 // R19: CancelManyOn cancels the grants of every (subject, env) pair of one API or unit
 // as CancelOn would cancel each (R7 notice, R10, R11), all or none, in one transaction.
 func (s *Service) CancelManyOn(ctx context.Context, a Actor, r Resource, in BulkCancelInput) (BulkCancelResult, error) {

@@ -29,11 +29,6 @@ type grantSpec struct {
 	protected bool
 }
 
-// CreateGrants grants an API: GrantOn for the API's resource.
-func (s *Service) CreateGrants(ctx context.Context, a Actor, apiID string, in GrantInput) ([]Grant, error) {
-	return s.GrantOn(ctx, a, APIResource(apiID), in)
-}
-
 // GrantOn grants a resource (an API, a service unit, an app) to one subject or several
 // (R18) in one or more envs (none for an app), all or none (R1, R2, R3, R10, R12, R13).
 // Only a reviewer of the resource may (for an app, R24: its owner, an owner of its
@@ -220,11 +215,6 @@ func (s *Service) isGrantee(ctx context.Context, p Principal, g Grant) (bool, er
 	return p.OwnsApp(app), nil
 }
 
-// GetGrant reads one grant on an API: GetGrantOn for the API's resource.
-func (s *Service) GetGrant(ctx context.Context, p Principal, apiID, grantID string) (Grant, error) {
-	return s.GetGrantOn(ctx, p, APIResource(apiID), grantID)
-}
-
 // GetGrantOn reads one grant for a reviewer of its resource or for the grantee side.
 func (s *Service) GetGrantOn(ctx context.Context, p Principal, r Resource, grantID string) (Grant, error) {
 	const op = "grant.get"
@@ -258,11 +248,6 @@ type PatchInput struct {
 	AddPermissions []Permission `json:"add_permissions"`
 	Validity       *Validity    `json:"validity"` // R20
 	Reason         string       `json:"reason"`
-}
-
-// PatchGrant changes a grant on an API: PatchGrantOn for the API's resource.
-func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string, in PatchInput) (Grant, error) {
-	return s.PatchGrantOn(ctx, a, APIResource(apiID), grantID, in)
 }
 
 // PatchGrantOn changes a grant's field list, adds a permission (R12) or changes its

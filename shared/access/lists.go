@@ -274,11 +274,6 @@ func (s *Service) unitGrants(ctx context.Context, p Principal, ws string) (map[s
 	return out, nil
 }
 
-// GrantsOfAPI is GrantsOf an API.
-func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, size int, next string) (GrantPage, error) {
-	return s.GrantsOf(ctx, p, APIResource(apiID), size, next)
-}
-
 // GrantsOf pages through one resource's grants for its reviewers, newest first.
 func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size int, next string) (GrantPage, error) {
 	const op = "list.grants"
@@ -306,11 +301,6 @@ func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size in
 	}
 	page.Items = items
 	return page, nil
-}
-
-// AuditLog is AuditOf an API.
-func (s *Service) AuditLog(ctx context.Context, p Principal, apiID string, size int, next string) (AuditPage, error) {
-	return s.AuditOf(ctx, p, APIResource(apiID), size, next)
 }
 
 // AuditOf pages through the audit entries of an API or a unit for its reviewers,

@@ -24,11 +24,6 @@ type RequestResult struct {
 	Grants  []Grant
 }
 
-// Apply is ApplyOn for an API.
-func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInput) (RequestResult, error) {
-	return s.ApplyOn(ctx, a, APIResource(apiID), in)
-}
-
 // R9: ApplyOn submits an application for an API or a unit of the applicant's own
 // tenant, by the owner of an app for the app, or by a user for themself (R22). When the
 // applicant also reviews the resource it is approved at once and the grants are created

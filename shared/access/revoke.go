@@ -20,13 +20,9 @@ type CancelResult struct {
 	Deferred bool
 }
 
-// R7: Cancel is the API side's cancellation (and R11's PROXY-only one): deferred by
-// the notice period, immediate when the notice is 0 or a tenant_admin asks for it.
-func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in CancelInput) (CancelResult, error) {
-	return s.CancelOn(ctx, a, APIResource(apiID), grantID, in)
-}
-
-// CancelOn is Cancel for a grant on any resource with an env (an API or a unit).
+// R7: CancelOn is the API side's cancellation of a grant on an API or a unit (and R11's
+// PROXY-only one): deferred by the notice period, immediate when the notice is 0 or a
+// tenant_admin asks for it.
 func (s *Service) CancelOn(ctx context.Context, a Actor, r Resource, grantID string, in CancelInput) (CancelResult, error) {
 	const op = "grant.cancel"
 	if err := CheckReason(op, in.Reason); err != nil {
@@ -150,12 +146,7 @@ func FinalizeCancellation(g Grant, now time.Time, days []int) (Grant, bool) {
 	return next, true
 }
 
-// WithdrawCancellation withdraws a pending API-side cancellation (R7).
-func (s *Service) WithdrawCancellation(ctx context.Context, a Actor, apiID, grantID, reason string) (Grant, error) {
-	return s.WithdrawCancellationOn(ctx, a, APIResource(apiID), grantID, reason)
-}
-
-// WithdrawCancellationOn is WithdrawCancellation for a grant on any resource.
+// WithdrawCancellationOn withdraws a pending API-side cancellation (R7).
 func (s *Service) WithdrawCancellationOn(ctx context.Context, a Actor, r Resource, grantID, reason string) (Grant, error) {
 	const op = "grant.withdraw_cancel"
 	if err := CheckReason(op, reason); err != nil {
@@ -179,11 +170,6 @@ func (s *Service) WithdrawCancellationOn(ctx context.Context, a Actor, r Resourc
 		return Grant{}, err
 	}
 	return next, nil
-}
-
-// Revoke is RevokeOn for a grant on an API.
-func (s *Service) Revoke(ctx context.Context, a Actor, apiID, grantID, reason string) (Grant, error) {
-	return s.RevokeOn(ctx, a, APIResource(apiID), grantID, reason)
 }
 
 // R8: RevokeOn is the grantee side's cancellation: immediate, by the app's owner, an

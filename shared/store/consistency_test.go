@@ -248,7 +248,7 @@ func TestConsistency_CommitWait_RevocationHoldsFromItsAnswer(t *testing.T) {
 	w.now = revokedAt
 	owner := access.Actor{Principal: access.NewPrincipal("u1", tenant), Idem: &access.Idem{Key: "k-revoke", Hash: "h",
 		Render: func(any) ([]byte, error) { return []byte("{}"), nil }}}
-	if _, err := writer.Revoke(w.ctx, owner, "api-g", g.ID, "no longer needed"); err != nil {
+	if _, err := writer.RevokeOn(w.ctx, owner, access.APIResource("api-g"), g.ID, "no longer needed"); err != nil {
 		t.Fatal(err)
 	}
 	answered := w.now
