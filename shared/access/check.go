@@ -274,7 +274,7 @@ func userThroughApp(d Decision, app App, perm *Grant, in CheckInput, now time.Ti
 func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decision, error) {
 	const op = "check"
 	if !p.IsChecker() {
-		return Decision{}, E(op, Forbidden, CodeForbidden, "only a checker or tenant_admin may call the check")
+		return Decision{}, E(op, CodeForbidden, "only a checker or tenant_admin may call the check")
 	}
 	if err := in.Validate(); err != nil {
 		return Decision{}, err

@@ -178,7 +178,7 @@ func (s *Service) gather(ctx context.Context, t callee) (*view, error) {
 			return v, nil
 		}
 		if round == 4 { // each round reads every key the last one revealed
-			return nil, E("check", Internal, CodeInternal, "check items did not settle after %d reads", round)
+			return nil, E("check", CodeInternal, "check items did not settle after %d reads", round)
 		}
 		found, err := s.Store.ReadCheck(ctx, keys)
 		if err != nil {
@@ -443,7 +443,7 @@ func (s *Service) waitOut(ctx context.Context, c Change) error {
 	if err := s.Wait(ctx, s.CommitWait); err != nil {
 		// Committed, but not yet safe to answer: a retry with the same Idempotency-Key
 		// replays the answer once the wait is over.
-		return E(c.Op, Unavailable, CodeUnavailable, "the change is committed; retry with the same Idempotency-Key for its answer")
+		return E(c.Op, CodeUnavailable, "the change is committed; retry with the same Idempotency-Key for its answer")
 	}
 	return nil
 }
@@ -459,7 +459,7 @@ func (s *Service) waitOutReplay(ctx context.Context, recorded time.Time) error {
 		return nil
 	}
 	if err := s.Wait(ctx, s.CommitWait); err != nil {
-		return E("idempotency", Unavailable, CodeUnavailable, "retry with the same Idempotency-Key for the answer")
+		return E("idempotency", CodeUnavailable, "retry with the same Idempotency-Key for the answer")
 	}
 	return nil
 }

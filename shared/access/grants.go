@@ -29,11 +29,6 @@ type grantSpec struct {
 	protected bool
 }
 
-// CreateGrants grants an API: GrantOn for the API's resource.
-func (s *Service) CreateGrants(ctx context.Context, a Actor, apiID string, in GrantInput) ([]Grant, error) {
-	return s.GrantOn(ctx, a, APIResource(apiID), in)
-}
-
 // GrantOn grants a resource (an API, a service unit, an app) to one subject or several
 // (R18) in one or more envs (none for an app), all or none (R1, R2, R3, R10, R12, R13).
 // Only a reviewer of the resource may (for an app, R24: its owner, an owner of its
@@ -52,10 +47,10 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 		return nil, err
 	}
 	if !t.reviews(a.Principal) {
-		return nil, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may grant its %ss", t.WorkspaceID, r.Type)
+		return nil, E(op, CodeForbidden, "only a reviewer of workspace %s may grant its %ss", t.WorkspaceID, r.Type)
 	}
 	if in.Protected && (!a.IsAdmin(t.TenantID) || !r.HasEnv()) {
-		return nil, E(op, Forbidden, CodeForbidden, "only a tenant_admin may create a protected grant, and not on an app")
+		return nil, E(op, CodeForbidden, "only a tenant_admin may create a protected grant, and not on an app")
 	}
 	now := s.now()
 	base, err := s.baseSpec(op, t, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
@@ -180,7 +175,7 @@ func (s *Service) newGrants(ctx context.Context, c *Change, t target, specs []gr
 			g := t.newGrant(spec, env, actor, now)
 			g.rearm(now, s.ReminderDays)
 			grants = append(grants, g)
-			exists := E(c.Op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
+			exists := E(c.Op, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
 			if bulk { // a race lost on commit still names its pair
 				exists.Pairs = []Pair{{Subject: g.Subject, Env: env, ErrorCode: CodeGrantExists}}
 			}
@@ -220,11 +215,6 @@ func (s *Service) isGrantee(ctx context.Context, p Principal, g Grant) (bool, er
 	return p.OwnsApp(app), nil
 }
 
-// GetGrant reads one grant on an API: GetGrantOn for the API's resource.
-func (s *Service) GetGrant(ctx context.Context, p Principal, apiID, grantID string) (Grant, error) {
-	return s.GetGrantOn(ctx, p, APIResource(apiID), grantID)
-}
-
 // GetGrantOn reads one grant for a reviewer of its resource or for the grantee side.
 func (s *Service) GetGrantOn(ctx context.Context, p Principal, r Resource, grantID string) (Grant, error) {
 	const op = "grant.get"
@@ -249,7 +239,7 @@ func (s *Service) GetGrantOn(ctx context.Context, p Principal, r Resource, grant
 			}
 		}
 	}
-	return Grant{}, E(op, Forbidden, CodeForbidden, "only reviewers of the API and the grantee may read this grant")
+	return Grant{}, E(op, CodeForbidden, "only reviewers of the API and the grantee may read this grant")
 }
 
 // PatchInput is the body of PATCH /v1/apis/{api_id}/grants/{grant_id}.
@@ -258,11 +248,6 @@ type PatchInput struct {
 	AddPermissions []Permission `json:"add_permissions"`
 	Validity       *Validity    `json:"validity"` // R20
 	Reason         string       `json:"reason"`
-}
-
-// PatchGrant changes a grant on an API: PatchGrantOn for the API's resource.
-func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string, in PatchInput) (Grant, error) {
-	return s.PatchGrantOn(ctx, a, APIResource(apiID), grantID, in)
 }
 
 // PatchGrantOn changes a grant's field list, adds a permission (R12) or changes its
@@ -284,7 +269,7 @@ func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID
 	}
 	now := s.now()
 	if !g.InForce(now, t.Generation) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
+		return Grant{}, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	g, settled := settle(g, a.Sub, now)
 	next := g
@@ -324,7 +309,7 @@ func (s *Service) reviewerGrant(ctx context.Context, op string, a Actor, r Resou
 		return Grant{}, target{}, err
 	}
 	if !t.reviews(a.Principal) {
-		return Grant{}, target{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may do this", t.WorkspaceID)
+		return Grant{}, target{}, E(op, CodeForbidden, "only a reviewer of workspace %s may do this", t.WorkspaceID)
 	}
 	if err := checkIfMatch(op, a, g.Version); err != nil {
 		return Grant{}, target{}, err

@@ -106,7 +106,7 @@ func (s *Service) AuthorizedAPIs(ctx context.Context, p Principal, ws string, f 
 		return Page[Grant]{}, err
 	}
 	if !p.IsMember(p.TenantID, ws) {
-		return Page[Grant]{}, E(op, Forbidden, CodeForbidden, "you have no role in workspace %s", ws)
+		return Page[Grant]{}, E(op, CodeForbidden, "you have no role in workspace %s", ws)
 	}
 	var grants []Grant
 	if f.AppID == "" {
@@ -193,7 +193,7 @@ func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q Pag
 		return Page[GrantedAPI]{}, err
 	}
 	if !p.IsReviewer(p.TenantID, ws) {
-		return Page[GrantedAPI]{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s see whom its APIs are granted to", ws)
+		return Page[GrantedAPI]{}, E(op, CodeForbidden, "only reviewers of workspace %s see whom its APIs are granted to", ws)
 	}
 	apis, err := s.Store.APIsByWorkspace(ctx, ws)
 	if err != nil {
@@ -274,11 +274,6 @@ func (s *Service) unitGrants(ctx context.Context, p Principal, ws string) (map[s
 	return out, nil
 }
 
-// GrantsOfAPI is GrantsOf an API.
-func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, size int, next string) (GrantPage, error) {
-	return s.GrantsOf(ctx, p, APIResource(apiID), size, next)
-}
-
 // GrantsOf pages through one resource's grants for its reviewers, newest first.
 func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size int, next string) (GrantPage, error) {
 	const op = "list.grants"
@@ -287,7 +282,7 @@ func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size in
 		return GrantPage{}, err
 	}
 	if !t.reviews(p) {
-		return GrantPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list the grants of its %ss", t.WorkspaceID, r.Type)
+		return GrantPage{}, E(op, CodeForbidden, "only reviewers of workspace %s list the grants of its %ss", t.WorkspaceID, r.Type)
 	}
 	if size, err = tokenPageSize(op, size); err != nil {
 		return GrantPage{}, err
@@ -308,11 +303,6 @@ func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size in
 	return page, nil
 }
 
-// AuditLog is AuditOf an API.
-func (s *Service) AuditLog(ctx context.Context, p Principal, apiID string, size int, next string) (AuditPage, error) {
-	return s.AuditOf(ctx, p, APIResource(apiID), size, next)
-}
-
 // AuditOf pages through the audit entries of an API or a unit for its reviewers,
 // newest first.
 func (s *Service) AuditOf(ctx context.Context, p Principal, r Resource, size int, next string) (AuditPage, error) {
@@ -322,7 +312,7 @@ func (s *Service) AuditOf(ctx context.Context, p Principal, r Resource, size int
 		return AuditPage{}, err
 	}
 	if !t.reviews(p) {
-		return AuditPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s read its audit", t.WorkspaceID)
+		return AuditPage{}, E(op, CodeForbidden, "only reviewers of workspace %s read its audit", t.WorkspaceID)
 	}
 	if size, err = tokenPageSize(op, size); err != nil {
 		return AuditPage{}, err
@@ -372,7 +362,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 			return Page[Request]{}, err
 		}
 		if !p.IsReviewer(p.TenantID, f.WorkspaceID) {
-			return Page[Request]{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list its requests", f.WorkspaceID)
+			return Page[Request]{}, E(op, CodeForbidden, "only reviewers of workspace %s list its requests", f.WorkspaceID)
 		}
 		var err error
 		if list, err = s.Store.RequestsByWorkspace(ctx, f.WorkspaceID, f.Status); err != nil {
@@ -390,7 +380,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 			return Page[Request]{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", f.AppID)
 		}
 		if !p.OwnsApp(app) && !p.IsReviewer(app.TenantID, app.WorkspaceID) {
-			return Page[Request]{}, E(op, Forbidden, CodeForbidden, "only the owner of app %s lists its requests", f.AppID)
+			return Page[Request]{}, E(op, CodeForbidden, "only the owner of app %s lists its requests", f.AppID)
 		}
 		if list, err = s.Store.RequestsByApp(ctx, f.AppID); err != nil {
 			return Page[Request]{}, err
@@ -510,7 +500,7 @@ func memberListing(op string, p Principal, ws string, q PageQuery) error {
 		return err
 	}
 	if !p.IsMember(p.TenantID, ws) {
-		return E(op, Forbidden, CodeForbidden, "you have no role in workspace %s", ws)
+		return E(op, CodeForbidden, "you have no role in workspace %s", ws)
 	}
 	return nil
 }

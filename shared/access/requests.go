@@ -24,11 +24,6 @@ type RequestResult struct {
 	Grants  []Grant
 }
 
-// Apply is ApplyOn for an API.
-func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInput) (RequestResult, error) {
-	return s.ApplyOn(ctx, a, APIResource(apiID), in)
-}
-
 // R9: ApplyOn submits an application for an API or a unit of the applicant's own
 // tenant, by the owner of an app for the app, or by a user for themself (R22). When the
 // applicant also reviews the resource it is approved at once and the grants are created
@@ -98,7 +93,7 @@ func (s *Service) applicant(ctx context.Context, op string, p Principal, in Appl
 			return Subject{}, err
 		}
 		if in.Subject.ID != p.Sub || in.Subject.TenantID != p.TenantID {
-			return Subject{}, E(op, Forbidden, CodeForbidden, "a user applies for themself only")
+			return Subject{}, E(op, CodeForbidden, "a user applies for themself only")
 		}
 		return *in.Subject, nil
 	case in.Subject != nil && in.Subject.Type == SubjectApp:
@@ -114,7 +109,7 @@ func (s *Service) applicant(ctx context.Context, op string, p Principal, in Appl
 		return Subject{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", appID)
 	}
 	if !p.OwnsApp(app) {
-		return Subject{}, E(op, Forbidden, CodeForbidden, "only the owner of app %s may apply for it", app.ID)
+		return Subject{}, E(op, CodeForbidden, "only the owner of app %s may apply for it", app.ID)
 	}
 	return Subject{Type: SubjectApp, ID: app.ID, TenantID: app.TenantID}, nil
 }
@@ -141,7 +136,7 @@ func (s *Service) grantsInForce(ctx context.Context, op string, t target, specs 
 		for _, env := range spec.envs {
 			g, ok := grantAt(existing, spec.subject, env)
 			if ok && g.InForce(now, t.Generation) {
-				fails = append(fails, failPair(g.Subject, g.Env, g.ID, E(op, Conflict, CodeGrantExists,
+				fails = append(fails, failPair(g.Subject, g.Env, g.ID, E(op, CodeGrantExists,
 					"a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)))
 			}
 		}
@@ -181,7 +176,7 @@ func (s *Service) GetRequest(ctx context.Context, p Principal, id string) (Reque
 		return Request{}, err
 	}
 	if !r.IsRequester(p) && !p.IsReviewer(r.TenantID, r.WorkspaceID) {
-		return Request{}, E(op, Forbidden, CodeForbidden, "only the requester and reviewers may read this request")
+		return Request{}, E(op, CodeForbidden, "only the requester and reviewers may read this request")
 	}
 	return r, nil
 }
@@ -196,10 +191,10 @@ func (s *Service) decidable(ctx context.Context, op string, a Actor, id, reason 
 		return Request{}, err
 	}
 	if !a.IsReviewer(r.TenantID, r.WorkspaceID) {
-		return Request{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may decide this request", r.WorkspaceID)
+		return Request{}, E(op, CodeForbidden, "only a reviewer of workspace %s may decide this request", r.WorkspaceID)
 	}
 	if r.Status != RequestPending {
-		return Request{}, E(op, Conflict, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
+		return Request{}, E(op, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
 	}
 	return r, nil
 }
@@ -225,7 +220,7 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 	}
 	next := decided(r, RequestApproved, a.Sub, reason, now)
 	c := Change{Op: op, Writes: []Write{{Request: &next, Cond: Cond{Kind: CondVersion, Version: r.Version},
-		OnFail: E(op, Conflict, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
+		OnFail: E(op, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
 	res := RequestResult{Request: next}
 	switch r.Kind {
 	case RequestApply:
@@ -282,10 +277,10 @@ func (s *Service) Withdraw(ctx context.Context, a Actor, id, reason string) (Req
 		return Request{}, err
 	}
 	if !r.IsRequester(a.Principal) {
-		return Request{}, E(op, Forbidden, CodeForbidden, "only the requester may withdraw a request")
+		return Request{}, E(op, CodeForbidden, "only the requester may withdraw a request")
 	}
 	if r.Status != RequestPending {
-		return Request{}, E(op, Conflict, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
+		return Request{}, E(op, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
 	}
 	return s.closeRequest(ctx, a, op, r, RequestWithdrawn, EventRequestWithdrawn, reason)
 }
@@ -297,7 +292,7 @@ func (s *Service) closeRequest(ctx context.Context, a Actor, op string, r Reques
 		next.Reviewer = ""
 	}
 	c := Change{Op: op, Writes: []Write{{Request: &next, Cond: Cond{Kind: CondVersion, Version: r.Version},
-		OnFail: E(op, Conflict, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
+		OnFail: E(op, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
 	c.Audit = []AuditEntry{requestAudit(event, next, a.Sub, reason, now)}
 	if err := s.commit(ctx, a, c, next); err != nil {
 		return Request{}, err

@@ -82,8 +82,7 @@ type IdempotencyRecord struct {
 	Sub         string
 	Key         string
 	RequestHash string // SHA-256 of method, path and body
-	Status      int
-	Body        []byte
+	Answer      []byte // as the adapter rendered it (Idem.Render); opaque here
 	CreatedAt   time.Time
 }
 

@@ -99,7 +99,7 @@ func (h *Catalog) apply(ctx context.Context, log *slog.Logger, ev events.EventBr
 			}
 			return err
 		}
-		a.Idem = &access.Idem{Key: ev.ID, Hash: hash, Answer: func(any) (access.Answer, error) { return access.Answer{Status: 200}, nil }}
+		a.Idem = &access.Idem{Key: ev.ID, Hash: hash, Render: func(any) ([]byte, error) { return nil, nil }}
 	}
 	err := h.dispatch(ctx, log, a, ev.DetailType, d)
 	if err != nil && a.Idem != nil && access.IsCode(err, access.CodeRequestInProgress) {

@@ -205,7 +205,7 @@ func (s *Store) auditAndIdemItems(c access.Change) ([]txItem, error) {
 		rec := newIdemItem(*c.Idem)
 		// A record past its 24 hours that TTL has not deleted yet may be replaced.
 		cond := absent.Or(expression.Name(AttrTTL).LessThanEqual(expression.Value(ttlAt(c.Idem.CreatedAt))))
-		onFail := access.E(c.Op, access.Conflict, access.CodeRequestInProgress,
+		onFail := access.E(c.Op, access.CodeRequestInProgress,
 			"a request with this Idempotency-Key is still in progress")
 		it, err := putItem(s.table, rec.key, rec, &cond, onFail)
 		if err != nil {

@@ -247,8 +247,8 @@ func TestConsistency_CommitWait_RevocationHoldsFromItsAnswer(t *testing.T) {
 	revokedAt := t0.Add(200 * time.Millisecond)
 	w.now = revokedAt
 	owner := access.Actor{Principal: access.NewPrincipal("u1", tenant), Idem: &access.Idem{Key: "k-revoke", Hash: "h",
-		Answer: func(any) (access.Answer, error) { return access.Answer{Status: 200, Body: []byte("{}")}, nil }}}
-	if _, err := writer.Revoke(w.ctx, owner, "api-g", g.ID, "no longer needed"); err != nil {
+		Render: func(any) ([]byte, error) { return []byte("{}"), nil }}}
+	if _, err := writer.RevokeOn(w.ctx, owner, access.APIResource("api-g"), g.ID, "no longer needed"); err != nil {
 		t.Fatal(err)
 	}
 	answered := w.now

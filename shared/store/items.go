@@ -566,8 +566,7 @@ type idemItem struct {
 	Sub         string `dynamodbav:"sub"`
 	IdemKey     string `dynamodbav:"idempotency_key"`
 	RequestHash string `dynamodbav:"request_hash"`
-	Status      int    `dynamodbav:"http_status"`
-	Body        []byte `dynamodbav:"body"`
+	Answer      []byte `dynamodbav:"answer"`
 	CreatedAt   string `dynamodbav:"created_at"`
 }
 
@@ -575,7 +574,7 @@ func newIdemItem(r access.IdempotencyRecord) idemItem {
 	return idemItem{
 		key: idemKey(r.TenantID, r.Sub, r.Key), Type: TypeIdem, TTL: ttlAt(r.CreatedAt.Add(idemRetention)),
 		TenantID: r.TenantID, Sub: r.Sub, IdemKey: r.Key, RequestHash: r.RequestHash,
-		Status: r.Status, Body: r.Body, CreatedAt: fmtTime(r.CreatedAt),
+		Answer: r.Answer, CreatedAt: fmtTime(r.CreatedAt),
 	}
 }
 
@@ -583,7 +582,7 @@ func (it idemItem) record() (access.IdempotencyRecord, error) {
 	var p timeParser
 	r := access.IdempotencyRecord{
 		TenantID: it.TenantID, Sub: it.Sub, Key: it.IdemKey, RequestHash: it.RequestHash,
-		Status: it.Status, Body: it.Body, CreatedAt: p.at(it.CreatedAt),
+		Answer: it.Answer, CreatedAt: p.at(it.CreatedAt),
 	}
 	return r, p.err
 }

@@ -160,7 +160,7 @@ func TestCursor_Decode(t *testing.T) {
 }
 
 func TestCommitErr_Reasons(t *testing.T) {
-	exists := access.E("", access.Conflict, access.CodeGrantExists, "exists")
+	exists := access.E("", access.CodeGrantExists, "exists")
 	items := []txItem{{}, {onFail: exists}, {}}
 	cancel := func(codes ...string) error {
 		tc := &ddbtypes.TransactionCanceledException{Message: aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]")}

@@ -127,7 +127,7 @@ func TestGrant_EveryResource(t *testing.T) {
 	// A grant on the tombstone's old generation fails the unit's condition.
 	err = s.Commit(ctx, access.Change{Op: "grant.create", Writes: []access.Write{
 		{Action: access.ActionCheck, Unit: &unit, Cond: access.Cond{Kind: access.CondPublished, Generation: 1},
-			OnFail: access.E("grant.create", access.NotFound, access.CodeNotFoundServiceUnit, "gone")},
+			OnFail: access.E("grant.create", access.CodeNotFoundServiceUnit, "gone")},
 	}})
 	wantCode(t, err, access.CodeNotFoundServiceUnit)
 }

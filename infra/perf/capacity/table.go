@@ -93,7 +93,7 @@ func (p port) read(kind, a, b, c, d string) {
 	p.meter.read(itemID{key: kind + " " + a + "/" + b + "/" + c + "/" + d}, p.weight, 1)
 }
 
-func notFound(code string) error { return access.E("model", access.NotFound, code, "absent") }
+func notFound(code string) error { return access.E("model", code, "absent") }
 
 // ReadCheck meters the keys of the check's batch exactly as shared/store reads them
 // (store.CheckReadKeys: the copies it picks, the unit, every slot, the lookups), present
@@ -208,7 +208,7 @@ func (p port) holds(w access.Write) error {
 		if w.OnFail != nil {
 			return w.OnFail
 		}
-		return access.E("model", access.Conflict, access.CodeConcurrent, "condition failed")
+		return access.E("model", access.CodeConcurrent, "condition failed")
 	}
 	switch w.Cond.Kind {
 	case access.CondVersion:
@@ -324,7 +324,7 @@ func (t *table) seedCatalog(ws ...access.Write) {
 // The ports below are not on the simulated paths; they answer plainly so that a
 // path that starts using them shows up as an error in the run, not as silence.
 
-var errNotModelled = access.E("model", access.Internal, access.CodeInternal, "not part of the capacity model")
+var errNotModelled = access.E("model", access.CodeInternal, "not part of the capacity model")
 
 func (port) GetRequest(context.Context, string) (access.Request, error) {
 	return access.Request{}, errNotModelled
