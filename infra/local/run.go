@@ -116,7 +116,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err := startWorkers(wctx, &wg, cfg, info, w, positionFile); err != nil {
 		return err
 	}
-	serveErr, shutdown := serve([]net.Listener{httpLn, busLn}, []*http.Server{gw.Server(), {Handler: bus, ReadHeaderTimeout: 10 * time.Second}})
+	serveErr, shutdown := serve([]net.Listener{gw.Listener(httpLn), busLn}, []*http.Server{gw.Server(), {Handler: bus, ReadHeaderTimeout: 10 * time.Second}})
 	defer shutdown()
 	stackFile, err := announce(cfg, info, w)
 	if err != nil {
