@@ -420,13 +420,13 @@ func defaultAppWrites(op string, old App, exists bool, app App) []Write {
 	var ws []Write
 	if exists && old.WorkspaceDefault && (!app.WorkspaceDefault || old.WorkspaceID != app.WorkspaceID) {
 		ws = append(ws, Write{
-			Action: ActionDelete, Default: &DefaultAppLock{WorkspaceID: old.WorkspaceID, AppID: app.ID},
+			Action: ActionDelete, Default: &DefaultAppLock{TenantID: old.TenantID, WorkspaceID: old.WorkspaceID, AppID: app.ID},
 			Cond: Cond{Kind: CondAbsentOrOwned},
 		})
 	}
 	if app.WorkspaceDefault {
 		ws = append(ws, Write{
-			Default: &DefaultAppLock{WorkspaceID: app.WorkspaceID, AppID: app.ID}, Cond: Cond{Kind: CondAbsentOrOwned},
+			Default: &DefaultAppLock{TenantID: app.TenantID, WorkspaceID: app.WorkspaceID, AppID: app.ID}, Cond: Cond{Kind: CondAbsentOrOwned},
 			OnFail: E(op, Conflict, CodeDefaultAppExists, "workspace %s has a default app already", app.WorkspaceID),
 		})
 	}

@@ -145,7 +145,7 @@ func (s *Service) ListServiceUnits(ctx context.Context, p Principal, ws string, 
 	if err := memberListing(op, p, ws, q); err != nil {
 		return Page[ServiceUnit]{}, err
 	}
-	units, err := s.Store.ServiceUnitsByWorkspace(ctx, ws)
+	units, err := s.Store.ServiceUnitsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return Page[ServiceUnit]{}, err
 	}

@@ -1,0 +1,65 @@
+package access_test
+
+import (
+	"testing"
+
+	"gatepass/shared/access"
+)
+
+// TestWorkspaceIDs_PerTenant: a workspace id is unique only inside its tenant, in
+// every key that names one (issue 20: a grant to t2's workspace "wsx" made a grant to
+// t1's "wsx" 409 GrantExists, t1's default app in "shared" made t2's 409
+// DefaultAppExists, and two WORKSPACE subjects "wsx" of two tenants in one request were
+// a 500).
+func TestWorkspaceIDs_PerTenant(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ws := func(tenant string) access.Subject {
+		return access.Subject{Type: access.SubjectWorkspace, ID: "wsx", TenantID: tenant}
+	}
+	unlimited := access.Validity{Type: access.Unlimited}
+
+	// Grant slots: a grant in force to t2's wsx leaves t1's wsx free.
+	f.grant(provOwner, "api1", grantIn(ws("t2"), unlimited))
+	f.grant(provOwner, "api1", grantIn(ws("t1"), unlimited))
+	// Both at once, in one request of two subjects: two grants, no conflict.
+	gs, err := f.svc.CreateGrants(f.ctx, act(provOwner), "api1", access.GrantInput{
+		Subjects: []access.Subject{ws("t1"), ws("t2")}, Envs: []access.Env{access.EnvDev}, Validity: unlimited, Reason: "both",
+	})
+	if err != nil || len(gs) != 2 {
+		t.Fatalf("two tenants' wsx in one request: %d grants, %v", len(gs), err)
+	}
+	// The same workspace twice is still named twice.
+	_, err = f.svc.CreateGrants(f.ctx, act(provOwner), "api1", access.GrantInput{
+		Subjects: []access.Subject{ws("t3"), ws("t3")}, Envs: []access.Env{access.EnvDev}, Validity: unlimited, Reason: "twice",
+	})
+	if !access.IsCode(err, access.CodeSubject) {
+		t.Fatalf("one workspace twice: %v, want %s", err, access.CodeSubject)
+	}
+
+	// The default-app lock (R21): each tenant's "shared" has its own default app.
+	yes := true
+	t1 := access.NewPrincipal("o1", "t1", "ws:shared:owner")
+	t2 := access.NewPrincipal("o2", "t2", "ws:shared:owner")
+	if _, err := f.svc.PutApp(f.ctx, act(t1), "app-t1", access.AppInput{WorkspaceID: "shared", Name: "a", Owner: "o1", WorkspaceDefault: &yes}); err != nil {
+		t.Fatalf("t1's default app: %v", err)
+	}
+	if _, err := f.svc.PutApp(f.ctx, act(t2), "app-t2", access.AppInput{WorkspaceID: "shared", Name: "b", Owner: "o2", WorkspaceDefault: &yes}); err != nil {
+		t.Fatalf("t2's default app in its own workspace shared: %v", err)
+	}
+	// ... and a second one in a tenant's own workspace is still refused.
+	if _, err := f.svc.PutApp(f.ctx, act(t2), "app-t2b", access.AppInput{WorkspaceID: "shared", Name: "c", Owner: "o2", WorkspaceDefault: &yes}); !access.IsCode(err, access.CodeDefaultAppExists) {
+		t.Fatalf("second default app of t2's shared: %v", err)
+	}
+
+	// Listings: each tenant's "shared" lists its own apps only.
+	for _, c := range []struct {
+		p    access.Principal
+		want string
+	}{{t1, "app-t1"}, {t2, "app-t2"}} {
+		page, err := f.svc.ListApps(f.ctx, c.p, "shared", access.PageQuery{})
+		if err != nil || len(page.Items) != 1 || page.Items[0].ID != c.want {
+			t.Fatalf("%s lists %v, %v; want only %s", c.p.TenantID, page.Items, err, c.want)
+		}
+	}
+}
