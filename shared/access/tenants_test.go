@@ -57,7 +57,7 @@ func TestWorkspaceIDs_PerTenant(t *testing.T) {
 		p    access.Principal
 		want string
 	}{{t1, "app-t1"}, {t2, "app-t2"}} {
-		page, err := f.svc.ListApps(f.ctx, c.p, "shared", access.PageQuery{})
+		page, err := f.svc.ListApps(f.ctx, c.p, "shared", access.PageQuery{Number: 1, Size: 10})
 		if err != nil || len(page.Items) != 1 || page.Items[0].ID != c.want {
 			t.Fatalf("%s lists %v, %v; want only %s", c.p.TenantID, page.Items, err, c.want)
 		}

@@ -1,8 +1,12 @@
 package api_test
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
+
+	"gatepass/shared/api"
 )
 
 // TestHTTP_KeysMatchedExactly: a key that differs from the contract's only in case is
@@ -67,4 +71,35 @@ func TestHTTP_FreeTextRefusesControlCharactersAndInvalidUTF8(t *testing.T) {
 	// Text in any script, emoji included, is fine.
 	r := e.do(t, ownerA, "POST", "/v1/apis/api-orders/grants", grant(strings.Repeat("数", 100)+"🙂"))
 	want(t, r, 201)
+}
+
+// TestQuery_ParametersMatchTheDocument: the query parameters the handlers take are the
+// ones infra/openapi.yaml lists, route by route.
+func TestQuery_ParametersMatchTheDocument(t *testing.T) {
+	t.Parallel()
+	doc, _ := spec(t)
+	documented := map[string][]string{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			var names []string
+			for _, p := range append(item.Parameters, op.Parameters...) {
+				if p.Value != nil && p.Value.In == "query" {
+					names = append(names, p.Value.Name)
+				}
+			}
+			if len(names) > 0 {
+				slices.Sort(names)
+				documented[method+" "+path] = names
+			}
+		}
+	}
+	served := map[string][]string{}
+	for k, v := range api.QueryParams {
+		v = slices.Clone(v)
+		slices.Sort(v)
+		served[k] = v
+	}
+	if !maps.EqualFunc(documented, served, slices.Equal) {
+		t.Fatalf("query parameters:\ndocument %v\nhandlers %v", documented, served)
+	}
 }
