@@ -2,7 +2,7 @@
 // "Migrations") against the table TABLE_NAME names, at the endpoint the AWS SDK's
 // standard variables name (AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local):
 //
-//	TABLE_NAME=gatepass go run ./infra/migrate -workspace-keys
+//	TABLE_NAME=gatepass go run ./infra/cmd/migrate -workspace-keys
 //
 // Each migration is safe to run again: what is already migrated is left alone, and an
 // item changed while it ran is skipped and counted, for the next run.
@@ -25,7 +25,7 @@ func main() {
 	flag.Parse()
 	table := os.Getenv("TABLE_NAME")
 	if !*workspaceKeys || table == "" {
-		fmt.Fprintln(os.Stderr, "usage: TABLE_NAME=<table> go run ./infra/migrate -workspace-keys")
+		fmt.Fprintln(os.Stderr, "usage: TABLE_NAME=<table> go run ./infra/cmd/migrate -workspace-keys")
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
