@@ -18,7 +18,7 @@ var queryParams = map[string][]string{
 	"GET /v1/workspaces/{workspace_id}/apps":                      {"page_number", "page_size"},
 	"GET /v1/workspaces/{workspace_id}/service-units":             {"page_number", "page_size"},
 	"GET /v1/apis/{api_id}/grants":                                {"page_size", "next_token"},
-	"GET /v1/requests":                                            {"workspace_id", "app_id", "requester", "status", "page_number", "page_size"},
+	"GET /v1/requests":                                            {"workspace_id", "app_id", "requester", "status", "api_name_keyword", "page_number", "page_size"},
 	"DELETE /v1/apis/{api_id}/grants/{grant_id}":                  {"reason"},
 	"DELETE /v1/apis/{api_id}/grants/{grant_id}/cancel":           {"reason"},
 	"GET /v1/workspaces/{workspace_id}/authorized-apis":           {"app_id", "env", "status", "api_name_keyword", "page_number", "page_size"},
