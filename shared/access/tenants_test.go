@@ -63,3 +63,39 @@ func TestWorkspaceIDs_PerTenant(t *testing.T) {
 		}
 	}
 }
+
+// TestRequest_FollowsItsAPI: a pending request is decided by the reviewers of its
+// API's current workspace (issue 20: after the API moved, a reviewer of the old
+// workspace, refused a direct grant, could still approve the request, and the new
+// workspace's reviewers could not).
+func TestRequest_FollowsItsAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	res, err := f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{
+		AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30), Reason: "reports"})
+	if err != nil || res.Request.Status != access.RequestPending {
+		t.Fatalf("apply: %+v, %v", res, err)
+	}
+	api, err := f.svc.GetAPI(f.ctx, admin, "api1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PutAPI(f.ctx, act(admin), "api1", access.APIInput{WorkspaceID: "prov2", Name: api.Name, Path: api.Path,
+		Protocols: api.Protocols, Fields: api.Fields, Operation: api.Operation, RowLevel: api.RowLevel, Status: api.Status}); err != nil {
+		t.Fatalf("move the API: %v", err)
+	}
+	newReviewer := access.NewPrincipal("rev2", "t1", "ws:prov2:reviewer")
+	if _, err := f.svc.GetRequest(f.ctx, reviewer, res.Request.ID); !access.IsCode(err, access.CodeForbidden) {
+		t.Fatalf("the old workspace's reviewer reads it: %v", err)
+	}
+	if _, err := f.svc.Approve(f.ctx, act(reviewer), res.Request.ID, "old"); !access.IsCode(err, access.CodeForbidden) {
+		t.Fatalf("the old workspace's reviewer approves: %v, want %s", err, access.CodeForbidden)
+	}
+	if r, err := f.svc.GetRequest(f.ctx, newReviewer, res.Request.ID); err != nil || r.WorkspaceID != "prov2" {
+		t.Fatalf("the new workspace's reviewer reads it: %+v, %v", r, err)
+	}
+	ap, err := f.svc.Approve(f.ctx, act(newReviewer), res.Request.ID, "new")
+	if err != nil || ap.Request.Status != access.RequestApproved || ap.Request.WorkspaceID != "prov2" || len(ap.Grants) != 1 {
+		t.Fatalf("the new workspace's reviewer approves: %+v, %v", ap, err)
+	}
+}
