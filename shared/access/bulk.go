@@ -64,8 +64,11 @@ func checkBulkSize(op string, subjects []Subject, envs int) error {
 	if n := len(subjects) * envs; n > MaxBulkGrants {
 		return invalid(op, CodeTooMany, "%d grants (subjects × envs); at most %d per request", n, MaxBulkGrants)
 	}
+	// Named twice means one grantee twice, as a slot tells it: an app id is global, a
+	// workspace or a user is one only inside its tenant.
+	same := func(a, b Subject) bool { return SlotOf(Resource{}, "", a) == SlotOf(Resource{}, "", b) }
 	for i, s := range subjects {
-		if slices.Contains(subjects[:i], s) {
+		if slices.ContainsFunc(subjects[:i], func(o Subject) bool { return same(o, s) }) {
 			return invalid(op, CodeSubject, "subject %s %s of tenant %s is named twice", s.Type, s.ID, s.TenantID)
 		}
 	}

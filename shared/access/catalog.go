@@ -38,7 +38,7 @@ func (in *APIInput) Validate() error {
 	if err := CheckID(op, "workspace_id", in.WorkspaceID); err != nil {
 		return err
 	}
-	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !utf8.ValidString(in.Name) || strings.TrimSpace(in.Name) == "" {
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !PlainText(in.Name, false) || strings.TrimSpace(in.Name) == "" {
 		return invalid(op, CodeInvalid+".Name", "name must be 1-%d characters", maxNameLen)
 	}
 	if !validPath(in.Path) {
@@ -62,7 +62,7 @@ func (in *APIInput) Validate() error {
 		return invalid(op, CodeFields, "at most %d fields", maxFields)
 	}
 	for i, f := range in.Fields {
-		if n := utf8.RuneCountInString(f); n == 0 || n > maxFieldLen || strings.TrimSpace(f) != f || !utf8.ValidString(f) {
+		if n := utf8.RuneCountInString(f); n == 0 || n > maxFieldLen || strings.TrimSpace(f) != f || !PlainText(f, false) {
 			return invalid(op, CodeFields, "field names must be 1-%d characters without surrounding spaces", maxFieldLen)
 		}
 		if slices.Contains(in.Fields[:i], f) {
@@ -324,10 +324,10 @@ func (in *AppInput) Validate() error {
 	if err := CheckID(op, "workspace_id", in.WorkspaceID); err != nil {
 		return err
 	}
-	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !utf8.ValidString(in.Name) || strings.TrimSpace(in.Name) == "" {
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !PlainText(in.Name, false) || strings.TrimSpace(in.Name) == "" {
 		return invalid(op, CodeInvalid+".Name", "name must be 1-%d characters", maxNameLen)
 	}
-	if len(in.Owner) > 256 || strings.TrimSpace(in.Owner) != in.Owner || !utf8.ValidString(in.Owner) {
+	if len(in.Owner) > 256 || strings.TrimSpace(in.Owner) != in.Owner || !PlainText(in.Owner, false) {
 		return invalid(op, CodeInvalid+".Owner", "owner must be a user id of at most 256 characters")
 	}
 	switch in.Status {
@@ -420,13 +420,13 @@ func defaultAppWrites(op string, old App, exists bool, app App) []Write {
 	var ws []Write
 	if exists && old.WorkspaceDefault && (!app.WorkspaceDefault || old.WorkspaceID != app.WorkspaceID) {
 		ws = append(ws, Write{
-			Action: ActionDelete, Default: &DefaultAppLock{WorkspaceID: old.WorkspaceID, AppID: app.ID},
+			Action: ActionDelete, Default: &DefaultAppLock{TenantID: old.TenantID, WorkspaceID: old.WorkspaceID, AppID: app.ID},
 			Cond: Cond{Kind: CondAbsentOrOwned},
 		})
 	}
 	if app.WorkspaceDefault {
 		ws = append(ws, Write{
-			Default: &DefaultAppLock{WorkspaceID: app.WorkspaceID, AppID: app.ID}, Cond: Cond{Kind: CondAbsentOrOwned},
+			Default: &DefaultAppLock{TenantID: app.TenantID, WorkspaceID: app.WorkspaceID, AppID: app.ID}, Cond: Cond{Kind: CondAbsentOrOwned},
 			OnFail: E(op, CodeDefaultAppExists, "workspace %s has a default app already", app.WorkspaceID),
 		})
 	}

@@ -131,6 +131,7 @@ const (
 	CodePageNumber      = "InvalidParameter.PageNumber"
 	CodeNextToken       = "InvalidParameter.NextToken"
 	CodeJSON            = "InvalidParameter.Json"
+	CodeQuery           = "InvalidParameter.Query" // a query parameter the route does not take
 	CodeID              = "InvalidParameter.Id"
 	CodeUnauthorized    = "Unauthorized"
 	CodeForbidden       = "Forbidden.Access"

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -202,7 +203,7 @@ func (s *Service) missing(v *view, t callee, now time.Time) CheckKeys {
 		apiID, k.Path = resolve(s, v, &v.paths, &s.cache.paths, &v.apis, &s.cache.apis, &s.hints.pathAPI, t.path, now,
 			func(a *API) bool { return a != nil && !a.Deleted && a.Path == t.path })
 	}
-	unitID, ws := hint(&s.hints.apiUnit, apiID), hint(&s.hints.appWorkspace, appID)
+	unitID, ws := hint(&s.hints.apiUnit, apiID), hintedWorkspace(hint(&s.hints.appWorkspace, appID))
 	var api *API
 	var app *App
 	if apiID != "" {
@@ -215,8 +216,8 @@ func (s *Service) missing(v *view, t callee, now time.Time) CheckKeys {
 	if appID != "" {
 		if f, ok := known(s, v, &v.apps, &s.cache.apps, appID, now); !ok {
 			k.AppID = appID
-		} else if app, ws = f.v, ""; app != nil {
-			ws = app.WorkspaceID
+		} else if app, ws = f.v, (Subject{}); app != nil {
+			ws = app.workspace()
 		}
 	}
 	var scratch CheckItems
@@ -317,7 +318,7 @@ func (s *Service) learn(v *view, keys CheckKeys, found CheckFound, at time.Time)
 	if keys.AppID != "" {
 		record(s, &v.apps, &s.cache.apps, keys.AppID, fact[*App]{found.App, at})
 		if found.App != nil {
-			s.hints.appWorkspace.Store(keys.AppID, found.App.WorkspaceID)
+			s.hints.appWorkspace.Store(keys.AppID, found.App.TenantID+"\x00"+found.App.WorkspaceID)
 		}
 	}
 	if keys.UnitID != "" {
@@ -356,6 +357,16 @@ func record[K comparable, V any](s *Service, in *facts[K, V], m *memo[K, V], k K
 	}
 }
 
+// hintedWorkspace is the WORKSPACE subject of an appWorkspace hint ("tenant\x00ws";
+// a workspace id holds no NUL), none for no hint.
+func hintedWorkspace(h string) Subject {
+	i := strings.LastIndexByte(h, 0)
+	if i < 0 {
+		return Subject{}
+	}
+	return Subject{Type: SubjectWorkspace, ID: h[i+1:], TenantID: h[:i]}
+}
+
 // slotRef is a grant slot that may decide a call, and where Decide takes it from.
 type slotRef struct {
 	key GrantKey
@@ -366,20 +377,20 @@ type slotRef struct {
 // place in it: for an app, the API grants to the APP and to its WORKSPACE (when the
 // workspace is known), the unit grants to both (when the API is in a unit); for a
 // person, their grant on the app (R24) or, alone, their API and unit grants (R22).
-func slotsOf(apiID, appID, unitID, ws string, env Env, user *Subject, it *CheckItems) []slotRef {
+func slotsOf(apiID, appID, unitID string, ws Subject, env Env, user *Subject, it *CheckItems) []slotRef {
 	var out []slotRef
 	api, unit := APIResource(apiID), UnitResource(unitID)
 	add := func(r Resource, sub Subject, dst **Grant) { out = append(out, slotRef{SlotOf(r, env, sub), dst}) }
 	if appID != "" && apiID != "" {
-		asApp, asWS := Subject{Type: SubjectApp, ID: appID}, Subject{Type: SubjectWorkspace, ID: ws}
+		asApp := Subject{Type: SubjectApp, ID: appID}
 		add(api, asApp, &it.AppGrant)
-		if ws != "" {
-			add(api, asWS, &it.WorkspaceGrant)
+		if ws.ID != "" {
+			add(api, ws, &it.WorkspaceGrant)
 		}
 		if unitID != "" {
 			add(unit, asApp, &it.UnitAppGrant)
-			if ws != "" {
-				add(unit, asWS, &it.UnitWSGrant)
+			if ws.ID != "" {
+				add(unit, ws, &it.UnitWSGrant)
 			}
 		}
 	}
@@ -413,14 +424,14 @@ func (v *view) items(t callee) CheckItems {
 		f, _ := v.apps.get(appID)
 		it.App = f.v
 	}
-	unitID, ws := "", ""
+	unitID, ws := "", Subject{}
 	if it.API != nil {
 		unitID = it.API.UnitID()
 		u, _ := v.units.get(unitID)
 		it.Unit = u.v
 	}
 	if it.App != nil {
-		ws = it.App.WorkspaceID
+		ws = it.App.workspace()
 	}
 	for _, slot := range slotsOf(apiID, appID, unitID, ws, t.env, t.user, &it) {
 		f, _ := v.slots.get(slot.key)

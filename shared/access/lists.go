@@ -110,13 +110,13 @@ func (s *Service) AuthorizedAPIs(ctx context.Context, p Principal, ws string, f 
 	}
 	var grants []Grant
 	if f.AppID == "" {
-		wsGrants, err := s.Store.GrantsBySubject(ctx, Subject{Type: SubjectWorkspace, ID: ws})
+		wsGrants, err := s.Store.GrantsBySubject(ctx, Subject{Type: SubjectWorkspace, ID: ws, TenantID: p.TenantID})
 		if err != nil {
 			return Page[Grant]{}, err
 		}
 		grants = append(grants, wsGrants...)
 	}
-	apps, err := s.Store.AppsByWorkspace(ctx, ws)
+	apps, err := s.Store.AppsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return Page[Grant]{}, err
 	}
@@ -195,7 +195,7 @@ func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q Pag
 	if !p.IsReviewer(p.TenantID, ws) {
 		return Page[GrantedAPI]{}, E(op, CodeForbidden, "only reviewers of workspace %s see whom its APIs are granted to", ws)
 	}
-	apis, err := s.Store.APIsByWorkspace(ctx, ws)
+	apis, err := s.Store.APIsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return Page[GrantedAPI]{}, err
 	}
@@ -254,7 +254,7 @@ type unitWithGrants struct {
 
 // unitGrants reads the grants of every live unit of workspace ws, by unit id.
 func (s *Service) unitGrants(ctx context.Context, p Principal, ws string) (map[string]unitWithGrants, error) {
-	units, err := s.Store.ServiceUnitsByWorkspace(ctx, ws)
+	units, err := s.Store.ServiceUnitsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +365,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 			return Page[Request]{}, E(op, CodeForbidden, "only reviewers of workspace %s list its requests", f.WorkspaceID)
 		}
 		var err error
-		if list, err = s.Store.RequestsByWorkspace(ctx, f.WorkspaceID, f.Status); err != nil {
+		if list, err = s.Store.RequestsByWorkspace(ctx, p.TenantID, f.WorkspaceID, f.Status); err != nil {
 			return Page[Request]{}, err
 		}
 		if f.AppID != "" {
@@ -443,7 +443,7 @@ func (s *Service) ListAPIs(ctx context.Context, p Principal, f APIFilter, q Page
 		if err := CheckID(op, "workspace_id", f.WorkspaceID); err != nil {
 			return Page[API]{}, err
 		}
-		list, err = s.Store.APIsByWorkspace(ctx, f.WorkspaceID)
+		list, err = s.Store.APIsByWorkspace(ctx, p.TenantID, f.WorkspaceID)
 	} else {
 		list, err = s.Store.APIsByTenant(ctx, p.TenantID)
 	}
@@ -467,7 +467,7 @@ func (s *Service) ListApps(ctx context.Context, p Principal, ws string, q PageQu
 	if err := memberListing(op, p, ws, q); err != nil {
 		return Page[App]{}, err
 	}
-	list, err := s.Store.AppsByWorkspace(ctx, ws)
+	list, err := s.Store.AppsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return Page[App]{}, err
 	}

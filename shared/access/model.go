@@ -174,6 +174,12 @@ type App struct {
 	Version          int64     `json:"version"`
 }
 
+// workspace is the app's workspace as a grantee: a workspace id is unique only inside
+// its tenant.
+func (a App) workspace() Subject {
+	return Subject{Type: SubjectWorkspace, ID: a.WorkspaceID, TenantID: a.TenantID}
+}
+
 // R21: IsDefaultFor reports whether the app is the default app of api's workspace,
 // which may call the API without a grant.
 func (a App) IsDefaultFor(api API) bool {
@@ -245,8 +251,8 @@ type Grant struct {
 }
 
 // GrantKey identifies the one grant slot per (resource, env, subject). SubjectTenant
-// is part of a USER subject's identity only (APP and WORKSPACE ids are global); Env is
-// empty for app grants.
+// is part of a WORKSPACE's and a USER's identity (a workspace id and a sub are unique
+// only inside their tenant; app ids are global); Env is empty for app grants.
 type GrantKey struct {
 	Resource      Resource
 	Env           Env
@@ -258,7 +264,7 @@ type GrantKey struct {
 // SlotOf is the slot of subject s's grant on r in env.
 func SlotOf(r Resource, env Env, s Subject) GrantKey {
 	k := GrantKey{Resource: r, Env: env, Subject: s.Type, ID: s.ID}
-	if s.Type == SubjectUser {
+	if s.Type == SubjectUser || s.Type == SubjectWorkspace {
 		k.SubjectTenant = s.TenantID
 	}
 	if !r.HasEnv() {

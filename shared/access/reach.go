@@ -48,7 +48,7 @@ func (s *Service) unitAPIs(ctx context.Context, id string, gen int64) ([]API, er
 	if !u.Live() || u.Generation != gen {
 		return nil, nil
 	}
-	apis, err := s.Store.APIsByWorkspace(ctx, u.WorkspaceID)
+	apis, err := s.Store.APIsByWorkspace(ctx, u.TenantID, u.WorkspaceID)
 	if err != nil {
 		return nil, err
 	}

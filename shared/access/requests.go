@@ -175,8 +175,31 @@ func (s *Service) GetRequest(ctx context.Context, p Principal, id string) (Reque
 	if err != nil {
 		return Request{}, err
 	}
+	if r, err = s.followResource(ctx, op, r); err != nil {
+		return Request{}, err
+	}
 	if !r.IsRequester(p) && !p.IsReviewer(r.TenantID, r.WorkspaceID) {
 		return Request{}, E(op, CodeForbidden, "only the requester and reviewers may read this request")
+	}
+	return r, nil
+}
+
+// followResource sets a pending request's workspace to its resource's current one: a
+// request follows its API (or unit) when it moves to another workspace, so that the
+// reviewers of the new workspace decide it and the old one's no longer may. A resource
+// that is gone leaves the request where it was filed (it can still be rejected there).
+func (s *Service) followResource(ctx context.Context, op string, r Request) (Request, error) {
+	if r.Status != RequestPending {
+		return r, nil
+	}
+	t, live, err := s.loadTarget(ctx, op, r.Resource)
+	switch {
+	case ErrorKind(err) == NotFound:
+		return r, nil
+	case err != nil:
+		return Request{}, err
+	case live && t.TenantID == r.TenantID:
+		r.WorkspaceID = t.WorkspaceID
 	}
 	return r, nil
 }
@@ -188,6 +211,11 @@ func (s *Service) decidable(ctx context.Context, op string, a Actor, id, reason 
 	}
 	r, err := s.request(ctx, op, a.Principal, id)
 	if err != nil {
+		return Request{}, err
+	}
+	// The deciding workspace is the resource's current one; the decided request is
+	// written there, so the listings follow too.
+	if r, err = s.followResource(ctx, op, r); err != nil {
 		return Request{}, err
 	}
 	if !a.IsReviewer(r.TenantID, r.WorkspaceID) {

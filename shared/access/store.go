@@ -89,6 +89,7 @@ type IdempotencyRecord struct {
 // DefaultAppLock is the item that makes an app its workspace's only default app (R21):
 // written with CondAbsentOrOwned, deleted when the app stops being the default.
 type DefaultAppLock struct {
+	TenantID    string
 	WorkspaceID string
 	AppID       string
 }
@@ -183,13 +184,13 @@ type CatalogLister interface {
 	// APIsByTenant lists a tenant's APIs, sorted by lower-case name then id.
 	APIsByTenant(ctx context.Context, tenantID string) ([]API, error)
 	// APIsByWorkspace lists a workspace's APIs (GSI1), sorted by lower-case name then id.
-	APIsByWorkspace(ctx context.Context, workspaceID string) ([]API, error)
+	APIsByWorkspace(ctx context.Context, tenantID, workspaceID string) ([]API, error)
 	// APIsByIDs reads APIs in batches (absent ones skipped).
 	APIsByIDs(ctx context.Context, ids []string) ([]API, error)
 	// AppsByWorkspace lists a workspace's apps (GSI1), sorted by id.
-	AppsByWorkspace(ctx context.Context, workspaceID string) ([]App, error)
+	AppsByWorkspace(ctx context.Context, tenantID, workspaceID string) ([]App, error)
 	// ServiceUnitsByWorkspace lists a workspace's live units (GSI1), sorted by id.
-	ServiceUnitsByWorkspace(ctx context.Context, workspaceID string) ([]ServiceUnit, error)
+	ServiceUnitsByWorkspace(ctx context.Context, tenantID, workspaceID string) ([]ServiceUnit, error)
 }
 
 // GrantLister lists grants and audit entries. Paged methods return
@@ -209,7 +210,7 @@ type GrantLister interface {
 // RequestLister lists requests (never NotFound).
 type RequestLister interface {
 	// RequestsByWorkspace lists a workspace's requests, optionally of one status.
-	RequestsByWorkspace(ctx context.Context, workspaceID string, status RequestStatus) ([]Request, error)
+	RequestsByWorkspace(ctx context.Context, tenantID, workspaceID string, status RequestStatus) ([]Request, error)
 	// RequestsByApp lists an app's requests.
 	RequestsByApp(ctx context.Context, appID string) ([]Request, error)
 	// RequestsByRequester lists the requests a person (tenant, sub) made.

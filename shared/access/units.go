@@ -22,10 +22,10 @@ func (in *ServiceUnitInput) Validate() error {
 	if err := CheckID(op, "workspace_id", in.WorkspaceID); err != nil {
 		return err
 	}
-	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !utf8.ValidString(in.Name) || strings.TrimSpace(in.Name) == "" {
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !PlainText(in.Name, false) || strings.TrimSpace(in.Name) == "" {
 		return invalid(op, CodeInvalid+".Name", "name must be 1-%d characters", maxNameLen)
 	}
-	if utf8.RuneCountInString(in.Description) > maxDescriptionLen || !utf8.ValidString(in.Description) {
+	if utf8.RuneCountInString(in.Description) > maxDescriptionLen || !PlainText(in.Description, true) {
 		return invalid(op, CodeInvalid+".Description", "description must be at most %d characters", maxDescriptionLen)
 	}
 	return nil
@@ -145,7 +145,7 @@ func (s *Service) ListServiceUnits(ctx context.Context, p Principal, ws string, 
 	if err := memberListing(op, p, ws, q); err != nil {
 		return Page[ServiceUnit]{}, err
 	}
-	units, err := s.Store.ServiceUnitsByWorkspace(ctx, ws)
+	units, err := s.Store.ServiceUnitsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return Page[ServiceUnit]{}, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"gatepass/shared/access"
 	"gatepass/shared/metrics"
+	"gatepass/shared/strictjson"
 )
 
 // Checker serves the check function: POST /v1/check for checkers, and the API Gateway
@@ -72,7 +73,8 @@ func (ev *checkEvent) authorizerRequest() events.APIGatewayV2CustomAuthorizerV2R
 // once; only one that does not decode is looked at again, to answer in its own kind.
 func (c *Checker) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
 	var ev checkEvent
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	// AWS defines the envelope and may add keys; none may stand in for one by case.
+	if err := strictjson.DecodeEnvelope(raw, &ev); err != nil {
 		var probe struct {
 			Type     string `json:"type"`
 			RouteArn string `json:"routeArn"`

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -25,6 +26,7 @@ import (
 	"gatepass/shared/canonjson"
 	"gatepass/shared/localjwt"
 	"gatepass/shared/metrics"
+	"gatepass/shared/strictjson"
 )
 
 // Handler serves the routes of one function. Build it with Catalog, Grant, Revoke,
@@ -89,6 +91,9 @@ func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest,
 	}
 	r, err := newRequest(ev, h.svc.RolesFormat, h.local)
 	if err != nil {
+		return errorResponse(err, reqID)
+	}
+	if err := checkQuery(ev); err != nil {
 		return errorResponse(err, reqID)
 	}
 	st, body, err := rt(ctx, r)
@@ -301,6 +306,9 @@ func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat, lo
 	if len(body) > MaxBody {
 		return nil, access.E("decode", access.CodeBodyTooLarge, "the body is over %d bytes", MaxBody)
 	}
+	if !utf8.Valid(body) { // encoding/json would turn the bad bytes into U+FFFD
+		return nil, access.E("decode", access.CodeJSON, "the body is not valid UTF-8")
+	}
 	r.body = body
 	// A key given twice has no single meaning: refused before anything reads the body.
 	switch c, err := canonjson.Canonical(body); {
@@ -392,20 +400,16 @@ func (r *request) ifMatch() (int64, error) {
 	return n, nil
 }
 
-// decode reads the JSON body strictly into v: one object, no unknown fields. Coded
+// decode reads the JSON body strictly into v: one value, keys matched exactly (case
+// included), none unknown and none twice. Coded
 // errors raised by the types themselves (a validity, say) keep their code.
 func (r *request) decode(v any) error {
 	const op = "decode"
 	if len(bytes.TrimSpace(r.body)) == 0 {
 		return access.E(op, access.CodeJSON, "a JSON object body is required")
 	}
-	dec := json.NewDecoder(bytes.NewReader(r.body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := strictjson.Decode(r.body, v); err != nil {
 		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return access.E(op, access.CodeJSON, "the body holds more than one JSON value")
 	}
 	return nil
 }
@@ -435,9 +439,12 @@ func decodeError(err error) error {
 	var coded *access.Error
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var key *strictjson.Error
 	switch {
 	case errors.As(err, &coded):
 		return coded
+	case errors.As(err, &key):
+		return access.E(op, access.CodeJSON, "%s", key.Error())
 	case errors.As(err, &syntax):
 		return access.E(op, access.CodeJSON, "malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typ):

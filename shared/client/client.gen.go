@@ -1349,6 +1349,9 @@ type ListRequestsParams struct {
 	Status     *RequestStatus               `form:"status,omitempty" json:"status,omitempty"`
 	PageNumber *PageNumber                  `form:"page_number,omitempty" json:"page_number,omitempty"`
 	PageSize   *PageSize                    `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// ApiNameKeyword case-insensitive substring of the API name
+	ApiNameKeyword *ApiNameKeyword `form:"api_name_keyword,omitempty" json:"api_name_keyword,omitempty"`
 }
 
 // ListRequestsParamsRequester defines parameters for ListRequests.
@@ -4841,6 +4844,18 @@ func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Re
 		if params.PageSize != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ApiNameKeyword != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api_name_keyword", *params.ApiNameKeyword, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

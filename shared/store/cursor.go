@@ -8,6 +8,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"gatepass/shared/access"
+	"gatepass/shared/strictjson"
 )
 
 // A cursor is the LastEvaluatedKey of a base-table query, as an opaque next_token
@@ -51,7 +52,7 @@ func parseCursor(token string) (cursor, bool) {
 		return cursor{}, false
 	}
 	var c cursor
-	return c, json.Unmarshal(b, &c) == nil
+	return c, strictjson.Decode(b, &c) == nil
 }
 
 func badToken(op string) error {

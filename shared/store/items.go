@@ -146,7 +146,7 @@ func newAPIItem(a access.API) apiItem {
 		UnitID: a.UnitID(), UnitGeneration: a.UnitGeneration,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
-	it.GSI1PK, it.GSI1SK = splitKey(apiGSI1(a.WorkspaceID, a.Name, a.ID))
+	it.GSI1PK, it.GSI1SK = splitKey(apiGSI1(a.TenantID, a.WorkspaceID, a.Name, a.ID))
 	it.GSI2PK, it.GSI2SK = splitKey(apiGSI2(a.TenantID, a.Name, a.ID))
 	return it
 }
@@ -194,7 +194,7 @@ func newAppItem(a access.App) appItem {
 		Status: a.Status, Default: a.WorkspaceDefault, CodeHash: a.CodeHash,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
-	it.GSI1PK, it.GSI1SK = splitKey(appGSI1(a.WorkspaceID, a.ID))
+	it.GSI1PK, it.GSI1SK = splitKey(appGSI1(a.TenantID, a.WorkspaceID, a.ID))
 	return it
 }
 
@@ -235,7 +235,7 @@ func newUnitItem(u access.ServiceUnit) unitItem {
 		CreatedAt: fmtTime(u.CreatedAt), ModifiedAt: fmtTime(u.ModifiedAt), Version: u.Version,
 	}
 	if !u.Deleted {
-		it.GSI1PK, it.GSI1SK = splitKey(unitGSI1(u.WorkspaceID, u.ID))
+		it.GSI1PK, it.GSI1SK = splitKey(unitGSI1(u.TenantID, u.WorkspaceID, u.ID))
 	}
 	return it
 }
@@ -254,12 +254,13 @@ func (it unitItem) unit() (access.ServiceUnit, error) {
 type defaultAppItem struct {
 	key
 	Type        string `dynamodbav:"type"`
+	TenantID    string `dynamodbav:"tenant_id"`
 	WorkspaceID string `dynamodbav:"workspace_id"`
 	Target      string `dynamodbav:"target"` // the app id
 }
 
 func newDefaultAppItem(l access.DefaultAppLock) defaultAppItem {
-	return defaultAppItem{key: defaultAppKey(l.WorkspaceID), Type: TypeDefault, WorkspaceID: l.WorkspaceID, Target: l.AppID}
+	return defaultAppItem{key: defaultAppKey(l.TenantID, l.WorkspaceID), Type: TypeDefault, TenantID: l.TenantID, WorkspaceID: l.WorkspaceID, Target: l.AppID}
 }
 
 type grantItem struct {
@@ -473,7 +474,7 @@ func newRequestItem(r access.Request) requestItem {
 	sk := requestSortKey(r.CreatedAt, r.ID)
 	it := requestItem{
 		key:    requestKey(r.ID),
-		GSI1PK: requestGSI1PK(r.WorkspaceID, r.Status), GSI1SK: sk,
+		GSI1PK: requestGSI1PK(r.TenantID, r.WorkspaceID, r.Status), GSI1SK: sk,
 		GSI3PK: requestGSI3PK(r.RequesterTenantID(), r.Requester), GSI3SK: sk,
 		Type: TypeRequest, TTL: ttlAt(kept.Add(requestRetention)),
 		RequestID: r.ID, Kind: r.Kind, Status: r.Status, TenantID: r.TenantID, WorkspaceID: r.WorkspaceID,

@@ -96,6 +96,17 @@ func run(ctx context.Context, cfg config) (err error) {
 		return err
 	}
 	defer stopDB()
+	// Data kept from an earlier version is brought to the current key formats first
+	// (docs/operations.md "Migrations"); a fresh table has nothing to migrate.
+	mctx, mcancel := context.WithTimeout(ctx, 5*time.Minute)
+	rep, err := store.New(ddblocal.Client(mctx, info.DynamoDBEndpoint), tableName, store.Options{}).MigrateWorkspaceKeys(mctx)
+	mcancel()
+	if err != nil {
+		return fmt.Errorf("migrate the kept data: %w", err)
+	}
+	if rep.Indexed+rep.Moved+rep.Skipped > 0 {
+		log.Info("migrated the kept data to per-tenant workspace keys", "report", rep.String())
+	}
 	restore := setProcessEnv(info, cfg.Region, tpl)
 	defer restore()
 
@@ -116,7 +127,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err := startWorkers(wctx, &wg, cfg, info, w, positionFile); err != nil {
 		return err
 	}
-	serveErr, shutdown := serve([]net.Listener{httpLn, busLn}, []*http.Server{gw.Server(), {Handler: bus, ReadHeaderTimeout: 10 * time.Second}})
+	serveErr, shutdown := serve([]net.Listener{gw.Listener(httpLn), busLn}, []*http.Server{gw.Server(), {Handler: bus, ReadHeaderTimeout: 10 * time.Second}})
 	defer shutdown()
 	stackFile, err := announce(cfg, info, w)
 	if err != nil {

@@ -330,11 +330,11 @@ func (port) GetRequest(context.Context, string) (access.Request, error) {
 	return access.Request{}, errNotModelled
 }
 func (port) APIsByTenant(context.Context, string) ([]access.API, error) { return nil, errNotModelled }
-func (port) APIsByWorkspace(context.Context, string) ([]access.API, error) {
+func (port) APIsByWorkspace(context.Context, string, string) ([]access.API, error) {
 	return nil, errNotModelled
 }
 func (port) APIsByIDs(context.Context, []string) ([]access.API, error) { return nil, errNotModelled }
-func (port) AppsByWorkspace(context.Context, string) ([]access.App, error) {
+func (port) AppsByWorkspace(context.Context, string, string) ([]access.App, error) {
 	return nil, errNotModelled
 }
 func (port) GrantsBySubject(context.Context, access.Subject) ([]access.Grant, error) {
@@ -346,13 +346,13 @@ func (port) GrantsByResource(context.Context, access.Resource, int, string) (acc
 func (port) GetServiceUnit(context.Context, string) (access.ServiceUnit, error) {
 	return access.ServiceUnit{}, notFound("NotFound.ServiceUnit")
 }
-func (port) ServiceUnitsByWorkspace(context.Context, string) ([]access.ServiceUnit, error) {
+func (port) ServiceUnitsByWorkspace(context.Context, string, string) ([]access.ServiceUnit, error) {
 	return nil, errNotModelled
 }
 func (port) Audit(context.Context, string, string, int, string) (access.AuditPage, error) {
 	return access.AuditPage{}, errNotModelled
 }
-func (port) RequestsByWorkspace(context.Context, string, access.RequestStatus) ([]access.Request, error) {
+func (port) RequestsByWorkspace(context.Context, string, string, access.RequestStatus) ([]access.Request, error) {
 	return nil, errNotModelled
 }
 func (port) RequestsByApp(context.Context, string) ([]access.Request, error) {
