@@ -16,6 +16,7 @@ type GrantInput struct {
 	Validity    Validity     `json:"validity"`
 	Reason      string       `json:"reason"`
 	Protected   bool         `json:"protected"`
+	StartTime   *time.Time   `json:"start_time"` // R25: a scheduled start
 }
 
 // grantSpec is what a new grant needs, whether granted directly or by approval.
@@ -24,6 +25,7 @@ type grantSpec struct {
 	envs      []Env
 	perms     []Permission
 	fields    []string
+	start     *time.Time // R25
 	end       *time.Time
 	reason    string
 	protected bool
@@ -60,6 +62,9 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 	now := s.now()
 	base, err := s.baseSpec(op, t, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
 	if err != nil {
+		return nil, err
+	}
+	if base, err = withStart(op, base, in.StartTime, in.Validity, now); err != nil {
 		return nil, err
 	}
 	base.protected = in.Protected
@@ -180,7 +185,7 @@ func (s *Service) newGrants(ctx context.Context, c *Change, t target, specs []gr
 			g := t.newGrant(spec, env, actor, now)
 			g.rearm(now, s.ReminderDays)
 			grants = append(grants, g)
-			exists := E(c.Op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
+			exists := E(c.Op, Conflict, CodeGrantExists, "a grant in force or scheduled exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
 			if bulk { // a race lost on commit still names its pair
 				exists.Pairs = []Pair{{Subject: g.Subject, Env: env, ErrorCode: CodeGrantExists}}
 			}
@@ -258,6 +263,7 @@ type PatchInput struct {
 	AddPermissions []Permission `json:"add_permissions"`
 	Validity       *Validity    `json:"validity"` // R20
 	Reason         string       `json:"reason"`
+	StartTime      *time.Time   `json:"start_time"` // R25: moves a scheduled grant's start
 }
 
 // PatchGrant changes a grant on an API: PatchGrantOn for the API's resource.
@@ -272,8 +278,8 @@ func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID
 	if err := CheckReason(op, in.Reason); err != nil {
 		return Grant{}, err
 	}
-	if in.Fields == nil && len(in.AddPermissions) == 0 && in.Validity == nil {
-		return Grant{}, invalid(op, CodeInvalid, "name fields, add_permissions or validity")
+	if in.Fields == nil && len(in.AddPermissions) == 0 && in.Validity == nil && in.StartTime == nil {
+		return Grant{}, invalid(op, CodeInvalid, "name fields, add_permissions, validity or start_time")
 	}
 	g, t, err := s.reviewerGrant(ctx, op, a, r, grantID)
 	if err != nil {
@@ -283,12 +289,16 @@ func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID
 		return Grant{}, invalid(op, CodeInvalid, "a grant on an app is not changed: grant it anew")
 	}
 	now := s.now()
-	if !g.InForce(now, t.Generation) {
+	if !g.InForce(now, t.Generation) && !g.scheduled(now) {
 		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	g, settled := settle(g, a.Sub, now)
 	next := g
-	if in.Validity != nil {
+	if g.scheduled(now) || in.StartTime != nil { // R25: moving the start, or the end before it
+		if next, err = rescheduled(op, g, in.StartTime, in.Validity, now, s.ReminderDays); err != nil {
+			return Grant{}, err
+		}
+	} else if in.Validity != nil {
 		if next, err = s.changedValidity(op, g, *in.Validity, now); err != nil {
 			return Grant{}, err
 		}

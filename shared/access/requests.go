@@ -16,6 +16,7 @@ type ApplyInput struct {
 	Fields      []string     `json:"fields"`
 	Validity    Validity     `json:"validity"`
 	Reason      string       `json:"reason"`
+	StartTime   *time.Time   `json:"start_time"` // R25: a scheduled start
 }
 
 // RequestResult is a request as written and the grants its approval made.
@@ -51,10 +52,13 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 	if err != nil {
 		return RequestResult{}, err
 	}
+	if spec, err = withStart(op, spec, in.StartTime, in.Validity, now); err != nil {
+		return RequestResult{}, err
+	}
 	req := Request{
 		ID: newID(now), Kind: RequestApply, Status: RequestPending, TenantID: t.TenantID,
 		WorkspaceID: t.WorkspaceID, Resource: t.Resource, Subject: &sub, Envs: slices.Clone(in.Envs),
-		Permissions: spec.perms, Fields: spec.fields, Validity: in.Validity, Reason: in.Reason,
+		Permissions: spec.perms, Fields: spec.fields, Validity: in.Validity, StartTime: spec.start, Reason: in.Reason,
 		Requester: a.Sub, RequesterTenant: a.TenantID, CreatedAt: now, Version: 1,
 	}
 	if r.Type == ResourceAPI {
@@ -140,9 +144,9 @@ func (s *Service) grantsInForce(ctx context.Context, op string, t target, specs 
 	for _, spec := range specs {
 		for _, env := range spec.envs {
 			g, ok := grantAt(existing, spec.subject, env)
-			if ok && g.InForce(now, t.Generation) {
+			if ok && g.Occupies(now, t.Generation) {
 				fails = append(fails, failPair(g.Subject, g.Env, g.ID, E(op, Conflict, CodeGrantExists,
-					"a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)))
+					"a grant in force or scheduled exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)))
 			}
 		}
 	}
@@ -235,6 +239,9 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		}
 		spec, err := s.checkSpec(ctx, op, t, sub, r.Envs, r.Permissions, r.Fields, r.Validity, r.Reason, now)
 		if err != nil {
+			return RequestResult{}, err
+		}
+		if spec, err = withStart(op, spec, startAtApproval(r.StartTime, now), r.Validity, now); err != nil {
 			return RequestResult{}, err
 		}
 		if res.Grants, err = s.newGrants(ctx, &c, t, []grantSpec{spec}, a.Sub, now, false); err != nil {

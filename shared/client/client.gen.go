@@ -66,6 +66,7 @@ const (
 	AuditActionGrantExpiring              AuditAction = "Grant Expiring"
 	AuditActionGrantRenewed               AuditAction = "Grant Renewed"
 	AuditActionGrantRevoked               AuditAction = "Grant Revoked"
+	AuditActionGrantStarted               AuditAction = "Grant Started"
 	AuditActionRequestApproved            AuditAction = "Request Approved"
 	AuditActionRequestRejected            AuditAction = "Request Rejected"
 	AuditActionRequestSubmitted           AuditAction = "Request Submitted"
@@ -98,6 +99,8 @@ func (e AuditAction) Valid() bool {
 		return true
 	case AuditActionGrantRevoked:
 		return true
+	case AuditActionGrantStarted:
+		return true
 	case AuditActionRequestApproved:
 		return true
 	case AuditActionRequestRejected:
@@ -123,6 +126,7 @@ const (
 	CheckReasonEXPIRED            CheckReason = "EXPIRED"
 	CheckReasonGRANTED            CheckReason = "GRANTED"
 	CheckReasonNOGRANT            CheckReason = "NO_GRANT"
+	CheckReasonNOTYETVALID        CheckReason = "NOT_YET_VALID"
 	CheckReasonPROTOCOLNOTALLOWED CheckReason = "PROTOCOL_NOT_ALLOWED"
 	CheckReasonPROXYNOTGRANTED    CheckReason = "PROXY_NOT_GRANTED"
 	CheckReasonUSERNOTPERMITTED   CheckReason = "USER_NOT_PERMITTED"
@@ -146,6 +150,8 @@ func (e CheckReason) Valid() bool {
 	case CheckReasonGRANTED:
 		return true
 	case CheckReasonNOGRANT:
+		return true
+	case CheckReasonNOTYETVALID:
 		return true
 	case CheckReasonPROTOCOLNOTALLOWED:
 		return true
@@ -221,6 +227,7 @@ const (
 	GrantStatusCANCELLATIONPENDING GrantStatus = "CANCELLATION_PENDING"
 	GrantStatusEXPIRED             GrantStatus = "EXPIRED"
 	GrantStatusREVOKED             GrantStatus = "REVOKED"
+	GrantStatusSCHEDULED           GrantStatus = "SCHEDULED"
 )
 
 // Valid indicates whether the value is a known member of the GrantStatus enum.
@@ -233,6 +240,8 @@ func (e GrantStatus) Valid() bool {
 	case GrantStatusEXPIRED:
 		return true
 	case GrantStatusREVOKED:
+		return true
+	case GrantStatusSCHEDULED:
 		return true
 	default:
 		return false
@@ -520,9 +529,12 @@ type AppGrantInput struct {
 	Permissions *[]Permission `json:"permissions,omitempty"`
 
 	// Reason at most 128 characters (R13)
-	Reason   *Reason    `json:"reason,omitempty"`
-	Subject  *Subject   `json:"subject,omitempty"`
-	Subjects *[]Subject `json:"subjects,omitempty"`
+	Reason *Reason `json:"reason,omitempty"`
+
+	// StartTime R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
+	StartTime *StartTime `json:"start_time,omitempty"`
+	Subject   *Subject   `json:"subject,omitempty"`
+	Subjects  *[]Subject `json:"subjects,omitempty"`
 
 	// Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
 	// UNIX seconds, or {"type":"LIMITED","days":N} (1-3650), counted from the moment of the
@@ -584,8 +596,11 @@ type ApplicationInput struct {
 	Permissions *[]Permission `json:"permissions,omitempty"`
 
 	// Reason at most 128 characters (R13)
-	Reason  *Reason  `json:"reason,omitempty"`
-	Subject *Subject `json:"subject,omitempty"`
+	Reason *Reason `json:"reason,omitempty"`
+
+	// StartTime R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
+	StartTime *StartTime `json:"start_time,omitempty"`
+	Subject   *Subject   `json:"subject,omitempty"`
 
 	// Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
 	// UNIX seconds, or {"type":"LIMITED","days":N} (1-3650), counted from the moment of the
@@ -619,10 +634,13 @@ type AuditEntry struct {
 	RequestId   *string       `json:"request_id,omitempty"`
 
 	// Resource what a grant is on
-	Resource      *Resource `json:"resource,omitempty"`
-	Subject       *Subject  `json:"subject,omitempty"`
-	TenantId      string    `json:"tenant_id"`
-	ThresholdDays *int      `json:"threshold_days,omitempty"`
+	Resource *Resource `json:"resource,omitempty"`
+
+	// StartTime RFC 3339 in UTC
+	StartTime     *Time    `json:"start_time,omitempty"`
+	Subject       *Subject `json:"subject,omitempty"`
+	TenantId      string   `json:"tenant_id"`
+	ThresholdDays *int     `json:"threshold_days,omitempty"`
 }
 
 // AuditEntryTokenPage a page of audit entries by token; next_token is absent on the last page
@@ -699,6 +717,9 @@ type Decision struct {
 	GrantId     *string      `json:"grant_id"`
 	Permissions []Permission `json:"permissions"`
 	Reason      CheckReason  `json:"reason"`
+
+	// StartsAt R25: with NOT_YET_VALID, when the scheduled grant starts
+	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
 // DecisionBasis what allowed the call: an API grant, a unit grant (R23), the workspace's default app (R21); null when denied
@@ -766,10 +787,13 @@ type Grant struct {
 	Resource Resource `json:"resource"`
 
 	// RevokedAt RFC 3339 in UTC
-	RevokedAt *Time       `json:"revoked_at,omitempty"`
-	Status    GrantStatus `json:"status"`
-	Subject   Subject     `json:"subject"`
-	Version   int         `json:"version"`
+	RevokedAt *Time         `json:"revoked_at,omitempty"`
+	StartTime *NullableTime `json:"start_time,omitempty"`
+
+	// Status SCHEDULED: start_time lies ahead (R25); not in force, but it holds its slot
+	Status  GrantStatus `json:"status"`
+	Subject Subject     `json:"subject"`
+	Version int         `json:"version"`
 }
 
 // GrantEnv null on a grant on an app (R24)
@@ -789,8 +813,11 @@ type GrantInput struct {
 	Protected *bool `json:"protected,omitempty"`
 
 	// Reason at most 128 characters (R13)
-	Reason  *Reason  `json:"reason,omitempty"`
-	Subject *Subject `json:"subject,omitempty"`
+	Reason *Reason `json:"reason,omitempty"`
+
+	// StartTime R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
+	StartTime *StartTime `json:"start_time,omitempty"`
+	Subject   *Subject   `json:"subject,omitempty"`
 
 	// Subjects R18: 1-10 distinct subjects, at most 20 grants (subjects x envs); all or none
 	Subjects *[]Subject `json:"subjects,omitempty"`
@@ -809,7 +836,7 @@ type GrantPage struct {
 	TotalCount int     `json:"total_count"`
 }
 
-// GrantStatus defines model for GrantStatus.
+// GrantStatus SCHEDULED: start_time lies ahead (R25); not in force, but it holds its slot
 type GrantStatus string
 
 // GrantTokenPage a page of grants by token; next_token is absent on the last page
@@ -939,6 +966,7 @@ type Request struct {
 	// Resource what a grant is on
 	Resource    *Resource     `json:"resource,omitempty"`
 	Reviewer    string        `json:"reviewer"`
+	StartTime   *NullableTime `json:"start_time,omitempty"`
 	Status      RequestStatus `json:"status"`
 	Subject     *Subject      `json:"subject,omitempty"`
 	TenantId    *Id           `json:"tenant_id,omitempty"`
@@ -994,6 +1022,7 @@ type RequestWithGrants struct {
 	// Resource what a grant is on
 	Resource    *Resource     `json:"resource,omitempty"`
 	Reviewer    string        `json:"reviewer"`
+	StartTime   *NullableTime `json:"start_time,omitempty"`
 	Status      RequestStatus `json:"status"`
 	Subject     *Subject      `json:"subject,omitempty"`
 	TenantId    *Id           `json:"tenant_id,omitempty"`
@@ -1041,6 +1070,9 @@ type ServiceUnitPage struct {
 	TotalCount int           `json:"total_count"`
 }
 
+// StartTime R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
+type StartTime = time.Time
+
 // Subject defines model for Subject.
 type Subject struct {
 	// Id an app or workspace id ([A-Za-z0-9._:-]), or a user's sub (R22)
@@ -1066,7 +1098,10 @@ type UpdateGrantInput struct {
 	// Reason at most 128 characters (R13)
 	Reason *Reason `json:"reason,omitempty"`
 
-	// Validity R20: extend at once; shorten to no earlier than now + CANCEL_NOTICE (a 400 names earliest_end_time); never shorten a protected grant
+	// StartTime R25: moves a SCHEDULED grant's start (409 Conflict.GrantStarted once it has started); a kept end must lie after it
+	StartTime *StartTime `json:"start_time,omitempty"`
+
+	// Validity R20: extend at once; shorten to no earlier than now + CANCEL_NOTICE (a 400 names earliest_end_time); never shorten a protected grant. On a SCHEDULED grant (R25) days count from its start and no notice applies
 	Validity *Validity `json:"validity,omitempty"`
 }
 

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"gatepass/shared/client"
+)
+
+// govRows are the operations past the seed products (issue 23, docs/seed-operations.md
+// section 005), done through the generated client as a platform administrator would.
+var govRows = []seedRow{
+	{"005-01_scheduled_start", func(t *testing.T, w *seedWorld) {
+		api, app := w.newAPI(t, ""), w.newApp(t, "", "")
+		start := time.Now().Add(3 * time.Second).UTC().Truncate(time.Second).Add(time.Second)
+		g := w.grant(t, w.admin, api, client.GrantInput{Subject: ptr(w.wsSubject(w.wsB)), Envs: prodOnly, Validity: days(30), StartTime: &start})[0]
+		if g.Status != client.GrantStatusSCHEDULED || g.StartTime == nil || !g.StartTime.Equal(start) ||
+			g.EndTime == nil || !g.EndTime.Equal(start.Add(30*24*time.Hour)) {
+			t.Fatalf("scheduled grant: %+v", g)
+		}
+		in := client.CheckInput{ApiId: api, AppId: &app, Env: client.EnvPROD}
+		if d := w.decide(t, in); d.Reason != client.CheckReasonNOTYETVALID || d.StartsAt == nil || !d.StartsAt.Equal(start) {
+			t.Fatalf("before the start: %+v", d)
+		}
+		res, err := w.reviewer.CreateGrantsWithResponse(w.ctx, api, nil, client.GrantInput{Subject: ptr(w.wsSubject(w.wsB)), Envs: prodOnly, Validity: unlimited()})
+		expectError(t, "a second grant of the scheduled slot", res, err, 409, "Conflict.GrantExists")
+		w.waitReason(t, "the start", in, client.CheckReasonGRANTED)
+	}},
+}
+
+func init() { seedRows = append(seedRows, govRows...) }
