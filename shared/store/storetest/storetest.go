@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"gatepass/infra/ddblocal"
+	"gatepass/infra/emulators/ddblocal"
 	"gatepass/shared/store"
 )
 
