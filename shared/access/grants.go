@@ -68,6 +68,10 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 		return nil, err
 	}
 	base.protected = in.Protected
+	exempt, err := s.withinPolicy(ctx, op, t, base, now) // R26
+	if err != nil {
+		return nil, err
+	}
 	specs := make([]grantSpec, 0, len(subjects))
 	var fails []pairFailure
 	for _, sub := range subjects {
@@ -95,6 +99,9 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 	grants, err := s.newGrants(ctx, &c, t, specs, a.Sub, now, bulk)
 	if err != nil {
 		return nil, err
+	}
+	for i := range c.Audit {
+		c.Audit[i].PolicyExemption = exempt
 	}
 	if err := s.commit(ctx, a, c, grants); err != nil {
 		return nil, err
@@ -300,6 +307,11 @@ func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID
 		}
 	} else if in.Validity != nil {
 		if next, err = s.changedValidity(op, g, *in.Validity, now); err != nil {
+			return Grant{}, err
+		}
+	}
+	if in.Validity != nil && Extends(g.EndTime, next.EndTime) && !g.Protected { // R26 caps an extension
+		if err := s.policyAllows(ctx, op, t, now, nil, next, false); err != nil {
 			return Grant{}, err
 		}
 	}

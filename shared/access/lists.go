@@ -305,7 +305,7 @@ func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size in
 		}
 	}
 	page.Items = items
-	return page, nil
+	return page, s.flagBeyond(ctx, t, page.Items, s.now()) // R26: grants made before the policy
 }
 
 // AuditLog is AuditOf an API.

@@ -248,6 +248,8 @@ type Grant struct {
 	ExpiryAnnounced bool `json:"-"`
 	// StartAnnounced is set once the Grant Started event of a scheduled grant went out (R25).
 	StartAnnounced bool `json:"-"`
+	// BeyondPolicy names the policies (R26) the grant exceeds; set by listings, not stored.
+	BeyondPolicy []string `json:"beyond_policy,omitempty"`
 }
 
 // GrantKey identifies the one grant slot per (resource, env, subject). SubjectTenant
@@ -382,6 +384,8 @@ type AuditEntry struct {
 	Permissions   []Permission `json:"permissions,omitempty"`
 	Reason        string       `json:"reason,omitempty"`
 	ThresholdDays int          `json:"threshold_days,omitempty"`
+	// PolicyExemption says that a tenant_admin's protected grant went beyond a policy (R26).
+	PolicyExemption string `json:"policy_exemption,omitempty"`
 }
 
 // IsRequester reports whether p made the request.

@@ -55,6 +55,9 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 	if spec, err = withStart(op, spec, in.StartTime, in.Validity, now); err != nil {
 		return RequestResult{}, err
 	}
+	if _, err := s.withinPolicy(ctx, op, t, spec, now); err != nil { // R26: refused now, not at approval
+		return RequestResult{}, err
+	}
 	req := Request{
 		ID: newID(now), Kind: RequestApply, Status: RequestPending, TenantID: t.TenantID,
 		WorkspaceID: t.WorkspaceID, Resource: t.Resource, Subject: &sub, Envs: slices.Clone(in.Envs),
@@ -244,6 +247,9 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		if spec, err = withStart(op, spec, startAtApproval(r.StartTime, now), r.Validity, now); err != nil {
 			return RequestResult{}, err
 		}
+		if _, err := s.withinPolicy(ctx, op, t, spec, now); err != nil { // R26, again at approval
+			return RequestResult{}, err
+		}
 		if res.Grants, err = s.newGrants(ctx, &c, t, []grantSpec{spec}, a.Sub, now, false); err != nil {
 			return RequestResult{}, err
 		}
@@ -254,6 +260,9 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		}
 		renewed, err := s.renewed(op, g, t.Generation, r.Validity, now)
 		if err != nil {
+			return RequestResult{}, err
+		}
+		if err := s.policyAllows(ctx, op, t, now, g.EndTime, renewed, true); err != nil { // R26
 			return RequestResult{}, err
 		}
 		t.name(&renewed)

@@ -29,6 +29,7 @@ type grantView struct {
 	ModifiedAt        time.Time           `json:"modified_at"`
 	RevokedAt         *time.Time          `json:"revoked_at,omitempty"`
 	Version           int64               `json:"version"`
+	BeyondPolicy      []string            `json:"beyond_policy,omitempty"` // R26, in a resource's listing
 }
 
 func viewGrant(g access.Grant, now time.Time) grantView {
@@ -40,7 +41,7 @@ func viewGrant(g access.Grant, now time.Time) grantView {
 		Permissions: g.Permissions, Fields: g.Fields, StartTime: g.StartTime, EndTime: g.EndTime, Status: status,
 		CancelAt: g.CancelAt, CancelPermissions: g.CancelPermissions, Protected: g.Protected,
 		Reason: g.Reason, CreatorID: g.CreatorID, CreatedAt: g.CreatedAt, ModifiedAt: g.ModifiedAt,
-		RevokedAt: g.RevokedAt, Version: g.Version,
+		RevokedAt: g.RevokedAt, Version: g.Version, BeyondPolicy: g.BeyondPolicy,
 	}
 	if g.Env != "" {
 		v.Env = &g.Env

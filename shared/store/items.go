@@ -621,6 +621,7 @@ type auditItem struct {
 	Permissions     []access.Permission `dynamodbav:"permissions,omitempty"`
 	Reason          string              `dynamodbav:"reason,omitempty"`
 	ThresholdDays   int                 `dynamodbav:"threshold_days,omitempty"`
+	PolicyExemption string              `dynamodbav:"policy_exemption,omitempty"` // R26
 }
 
 func newAuditItem(e access.AuditEntry) (auditItem, error) {
@@ -633,7 +634,7 @@ func newAuditItem(e access.AuditEntry) (auditItem, error) {
 		AuditID: e.ID, Action: e.Action, At: fmtTime(e.At), TenantID: e.TenantID, Actor: e.Actor,
 		APIID: e.APIID, AppID: e.AppID, GrantID: e.GrantID, RequestID: e.RequestID, Env: e.Env,
 		EndTime: fmtOptTime(e.EndTime), CancelAt: fmtOptTime(e.CancelAt), Permissions: e.Permissions,
-		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime),
+		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime), PolicyExemption: e.PolicyExemption,
 	}
 	if s := e.Subject; s != nil {
 		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
@@ -650,7 +651,7 @@ func (it auditItem) entry() (access.AuditEntry, error) {
 		ID: it.AuditID, Action: it.Action, At: p.at(it.At), TenantID: it.TenantID, Actor: it.Actor,
 		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, RequestID: it.RequestID, Env: it.Env,
 		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), Permissions: it.Permissions,
-		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime),
+		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime), PolicyExemption: it.PolicyExemption,
 	}
 	if it.SubjectType != "" {
 		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}

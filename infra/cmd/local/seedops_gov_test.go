@@ -26,6 +26,16 @@ var govRows = []seedRow{
 		expectError(t, "a second grant of the scheduled slot", res, err, 409, "Conflict.GrantExists")
 		w.waitReason(t, "the start", in, client.CheckReasonGRANTED)
 	}},
+	{"005-02_policy_caps_validity", func(t *testing.T, w *seedWorld) {
+		api := w.newAPI(t, "")
+		res, err := w.admin.PutApiPolicyWithResponse(w.ctx, api, nil, client.PolicyInput{MaxValidityDays: ptr(90), MaxRenewalDays: ptr(30)})
+		if p := expect(t, "PutApiPolicy", res, err, 200).JSON200; p.Version != 1 || p.MaxValidityDays == nil || *p.MaxValidityDays != 90 {
+			t.Fatalf("policy: %+v", p)
+		}
+		beyond, err := w.reviewer.CreateGrantsWithResponse(w.ctx, api, nil, client.GrantInput{Subject: ptr(w.wsSubject(w.wsB)), Envs: prodOnly, Validity: unlimited()})
+		expectError(t, "an unlimited grant under max_validity_days", beyond, err, 400, "InvalidParameter.Policy")
+		w.grant(t, w.reviewer, api, client.GrantInput{Subject: ptr(w.wsSubject(w.wsB)), Envs: prodOnly, Validity: days(90)})
+	}},
 }
 
 func init() { seedRows = append(seedRows, govRows...) }
