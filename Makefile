@@ -1,5 +1,5 @@
 # gatepass — every target installs what it needs into .cache/ (git-ignored).
-# Prerequisites: Go 1.26, Java 17, Node 20 + npm, make.
+# Prerequisites: Go 1.26, Java 17, Node.js 22 or 24 LTS with npm (DynamoDB Local, Redocly CLI), make.
 
 SHELL := /bin/bash
 CACHE := $(CURDIR)/.cache
@@ -9,11 +9,16 @@ FN ?=
 EVENT ?=
 ENV_VARS ?=
 
-.PHONY: test vet validate run reset invoke build bench soak capacity ddb fmt generate lint
+.PHONY: test test-unit vet validate run reset invoke build bench soak capacity ddb fmt generate lint
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
 	go run ./infra/cmd/testrun
+
+## test-unit: the fast tier, no Java: pure rules, decisions, parsing, the emulators' own logic (GATEPASS_TIER=unit skips what needs DynamoDB)
+UNIT := ./functions/... ./shared/... ./infra/emulators/eventbus ./infra/emulators/gateway ./infra/emulators/template ./infra/testkit/... ./infra/cmd/testrun
+test-unit:
+	GATEPASS_TIER=unit go test -count=1 $(UNIT)
 
 ## generate: regenerate the typed client shared/client from infra/openapi.yaml (oapi-codegen pinned in go.mod)
 generate:

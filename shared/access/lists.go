@@ -343,7 +343,7 @@ type RequestFilter struct {
 	Status      RequestStatus
 }
 
-// Requests lists requests newest first, by page.
+// Requests lists requests by API name, then id, by page (docs/http.md).
 func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q PageQuery) (Page[Request], error) {
 	const op = "list.requests"
 	if err := q.Validate(); err != nil {

@@ -1,8 +1,8 @@
 // Command openapilint is `make lint`, and a step of `make test`: it lints
 // infra/openapi.yaml with Redocly's recommended rules, every warning an error
 // (infra/redocly.yaml extends recommended-strict). The pinned @redocly/cli is installed
-// once from npm into $GATEPASS_CACHE/redocly/<version> (default .cache/); Node 20 and
-// npm are prerequisites.
+// once from npm into $GATEPASS_CACHE/redocly/<version> (default .cache/); Node.js 22 or
+// 24 (LTS) and npm are prerequisites.
 //
 //	go run ./infra/cmd/openapilint [document]
 package main
@@ -56,7 +56,7 @@ func lint(ctx context.Context, doc string) error {
 		os.Stderr.Write(out.Bytes())
 		return fmt.Errorf("redocly lint %s: %w", doc, err)
 	}
-	// Its success output is a banner (and, under Node 20, a deprecation notice): one line will do.
+	// Its success output is a banner (and, under an old Node, a deprecation notice): one line will do.
 	fmt.Fprintf(os.Stderr, "%s: no problem under Redocly's recommended rules (@redocly/cli %s)\n", doc, version)
 	return nil
 }
@@ -69,7 +69,7 @@ func install(ctx context.Context, prefix string) (string, error) {
 	}
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		return "", fmt.Errorf("npm not found on PATH: install Node.js 20 with npm (e.g. apt-get install nodejs npm)")
+		return "", fmt.Errorf("npm not found on PATH: install Node.js 22 or 24 (LTS) with npm (e.g. apt-get install nodejs npm)")
 	}
 	if err := os.MkdirAll(prefix, 0o755); err != nil {
 		return "", err

@@ -248,7 +248,7 @@ func Install(ctx context.Context, cacheDir string) (string, error) {
 	}
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		return "", fmt.Errorf("ddblocal: %w: DynamoDB Local is not installed in %s and npm was not found on PATH: install Node.js 20 with npm (e.g. apt-get install nodejs npm)", ErrPrerequisite, prefix)
+		return "", fmt.Errorf("ddblocal: %w: DynamoDB Local is not installed in %s and npm was not found on PATH: install Node.js 22 or 24 (LTS) with npm (e.g. apt-get install nodejs npm)", ErrPrerequisite, prefix)
 	}
 	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--prefix", prefix, Package)
 	var out bytes.Buffer
@@ -369,8 +369,12 @@ type TestStack struct {
 
 // ForTests gives a TestMain a DynamoDB endpoint: AWS_ENDPOINT_URL_DYNAMODB when the test
 // runner provides one (tests then make tables with unique names), else a DynamoDB Local
-// of its own. A missing java or npm is an error under Required(), else a Skip reason.
+// of its own. A missing java or npm is an error under Required(), else a Skip reason;
+// so is the unit tier (GATEPASS_TIER=unit), which starts no emulator.
 func ForTests(ctx context.Context) (*TestStack, error) {
+	if os.Getenv("GATEPASS_TIER") == "unit" {
+		return &TestStack{Skip: "needs DynamoDB Local; `make test-unit` runs none, `make test` runs this test"}, nil
+	}
 	if ep := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"); ep != "" {
 		return &TestStack{Endpoint: ep}, nil
 	}

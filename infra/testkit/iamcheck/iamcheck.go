@@ -248,6 +248,10 @@ func sorted(m map[Need]bool) []Need {
 // -test.skip (a subset of the tests), or when nothing was recorded (the tests that
 // need DynamoDB Local were skipped), it says so and returns 0.
 func Verify(w io.Writer, path string, r *Recorder, fns []string) int {
+	if os.Getenv("GATEPASS_TIER") == "unit" {
+		fmt.Fprintln(w, "iamcheck: the unit tier makes no AWS call; make test compares the policies")
+		return 0
+	}
 	for _, f := range []string{"test.run", "test.skip"} {
 		if fl := flag.Lookup(f); fl != nil && fl.Value.String() != "" {
 			fmt.Fprintf(w, "iamcheck: -%s: a subset of the tests ran; the policies are compared on a whole run only\n", f)
