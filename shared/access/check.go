@@ -22,6 +22,7 @@ const (
 	ReasonProtocolNotAllowed Reason = "PROTOCOL_NOT_ALLOWED"
 	ReasonProxyNotGranted    Reason = "PROXY_NOT_GRANTED"
 	ReasonUserNotPermitted   Reason = "USER_NOT_PERMITTED" // R24
+	ReasonNotYetValid        Reason = "NOT_YET_VALID"      // R25: the grant is scheduled
 )
 
 // CheckInput is one data-API call to decide: by an app (app_id), by a person
@@ -98,6 +99,9 @@ type Decision struct {
 	// AsOf is how fresh the answer is: every item it rests on was read at or after
 	// this instant (SPEC "Consistency"; without a cache, after the check began).
 	AsOf time.Time `json:"as_of"`
+	// StartsAt is when the scheduled grant that denied the call starts (R25,
+	// NOT_YET_VALID only).
+	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
 func deny(r Reason) Decision {
@@ -196,9 +200,13 @@ func chosen(cands []candidate, now time.Time) (candidate, bool) {
 	return candidate{}, false
 }
 
-// lapsed is the denial when no grant is in force: the first grant that exists but has
-// lapsed says EXPIRED or CANCELLED; with none, NO_GRANT.
+// lapsed is the denial when no grant is in force: a scheduled one says NOT_YET_VALID
+// with its start (R25); else the first grant that exists but has lapsed says EXPIRED or
+// CANCELLED; with none, NO_GRANT.
 func lapsed(cands []candidate, now time.Time) Decision {
+	if d, ok := notYetValid(cands, now); ok {
+		return d
+	}
 	for _, c := range cands {
 		if c.g.Status(now, c.g.Generation) == StatusExpired {
 			return deny(ReasonExpired)

@@ -16,6 +16,7 @@ type GrantInput struct {
 	Validity    Validity     `json:"validity"`
 	Reason      string       `json:"reason"`
 	Protected   bool         `json:"protected"`
+	StartTime   *time.Time   `json:"start_time"` // R25: a scheduled start
 }
 
 // grantSpec is what a new grant needs, whether granted directly or by approval.
@@ -24,6 +25,7 @@ type grantSpec struct {
 	envs      []Env
 	perms     []Permission
 	fields    []string
+	start     *time.Time // R25
 	end       *time.Time
 	reason    string
 	protected bool
@@ -57,7 +59,14 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 	if err != nil {
 		return nil, err
 	}
+	if base, err = withStart(op, base, in.StartTime, in.Validity, now); err != nil {
+		return nil, err
+	}
 	base.protected = in.Protected
+	exempt, err := s.withinPolicy(ctx, op, t, base, now) // R26
+	if err != nil {
+		return nil, err
+	}
 	specs := make([]grantSpec, 0, len(subjects))
 	var fails []pairFailure
 	for _, sub := range subjects {
@@ -85,6 +94,9 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 	grants, err := s.newGrants(ctx, &c, t, specs, a.Sub, now, bulk)
 	if err != nil {
 		return nil, err
+	}
+	for i := range c.Audit {
+		c.Audit[i].PolicyExemption = exempt
 	}
 	if err := s.commit(ctx, a, c, grants); err != nil {
 		return nil, err
@@ -175,7 +187,7 @@ func (s *Service) newGrants(ctx context.Context, c *Change, t target, specs []gr
 			g := t.newGrant(spec, env, actor, now)
 			g.rearm(now, s.ReminderDays)
 			grants = append(grants, g)
-			exists := E(c.Op, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
+			exists := E(c.Op, CodeGrantExists, "a grant in force or scheduled exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
 			if bulk { // a race lost on commit still names its pair
 				exists.Pairs = []Pair{{Subject: g.Subject, Env: env, ErrorCode: CodeGrantExists}}
 			}
@@ -248,6 +260,7 @@ type PatchInput struct {
 	AddPermissions []Permission `json:"add_permissions"`
 	Validity       *Validity    `json:"validity"` // R20
 	Reason         string       `json:"reason"`
+	StartTime      *time.Time   `json:"start_time"` // R25: moves a scheduled grant's start
 }
 
 // PatchGrantOn changes a grant's field list, adds a permission (R12) or changes its
@@ -257,8 +270,8 @@ func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID
 	if err := CheckReason(op, in.Reason); err != nil {
 		return Grant{}, err
 	}
-	if in.Fields == nil && len(in.AddPermissions) == 0 && in.Validity == nil {
-		return Grant{}, invalid(op, CodeInvalid, "name fields, add_permissions or validity")
+	if in.Fields == nil && len(in.AddPermissions) == 0 && in.Validity == nil && in.StartTime == nil {
+		return Grant{}, invalid(op, CodeInvalid, "name fields, add_permissions, validity or start_time")
 	}
 	g, t, err := s.reviewerGrant(ctx, op, a, r, grantID)
 	if err != nil {
@@ -268,13 +281,22 @@ func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID
 		return Grant{}, invalid(op, CodeInvalid, "a grant on an app is not changed: grant it anew")
 	}
 	now := s.now()
-	if !g.InForce(now, t.Generation) {
+	if !g.InForce(now, t.Generation) && !g.scheduled(now) {
 		return Grant{}, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	g, settled := settle(g, a.Sub, now)
 	next := g
-	if in.Validity != nil {
+	if g.scheduled(now) || in.StartTime != nil { // R25: moving the start, or the end before it
+		if next, err = rescheduled(op, g, in.StartTime, in.Validity, now, s.ReminderDays); err != nil {
+			return Grant{}, err
+		}
+	} else if in.Validity != nil {
 		if next, err = s.changedValidity(op, g, *in.Validity, now); err != nil {
+			return Grant{}, err
+		}
+	}
+	if in.Validity != nil && Extends(g.EndTime, next.EndTime) && !g.Protected { // R26 caps an extension
+		if err := s.policyAllows(ctx, op, t, now, nil, next, false); err != nil {
 			return Grant{}, err
 		}
 	}

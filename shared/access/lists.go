@@ -300,7 +300,7 @@ func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size in
 		}
 	}
 	page.Items = items
-	return page, nil
+	return page, s.flagBeyond(ctx, t, page.Items, s.now()) // R26: grants made before the policy
 }
 
 // AuditOf pages through the audit entries of an API or a unit for its reviewers,

@@ -194,6 +194,9 @@ const (
 	StatusCancellationPending GrantStatus = "CANCELLATION_PENDING"
 	StatusExpired             GrantStatus = "EXPIRED"
 	StatusRevoked             GrantStatus = "REVOKED"
+	// StatusScheduled: the grant's start_time lies ahead (R25); not in force, but it
+	// holds its slot.
+	StatusScheduled GrantStatus = "SCHEDULED"
 )
 
 // ServiceUnit groups APIs of one workspace (R23). A deleted unit stays as a tombstone
@@ -229,6 +232,7 @@ type Grant struct {
 	Env               Env          `json:"env"`
 	Permissions       []Permission `json:"permissions"`
 	Fields            []string     `json:"fields"`
+	StartTime         *time.Time   `json:"start_time"` // R25: SCHEDULED until then (holds its slot, allows no call); nil: at once
 	EndTime           *time.Time   `json:"end_time"`
 	CancelAt          *time.Time   `json:"cancel_at"`
 	CancelPermissions []Permission `json:"cancel_permissions"`
@@ -248,6 +252,10 @@ type Grant struct {
 	Reminded []int `json:"-"`
 	// ExpiryAnnounced is set once the Grant Expired event for the current EndTime went out.
 	ExpiryAnnounced bool `json:"-"`
+	// StartAnnounced is set once the Grant Started event of a scheduled grant went out (R25).
+	StartAnnounced bool `json:"-"`
+	// BeyondPolicy names the policies (R26) the grant exceeds; set by listings, not stored.
+	BeyondPolicy []string `json:"beyond_policy,omitempty"`
 }
 
 // GrantKey identifies the one grant slot per (resource, env, subject). SubjectTenant
@@ -325,6 +333,7 @@ type Request struct {
 	Permissions []Permission `json:"permissions"`
 	Fields      []string     `json:"fields"`
 	Validity    Validity     `json:"validity"`
+	StartTime   *time.Time   `json:"start_time"` // R25: the scheduled start asked for, nil for at once
 	Reason      string       `json:"reason"`
 	Requester   string       `json:"requester"`
 	// RequesterTenant is the requester's tenant: the API's, except for the owner of a
@@ -347,6 +356,7 @@ const (
 	EventGrantRevoked          = "Grant Revoked"
 	EventGrantExpiring         = "Grant Expiring"
 	EventGrantExpired          = "Grant Expired"
+	EventGrantStarted          = "Grant Started" // R25: a scheduled grant came into force
 	EventRequestSubmitted      = "Request Submitted"
 	EventRequestApproved       = "Request Approved"
 	EventRequestRejected       = "Request Rejected"
@@ -374,11 +384,14 @@ type AuditEntry struct {
 	RequestID     string       `json:"request_id,omitempty"`
 	Subject       *Subject     `json:"subject,omitempty"`
 	Env           Env          `json:"env,omitempty"`
+	StartTime     *time.Time   `json:"start_time,omitempty"` // R25
 	EndTime       *time.Time   `json:"end_time,omitempty"`
 	CancelAt      *time.Time   `json:"cancel_at,omitempty"`
 	Permissions   []Permission `json:"permissions,omitempty"`
 	Reason        string       `json:"reason,omitempty"`
 	ThresholdDays int          `json:"threshold_days,omitempty"`
+	// PolicyExemption says that a tenant_admin's protected grant went beyond a policy (R26).
+	PolicyExemption string `json:"policy_exemption,omitempty"`
 }
 
 // IsRequester reports whether p made the request.
@@ -414,12 +427,21 @@ func (g Grant) Status(now time.Time, apiGeneration int64) GrantStatus {
 		return StatusRevoked
 	case g.cancelledFirst(now):
 		return StatusRevoked
+	case g.StartTime != nil && g.StartTime.After(now): // R25: decided by time, not by the job
+		return StatusScheduled
 	case g.EndTime != nil && !g.EndTime.After(now):
 		return StatusExpired
 	case g.CancelAt != nil && g.CancelAt.After(now):
 		return StatusCancellationPending
 	}
 	return StatusActive
+}
+
+// Occupies reports whether the grant holds its slot at now (R3): in force, or
+// scheduled to start (R25). A new grant may take the slot only when it does not.
+func (g Grant) Occupies(now time.Time, apiGeneration int64) bool {
+	s := g.Status(now, apiGeneration)
+	return s == StatusActive || s == StatusCancellationPending || s == StatusScheduled
 }
 
 // InForce reports whether the grant is ACTIVE or CANCELLATION_PENDING at now.

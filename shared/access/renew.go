@@ -45,6 +45,9 @@ func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID stri
 		if err != nil {
 			return RenewResult{}, err
 		}
+		if err := s.policyAllows(ctx, op, t, now, g.EndTime, next, true); err != nil { // R26
+			return RenewResult{}, err
+		}
 		c := Change{Op: op, Writes: []Write{{Grant: &next, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
 		c.Audit = []AuditEntry{grantAudit(EventGrantRenewed, next, a.Sub, in.Reason, now)}
 		res := RenewResult{Grant: &next}
@@ -67,7 +70,9 @@ func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID stri
 	if err := checkIfMatch(op, a, g.Version); err != nil { // after the role: a version is not for everyone
 		return RenewResult{}, err
 	}
-	if _, err := s.renewed(op, g, t.Generation, in.Validity, now); err != nil { // refuse what approval would refuse
+	if next, err := s.renewed(op, g, t.Generation, in.Validity, now); err != nil { // refuse what approval would refuse
+		return RenewResult{}, err
+	} else if err := s.policyAllows(ctx, op, t, now, g.EndTime, next, true); err != nil { // R26
 		return RenewResult{}, err
 	}
 	sub := g.Subject

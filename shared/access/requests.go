@@ -16,6 +16,7 @@ type ApplyInput struct {
 	Fields      []string     `json:"fields"`
 	Validity    Validity     `json:"validity"`
 	Reason      string       `json:"reason"`
+	StartTime   *time.Time   `json:"start_time"` // R25: a scheduled start
 }
 
 // RequestResult is a request as written and the grants its approval made.
@@ -46,10 +47,16 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 	if err != nil {
 		return RequestResult{}, err
 	}
+	if spec, err = withStart(op, spec, in.StartTime, in.Validity, now); err != nil {
+		return RequestResult{}, err
+	}
+	if _, err := s.withinPolicy(ctx, op, t, spec, now); err != nil { // R26: refused now, not at approval
+		return RequestResult{}, err
+	}
 	req := Request{
 		ID: newID(now), Kind: RequestApply, Status: RequestPending, TenantID: t.TenantID,
 		WorkspaceID: t.WorkspaceID, Resource: t.Resource, Subject: &sub, Envs: slices.Clone(in.Envs),
-		Permissions: spec.perms, Fields: spec.fields, Validity: in.Validity, Reason: in.Reason,
+		Permissions: spec.perms, Fields: spec.fields, Validity: in.Validity, StartTime: spec.start, Reason: in.Reason,
 		Requester: a.Sub, RequesterTenant: a.TenantID, CreatedAt: now, Version: 1,
 	}
 	if r.Type == ResourceAPI {
@@ -135,9 +142,9 @@ func (s *Service) grantsInForce(ctx context.Context, op string, t target, specs 
 	for _, spec := range specs {
 		for _, env := range spec.envs {
 			g, ok := grantAt(existing, spec.subject, env)
-			if ok && g.InForce(now, t.Generation) {
+			if ok && g.Occupies(now, t.Generation) {
 				fails = append(fails, failPair(g.Subject, g.Env, g.ID, E(op, CodeGrantExists,
-					"a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)))
+					"a grant in force or scheduled exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)))
 			}
 		}
 	}
@@ -260,6 +267,12 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		if err != nil {
 			return RequestResult{}, err
 		}
+		if spec, err = withStart(op, spec, startAtApproval(r.StartTime, now), r.Validity, now); err != nil {
+			return RequestResult{}, err
+		}
+		if _, err := s.withinPolicy(ctx, op, t, spec, now); err != nil { // R26, again at approval
+			return RequestResult{}, err
+		}
 		if res.Grants, err = s.newGrants(ctx, &c, t, []grantSpec{spec}, a.Sub, now, false); err != nil {
 			return RequestResult{}, err
 		}
@@ -270,6 +283,9 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		}
 		renewed, err := s.renewed(op, g, t.Generation, r.Validity, now)
 		if err != nil {
+			return RequestResult{}, err
+		}
+		if err := s.policyAllows(ctx, op, t, now, g.EndTime, renewed, true); err != nil { // R26
 			return RequestResult{}, err
 		}
 		t.name(&renewed)

@@ -73,9 +73,10 @@ func (s *Service) cancelOne(op string, g Grant, t target, perms []Permission, im
 	if err := refuseProtected(op, g); err != nil {
 		return CancelResult{}, nil, err
 	}
-	if !g.InForce(now, t.Generation) {
+	if !g.InForce(now, t.Generation) && !g.scheduled(now) {
 		return CancelResult{}, nil, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
+	immediate = immediate || g.scheduled(now) // R25: no notice is owed before the start
 	g, settled := settle(g, actor, now)
 	if g.CancelAt != nil {
 		return CancelResult{}, nil, E(op, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
@@ -198,7 +199,7 @@ func (s *Service) RevokeOn(ctx context.Context, a Actor, r Resource, grantID, re
 		return Grant{}, err
 	}
 	now := s.now()
-	if !g.InForce(now, t.Generation) {
+	if !g.InForce(now, t.Generation) && !g.scheduled(now) {
 		return Grant{}, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	next := revokeNow(g, []Permission{PermUsage}, now, s.ReminderDays)

@@ -148,7 +148,7 @@ func grantAudit(action string, g Grant, actor, reason string, now time.Time) Aud
 	sub, res := g.Subject, g.On()
 	return AuditEntry{
 		ID: newID(now), Action: action, At: now, TenantID: g.TenantID, Actor: actor,
-		APIID: g.APIID, Resource: &res, GrantID: g.ID, Subject: &sub, Env: g.Env, EndTime: g.EndTime,
+		APIID: g.APIID, Resource: &res, GrantID: g.ID, Subject: &sub, Env: g.Env, StartTime: g.StartTime, EndTime: g.EndTime,
 		CancelAt: g.CancelAt, Permissions: slices.Clone(g.Permissions), Reason: reason,
 	}
 }

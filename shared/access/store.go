@@ -107,6 +107,7 @@ type Write struct {
 	Request  *Request
 	Lookup   *Lookup
 	Cleanup  *CleanupTask
+	Policy   *Policy // R26
 	// OnFail is returned (with Op filled in) when Cond fails; nil means
 	// Conflict.Concurrent.
 	OnFail *Error
@@ -236,10 +237,18 @@ type DueSweep interface {
 	StaleGrants(ctx context.Context, r Resource, gen int64, limit int, cursor string) ([]Grant, string, error)
 }
 
+// PolicyReader reads policies (R26).
+type PolicyReader interface {
+	// GetPolicies reads the policies of the scopes named (an API, a unit, a tenant) in
+	// one strongly consistent batch; unset ones are absent from the result.
+	GetPolicies(ctx context.Context, scopes []Resource) ([]Policy, error)
+}
+
 // Store is every port the Service uses, as one value (shared/store satisfies it).
 type Store interface {
 	Committer
 	Getter
+	PolicyReader
 	CheckReader
 	CatalogLister
 	GrantLister

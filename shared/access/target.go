@@ -165,7 +165,7 @@ func (t target) newGrant(spec grantSpec, env Env, actor string, now time.Time) G
 	g := Grant{
 		ID: newID(now), Resource: t.Resource, TenantID: t.TenantID, WorkspaceID: t.WorkspaceID,
 		Subject: spec.subject, Env: env, Permissions: slices.Clone(spec.perms), Fields: slices.Clone(spec.fields),
-		EndTime: spec.end, Protected: spec.protected, Reason: spec.reason, CreatorID: actor,
+		StartTime: spec.start, EndTime: spec.end, Protected: spec.protected, Reason: spec.reason, CreatorID: actor,
 		CreatedAt: now, ModifiedAt: now, Version: 1, Generation: t.Generation,
 	}
 	t.name(&g)

@@ -25,6 +25,7 @@ func Catalog(svc *access.Service) *Handler {
 		"DELETE /v1/service-units/{unit_id}":              mutate(h, deleteByID("unit_id", svc.DeleteServiceUnit), renderNoContent),
 		"GET /v1/workspaces/{workspace_id}/service-units": listInWorkspace(svc.ListServiceUnits, same[access.ServiceUnit]),
 	}
+	addPolicyRoutes(h) // R26
 	return h
 }
 

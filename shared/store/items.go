@@ -289,6 +289,7 @@ type grantItem struct {
 	Env               access.Env          `dynamodbav:"env"`
 	Permissions       []access.Permission `dynamodbav:"permissions"`
 	Fields            []string            `dynamodbav:"fields"`
+	StartTime         string              `dynamodbav:"start_time,omitempty"` // R25
 	EndTime           string              `dynamodbav:"end_time,omitempty"`
 	EndAtMs           int64               `dynamodbav:"end_at_ms,omitempty"`
 	CancelAt          string              `dynamodbav:"cancel_at,omitempty"`
@@ -309,6 +310,7 @@ type grantItem struct {
 	Due             string `dynamodbav:"due,omitempty"`
 	Reminded        []int  `dynamodbav:"reminded"`
 	ExpiryAnnounced bool   `dynamodbav:"expiry_announced"`
+	StartAnnounced  bool   `dynamodbav:"start_announced,omitempty"`
 }
 
 // grantTTL is when DynamoDB may delete the grant: its retention after the moment it
@@ -332,14 +334,14 @@ func newGrantItem(g access.Grant, retention time.Duration) grantItem {
 		GrantID: g.ID, ResourceType: k.Resource.Type, ResourceID: k.Resource.ID, APIID: g.APIID, APIName: g.APIName, TenantID: g.TenantID, WorkspaceID: g.WorkspaceID,
 		SubjectType: g.Subject.Type, SubjectID: g.Subject.ID, SubjectTenantID: g.Subject.TenantID,
 		Env: g.Env, Permissions: g.Permissions, Fields: g.Fields,
-		EndTime: fmtOptTime(g.EndTime), EndAtMs: optCeilMillis(g.EndTime),
+		StartTime: fmtOptTime(g.StartTime), EndTime: fmtOptTime(g.EndTime), EndAtMs: optCeilMillis(g.EndTime),
 		CancelAt: fmtOptTime(g.CancelAt), CancelAtMs: optCeilMillis(g.CancelAt),
 		CancelPermissions: g.CancelPermissions, CancelUsage: g.Timing().CancelsUsage,
 		RevokedAt: fmtOptTime(g.RevokedAt), RevokedAtMs: optCeilMillis(g.RevokedAt),
 		Protected: g.Protected, Reason: g.Reason, CreatorID: g.CreatorID,
 		CreatedAt: fmtTime(g.CreatedAt), ModifiedAt: fmtTime(g.ModifiedAt),
 		Version: g.Version, Generation: g.Generation,
-		Due: fmtOptTime(g.Due), Reminded: g.Reminded, ExpiryAnnounced: g.ExpiryAnnounced,
+		Due: fmtOptTime(g.Due), Reminded: g.Reminded, ExpiryAnnounced: g.ExpiryAnnounced, StartAnnounced: g.StartAnnounced,
 	}
 	it.GSI1PK, it.GSI1SK = splitKey(grantGSI1(k))
 	it.GSI3PK, it.GSI3SK = splitKey(grantGSI3(k.Resource, g.ID))
@@ -356,10 +358,11 @@ func (it grantItem) grant() (access.Grant, error) {
 		APIID: it.APIID, APIName: it.APIName, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID,
 		Subject: access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID},
 		Env:     it.Env, Permissions: it.Permissions, Fields: it.Fields,
-		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), CancelPermissions: it.CancelPermissions,
+		StartTime: p.opt(it.StartTime), EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), CancelPermissions: it.CancelPermissions,
 		RevokedAt: p.opt(it.RevokedAt), Protected: it.Protected, Reason: it.Reason, CreatorID: it.CreatorID,
 		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
 		Generation: it.Generation, Due: p.opt(it.Due), Reminded: it.Reminded, ExpiryAnnounced: it.ExpiryAnnounced,
+		StartAnnounced: it.StartAnnounced,
 	}
 	return g, p.err
 }
@@ -456,6 +459,7 @@ type requestItem struct {
 	ValidityType access.ValidityType  `dynamodbav:"validity_type"`
 	ValidityEnd  string               `dynamodbav:"validity_end_time,omitempty"`
 	ValidityDays *int                 `dynamodbav:"validity_days,omitempty"`
+	StartTime    string               `dynamodbav:"start_time,omitempty"` // R25
 	Reason       string               `dynamodbav:"reason"`
 	Requester    string               `dynamodbav:"requester"`
 	ReqTenant    string               `dynamodbav:"requester_tenant_id,omitempty"`
@@ -480,7 +484,7 @@ func newRequestItem(r access.Request) requestItem {
 		RequestID: r.ID, Kind: r.Kind, Status: r.Status, TenantID: r.TenantID, WorkspaceID: r.WorkspaceID,
 		APIID: r.APIID, AppID: r.AppID, GrantID: r.GrantID, Envs: r.Envs, Permissions: r.Permissions,
 		Fields: r.Fields, ValidityType: r.Validity.Type, ValidityEnd: fmtOptTime(r.Validity.EndTime),
-		ValidityDays: r.Validity.Days, Reason: r.Reason, Requester: r.Requester, ReqTenant: r.RequesterTenant,
+		ValidityDays: r.Validity.Days, StartTime: fmtOptTime(r.StartTime), Reason: r.Reason, Requester: r.Requester, ReqTenant: r.RequesterTenant,
 		Reviewer: r.Reviewer, DecisionMsg: r.DecisionMsg, CreatedAt: fmtTime(r.CreatedAt), DecidedAt: fmtOptTime(r.DecidedAt),
 		Version: r.Version, ResourceType: r.Resource.Type, ResourceID: r.Resource.ID,
 	}
@@ -498,9 +502,10 @@ func (it requestItem) request() (access.Request, error) {
 	r := access.Request{
 		ID: it.RequestID, Kind: it.Kind, Status: it.Status, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID,
 		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, Envs: it.Envs, Permissions: it.Permissions,
-		Fields:   it.Fields,
-		Validity: access.Validity{Type: it.ValidityType, EndTime: p.opt(it.ValidityEnd), Days: it.ValidityDays},
-		Reason:   it.Reason, Requester: it.Requester, RequesterTenant: it.ReqTenant, Reviewer: it.Reviewer, DecisionMsg: it.DecisionMsg,
+		Fields:    it.Fields,
+		Validity:  access.Validity{Type: it.ValidityType, EndTime: p.opt(it.ValidityEnd), Days: it.ValidityDays},
+		StartTime: p.opt(it.StartTime),
+		Reason:    it.Reason, Requester: it.Requester, RequesterTenant: it.ReqTenant, Reviewer: it.Reviewer, DecisionMsg: it.DecisionMsg,
 		CreatedAt: p.at(it.CreatedAt), DecidedAt: p.opt(it.DecidedAt), Version: it.Version,
 		Resource: access.Resource{Type: it.ResourceType, ID: it.ResourceID},
 	}
@@ -610,11 +615,13 @@ type auditItem struct {
 	SubjectID       string              `dynamodbav:"subject_id,omitempty"`
 	SubjectTenantID string              `dynamodbav:"subject_tenant_id,omitempty"`
 	Env             access.Env          `dynamodbav:"env,omitempty"`
+	StartTime       string              `dynamodbav:"start_time,omitempty"` // R25
 	EndTime         string              `dynamodbav:"end_time,omitempty"`
 	CancelAt        string              `dynamodbav:"cancel_at,omitempty"`
 	Permissions     []access.Permission `dynamodbav:"permissions,omitempty"`
 	Reason          string              `dynamodbav:"reason,omitempty"`
 	ThresholdDays   int                 `dynamodbav:"threshold_days,omitempty"`
+	PolicyExemption string              `dynamodbav:"policy_exemption,omitempty"` // R26
 }
 
 func newAuditItem(e access.AuditEntry) (auditItem, error) {
@@ -627,7 +634,7 @@ func newAuditItem(e access.AuditEntry) (auditItem, error) {
 		AuditID: e.ID, Action: e.Action, At: fmtTime(e.At), TenantID: e.TenantID, Actor: e.Actor,
 		APIID: e.APIID, AppID: e.AppID, GrantID: e.GrantID, RequestID: e.RequestID, Env: e.Env,
 		EndTime: fmtOptTime(e.EndTime), CancelAt: fmtOptTime(e.CancelAt), Permissions: e.Permissions,
-		Reason: e.Reason, ThresholdDays: e.ThresholdDays,
+		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime), PolicyExemption: e.PolicyExemption,
 	}
 	if s := e.Subject; s != nil {
 		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
@@ -644,7 +651,7 @@ func (it auditItem) entry() (access.AuditEntry, error) {
 		ID: it.AuditID, Action: it.Action, At: p.at(it.At), TenantID: it.TenantID, Actor: it.Actor,
 		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, RequestID: it.RequestID, Env: it.Env,
 		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), Permissions: it.Permissions,
-		Reason: it.Reason, ThresholdDays: it.ThresholdDays,
+		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime), PolicyExemption: it.PolicyExemption,
 	}
 	if it.SubjectType != "" {
 		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}

@@ -28,6 +28,7 @@ const (
 	TypeCleanup  = "CLEANUP"
 	TypeUnit     = "UNIT"
 	TypeDefault  = "WSDEFAULT"
+	TypePolicy   = "POLICY" // R26
 )
 
 const (
@@ -225,6 +226,8 @@ const (
 	ScopeAPI  = "API"
 	ScopeApp  = "APP"
 	ScopeUnit = "UNIT"
+	// ScopeTenant files a tenant's own changes (its default policy, R26).
+	ScopeTenant = "TENANT"
 )
 
 func auditPartition(scope, id string) string { return "AUDIT#" + scope + "#" + id + "#" }
@@ -238,6 +241,8 @@ func auditKey(e access.AuditEntry) (key, error) {
 		pk = auditPartition(ScopeUnit, e.Resource.ID)
 	case e.Resource != nil && e.Resource.Type == access.ResourceApp:
 		pk = auditPartition(ScopeApp, e.Resource.ID)
+	case e.Resource != nil && e.Resource.Type == access.ResourceTenant: // a tenant default policy (R26)
+		pk = auditPartition(ScopeTenant, e.Resource.ID)
 	case e.APIID != "":
 		pk = auditPartition(ScopeAPI, e.APIID)
 	case e.AppID != "":
@@ -246,6 +251,11 @@ func auditKey(e access.AuditEntry) (key, error) {
 		return key{}, fmt.Errorf("audit entry %s names neither an API nor an app", e.ID)
 	}
 	return key{auditShardPartition(pk, e.ID), fmtSortTime(e.At) + "#" + e.ID}, nil
+}
+
+// policyKey is the policy of an API, a unit or a tenant (R26): POLICY#<type>#<id>.
+func policyKey(scope access.Resource) key {
+	return key{"POLICY#" + string(scope.Type) + "#" + scope.ID, skMeta}
 }
 
 func idemKey(tenant, sub, k string) key {

@@ -42,6 +42,10 @@ func (p *planner) GetGrantsAt(context.Context, []access.GrantKey) ([]access.Gran
 	return nil, nil
 }
 
+func (p *planner) GetPolicies(context.Context, []access.Resource) ([]access.Policy, error) {
+	return nil, nil
+}
+
 func (p *planner) Commit(_ context.Context, c access.Change) error {
 	_, p.plan = p.s.plan(c)
 	return p.plan

@@ -329,6 +329,9 @@ var errNotModelled = access.E("model", access.CodeInternal, "not part of the cap
 func (port) GetRequest(context.Context, string) (access.Request, error) {
 	return access.Request{}, errNotModelled
 }
+func (port) GetPolicies(context.Context, []access.Resource) ([]access.Policy, error) {
+	return nil, errNotModelled
+}
 func (port) APIsByTenant(context.Context, string) ([]access.API, error) { return nil, errNotModelled }
 func (port) APIsByWorkspace(context.Context, string, string) ([]access.API, error) {
 	return nil, errNotModelled
