@@ -126,7 +126,7 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 		// A call by an app (the authorizer's unknown AppCode included) needs the app.
 		return deny(ReasonAppNotFound)
 	}
-	cands := candidates(*api, app, in, it)
+	cands := candidates(in, it)
 	if app != nil {
 		switch {
 		case app.TenantID != tenant && len(cands) == 0:
@@ -152,37 +152,86 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 	return d
 }
 
-// candidates are the grants that may decide a check, in R14's order: for an app, the
-// API grants to the APP and to its WORKSPACE, then the unit grants to both; for a
-// person alone, the API grant, then the unit grant. An API grant counts only in the
-// API's generation (R4); a unit grant only while the API is in that live unit (R23).
-func candidates(api API, app *App, in CheckInput, it CheckItems) []candidate {
-	inUnit := it.Unit != nil && api.InUnit(*it.Unit)
-	var out []candidate
-	add := func(g *Grant, basis Basis, subject Subject) {
-		if g == nil || g.Subject != subject {
-			return
-		}
-		if basis == BasisGrant && g.Generation != api.Generation {
-			return
-		}
-		if basis == BasisServiceUnit && (!inUnit || g.Generation != it.Unit.Generation) {
-			return
-		}
-		out = append(out, candidate{g, basis})
+// parties are who and what a call is about, as far as they are known: the API and its
+// unit, the app and its workspace, or the person.
+type parties struct {
+	apiID, unitID  string
+	app, workspace *Subject // nil: no app, or its workspace not known yet
+	user           *Subject // a person alone (R22); with an app, R24's slot instead
+	env            Env
+}
+
+// partiesOf are the parties of a check of in on the items found: the unit is the API's,
+// the workspace the app's.
+func partiesOf(in CheckInput, it CheckItems) parties {
+	p := parties{apiID: in.APIID, env: in.Env}
+	if it.API != nil {
+		p.apiID, p.unitID = it.API.ID, it.API.UnitID()
 	}
-	if app != nil {
-		asApp := Subject{Type: SubjectApp, ID: app.ID, TenantID: app.TenantID}
-		asWS := Subject{Type: SubjectWorkspace, ID: app.WorkspaceID, TenantID: app.TenantID}
-		add(it.AppGrant, BasisGrant, asApp)
-		add(it.WorkspaceGrant, BasisGrant, asWS)
-		add(it.UnitAppGrant, BasisServiceUnit, asApp)
-		add(it.UnitWSGrant, BasisServiceUnit, asWS)
+	switch {
+	case it.App != nil:
+		p.app = &Subject{Type: SubjectApp, ID: it.App.ID, TenantID: it.App.TenantID}
+		p.workspace = &Subject{Type: SubjectWorkspace, ID: it.App.WorkspaceID, TenantID: it.App.TenantID}
+	case in.UserID != "":
+		p.user = &Subject{Type: SubjectUser, ID: in.UserID, TenantID: in.UserTenantID}
+	}
+	return p
+}
+
+// place is a grant slot in R14's order: its key, the subject its grant must be for, what
+// the grant is on, and where Decide takes it from.
+type place struct {
+	key     GrantKey
+	subject Subject
+	basis   Basis
+	grant   func(*CheckItems) **Grant
+}
+
+// R14: order is the check's order of grants, the one both the reads (gather) and the
+// decision (Decide) follow: for an app, the API grants to the APP and to its WORKSPACE,
+// then the unit grants to both (R23); for a person alone, the API grant, then the unit
+// grant (R22). A place whose subject or unit is not known yet is left out.
+func order(p parties) []place {
+	var out []place
+	add := func(r Resource, sub *Subject, basis Basis, grant func(*CheckItems) **Grant) {
+		if sub != nil && p.apiID != "" && (basis == BasisGrant || p.unitID != "") {
+			out = append(out, place{SlotOf(r, p.env, *sub), *sub, basis, grant})
+		}
+	}
+	api, unit := APIResource(p.apiID), UnitResource(p.unitID)
+	if p.app != nil {
+		add(api, p.app, BasisGrant, func(it *CheckItems) **Grant { return &it.AppGrant })
+		add(api, p.workspace, BasisGrant, func(it *CheckItems) **Grant { return &it.WorkspaceGrant })
+		add(unit, p.app, BasisServiceUnit, func(it *CheckItems) **Grant { return &it.UnitAppGrant })
+		add(unit, p.workspace, BasisServiceUnit, func(it *CheckItems) **Grant { return &it.UnitWSGrant })
 		return out
 	}
-	user := Subject{Type: SubjectUser, ID: in.UserID, TenantID: in.UserTenantID}
-	add(it.UserGrant, BasisGrant, user)
-	add(it.UnitUserGrant, BasisServiceUnit, user)
+	add(api, p.user, BasisGrant, func(it *CheckItems) **Grant { return &it.UserGrant })
+	add(unit, p.user, BasisServiceUnit, func(it *CheckItems) **Grant { return &it.UnitUserGrant })
+	return out
+}
+
+// admits reports whether g, found at the place, may decide the call: a grant for the
+// place's subject, counted only in the API's generation (R4), a unit grant only while
+// the API is in that live unit (R23).
+func (pl place) admits(g *Grant, api API, unit *ServiceUnit) bool {
+	switch {
+	case g == nil || g.Subject != pl.subject:
+		return false
+	case pl.basis == BasisServiceUnit:
+		return unit != nil && api.InUnit(*unit) && g.Generation == unit.Generation
+	}
+	return g.Generation == api.Generation
+}
+
+// candidates are the grants that may decide a check, in R14's order.
+func candidates(in CheckInput, it CheckItems) []candidate {
+	var out []candidate
+	for _, pl := range order(partiesOf(in, it)) {
+		if g := *pl.grant(&it); pl.admits(g, *it.API, it.Unit) {
+			out = append(out, candidate{g, pl.basis})
+		}
+	}
 	return out
 }
 
@@ -199,13 +248,13 @@ func chosen(cands []candidate, now time.Time) (candidate, bool) {
 // lapsed is the denial when no grant is in force: the first grant that exists but has
 // lapsed says EXPIRED or CANCELLED; with none, NO_GRANT.
 func lapsed(cands []candidate, now time.Time) Decision {
-	for _, c := range cands {
-		if c.g.Status(now, c.g.Generation) == StatusExpired {
-			return deny(ReasonExpired)
-		}
-		return deny(ReasonCancelled)
+	switch {
+	case len(cands) == 0:
+		return deny(ReasonNoGrant)
+	case cands[0].g.Status(now, cands[0].g.Generation) == StatusExpired:
+		return deny(ReasonExpired)
 	}
-	return deny(ReasonNoGrant)
+	return deny(ReasonCancelled)
 }
 
 // granted is the decision for a call under g, the grant in force: GRANTED with its
@@ -251,6 +300,11 @@ func defaultApp(api API, in CheckInput) Decision {
 	return d
 }
 
+// permissionSlot is R24's slot: the person's grant on the app.
+func permissionSlot(appID string, user Subject) GrantKey {
+	return SlotOf(AppResource(appID), "", user)
+}
+
 // R24: userThroughApp decides a call the app makes for a person, once the app is
 // allowed: the person owns the app or holds an in-force USAGE grant on it; the answer
 // then expires at the earlier of the two ends.
@@ -290,7 +344,7 @@ func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decisi
 	if err != nil {
 		return Decision{}, err
 	}
-	d := Decide(p.TenantID, in, v.items(t), v.now)
+	d := Decide(p.TenantID, in, v.items(), v.now)
 	d.AsOf = v.asOf
 	return d, nil
 }
@@ -331,7 +385,7 @@ func (s *Service) Authorize(ctx context.Context, appCode, path string, env Env, 
 	if err != nil {
 		return Authorization{}, err
 	}
-	items := v.items(t)
+	items := v.items()
 	out := Authorization{}
 	if items.API == nil {
 		out.Decision = deny(ReasonAPINotFound)
