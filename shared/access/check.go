@@ -35,11 +35,17 @@ type CheckInput struct {
 	// UserID is the person's sub; UserTenantID their tenant, default the caller's.
 	UserID       string `json:"user_id,omitempty"`
 	UserTenantID string `json:"user_tenant_id,omitempty"`
+	// Signed asks about a signed call instead of api_id and app_id: the app by its
+	// AppKey, the API by its path, as the authorizer decides it (never using its nonce).
+	Signed *SignedRequest `json:"signed,omitempty"`
 }
 
 // Validate rejects malformed check input with a coded error.
 func (in CheckInput) Validate() error {
 	const op = "check"
+	if in.Signed != nil {
+		return in.validateSigned()
+	}
 	if err := CheckID(op, "api_id", in.APIID); err != nil {
 		return err
 	}
@@ -59,6 +65,24 @@ func (in CheckInput) Validate() error {
 	}
 	if in.Protocol != "" && in.Protocol != ProtoHTTP && in.Protocol != ProtoHTTPS {
 		return invalid(op, CodeInvalid+".Protocol", "protocol must be HTTP or HTTPS")
+	}
+	return nil
+}
+
+// validateSigned checks a question about a signed call: the call alone names the app
+// and the API.
+func (in CheckInput) validateSigned() error {
+	const op = "check"
+	r := in.Signed
+	switch {
+	case in.APIID != "" || in.AppID != "" || in.UserID != "" || in.UserTenantID != "":
+		return invalid(op, CodeInvalid+".Signed", "a signed request names its app and API itself: no api_id, app_id or user")
+	case in.Env != EnvProd && in.Env != EnvDev:
+		return invalid(op, CodeEnv, "env must be PROD or DEV")
+	case in.Protocol != "" && in.Protocol != ProtoHTTP && in.Protocol != ProtoHTTPS:
+		return invalid(op, CodeInvalid+".Protocol", "protocol must be HTTP or HTTPS")
+	case r.Method == "" || len(r.Method) > 16 || len(r.Path) > 2048 || len(r.Query) > 8192 || len(r.Headers) > 64:
+		return invalid(op, CodeInvalid+".Signed", "signed needs a method, and a path, query and headers within API Gateway's limits")
 	}
 	return nil
 }
@@ -95,6 +119,9 @@ type Decision struct {
 	Fields      []string     `json:"fields"`
 	ExpiresAt   *time.Time   `json:"expires_at"`
 	Permissions []Permission `json:"permissions"`
+	// StringToSign is the server's string to sign when a signed call's signature does not
+	// match (as Alibaba's X-Ca-Error-Message), so its caller can see why; else nil.
+	StringToSign *string `json:"string_to_sign,omitempty"`
 	// AsOf is how fresh the answer is: every item it rests on was read at or after
 	// this instant (SPEC "Consistency"; without a cache, after the check began).
 	AsOf time.Time `json:"as_of"`
@@ -333,6 +360,10 @@ func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decisi
 	if err := in.Validate(); err != nil {
 		return Decision{}, err
 	}
+	if in.Signed != nil {
+		a, err := s.signed(ctx, in.Signed.request(), in.Env, in.Protocol, p.TenantID, false)
+		return a.Decision, err
+	}
 	t := callee{apiID: in.APIID, appID: in.AppID, env: in.Env}
 	if in.UserID != "" {
 		if in.UserTenantID == "" {
@@ -352,6 +383,7 @@ func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decisi
 // Authorization is the Lambda authorizer's answer for a data-API call.
 type Authorization struct {
 	AppID    string
+	AppKey   string // the credential of a signed call
 	APIID    string
 	Decision Decision
 }

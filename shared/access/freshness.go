@@ -17,10 +17,11 @@ type CheckKeys struct {
 	Slots    []GrantKey
 	CodeHash string // the authorizer's AppCode lookup
 	Path     string // the authorizer's path lookup
+	AppKey   string // a signed call's AppKey lookup (with its sealed secret)
 }
 
 func (k CheckKeys) empty() bool {
-	return k.APIID == "" && k.AppID == "" && k.UnitID == "" && len(k.Slots) == 0 && k.CodeHash == "" && k.Path == ""
+	return k.APIID == "" && k.AppID == "" && k.UnitID == "" && len(k.Slots) == 0 && k.CodeHash == "" && k.Path == "" && k.AppKey == ""
 }
 
 // CheckFound is what one check batch found; nil, "" or missing where an item is absent.
@@ -31,6 +32,8 @@ type CheckFound struct {
 	Grants    []Grant // the slots that hold a grant
 	AppByCode string  // the app the AppCode lookup names
 	APIByPath string  // the API the path lookup names
+	AppByKey  string  // the app the AppKey lookup names
+	KeySealed []byte  // the AppKey's sealed AppSecret
 }
 
 // fact is an item as a read found it (the zero V when absent), with the time the read
@@ -90,6 +93,7 @@ const (
 	refSlot
 	refCode
 	refPath
+	refKey
 )
 
 func slotRef(k GrantKey) ref { return ref{kind: refSlot, slot: k} }
@@ -109,6 +113,8 @@ func (k *CheckKeys) add(r ref) {
 		k.CodeHash = r.id
 	case refPath:
 		k.Path = r.id
+	case refKey:
+		k.AppKey = r.id
 	}
 }
 
@@ -189,7 +195,8 @@ func (s *Service) hint(r ref) string {
 type callee struct {
 	apiID, appID   string
 	codeHash, path string
-	byLookup       bool // resolve the app and the API through the lookups
+	appKey         string // a signed call's: its lookup names the app
+	byLookup       bool   // resolve the app and the API through the lookups
 	env            Env
 	user           *Subject
 }
@@ -306,7 +313,16 @@ func (r *reading) callee(t callee) (apiID, appID string) {
 	if !t.byLookup {
 		return t.apiID, t.appID
 	}
-	if t.codeHash != "" {
+	switch {
+	case t.appKey != "":
+		// The key's lookup is read whatever the hint says: it carries the sealed secret.
+		x := ref{kind: refKey, id: t.appKey}
+		if f, ok := r.want(x); !ok {
+			appID = r.s.hint(x)
+		} else if l := as[Lookup](f); l != nil {
+			appID = l.Target
+		}
+	case t.codeHash != "":
 		appID = r.lookup(ref{kind: refCode, id: t.codeHash}, refApp, func(f fact[any]) bool {
 			a := as[App](f)
 			return a != nil && a.CodeHash == t.codeHash
@@ -450,6 +466,19 @@ func (s *Service) learn(v *view, keys CheckKeys, found CheckFound, at time.Time)
 	}
 	if keys.Path != "" {
 		lookup(ref{kind: refPath, id: keys.Path}, found.APIByPath)
+	}
+	if keys.AppKey != "" {
+		x := ref{kind: refKey, id: keys.AppKey}
+		var l *Lookup
+		if found.AppByKey != "" {
+			l = &Lookup{Kind: LookupAppKey, Value: keys.AppKey, Target: found.AppByKey, Sealed: found.KeySealed}
+		}
+		s.record(v, x, fact[any]{l, at})
+		if l != nil {
+			s.hints.Store(x, l.Target)
+		} else {
+			s.hints.Delete(x)
+		}
 	}
 }
 

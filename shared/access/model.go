@@ -167,11 +167,13 @@ type App struct {
 	Owner       string    `json:"owner"`
 	Status      AppStatus `json:"status"`
 	// WorkspaceDefault marks the workspace's default app (R21), at most one per workspace.
-	WorkspaceDefault bool      `json:"workspace_default"`
-	CodeHash         string    `json:"-"`
-	CreatedAt        time.Time `json:"created_at"`
-	ModifiedAt       time.Time `json:"modified_at"`
-	Version          int64     `json:"version"`
+	WorkspaceDefault bool   `json:"workspace_default"`
+	CodeHash         string `json:"-"`
+	// Keys are the app's live AppKeys (at most MaxAppKeys), never their secrets.
+	Keys       []AppKey  `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	ModifiedAt time.Time `json:"modified_at"`
+	Version    int64     `json:"version"`
 }
 
 // R21: IsDefaultFor reports whether the app is the default app of api's workspace,
@@ -348,6 +350,8 @@ const (
 	EventAPIChanged            = "API Changed"
 	EventAppChanged            = "App Changed"
 	EventAppCodeRotated        = "AppCode Rotated"
+	EventAppKeyCreated         = "AppKey Created"
+	EventAppKeyRevoked         = "AppKey Revoked"
 	EventServiceUnitChanged    = "Service Unit Changed"
 )
 
@@ -373,6 +377,7 @@ type AuditEntry struct {
 	Permissions   []Permission `json:"permissions,omitempty"`
 	Reason        string       `json:"reason,omitempty"`
 	ThresholdDays int          `json:"threshold_days,omitempty"`
+	AppKey        string       `json:"app_key,omitempty"` // an AppKey created or revoked (never its secret)
 }
 
 // IsRequester reports whether p made the request.
