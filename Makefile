@@ -9,11 +9,16 @@ FN ?=
 EVENT ?=
 ENV_VARS ?=
 
-.PHONY: test vet validate run reset invoke build bench soak capacity ddb fmt generate lint
+.PHONY: test test-unit vet validate run reset invoke build bench soak capacity ddb fmt generate lint
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
-	go run ./infra/testrun
+	go run ./infra/cmd/testrun
+
+## test-unit: the fast tier, no Java: pure rules, decisions, parsing, the emulators' own logic (GATEPASS_TIER=unit skips what needs DynamoDB)
+UNIT := ./functions/... ./shared/... ./infra/emulators/eventbus ./infra/emulators/gateway ./infra/emulators/template ./infra/testkit/... ./infra/cmd/testrun
+test-unit:
+	GATEPASS_TIER=unit go test -count=1 $(UNIT)
 
 ## generate: regenerate the typed client shared/client from infra/openapi.yaml (oapi-codegen pinned in go.mod)
 generate:
@@ -21,16 +26,16 @@ generate:
 
 ## lint: Redocly's recommended rules on infra/openapi.yaml (make test runs it too)
 lint:
-	go run ./infra/openapilint
+	go run ./infra/cmd/openapilint
 
 ## validate: parse template.yaml strictly and check it against the SAM schema and our rules
 validate:
-	go run ./infra/validate template.yaml
+	go run ./infra/cmd/validate template.yaml
 
 ## run: the whole system on 127.0.0.1:3000 (HTTP) and :3001 (EventBridge)
 run:
 	@mkdir -p $(CACHE)/bin
-	go build -o $(CACHE)/bin/gatepass-local ./infra/local
+	go build -o $(CACHE)/bin/gatepass-local ./infra/cmd/local
 	@exec $(CACHE)/bin/gatepass-local
 
 ## reset: wipe the data make run keeps between runs (the table and the stream position)
@@ -40,27 +45,27 @@ reset:
 ## invoke: FN=<name> EVENT=<file> [ENV_VARS=<file>] — one function under the Lambda RIE, like `sam local invoke -e [--env-vars]`
 invoke:
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<name> EVENT=events/<name>/<file>.json [ENV_VARS=infra/env/invoke.json]" >&2; exit 2; }
-	go run ./infra/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(ENV_VARS),-env-vars "$(ENV_VARS)")
+	go run ./infra/cmd/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(ENV_VARS),-env-vars "$(ENV_VARS)")
 
 ## ddb: DynamoDB Local alone on port 8000 (DDB_PORT), with the gatepass table, for sam local and make invoke ENV_VARS=
 ddb:
-	go run ./infra/ddb
+	go run ./infra/cmd/ddb
 
 ## build: every function as build/<name>/bootstrap (linux/arm64, as deployed)
 build:
-	go run ./infra/build
+	go run ./infra/cmd/build
 
 ## bench: the benchmark program (DynamoDB Local, a realistic data set, ratios against baselines)
 bench:
-	go run ./infra/bench
+	go run ./infra/perf/bench
 
 ## soak: a bounded mixed load (60 s, DURATION=2m for longer, at most 4m) through the development server
 soak:
-	go run ./infra/soak $(if $(DURATION),-duration $(DURATION))
+	go run ./infra/perf/soak $(if $(DURATION),-duration $(DURATION))
 
 ## capacity: the capacity model: the real check path through a simulated fleet at 1M checks/s (docs/capacity.md)
 capacity:
-	go run ./infra/capacity
+	go run ./infra/perf/capacity
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -15,7 +15,7 @@ import (
 )
 
 // The HTTP side of the check without the table: decoding the payload-2.0 event,
-// deciding, encoding the answer (`go test -run '^$' -bench . ./shared/api`). infra/bench
+// deciding, encoding the answer (`go test -run '^$' -bench . ./shared/api`). infra/perf/bench
 // measures the same handler against DynamoDB Local.
 
 func benchCheckEvent() events.APIGatewayV2HTTPRequest {

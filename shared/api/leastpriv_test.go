@@ -5,14 +5,14 @@ import (
 	"os"
 	"testing"
 
-	"gatepass/infra/iamcheck"
+	"gatepass/infra/testkit/iamcheck"
 	"gatepass/shared/api"
 )
 
 // leastPriv records, through SDK middleware on every test table's client, the calls each
 // HTTP function's handlers make (the handler's function tags the context); once all the
 // tests have run, TestMain holds them against the functions' policies in template.yaml:
-// nothing missing, nothing extra (infra/iamcheck).
+// nothing missing, nothing extra (infra/testkit/iamcheck).
 var leastPriv = iamcheck.New()
 
 // functionOf names the function (template logical id) that serves each handler.

@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"gatepass/infra/eventbus"
+	"gatepass/infra/emulators/eventbus"
 	"gatepass/shared/access"
 )
 

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"gatepass/infra/ddblocal"
-	"gatepass/infra/faultproxy"
+	"gatepass/infra/emulators/ddblocal"
+	"gatepass/infra/testkit/faultproxy"
 )
 
 var stack *ddblocal.TestStack

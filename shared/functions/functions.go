@@ -1,7 +1,7 @@
 // Package functions builds each gatepass function from its environment: the object
 // graph (settings → AWS clients → store and bus → access.Service → handler), in one
 // place. functions/<name>/main.go hands what Build returns to lambda.Start; the
-// development server (infra/local) mounts the very same handlers, so the two cannot
+// development server (infra/cmd/local) mounts the very same handlers, so the two cannot
 // build a function differently.
 package functions
 

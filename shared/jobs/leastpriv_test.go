@@ -5,13 +5,13 @@ import (
 	"os"
 	"testing"
 
-	"gatepass/infra/iamcheck"
+	"gatepass/infra/testkit/iamcheck"
 )
 
 // leastPriv records, through SDK middleware on the test tables' and the bus's clients,
 // the calls each job makes (the context names its function); once all the tests have
 // run, TestMain holds them against the functions' policies in template.yaml: nothing
-// missing, nothing extra (infra/iamcheck). The tests' own setup runs untagged.
+// missing, nothing extra (infra/testkit/iamcheck). The tests' own setup runs untagged.
 var leastPriv = iamcheck.New()
 
 // as is a context tagged with the function whose code runs under it.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"gatepass/infra/eventbus"
+	"gatepass/infra/emulators/eventbus"
 	"gatepass/shared/access"
 	"gatepass/shared/metrics"
 	"gatepass/shared/store"

@@ -148,7 +148,7 @@ func (s *Store) checkReads(k access.CheckKeys) checkRead {
 }
 
 // CheckReadKeys are the keys ("PK|SK") of the batch ReadCheck reads for k, copies as
-// chosen for this call: what infra/capacity meters, so the model reads what the store
+// chosen for this call: what infra/perf/capacity meters, so the model reads what the store
 // reads.
 func (s *Store) CheckReadKeys(k access.CheckKeys) []string {
 	r := s.checkReads(k)

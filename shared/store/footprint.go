@@ -8,7 +8,7 @@ import (
 
 // ItemWrite is one item of a change's transaction as DynamoDB partitions and bills it:
 // the base-table key, what is done to it, its size and, for a Put, the index entries
-// the item carries. infra/capacity (the capacity model) counts these per partition, so
+// the item carries. infra/perf/capacity (the capacity model) counts these per partition, so
 // it sees exactly the items Commit would send, keys and all.
 type ItemWrite struct {
 	PK, SK  string

@@ -12,7 +12,7 @@ import (
 )
 
 // Attribute and index names of the single table. template.yaml declares the same
-// table; infra/validate checks that the two agree.
+// table; infra/cmd/validate checks that the two agree.
 const (
 	AttrPK     = "PK"
 	AttrSK     = "SK"

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"gatepass/infra/emulators/ddblocal"
+	"gatepass/shared/localjwt"
+)
+
+// TestRun_HealsAndKeepsItsData is make run as a developer lives with it: DynamoDB Local
+// killed under the running stack comes back by itself with its data, and a second run
+// on the same cache has the first run's data and publishes what is new, repeating no
+// event (the defects: 503 forever after a crash, and every restart lost the data).
+func TestRun_HealsAndKeepsItsData(t *testing.T) {
+	if _, err := exec.LookPath("java"); err != nil {
+		if ddblocal.Required() {
+			t.Fatalf("java is required (CI or GATEPASS_REQUIRE_DDB is set): %v", err)
+		}
+		t.Skipf("DynamoDB Local needs java: %v", err)
+	}
+	cache := t.TempDir()
+	tok, err := localjwt.Mint("heal", map[string]any{"sub": "u-heal", "tenant_id": "t-heal", "roles": []string{"tenant_admin"}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(st stack, method, path, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, st.APIEndpoint+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode
+	}
+	events := func(st stack) []string {
+		t.Helper()
+		var out []string
+		for k, n := range eventIDs(t, st.EventBridgeEndpoint, "tenant_id", "t-heal") {
+			if n > 1 {
+				t.Fatalf("event %s published %d times", k, n)
+			}
+			out = append(out, k)
+		}
+		return out
+	}
+
+	st, stop := startOwnStack(t, cache)
+	if got := call(st, "PUT", "/v1/apis/api-heal", `{"workspace_id":"ws-a","name":"Heal","path":"/heal","protocols":["HTTPS"],"fields":["id"],"operation":"READ"}`); got != 201 {
+		t.Fatalf("put api: got %d", got)
+	}
+	waitFor(t, "the API's event", func() bool { return len(events(st)) == 1 })
+
+	// DynamoDB Local dies under the running stack; it comes back with the data.
+	pid := emulatorPid(t, cache)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for call(st, "GET", "/v1/apis/api-heal", "") != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("the stack did not heal within 90s of DynamoDB Local's death")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := call(st, "PUT", "/v1/apps/app-heal", `{"workspace_id":"ws-b","name":"Heal"}`); got != 201 {
+		t.Fatalf("put app after the heal: got %d", got)
+	}
+	waitFor(t, "the app's event after the heal", func() bool { return len(events(st)) == 2 })
+	stop()
+
+	// A new run on the same cache: the data is there, nothing is published again, and
+	// a new change is.
+	st, stop = startOwnStack(t, cache)
+	defer stop()
+	if got := call(st, "GET", "/v1/apis/api-heal", ""); got != 200 {
+		t.Fatalf("the API after a restart: got %d, want 200", got)
+	}
+	if got := call(st, "PUT", "/v1/apps/app-heal", `{"workspace_id":"ws-b","name":"Healed"}`); got != 200 {
+		t.Fatalf("update the app after a restart: got %d, want 200", got)
+	}
+	waitFor(t, "the new change's event", func() bool { return len(events(st)) == 1 })
+	time.Sleep(500 * time.Millisecond)
+	if got := events(st); len(got) != 1 {
+		t.Fatalf("after a restart the bus got %d events, want only the new change's", len(got))
+	}
+}
+
+// startOwnStack runs the development server with its own file-backed DynamoDB Local
+// under cache; stop ends it (also when the test ends).
+func startOwnStack(t *testing.T, cache string) (stack, func()) {
+	t.Helper()
+	return startServer(t, config{Secret: "heal", CacheDir: cache})
+}
+
+// emulatorPid finds the DynamoDB Local whose data lives under cache.
+func emulatorPid(t *testing.T, cache string) int {
+	t.Helper()
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range dirs {
+		b, err := os.ReadFile(f)
+		if err != nil || !bytes.Contains(b, []byte("DynamoDBLocal.jar")) || !bytes.Contains(b, []byte(cache)) {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+		if err == nil {
+			return pid
+		}
+	}
+	t.Fatal("no DynamoDB Local process with data under " + cache)
+	return 0
+}
