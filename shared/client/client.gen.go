@@ -711,7 +711,8 @@ type CancelGrantsInput struct {
 
 // CheckInput api_id with app_id, user_id (R22), or both (a call the app makes for the user, R24); or signed alone: a call signed with an AppKey, decided as the authorizer decides it (its nonce is never used)
 type CheckInput struct {
-	ApiId    *Id       `json:"api_id,omitempty"`
+	// ApiId required unless signed
+	ApiId    Id        `json:"api_id,omitempty"`
 	AppId    *Id       `json:"app_id,omitempty"`
 	Env      Env       `json:"env"`
 	Protocol *Protocol `json:"protocol,omitempty"`
