@@ -167,11 +167,13 @@ type App struct {
 	Owner       string    `json:"owner"`
 	Status      AppStatus `json:"status"`
 	// WorkspaceDefault marks the workspace's default app (R21), at most one per workspace.
-	WorkspaceDefault bool      `json:"workspace_default"`
-	CodeHash         string    `json:"-"`
-	CreatedAt        time.Time `json:"created_at"`
-	ModifiedAt       time.Time `json:"modified_at"`
-	Version          int64     `json:"version"`
+	WorkspaceDefault bool   `json:"workspace_default"`
+	CodeHash         string `json:"-"`
+	// Keys are the app's live AppKeys (at most MaxAppKeys), never their secrets.
+	Keys       []AppKey  `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	ModifiedAt time.Time `json:"modified_at"`
+	Version    int64     `json:"version"`
 }
 
 // workspace is the app's workspace as a grantee: a workspace id is unique only inside
@@ -364,6 +366,8 @@ const (
 	EventAPIChanged            = "API Changed"
 	EventAppChanged            = "App Changed"
 	EventAppCodeRotated        = "AppCode Rotated"
+	EventAppKeyCreated         = "AppKey Created"
+	EventAppKeyRevoked         = "AppKey Revoked"
 	EventServiceUnitChanged    = "Service Unit Changed"
 )
 
@@ -392,6 +396,7 @@ type AuditEntry struct {
 	ThresholdDays int          `json:"threshold_days,omitempty"`
 	// PolicyExemption says that a tenant_admin's protected grant went beyond a policy (R26).
 	PolicyExemption string `json:"policy_exemption,omitempty"`
+	AppKey          string `json:"app_key,omitempty"` // an AppKey created or revoked (never its secret)
 }
 
 // IsRequester reports whether p made the request.

@@ -29,6 +29,9 @@ type Service struct {
 	CommitWait time.Duration
 	// Wait pauses for CommitWait (tests and the capacity model pass their own clock's).
 	Wait func(ctx context.Context, d time.Duration) error
+	// Sealer keeps AppSecrets encrypted at rest; Signing is how signed calls are verified.
+	Sealer  Sealer
+	Signing SigningPolicy
 
 	hints hints      // what a check's batch should read, confirmed by it
 	cache checkCache // when MaxStaleness is set: the items checks read, with when
@@ -43,6 +46,8 @@ type Config struct {
 	MaxStaleness time.Duration                                    // how long a check container may answer from what it read; 0 none
 	CommitWait   time.Duration                                    // how long a change to what a check reads waits before its answer; 0 none
 	Wait         func(ctx context.Context, d time.Duration) error // default: a timer bound to ctx
+	Sealer       Sealer                                           // AppSecrets at rest; nil: no AppKeys can be made
+	Signing      SigningPolicy                                    // signed calls; zero: DefaultSigning
 }
 
 // NewService builds a Service; a nil clock is time.Now.
@@ -56,8 +61,11 @@ func NewService(st Store, cfg Config) *Service {
 	if cfg.Wait == nil {
 		cfg.Wait = sleep
 	}
+	if cfg.Signing.Window <= 0 {
+		cfg.Signing.Window = DefaultSigning.Window
+	}
 	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays, RolesFormat: cfg.RolesFormat,
-		MaxStaleness: cfg.MaxStaleness, CommitWait: cfg.CommitWait, Wait: cfg.Wait}
+		MaxStaleness: cfg.MaxStaleness, CommitWait: cfg.CommitWait, Wait: cfg.Wait, Sealer: cfg.Sealer, Signing: cfg.Signing}
 }
 
 // Actor is the caller of a mutating operation: who, and the request's Idempotency-Key

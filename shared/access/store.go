@@ -39,11 +39,13 @@ type Cond struct {
 }
 
 // Lookup is a base-table item that maps a secret or unique value to its owner:
-// AppCode hash → app, API path → API. Read with strong consistency only.
+// AppCode hash → app, API path → API, AppKey → app (with its sealed AppSecret). Read
+// with strong consistency only.
 type Lookup struct {
 	Kind   LookupKind
-	Value  string // the SHA-256 hex of an AppCode, or an API path
+	Value  string // the SHA-256 hex of an AppCode, an API path, or an AppKey
 	Target string // app_id or api_id
+	Sealed []byte // an AppKey's AppSecret, encrypted by the Sealer (never in plain text)
 }
 
 // LookupKind names the kinds of lookup item.
@@ -52,6 +54,7 @@ type LookupKind string
 const (
 	LookupAppCode LookupKind = "CODE"
 	LookupPath    LookupKind = "PATH"
+	LookupAppKey  LookupKind = "AKEY"
 )
 
 // GrantRef is the lookup item from a grant_id to its slot, so that routes naming a
@@ -178,6 +181,9 @@ type CheckReader interface {
 	// ReadCheck reads every item k names (the API, the app, the unit, the grant slots,
 	// the AppCode and path lookups) in one strongly consistent BatchGetItem.
 	ReadCheck(ctx context.Context, k CheckKeys) (CheckFound, error)
+	// UseNonce records that a signed call used nonce with appKey, until until (its TTL);
+	// Conflict with CodeNonceUsed when it was used already.
+	UseNonce(ctx context.Context, appKey, nonce string, until time.Time) error
 }
 
 // CatalogLister lists APIs and apps. Lists are never NotFound: an empty list is empty.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"gatepass/shared/access"
 	"gatepass/shared/metrics"
+	"gatepass/shared/signature"
 	"gatepass/shared/strictjson"
 )
 
@@ -107,7 +109,6 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	if !ok {
 		return deniedAuthorization(access.ReasonAPINotFound), nil
 	}
-	code := appCode(ev.Headers) // missing or malformed: no app, decided in R14's order
 	path := ev.RawPath
 	if p, ok := strings.CutPrefix(path, "/"+ev.RequestContext.Stage+"/"); ok {
 		path = "/" + p
@@ -119,7 +120,21 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	case "http":
 		proto = access.ProtoHTTP
 	}
-	res, err := c.svc.Authorize(ctx, code, path, env, proto)
+	var res access.Authorization
+	var err error
+	if header(ev.Headers, signature.HeaderKey) != "" || header(ev.Headers, signature.HeaderSignature) != "" {
+		// A signed call: the signature covers the decoded path (docs/security.md).
+		decoded, perr := url.PathUnescape(path)
+		if perr != nil {
+			return deniedAuthorization(access.ReasonSignatureMismatch), nil
+		}
+		res, err = c.svc.AuthorizeSigned(ctx, signature.Request{
+			Method: ev.RequestContext.HTTP.Method, Path: decoded, Query: ev.RawQueryString, Headers: ev.Headers,
+		}, env, proto)
+	} else {
+		code := appCode(ev.Headers) // missing or malformed: no app, decided in R14's order
+		res, err = c.svc.Authorize(ctx, code, path, env, proto)
+	}
 	if err != nil {
 		// An outage is not a denial: the gateway answers 500 and the caller retries.
 		c.log.ErrorContext(ctx, "authorize failed", "request_id", ev.RequestContext.RequestID, "error", err)
@@ -136,11 +151,11 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	took := time.Since(start)
 	c.decided(ctx, "authorizer", d.Reason, took)
 	c.log.InfoContext(ctx, "authorize", "request_id", ev.RequestContext.RequestID, "app_id", res.AppID,
-		"api_id", res.APIID, "reason", d.Reason, "duration", took)
+		"app_key", res.AppKey, "api_id", res.APIID, "reason", d.Reason, "duration", took)
 	return events.APIGatewayV2CustomAuthorizerSimpleResponse{
 		IsAuthorized: d.Allowed,
 		Context: map[string]any{
-			"app_id": res.AppID, "api_id": res.APIID, "grant_id": grantID, "reason": string(d.Reason),
+			"app_id": res.AppID, "app_key": res.AppKey, "api_id": res.APIID, "grant_id": grantID, "reason": string(d.Reason),
 			"fields": strings.Join(d.Fields, ","), "expires_at": expires,
 			"as_of": d.AsOf.UTC().Format(time.RFC3339Nano),
 		},

@@ -58,6 +58,8 @@ const (
 	AuditActionAPIChanged                 AuditAction = "API Changed"
 	AuditActionAppChanged                 AuditAction = "App Changed"
 	AuditActionAppCodeRotated             AuditAction = "AppCode Rotated"
+	AuditActionAppKeyCreated              AuditAction = "AppKey Created"
+	AuditActionAppKeyRevoked              AuditAction = "AppKey Revoked"
 	AuditActionGrantCancellationScheduled AuditAction = "Grant Cancellation Scheduled"
 	AuditActionGrantCancellationWithdrawn AuditAction = "Grant Cancellation Withdrawn"
 	AuditActionGrantChanged               AuditAction = "Grant Changed"
@@ -83,6 +85,10 @@ func (e AuditAction) Valid() bool {
 	case AuditActionAppChanged:
 		return true
 	case AuditActionAppCodeRotated:
+		return true
+	case AuditActionAppKeyCreated:
+		return true
+	case AuditActionAppKeyRevoked:
 		return true
 	case AuditActionGrantCancellationScheduled:
 		return true
@@ -121,18 +127,23 @@ func (e AuditAction) Valid() bool {
 
 // Defines values for CheckReason.
 const (
-	CheckReasonAPINOTFOUND        CheckReason = "API_NOT_FOUND"
-	CheckReasonAPIUNPUBLISHED     CheckReason = "API_UNPUBLISHED"
-	CheckReasonAPPDISABLED        CheckReason = "APP_DISABLED"
-	CheckReasonAPPNOTFOUND        CheckReason = "APP_NOT_FOUND"
-	CheckReasonCANCELLED          CheckReason = "CANCELLED"
-	CheckReasonEXPIRED            CheckReason = "EXPIRED"
-	CheckReasonGRANTED            CheckReason = "GRANTED"
-	CheckReasonNOGRANT            CheckReason = "NO_GRANT"
-	CheckReasonNOTYETVALID        CheckReason = "NOT_YET_VALID"
-	CheckReasonPROTOCOLNOTALLOWED CheckReason = "PROTOCOL_NOT_ALLOWED"
-	CheckReasonPROXYNOTGRANTED    CheckReason = "PROXY_NOT_GRANTED"
-	CheckReasonUSERNOTPERMITTED   CheckReason = "USER_NOT_PERMITTED"
+	CheckReasonAPINOTFOUND               CheckReason = "API_NOT_FOUND"
+	CheckReasonAPIUNPUBLISHED            CheckReason = "API_UNPUBLISHED"
+	CheckReasonAPPDISABLED               CheckReason = "APP_DISABLED"
+	CheckReasonAPPNOTFOUND               CheckReason = "APP_NOT_FOUND"
+	CheckReasonCANCELLED                 CheckReason = "CANCELLED"
+	CheckReasonEXPIRED                   CheckReason = "EXPIRED"
+	CheckReasonGRANTED                   CheckReason = "GRANTED"
+	CheckReasonINVALIDAPPKEY             CheckReason = "INVALID_APP_KEY"
+	CheckReasonNOGRANT                   CheckReason = "NO_GRANT"
+	CheckReasonNONCEUSED                 CheckReason = "NONCE_USED"
+	CheckReasonNOTYETVALID               CheckReason = "NOT_YET_VALID"
+	CheckReasonPROTOCOLNOTALLOWED        CheckReason = "PROTOCOL_NOT_ALLOWED"
+	CheckReasonPROXYNOTGRANTED           CheckReason = "PROXY_NOT_GRANTED"
+	CheckReasonSIGNATUREMETHODNOTALLOWED CheckReason = "SIGNATURE_METHOD_NOT_ALLOWED"
+	CheckReasonSIGNATUREMISMATCH         CheckReason = "SIGNATURE_MISMATCH"
+	CheckReasonTIMESTAMPEXPIRED          CheckReason = "TIMESTAMP_EXPIRED"
+	CheckReasonUSERNOTPERMITTED          CheckReason = "USER_NOT_PERMITTED"
 )
 
 // Valid indicates whether the value is a known member of the CheckReason enum.
@@ -152,13 +163,23 @@ func (e CheckReason) Valid() bool {
 		return true
 	case CheckReasonGRANTED:
 		return true
+	case CheckReasonINVALIDAPPKEY:
+		return true
 	case CheckReasonNOGRANT:
+		return true
+	case CheckReasonNONCEUSED:
 		return true
 	case CheckReasonNOTYETVALID:
 		return true
 	case CheckReasonPROTOCOLNOTALLOWED:
 		return true
 	case CheckReasonPROXYNOTGRANTED:
+		return true
+	case CheckReasonSIGNATUREMETHODNOTALLOWED:
+		return true
+	case CheckReasonSIGNATUREMISMATCH:
+		return true
+	case CheckReasonTIMESTAMPEXPIRED:
 		return true
 	case CheckReasonUSERNOTPERMITTED:
 		return true
@@ -579,6 +600,31 @@ type AppInput struct {
 	WorkspaceId      Id    `json:"workspace_id"`
 }
 
+// AppKey defines model for AppKey.
+type AppKey struct {
+	AppKey string `json:"app_key"`
+
+	// CreatedAt RFC 3339 in UTC
+	CreatedAt Time `json:"created_at"`
+}
+
+// AppKeyList defines model for AppKeyList.
+type AppKeyList struct {
+	Items []AppKey `json:"items"`
+}
+
+// AppKeyWithSecret defines model for AppKeyWithSecret.
+type AppKeyWithSecret struct {
+	AppId  Id     `json:"app_id"`
+	AppKey string `json:"app_key"`
+
+	// AppSecret shown once, here; sign calls with it (docs/security.md)
+	AppSecret string `json:"app_secret"`
+
+	// CreatedAt RFC 3339 in UTC
+	CreatedAt Time `json:"created_at"`
+}
+
 // AppPage a page of apps (page_number, page_size)
 type AppPage struct {
 	Items      []App `json:"items"`
@@ -637,11 +683,14 @@ type AuditAction string
 
 // AuditEntry defines model for AuditEntry.
 type AuditEntry struct {
-	Action  AuditAction `json:"action"`
-	Actor   string      `json:"actor"`
-	ApiId   *string     `json:"api_id,omitempty"`
-	AppId   *string     `json:"app_id,omitempty"`
-	AuditId string      `json:"audit_id"`
+	Action AuditAction `json:"action"`
+	Actor  string      `json:"actor"`
+	ApiId  *string     `json:"api_id,omitempty"`
+	AppId  *string     `json:"app_id,omitempty"`
+
+	// AppKey the AppKey created or revoked (never its secret)
+	AppKey  *string `json:"app_key,omitempty"`
+	AuditId string  `json:"audit_id"`
 
 	// CancelAt RFC 3339 in UTC
 	CancelAt *Time `json:"cancel_at,omitempty"`
@@ -705,13 +754,17 @@ type CancelGrantsInput struct {
 	Subjects []Subject `json:"subjects"`
 }
 
-// CheckInput app_id, user_id (R22), or both: a call the app makes for the user (R24)
+// CheckInput api_id with app_id, user_id (R22), or both (a call the app makes for the user, R24); or signed alone: a call signed with an AppKey, decided as the authorizer decides it (its nonce is never used)
 type CheckInput struct {
-	ApiId    Id        `json:"api_id"`
+	// ApiId required unless signed
+	ApiId    Id        `json:"api_id,omitempty"`
 	AppId    *Id       `json:"app_id,omitempty"`
 	Env      Env       `json:"env"`
 	Protocol *Protocol `json:"protocol,omitempty"`
 	Proxy    *bool     `json:"proxy,omitempty"`
+
+	// Signed a data-API call signed with an AppKey (Alibaba Cloud API Gateway's scheme; docs/security.md)
+	Signed *SignedRequest `json:"signed,omitempty"`
 
 	// UserId R22: a person's sub
 	UserId *string `json:"user_id,omitempty"`
@@ -747,6 +800,9 @@ type Decision struct {
 
 	// StartsAt R25: with NOT_YET_VALID, when the scheduled grant starts
 	StartsAt *time.Time `json:"starts_at,omitempty"`
+
+	// StringToSign SIGNATURE_MISMATCH only: the string the server signed (compare it with the caller's)
+	StringToSign *string `json:"string_to_sign,omitempty"`
 }
 
 // DecisionBasis what allowed the call: an API grant, a unit grant (R23), the workspace's default app (R21); null when denied
@@ -1137,6 +1193,19 @@ type ServiceUnitPage struct {
 	TotalCount int           `json:"total_count"`
 }
 
+// SignedRequest a data-API call signed with an AppKey (Alibaba Cloud API Gateway's scheme; docs/security.md)
+type SignedRequest struct {
+	// Headers the call's headers: X-Ca-Key, X-Ca-Signature, X-Ca-Signature-Method, X-Ca-Signature-Headers, X-Ca-Timestamp, X-Ca-Nonce and the signed ones
+	Headers map[string]string `json:"headers"`
+	Method  string            `json:"method"`
+
+	// Path the data API's path, decoded, without the stage
+	Path string `json:"path"`
+
+	// Query the raw query string, without ?
+	Query *string `json:"query,omitempty"`
+}
+
 // StartTime R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
 type StartTime = time.Time
 
@@ -1417,6 +1486,22 @@ type PutAppParams struct {
 
 // RotateAppCodeParams defines parameters for RotateAppCode.
 type RotateAppCodeParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateAppKeyParams defines parameters for CreateAppKey.
+type CreateAppKeyParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RevokeAppKeyParams defines parameters for RevokeAppKey.
+type RevokeAppKeyParams struct {
 	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
 	// body replays the first answer; with a different request it is 422; while the first
 	// is in flight it is 409 Conflict.RequestInProgress.
@@ -2074,6 +2159,21 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 	RotateAppCode(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAppKeys The app's live AppKeys, oldest first, never their secrets.
+	//
+	// Corresponds with GET /v1/apps/{app_id}/app-keys (the `ListAppKeys` operationId).
+	ListAppKeys(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppKey Make an AppKey + AppSecret pair (at most 5 live); the secret is returned once.
+	//
+	// Corresponds with POST /v1/apps/{app_id}/app-keys (the `CreateAppKey` operationId).
+	CreateAppKey(ctx context.Context, appId AppId, params *CreateAppKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeAppKey Revoke one AppKey; a call signed with it is refused at once.
+	//
+	// Corresponds with DELETE /v1/apps/{app_id}/app-keys/{app_key} (the `RevokeAppKey` operationId).
+	RevokeAppKey(ctx context.Context, appId AppId, appKey Id, params *RevokeAppKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAppGrants On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
 	//
@@ -2851,6 +2951,51 @@ func (c *Client) PutApp(ctx context.Context, appId AppId, params *PutAppParams, 
 // Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 func (c *Client) RotateAppCode(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateAppCodeRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAppKeys The app's live AppKeys, oldest first, never their secrets.
+//
+// Corresponds with GET /v1/apps/{app_id}/app-keys (the `ListAppKeys` operationId).
+func (c *Client) ListAppKeys(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAppKeysRequest(c.Server, appId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppKey Make an AppKey + AppSecret pair (at most 5 live); the secret is returned once.
+//
+// Corresponds with POST /v1/apps/{app_id}/app-keys (the `CreateAppKey` operationId).
+func (c *Client) CreateAppKey(ctx context.Context, appId AppId, params *CreateAppKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppKeyRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeAppKey Revoke one AppKey; a call signed with it is refused at once.
+//
+// Corresponds with DELETE /v1/apps/{app_id}/app-keys/{app_key} (the `RevokeAppKey` operationId).
+func (c *Client) RevokeAppKey(ctx context.Context, appId AppId, appKey Id, params *RevokeAppKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAppKeyRequest(c.Server, appId, appKey, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4917,6 +5062,145 @@ func NewRotateAppCodeRequest(server string, appId AppId, params *RotateAppCodePa
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListAppKeysRequest constructs an http.Request for the ListAppKeys method
+func NewListAppKeysRequest(server string, appId AppId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/app-keys", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAppKeyRequest constructs an http.Request for the CreateAppKey method
+func NewCreateAppKeyRequest(server string, appId AppId, params *CreateAppKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/app-keys", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRevokeAppKeyRequest constructs an http.Request for the RevokeAppKey method
+func NewRevokeAppKeyRequest(server string, appId AppId, appKey Id, params *RevokeAppKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "app_key", appKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/app-keys/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -7427,6 +7711,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 	RotateAppCodeWithResponse(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*RotateAppCodeResponse, error)
+
+	// ListAppKeysWithResponse The app's live AppKeys, oldest first, never their secrets.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/apps/{app_id}/app-keys (the `ListAppKeys` operationId).
+	ListAppKeysWithResponse(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*ListAppKeysResponse, error)
+
+	// CreateAppKeyWithResponse Make an AppKey + AppSecret pair (at most 5 live); the secret is returned once.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/apps/{app_id}/app-keys (the `CreateAppKey` operationId).
+	CreateAppKeyWithResponse(ctx context.Context, appId AppId, params *CreateAppKeyParams, reqEditors ...RequestEditorFn) (*CreateAppKeyResponse, error)
+
+	// RevokeAppKeyWithResponse Revoke one AppKey; a call signed with it is refused at once.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/apps/{app_id}/app-keys/{app_key} (the `RevokeAppKey` operationId).
+	RevokeAppKeyWithResponse(ctx context.Context, appId AppId, appKey Id, params *RevokeAppKeyParams, reqEditors ...RequestEditorFn) (*RevokeAppKeyResponse, error)
 
 	// ListAppGrantsWithResponse On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
 	//
@@ -10077,6 +10382,325 @@ func (r RotateAppCodeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RotateAppCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAppKeysResponse429Headers the declared response headers of an HTTP 429 response for ListAppKeys
+type ListAppKeysResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListAppKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AppKeyList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAppKeysResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAppKeysResponse) GetJSON200() *AppKeyList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAppKeysResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAppKeysResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAppKeysResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAppKeysResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAppKeysResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAppKeysResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAppKeysResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAppKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAppKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAppKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAppKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAppKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateAppKey
+type CreateAppKeyResponse429Headers struct {
+	RetryAfter int
+}
+
+type CreateAppKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AppKeyWithSecret
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAppKeyResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAppKeyResponse) GetJSON201() *AppKeyWithSecret {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateAppKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAppKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateAppKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateAppKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateAppKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateAppKeyResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateAppKeyResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAppKeyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateAppKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateAppKeyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAppKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAppKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAppKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAppKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeAppKeyResponse429Headers the declared response headers of an HTTP 429 response for RevokeAppKey
+type RevokeAppKeyResponse429Headers struct {
+	RetryAfter int
+}
+
+type RevokeAppKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeAppKeyResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeAppKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeAppKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeAppKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeAppKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14067,6 +14691,45 @@ func (c *ClientWithResponses) RotateAppCodeWithResponse(ctx context.Context, app
 	return ParseRotateAppCodeResponse(rsp)
 }
 
+// ListAppKeysWithResponse The app's live AppKeys, oldest first, never their secrets.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/apps/{app_id}/app-keys (the `ListAppKeys` operationId).
+func (c *ClientWithResponses) ListAppKeysWithResponse(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*ListAppKeysResponse, error) {
+	rsp, err := c.ListAppKeys(ctx, appId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAppKeysResponse(rsp)
+}
+
+// CreateAppKeyWithResponse Make an AppKey + AppSecret pair (at most 5 live); the secret is returned once.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/apps/{app_id}/app-keys (the `CreateAppKey` operationId).
+func (c *ClientWithResponses) CreateAppKeyWithResponse(ctx context.Context, appId AppId, params *CreateAppKeyParams, reqEditors ...RequestEditorFn) (*CreateAppKeyResponse, error) {
+	rsp, err := c.CreateAppKey(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppKeyResponse(rsp)
+}
+
+// RevokeAppKeyWithResponse Revoke one AppKey; a call signed with it is refused at once.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/apps/{app_id}/app-keys/{app_key} (the `RevokeAppKey` operationId).
+func (c *ClientWithResponses) RevokeAppKeyWithResponse(ctx context.Context, appId AppId, appKey Id, params *RevokeAppKeyParams, reqEditors ...RequestEditorFn) (*RevokeAppKeyResponse, error) {
+	rsp, err := c.RevokeAppKey(ctx, appId, appKey, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeAppKeyResponse(rsp)
+}
+
 // ListAppGrantsWithResponse On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -16816,6 +17479,301 @@ func ParseRotateAppCodeResponse(rsp *http.Response) (*RotateAppCodeResponse, err
 	switch {
 	case rsp.StatusCode == 429:
 		var headers RotateAppCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAppKeysResponse parses an HTTP response from a ListAppKeysWithResponse call
+func ParseListAppKeysResponse(rsp *http.Response) (*ListAppKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAppKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AppKeyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAppKeysResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateAppKeyResponse parses an HTTP response from a CreateAppKeyWithResponse call
+func ParseCreateAppKeyResponse(rsp *http.Response) (*CreateAppKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAppKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AppKeyWithSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateAppKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeAppKeyResponse parses an HTTP response from a RevokeAppKeyWithResponse call
+func ParseRevokeAppKeyResponse(rsp *http.Response) (*RevokeAppKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeAppKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeAppKeyResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

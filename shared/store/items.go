@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -181,10 +182,12 @@ type appItem struct {
 	Default     bool             `dynamodbav:"workspace_default,omitempty"` // R21
 	// CodeHash is the SHA-256 of the AppCode (never the code), kept so that a rotation
 	// can delete the old lookup item.
-	CodeHash   string `dynamodbav:"code_hash"`
-	CreatedAt  string `dynamodbav:"created_at"`
-	ModifiedAt string `dynamodbav:"modified_at"`
-	Version    int64  `dynamodbav:"version"`
+	CodeHash string `dynamodbav:"code_hash"`
+	// Keys are the live AppKeys ("key|created_at"); their secrets are only in the lookups.
+	Keys       []string `dynamodbav:"app_keys,omitempty"`
+	CreatedAt  string   `dynamodbav:"created_at"`
+	ModifiedAt string   `dynamodbav:"modified_at"`
+	Version    int64    `dynamodbav:"version"`
 }
 
 func newAppItem(a access.App) appItem {
@@ -193,6 +196,9 @@ func newAppItem(a access.App) appItem {
 		AppID: a.ID, TenantID: a.TenantID, WorkspaceID: a.WorkspaceID, Name: a.Name, Owner: a.Owner,
 		Status: a.Status, Default: a.WorkspaceDefault, CodeHash: a.CodeHash,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
+	}
+	for _, k := range a.Keys {
+		it.Keys = append(it.Keys, k.Key+"|"+fmtTime(k.CreatedAt))
 	}
 	it.GSI1PK, it.GSI1SK = splitKey(appGSI1(a.TenantID, a.WorkspaceID, a.ID))
 	return it
@@ -204,6 +210,10 @@ func (it appItem) app() (access.App, error) {
 		ID: it.AppID, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID, Name: it.Name, Owner: it.Owner,
 		Status: it.Status, WorkspaceDefault: it.Default, CodeHash: it.CodeHash,
 		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+	}
+	for _, k := range it.Keys {
+		key, at, _ := strings.Cut(k, "|")
+		a.Keys = append(a.Keys, access.AppKey{Key: key, CreatedAt: p.at(at)})
 	}
 	return a, p.err
 }
@@ -424,10 +434,11 @@ type lookupItem struct {
 	Type   string            `dynamodbav:"type"`
 	Kind   access.LookupKind `dynamodbav:"kind"`
 	Target string            `dynamodbav:"target"`
+	Sealed []byte            `dynamodbav:"sealed_secret,omitempty"` // an AppKey's AppSecret, encrypted
 }
 
 func newLookupItem(l access.Lookup) lookupItem {
-	return lookupItem{key: lookupKey(l.Kind, l.Value), Type: lookupType(l.Kind), Kind: l.Kind, Target: l.Target}
+	return lookupItem{key: lookupKey(l.Kind, l.Value), Type: lookupType(l.Kind), Kind: l.Kind, Target: l.Target, Sealed: l.Sealed}
 }
 
 type requestItem struct {
@@ -622,6 +633,7 @@ type auditItem struct {
 	Reason          string              `dynamodbav:"reason,omitempty"`
 	ThresholdDays   int                 `dynamodbav:"threshold_days,omitempty"`
 	PolicyExemption string              `dynamodbav:"policy_exemption,omitempty"` // R26
+	AppKey          string              `dynamodbav:"app_key,omitempty"`
 }
 
 func newAuditItem(e access.AuditEntry) (auditItem, error) {
@@ -634,7 +646,7 @@ func newAuditItem(e access.AuditEntry) (auditItem, error) {
 		AuditID: e.ID, Action: e.Action, At: fmtTime(e.At), TenantID: e.TenantID, Actor: e.Actor,
 		APIID: e.APIID, AppID: e.AppID, GrantID: e.GrantID, RequestID: e.RequestID, Env: e.Env,
 		EndTime: fmtOptTime(e.EndTime), CancelAt: fmtOptTime(e.CancelAt), Permissions: e.Permissions,
-		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime), PolicyExemption: e.PolicyExemption,
+		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime), PolicyExemption: e.PolicyExemption, AppKey: e.AppKey,
 	}
 	if s := e.Subject; s != nil {
 		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
@@ -651,7 +663,7 @@ func (it auditItem) entry() (access.AuditEntry, error) {
 		ID: it.AuditID, Action: it.Action, At: p.at(it.At), TenantID: it.TenantID, Actor: it.Actor,
 		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, RequestID: it.RequestID, Env: it.Env,
 		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), Permissions: it.Permissions,
-		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime), PolicyExemption: it.PolicyExemption,
+		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime), PolicyExemption: it.PolicyExemption, AppKey: it.AppKey,
 	}
 	if it.SubjectType != "" {
 		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}

@@ -20,6 +20,8 @@ const (
 	TypePath     = "PATH"
 	TypeApp      = "APP"
 	TypeCode     = "CODE"
+	TypeAppKey   = "AKEY"
+	TypeNonce    = "NONCE"
 	TypeGrant    = "GRANT"
 	TypeGrantRef = "GRANTREF"
 	TypeRequest  = "REQUEST"
@@ -121,9 +123,17 @@ func lookupKey(kind access.LookupKind, value string) key {
 	return key{string(kind) + "#" + value, skMeta}
 }
 
+// nonceKey is a signed call's nonce, one partition per (AppKey, nonce).
+func nonceKey(appKey, nonce string) key {
+	return key{"NONCE#" + escapeSeg(appKey) + "#" + escapeSeg(nonce), skMeta}
+}
+
 func lookupType(kind access.LookupKind) string {
-	if kind == access.LookupAppCode {
+	switch kind {
+	case access.LookupAppCode:
 		return TypeCode
+	case access.LookupAppKey:
+		return TypeAppKey
 	}
 	return TypePath
 }

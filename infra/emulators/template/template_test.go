@@ -13,7 +13,7 @@ func TestLoad_RepoTemplate(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	wantRoutes := map[string]int{
-		"catalog": 18, "grant": 10, "revoke": 9, "renew": 2, "list": 12, "check": 1,
+		"catalog": 21, "grant": 10, "revoke": 9, "renew": 2, "list": 12, "check": 1,
 		"reminders": 0, "cancellations": 0, "publish": 0, "catalogevents": 0,
 	}
 	if len(tp.Functions) != len(wantRoutes) {
@@ -37,6 +37,9 @@ func TestLoad_RepoTemplate(t *testing.T) {
 		}
 		if f.Name == "check" { // the check function's own: its consistency mode
 			wantEnv["CHECK_MAX_STALENESS"] = "0"
+		}
+		if f.Name == "check" || f.Name == "catalog" { // they seal and open AppSecrets
+			wantEnv["APP_SECRETS_KEY_ID"] = "AppSecretsKey"
 		}
 		if !reflect.DeepEqual(f.Env, wantEnv) {
 			t.Errorf("%s: got env %v, want %v", f.Name, f.Env, wantEnv)

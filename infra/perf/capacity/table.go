@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"gatepass/shared/access"
 	"gatepass/shared/store"
@@ -83,7 +84,7 @@ func copies(pk string) (int, bool) {
 		return store.APIReplicas, true
 	case strings.HasPrefix(pk, "APP#"):
 		return store.AppReplicas, true
-	case strings.HasPrefix(pk, "CODE#"), strings.HasPrefix(pk, "PATH#"):
+	case strings.HasPrefix(pk, "CODE#"), strings.HasPrefix(pk, "PATH#"), strings.HasPrefix(pk, "AKEY#"):
 		return store.LookupReplicas, true
 	}
 	return 0, false
@@ -125,6 +126,12 @@ func (p port) ReadCheck(_ context.Context, k access.CheckKeys) (access.CheckFoun
 }
 
 func lookupID(kind access.LookupKind, v string) string { return string(kind) + "#" + v }
+
+// UseNonce: the model has no signed mode yet (its callers use AppCodes only), so a
+// signed call is refused loudly rather than metered wrongly.
+func (p port) UseNonce(context.Context, string, string, time.Time) error {
+	return access.E("model", access.CodeInternal, "the capacity model does not model signed calls")
+}
 
 func (p port) GetAPI(_ context.Context, id string) (access.API, error) {
 	p.read("API", id, "", "", "")
