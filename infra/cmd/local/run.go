@@ -191,7 +191,7 @@ func startDynamoDB(ctx context.Context, cfg config, info *stack) (stop func(), p
 	opts := ddblocal.Options{CacheDir: cfg.CacheDir}
 	where := "in memory"
 	if !cfg.InMemory {
-		data, err := dataDir(cfg.CacheDir)
+		data, err := dataDir(cfg.CacheDir, cfg.HTTPPort)
 		if err != nil {
 			return nil, "", err
 		}
@@ -210,14 +210,18 @@ func startDynamoDB(ctx context.Context, cfg config, info *stack) (stop func(), p
 	}, positionFile, nil
 }
 
-// dataDir is where make run keeps its data between runs: <cache>/data (make reset
-// removes it).
-func dataDir(cacheDir string) (string, error) {
+// dataDir is where make run keeps its data between runs: <cache>/data for the stack on
+// the default port, <cache>/data-<port> for another one beside it (two DynamoDB Local
+// processes must not share a data file). make reset removes them all.
+func dataDir(cacheDir string, httpPort int) (string, error) {
 	if cacheDir == "" {
 		var err error
 		if cacheDir, err = ddblocal.DefaultCacheDir(); err != nil {
 			return "", err
 		}
+	}
+	if httpPort != 0 && httpPort != 3000 {
+		return filepath.Join(cacheDir, "data-"+strconv.Itoa(httpPort)), nil
 	}
 	return filepath.Join(cacheDir, "data"), nil
 }
