@@ -9,7 +9,7 @@ FN ?=
 EVENT ?=
 ENV_VARS ?=
 
-.PHONY: test test-unit vet validate run reset invoke build bench soak capacity ddb fmt generate lint console screenshots
+.PHONY: test test-unit token vet validate run reset invoke build bench soak capacity ddb fmt generate lint console screenshots
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
@@ -19,6 +19,10 @@ test:
 UNIT := ./functions/... ./shared/... ./infra/emulators/eventbus ./infra/emulators/gateway ./infra/emulators/template ./infra/testkit/... ./infra/cmd/testrun
 test-unit:
 	GATEPASS_TIER=unit go test -count=1 $(UNIT)
+
+## token: a dev token for any caller: make token [SUB=u-ana] [TENANT=t-dev] [ROLES="ws:ws-sales:reviewer checker"] (export TOKEN=$$(make -s token ...))
+token:
+	@go run ./infra/cmd/token $(if $(SUB),-sub "$(SUB)") $(if $(TENANT),-tenant "$(TENANT)") $(if $(ROLES)$(filter ROLES,$(.VARIABLES)),-roles "$(ROLES)")
 
 ## generate: regenerate the typed clients from infra/openapi.yaml: shared/client (oapi-codegen pinned in go.mod) and the console's api.gen.ts (openapi-typescript pinned in its package-lock.json)
 generate:
@@ -47,14 +51,14 @@ run: console
 	go build -o $(CACHE)/bin/gatepass-local ./infra/cmd/local
 	@exec $(CACHE)/bin/gatepass-local
 
-## reset: wipe the data make run keeps between runs (the table and the stream position)
+## reset: wipe the data make run keeps between runs (the table and the stream position), of every stack
 reset:
-	rm -rf $(CACHE)/data
+	rm -rf $(CACHE)/data $(CACHE)/data-*
 
 ## invoke: FN=<name> EVENT=<file> [ENV_VARS=<file>] — one function under the Lambda RIE, like `sam local invoke -e [--env-vars]`
 invoke:
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<name> EVENT=events/<name>/<file>.json [ENV_VARS=infra/env/invoke.json]" >&2; exit 2; }
-	go run ./infra/cmd/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(ENV_VARS),-env-vars "$(ENV_VARS)")
+	go run ./infra/cmd/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(ENV_VARS),-env-vars "$(ENV_VARS)") $(if $(ALLOW_REMOTE),-allow-remote)
 
 ## ddb: DynamoDB Local alone on port 8000 (DDB_PORT), with the gatepass table, for sam local and make invoke ENV_VARS=
 ddb:

@@ -64,8 +64,11 @@ func checkBulkSize(op string, subjects []Subject, envs int) error {
 	if n := len(subjects) * envs; n > MaxBulkGrants {
 		return invalid(op, CodeTooMany, "%d grants (subjects × envs); at most %d per request", n, MaxBulkGrants)
 	}
+	// Named twice means one grantee twice, as a slot tells it: an app id is global, a
+	// workspace or a user is one only inside its tenant.
+	same := func(a, b Subject) bool { return SlotOf(Resource{}, "", a) == SlotOf(Resource{}, "", b) }
 	for i, s := range subjects {
-		if slices.Contains(subjects[:i], s) {
+		if slices.ContainsFunc(subjects[:i], func(o Subject) bool { return same(o, s) }) {
 			return invalid(op, CodeSubject, "subject %s %s of tenant %s is named twice", s.Type, s.ID, s.TenantID)
 		}
 	}
@@ -97,7 +100,7 @@ func bulkError(fails []pairFailure, bulk bool) error {
 	}
 	best := 0
 	for i, f := range fails {
-		if pairRank(f.err.Kind) < pairRank(fails[best].err.Kind) {
+		if pairRank(f.err.Kind()) < pairRank(fails[best].err.Kind()) {
 			best = i
 		}
 	}
@@ -116,7 +119,7 @@ func bulkError(fails []pairFailure, bulk bool) error {
 // other errors (the table throttling, an outage) end the request as they are.
 func asPairError(err error) (*Error, bool) {
 	e, ok := err.(*Error)
-	if !ok || pairRank(e.Kind) < 0 {
+	if !ok || pairRank(e.Kind()) < 0 {
 		return nil, false
 	}
 	return e, true
@@ -138,11 +141,6 @@ type BulkCancelResult struct {
 	Deferred bool
 }
 
-// CancelMany is CancelManyOn for an API.
-func (s *Service) CancelMany(ctx context.Context, a Actor, apiID string, in BulkCancelInput) (BulkCancelResult, error) {
-	return s.CancelManyOn(ctx, a, APIResource(apiID), in)
-}
-
 // R19: CancelManyOn cancels the grants of every (subject, env) pair of one API or unit
 // as CancelOn would cancel each (R7 notice, R10, R11), all or none, in one transaction.
 func (s *Service) CancelManyOn(ctx context.Context, a Actor, r Resource, in BulkCancelInput) (BulkCancelResult, error) {
@@ -155,14 +153,14 @@ func (s *Service) CancelManyOn(ctx context.Context, a Actor, r Resource, in Bulk
 		return BulkCancelResult{}, err
 	}
 	if !t.reviews(a.Principal) {
-		return BulkCancelResult{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may cancel its grants", t.WorkspaceID)
+		return BulkCancelResult{}, E(op, CodeForbidden, "only a reviewer of workspace %s may cancel its grants", t.WorkspaceID)
 	}
 	perms, err := cancelPermissions(op, t, in.Permissions)
 	if err != nil {
 		return BulkCancelResult{}, err
 	}
 	if in.Immediate && !a.IsAdmin(t.TenantID) {
-		return BulkCancelResult{}, E(op, Forbidden, CodeForbidden, "only a tenant_admin may revoke without notice")
+		return BulkCancelResult{}, E(op, CodeForbidden, "only a tenant_admin may revoke without notice")
 	}
 	keys := make([]GrantKey, 0, len(in.Subjects)*len(in.Envs))
 	for _, sub := range in.Subjects {
@@ -182,7 +180,7 @@ func (s *Service) CancelManyOn(ctx context.Context, a Actor, r Resource, in Bulk
 		for _, env := range in.Envs {
 			g, ok := grantAt(found, sub, env)
 			if !ok || g.Generation != t.Generation {
-				fails = append(fails, failPair(sub, env, "", E(op, NotFound, CodeNotFoundGrant, "no grant of %s %s in %s", sub.Type, sub.ID, env)))
+				fails = append(fails, failPair(sub, env, "", E(op, CodeNotFoundGrant, "no grant of %s %s in %s", sub.Type, sub.ID, env)))
 				continue
 			}
 			t.name(&g)

@@ -29,7 +29,7 @@ func TestGrant_R18_AllOrNoneConflictInMiddle(t *testing.T) {
 	f.putApp("app3", "cons", "alice")
 	held := f.grant(reviewer, "api1", grantIn(appSubject("app2"), forDays(30)))
 
-	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", bulkIn(forDays(30), appSubject("app1"), appSubject("app2"), appSubject("app3")))
+	_, err := f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), bulkIn(forDays(30), appSubject("app1"), appSubject("app2"), appSubject("app3")))
 	wantErr(t, err, access.CodeGrantExists)
 	pairs := pairsOf(t, err)
 	if len(pairs) != 1 || pairs[0].Subject != appSubject("app2") || pairs[0].Env != access.EnvProd ||
@@ -41,7 +41,7 @@ func TestGrant_R18_AllOrNoneConflictInMiddle(t *testing.T) {
 	f.wantCheck("api1", "app3", access.EnvProd, access.ReasonNoGrant)
 
 	// without the conflicting subject, every pair is its own grant
-	gs := must[[]access.Grant](t)(f.svc.CreateGrants(f.ctx, act(reviewer), "api1", access.GrantInput{
+	gs := must[[]access.Grant](t)(f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), access.GrantInput{
 		Subjects: []access.Subject{appSubject("app1"), appSubject("app3")}, Envs: []access.Env{access.EnvProd, access.EnvDev},
 		Validity: forDays(30), Reason: "bulk",
 	}))
@@ -76,18 +76,18 @@ func TestGrant_R18_Limits(t *testing.T) {
 		{"neither", access.GrantInput{Envs: both, Validity: forDays(30)}, access.CodeSubject},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", tc.in)
+			_, err := f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), tc.in)
 			wantErr(t, err, tc.code)
 		})
 	}
 	// If-Match names one grant's version: a bulk request takes none
 	a := act(reviewer)
 	a.IfMatch = 1
-	_, err := f.svc.CreateGrants(f.ctx, a, "api1", access.GrantInput{Subjects: ws(1), Envs: both, Validity: forDays(30)})
+	_, err := f.svc.GrantOn(f.ctx, a, access.APIResource("api1"), access.GrantInput{Subjects: ws(1), Envs: both, Validity: forDays(30)})
 	wantErr(t, err, access.CodeInvalid+".IfMatch")
 
 	// the boundary: 10 subjects x 2 envs = 20 grants in one transaction
-	gs := must[[]access.Grant](t)(f.svc.CreateGrants(f.ctx, act(reviewer), "api1", access.GrantInput{Subjects: ws(10), Envs: both, Validity: forDays(30), Reason: "max"}))
+	gs := must[[]access.Grant](t)(f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), access.GrantInput{Subjects: ws(10), Envs: both, Validity: forDays(30), Reason: "max"}))
 	if len(gs) != access.MaxBulkGrants {
 		t.Fatalf("got %d grants, want %d", len(gs), access.MaxBulkGrants)
 	}
@@ -105,7 +105,7 @@ func TestGrant_R18_PrecedenceAndEveryPair(t *testing.T) {
 		},
 		Envs: []access.Env{access.EnvProd}, Validity: forDays(30),
 	}
-	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", in)
+	_, err := f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), in)
 	wantErr(t, err, access.CodeSubject) // 400 > 404 > 409
 	got := map[string]string{}
 	for _, p := range pairsOf(t, err) {
@@ -117,7 +117,7 @@ func TestGrant_R18_PrecedenceAndEveryPair(t *testing.T) {
 	}
 	// without the invalid subject: 404 wins over 409
 	in.Subjects = in.Subjects[:2]
-	_, err = f.svc.CreateGrants(f.ctx, act(reviewer), "api1", in)
+	_, err = f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), in)
 	wantErr(t, err, access.CodeNotFoundApp)
 	if ps := pairsOf(t, err); len(ps) != 2 || ps[0].GrantID != held.ID && ps[1].GrantID != held.ID {
 		t.Fatalf("pairs: got %+v, want both, the conflict naming %s", ps, held.ID)
@@ -134,7 +134,7 @@ func TestCancel_R19_BulkWithOneProtected(t *testing.T) {
 		f.grant(admin, "api1", in)
 	}
 	envs := []access.Env{access.EnvProd, access.EnvDev}
-	_, err := f.svc.CancelMany(f.ctx, act(reviewer), "api1", access.BulkCancelInput{Subjects: subs, Envs: envs, Reason: "off"})
+	_, err := f.svc.CancelManyOn(f.ctx, act(reviewer), access.APIResource("api1"), access.BulkCancelInput{Subjects: subs, Envs: envs, Reason: "off"})
 	wantErr(t, err, access.CodeGrantProtected)
 	ps := pairsOf(t, err)
 	if len(ps) != 2 || ps[0].Subject.ID != "w2" || ps[1].Subject.ID != "w2" || ps[0].GrantID == "" {
@@ -148,7 +148,7 @@ func TestCancel_R19_BulkWithOneProtected(t *testing.T) {
 		}
 	}
 	// without the protected one: each pair as the single cancel (R7 notice)
-	res := must[access.BulkCancelResult](t)(f.svc.CancelMany(f.ctx, act(reviewer), "api1",
+	res := must[access.BulkCancelResult](t)(f.svc.CancelManyOn(f.ctx, act(reviewer), access.APIResource("api1"),
 		access.BulkCancelInput{Subjects: []access.Subject{subs[0], subs[2]}, Envs: envs, Reason: "off"}))
 	wantAt := f.at().Add(48 * time.Hour)
 	if !res.Deferred || len(res.Grants) != 4 {
@@ -160,7 +160,7 @@ func TestCancel_R19_BulkWithOneProtected(t *testing.T) {
 		}
 	}
 	// again while pending: every pair is 409
-	_, err = f.svc.CancelMany(f.ctx, act(reviewer), "api1", access.BulkCancelInput{Subjects: []access.Subject{subs[0]}, Envs: envs})
+	_, err = f.svc.CancelManyOn(f.ctx, act(reviewer), access.APIResource("api1"), access.BulkCancelInput{Subjects: []access.Subject{subs[0]}, Envs: envs})
 	wantErr(t, err, access.CodeCancelPending)
 	if len(pairsOf(t, err)) != 2 {
 		t.Fatalf("pairs: got %+v, want 2", pairsOf(t, err))
@@ -171,21 +171,21 @@ func TestCancel_R19_ImmediateAndMissing(t *testing.T) {
 	f := newFixture(t)
 	f.grant(reviewer, "api1", grantIn(wsSubject("w1"), access.Validity{Type: access.Unlimited}))
 	in := access.BulkCancelInput{Subjects: []access.Subject{wsSubject("w1")}, Envs: []access.Env{access.EnvProd}, Immediate: true}
-	_, err := f.svc.CancelMany(f.ctx, act(reviewer), "api1", in)
+	_, err := f.svc.CancelManyOn(f.ctx, act(reviewer), access.APIResource("api1"), in)
 	wantErr(t, err, access.CodeForbidden) // immediate is tenant_admin's
-	_, err = f.svc.CancelMany(f.ctx, act(dev), "api1", in)
+	_, err = f.svc.CancelManyOn(f.ctx, act(dev), access.APIResource("api1"), in)
 	wantErr(t, err, access.CodeForbidden)
-	_, err = f.svc.CancelMany(f.ctx, act(stranger), "api1", in)
+	_, err = f.svc.CancelManyOn(f.ctx, act(stranger), access.APIResource("api1"), in)
 	wantErr(t, err, access.CodeNotFoundAPI)
 	// a pair without a grant is 404 and names the pair
 	in.Envs = []access.Env{access.EnvProd, access.EnvDev}
-	_, err = f.svc.CancelMany(f.ctx, act(admin), "api1", in)
+	_, err = f.svc.CancelManyOn(f.ctx, act(admin), access.APIResource("api1"), in)
 	wantErr(t, err, access.CodeNotFoundGrant)
 	if ps := pairsOf(t, err); len(ps) != 1 || ps[0].Env != access.EnvDev || ps[0].GrantID != "" {
 		t.Fatalf("pairs: got %+v, want DEV without a grant", ps)
 	}
 	in.Envs = []access.Env{access.EnvProd}
-	res := must[access.BulkCancelResult](t)(f.svc.CancelMany(f.ctx, act(admin), "api1", in))
+	res := must[access.BulkCancelResult](t)(f.svc.CancelManyOn(f.ctx, act(admin), access.APIResource("api1"), in))
 	if res.Deferred || res.Grants[0].RevokedAt == nil || f.status("api1", res.Grants[0].ID) != access.StatusRevoked {
 		t.Fatalf("got %+v, want revoked at once", res)
 	}
@@ -194,7 +194,7 @@ func TestCancel_R19_ImmediateAndMissing(t *testing.T) {
 func TestChange_R20_ShortenToExactlyTheNotice(t *testing.T) {
 	f := newFixture(t)
 	patch := func(id string, v access.Validity) (access.Grant, error) {
-		return f.svc.PatchGrant(f.ctx, act(reviewer), "api1", id, access.PatchInput{Validity: &v, Reason: "change"})
+		return f.svc.PatchGrantOn(f.ctx, act(reviewer), access.APIResource("api1"), id, access.PatchInput{Validity: &v, Reason: "change"})
 	}
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	earliest := f.at().Add(48 * time.Hour)
@@ -226,22 +226,22 @@ func TestChange_R20_ZeroNoticeProtectedNotInForce(t *testing.T) {
 	f.setNotice(0)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.Validity{Type: access.Unlimited}))
 	v := until(f.at())
-	_, err := f.svc.PatchGrant(f.ctx, act(reviewer), "api1", g.ID, access.PatchInput{Validity: &v})
+	_, err := f.svc.PatchGrantOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.PatchInput{Validity: &v})
 	wantErr(t, err, access.CodeValidity) // R2: still in the future
 	v = until(f.at().Add(time.Second))
-	must[access.Grant](t)(f.svc.PatchGrant(f.ctx, act(reviewer), "api1", g.ID, access.PatchInput{Validity: &v}))
+	must[access.Grant](t)(f.svc.PatchGrantOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.PatchInput{Validity: &v}))
 	f.advance(time.Second)
 	u := access.Validity{Type: access.Unlimited}
-	_, err = f.svc.PatchGrant(f.ctx, act(reviewer), "api1", g.ID, access.PatchInput{Validity: &u})
+	_, err = f.svc.PatchGrantOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.PatchInput{Validity: &u})
 	wantErr(t, err, access.CodeGrantNotInForce)
 
 	in := grantIn(wsSubject("cons"), forDays(30))
 	in.Protected = true
 	p := f.grant(admin, "api1", in)
 	short, long := forDays(10), forDays(60)
-	_, err = f.svc.PatchGrant(f.ctx, act(admin), "api1", p.ID, access.PatchInput{Validity: &short})
+	_, err = f.svc.PatchGrantOn(f.ctx, act(admin), access.APIResource("api1"), p.ID, access.PatchInput{Validity: &short})
 	wantErr(t, err, access.CodeGrantProtected)
-	must[access.Grant](t)(f.svc.PatchGrant(f.ctx, act(admin), "api1", p.ID, access.PatchInput{Validity: &long}))
-	_, err = f.svc.PatchGrant(f.ctx, act(dev), "api1", p.ID, access.PatchInput{Validity: &long})
+	must[access.Grant](t)(f.svc.PatchGrantOn(f.ctx, act(admin), access.APIResource("api1"), p.ID, access.PatchInput{Validity: &long}))
+	_, err = f.svc.PatchGrantOn(f.ctx, act(dev), access.APIResource("api1"), p.ID, access.PatchInput{Validity: &long})
 	wantErr(t, err, access.CodeForbidden)
 }

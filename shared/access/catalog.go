@@ -38,7 +38,7 @@ func (in *APIInput) Validate() error {
 	if err := CheckID(op, "workspace_id", in.WorkspaceID); err != nil {
 		return err
 	}
-	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !utf8.ValidString(in.Name) || strings.TrimSpace(in.Name) == "" {
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !PlainText(in.Name, false) || strings.TrimSpace(in.Name) == "" {
 		return invalid(op, CodeInvalid+".Name", "name must be 1-%d characters", maxNameLen)
 	}
 	if !validPath(in.Path) {
@@ -62,7 +62,7 @@ func (in *APIInput) Validate() error {
 		return invalid(op, CodeFields, "at most %d fields", maxFields)
 	}
 	for i, f := range in.Fields {
-		if n := utf8.RuneCountInString(f); n == 0 || n > maxFieldLen || strings.TrimSpace(f) != f || !utf8.ValidString(f) {
+		if n := utf8.RuneCountInString(f); n == 0 || n > maxFieldLen || strings.TrimSpace(f) != f || !PlainText(f, false) {
 			return invalid(op, CodeFields, "field names must be 1-%d characters without surrounding spaces", maxFieldLen)
 		}
 		if slices.Contains(in.Fields[:i], f) {
@@ -117,7 +117,7 @@ func (s *Service) PutAPI(ctx context.Context, a Actor, id string, in APIInput) (
 		return APIResult{}, err
 	}
 	if in.ServiceUnitID == nil && !a.IsReviewer(a.TenantID, in.WorkspaceID) {
-		return APIResult{}, E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s may register its APIs", in.WorkspaceID)
+		return APIResult{}, E(op, CodeForbidden, "only an owner or reviewer of workspace %s may register its APIs", in.WorkspaceID)
 	}
 	now := s.now()
 	c := Change{Op: op}
@@ -171,7 +171,7 @@ func (s *Service) PutAPI(ctx context.Context, a Actor, id string, in APIInput) (
 		c.Writes = append(c.Writes, Write{
 			Lookup: &Lookup{Kind: LookupPath, Value: api.Path, Target: id},
 			Cond:   Cond{Kind: CondAbsentOrOwned},
-			OnFail: E(op, Conflict, CodePathTaken, "path %s is taken by another API", api.Path),
+			OnFail: E(op, CodePathTaken, "path %s is taken by another API", api.Path),
 		})
 	}
 	c.Audit = []AuditEntry{apiAudit(api, a.Sub, now)}
@@ -210,7 +210,7 @@ func (s *Service) mayPutAPI(ctx context.Context, op string, p Principal, old API
 	if live && !p.IsReviewer(old.TenantID, old.WorkspaceID) {
 		ws = old.WorkspaceID
 	}
-	return E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s, or a developer of the API's service unit, may register or change this API", ws)
+	return E(op, CodeForbidden, "only an owner or reviewer of workspace %s, or a developer of the API's service unit, may register or change this API", ws)
 }
 
 func apiAudit(api API, actor string, now time.Time) AuditEntry {
@@ -270,7 +270,7 @@ func replaced[T any](ctx context.Context, op, idName, id, tenant string, get fun
 		return old, false, nil
 	}
 	if tenantOf(old) != tenant {
-		return old, true, E(op, Conflict, CodeIDTaken, "%s %s is taken", idName, id)
+		return old, true, E(op, CodeIDTaken, "%s %s is taken", idName, id)
 	}
 	return old, true, nil
 }
@@ -281,7 +281,7 @@ func notFoundUnless(op string, err error, code, format string, args ...any) erro
 	if err != nil && ErrorKind(err) != NotFound {
 		return err
 	}
-	return E(op, NotFound, code, format+" not found", args...)
+	return E(op, code, format+" not found", args...)
 }
 
 // DeleteAPI deletes an API (R4): its grants are revoked at once and removed afterwards.
@@ -293,7 +293,7 @@ func (s *Service) DeleteAPI(ctx context.Context, a Actor, id string) error {
 		return err
 	}
 	if !a.IsReviewer(api.TenantID, api.WorkspaceID) {
-		return E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s may delete this API", api.WorkspaceID)
+		return E(op, CodeForbidden, "only an owner or reviewer of workspace %s may delete this API", api.WorkspaceID)
 	}
 	now := s.now()
 	next := api
@@ -324,10 +324,10 @@ func (in *AppInput) Validate() error {
 	if err := CheckID(op, "workspace_id", in.WorkspaceID); err != nil {
 		return err
 	}
-	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !utf8.ValidString(in.Name) || strings.TrimSpace(in.Name) == "" {
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !PlainText(in.Name, false) || strings.TrimSpace(in.Name) == "" {
 		return invalid(op, CodeInvalid+".Name", "name must be 1-%d characters", maxNameLen)
 	}
-	if len(in.Owner) > 256 || strings.TrimSpace(in.Owner) != in.Owner || !utf8.ValidString(in.Owner) {
+	if len(in.Owner) > 256 || strings.TrimSpace(in.Owner) != in.Owner || !PlainText(in.Owner, false) {
 		return invalid(op, CodeInvalid+".Owner", "owner must be a user id of at most 256 characters")
 	}
 	switch in.Status {
@@ -364,14 +364,14 @@ func (s *Service) PutApp(ctx context.Context, a Actor, id string, in AppInput) (
 		return AppResult{}, err
 	}
 	if !a.IsOwner(a.TenantID, in.WorkspaceID) {
-		return AppResult{}, E(op, Forbidden, CodeForbidden, "only an owner of workspace %s may register its apps", in.WorkspaceID)
+		return AppResult{}, E(op, CodeForbidden, "only an owner of workspace %s may register its apps", in.WorkspaceID)
 	}
 	old, exists, err := replaced(ctx, op, "app_id", id, a.TenantID, s.Store.GetApp, func(x App) string { return x.TenantID })
 	if err != nil {
 		return AppResult{}, err
 	}
 	if exists && !a.IsOwner(old.TenantID, old.WorkspaceID) {
-		return AppResult{}, E(op, Forbidden, CodeForbidden, "only an owner of workspace %s may change this app", old.WorkspaceID)
+		return AppResult{}, E(op, CodeForbidden, "only an owner of workspace %s may change this app", old.WorkspaceID)
 	}
 	now := s.now()
 	app := App{
@@ -397,11 +397,11 @@ func (s *Service) PutApp(ctx context.Context, a Actor, id string, in AppInput) (
 	} else {
 		code, err := newSecret()
 		if err != nil {
-			return AppResult{}, Wrap(op, Internal, CodeInternal, err)
+			return AppResult{}, Wrap(op, CodeInternal, err)
 		}
 		res.AppCode, app.CodeHash = code, HashAppCode(code)
 		c.Writes = append(c.Writes,
-			Write{App: &app, Cond: Cond{Kind: CondAbsent}, OnFail: E(op, Conflict, CodeIDTaken, "app_id %s is taken", id)},
+			Write{App: &app, Cond: Cond{Kind: CondAbsent}, OnFail: E(op, CodeIDTaken, "app_id %s is taken", id)},
 			Write{Lookup: &Lookup{Kind: LookupAppCode, Value: app.CodeHash, Target: id}, Cond: Cond{Kind: CondAbsent}})
 	}
 	res.App = app
@@ -420,14 +420,14 @@ func defaultAppWrites(op string, old App, exists bool, app App) []Write {
 	var ws []Write
 	if exists && old.WorkspaceDefault && (!app.WorkspaceDefault || old.WorkspaceID != app.WorkspaceID) {
 		ws = append(ws, Write{
-			Action: ActionDelete, Default: &DefaultAppLock{WorkspaceID: old.WorkspaceID, AppID: app.ID},
+			Action: ActionDelete, Default: &DefaultAppLock{TenantID: old.TenantID, WorkspaceID: old.WorkspaceID, AppID: app.ID},
 			Cond: Cond{Kind: CondAbsentOrOwned},
 		})
 	}
 	if app.WorkspaceDefault {
 		ws = append(ws, Write{
-			Default: &DefaultAppLock{WorkspaceID: app.WorkspaceID, AppID: app.ID}, Cond: Cond{Kind: CondAbsentOrOwned},
-			OnFail: E(op, Conflict, CodeDefaultAppExists, "workspace %s has a default app already", app.WorkspaceID),
+			Default: &DefaultAppLock{TenantID: app.TenantID, WorkspaceID: app.WorkspaceID, AppID: app.ID}, Cond: Cond{Kind: CondAbsentOrOwned},
+			OnFail: E(op, CodeDefaultAppExists, "workspace %s has a default app already", app.WorkspaceID),
 		})
 	}
 	return ws
@@ -444,7 +444,7 @@ func (s *Service) GetApp(ctx context.Context, p Principal, id string) (App, erro
 		return App{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", id)
 	}
 	if !p.OwnsApp(app) && !p.IsMember(app.TenantID, app.WorkspaceID) {
-		return App{}, E(op, Forbidden, CodeForbidden, "only the app's owner and members of workspace %s may read it", app.WorkspaceID)
+		return App{}, E(op, CodeForbidden, "only the app's owner and members of workspace %s may read it", app.WorkspaceID)
 	}
 	return app, nil
 }
@@ -461,11 +461,11 @@ func (s *Service) RotateAppCode(ctx context.Context, a Actor, id string) (AppRes
 		return AppResult{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", id)
 	}
 	if !a.OwnsApp(app) && !a.IsOwner(app.TenantID, app.WorkspaceID) {
-		return AppResult{}, E(op, Forbidden, CodeForbidden, "only the app's owner or an owner of workspace %s may rotate its AppCode", app.WorkspaceID)
+		return AppResult{}, E(op, CodeForbidden, "only the app's owner or an owner of workspace %s may rotate its AppCode", app.WorkspaceID)
 	}
 	code, err := newSecret()
 	if err != nil {
-		return AppResult{}, Wrap(op, Internal, CodeInternal, err)
+		return AppResult{}, Wrap(op, CodeInternal, err)
 	}
 	now := s.now()
 	next := app

@@ -14,7 +14,7 @@ func (s *Service) changedValidity(op string, g Grant, v Validity, now time.Time)
 	}
 	if shortens(g.EndTime, end) {
 		if g.Protected {
-			return Grant{}, E(op, Forbidden, CodeGrantProtected, "grant %s is protected: it may be extended, never shortened", g.ID)
+			return Grant{}, E(op, CodeGrantProtected, "grant %s is protected: it may be extended, never shortened", g.ID)
 		}
 		earliest := ceilSecond(now.Add(s.CancelNotice))
 		if end.Before(earliest) {

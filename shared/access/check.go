@@ -22,6 +22,7 @@ const (
 	ReasonProtocolNotAllowed Reason = "PROTOCOL_NOT_ALLOWED"
 	ReasonProxyNotGranted    Reason = "PROXY_NOT_GRANTED"
 	ReasonUserNotPermitted   Reason = "USER_NOT_PERMITTED" // R24
+	ReasonNotYetValid        Reason = "NOT_YET_VALID"      // R25: the grant is scheduled
 )
 
 // CheckInput is one data-API call to decide: by an app (app_id), by a person
@@ -35,11 +36,17 @@ type CheckInput struct {
 	// UserID is the person's sub; UserTenantID their tenant, default the caller's.
 	UserID       string `json:"user_id,omitempty"`
 	UserTenantID string `json:"user_tenant_id,omitempty"`
+	// Signed asks about a signed call instead of api_id and app_id: the app by its
+	// AppKey, the API by its path, as the authorizer decides it (never using its nonce).
+	Signed *SignedRequest `json:"signed,omitempty"`
 }
 
 // Validate rejects malformed check input with a coded error.
 func (in CheckInput) Validate() error {
 	const op = "check"
+	if in.Signed != nil {
+		return in.validateSigned()
+	}
 	if err := CheckID(op, "api_id", in.APIID); err != nil {
 		return err
 	}
@@ -59,6 +66,24 @@ func (in CheckInput) Validate() error {
 	}
 	if in.Protocol != "" && in.Protocol != ProtoHTTP && in.Protocol != ProtoHTTPS {
 		return invalid(op, CodeInvalid+".Protocol", "protocol must be HTTP or HTTPS")
+	}
+	return nil
+}
+
+// validateSigned checks a question about a signed call: the call alone names the app
+// and the API.
+func (in CheckInput) validateSigned() error {
+	const op = "check"
+	r := in.Signed
+	switch {
+	case in.APIID != "" || in.AppID != "" || in.UserID != "" || in.UserTenantID != "":
+		return invalid(op, CodeInvalid+".Signed", "a signed request names its app and API itself: no api_id, app_id or user")
+	case in.Env != EnvProd && in.Env != EnvDev:
+		return invalid(op, CodeEnv, "env must be PROD or DEV")
+	case in.Protocol != "" && in.Protocol != ProtoHTTP && in.Protocol != ProtoHTTPS:
+		return invalid(op, CodeInvalid+".Protocol", "protocol must be HTTP or HTTPS")
+	case r.Method == "" || len(r.Method) > 16 || len(r.Path) > 2048 || len(r.Query) > 8192 || len(r.Headers) > 64:
+		return invalid(op, CodeInvalid+".Signed", "signed needs a method, and a path, query and headers within API Gateway's limits")
 	}
 	return nil
 }
@@ -95,9 +120,15 @@ type Decision struct {
 	Fields      []string     `json:"fields"`
 	ExpiresAt   *time.Time   `json:"expires_at"`
 	Permissions []Permission `json:"permissions"`
+	// StringToSign is the server's string to sign when a signed call's signature does not
+	// match (as Alibaba's X-Ca-Error-Message), so its caller can see why; else nil.
+	StringToSign *string `json:"string_to_sign,omitempty"`
 	// AsOf is how fresh the answer is: every item it rests on was read at or after
 	// this instant (SPEC "Consistency"; without a cache, after the check began).
 	AsOf time.Time `json:"as_of"`
+	// StartsAt is when the scheduled grant that denied the call starts (R25,
+	// NOT_YET_VALID only).
+	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
 func deny(r Reason) Decision {
@@ -126,7 +157,7 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 		// A call by an app (the authorizer's unknown AppCode included) needs the app.
 		return deny(ReasonAppNotFound)
 	}
-	cands := candidates(*api, app, in, it)
+	cands := candidates(in, it)
 	if app != nil {
 		switch {
 		case app.TenantID != tenant && len(cands) == 0:
@@ -152,37 +183,86 @@ func Decide(tenant string, in CheckInput, it CheckItems, now time.Time) Decision
 	return d
 }
 
-// candidates are the grants that may decide a check, in R14's order: for an app, the
-// API grants to the APP and to its WORKSPACE, then the unit grants to both; for a
-// person alone, the API grant, then the unit grant. An API grant counts only in the
-// API's generation (R4); a unit grant only while the API is in that live unit (R23).
-func candidates(api API, app *App, in CheckInput, it CheckItems) []candidate {
-	inUnit := it.Unit != nil && api.InUnit(*it.Unit)
-	var out []candidate
-	add := func(g *Grant, basis Basis, subject Subject) {
-		if g == nil || g.Subject != subject {
-			return
-		}
-		if basis == BasisGrant && g.Generation != api.Generation {
-			return
-		}
-		if basis == BasisServiceUnit && (!inUnit || g.Generation != it.Unit.Generation) {
-			return
-		}
-		out = append(out, candidate{g, basis})
+// parties are who and what a call is about, as far as they are known: the API and its
+// unit, the app and its workspace, or the person.
+type parties struct {
+	apiID, unitID  string
+	app, workspace *Subject // nil: no app, or its workspace not known yet
+	user           *Subject // a person alone (R22); with an app, R24's slot instead
+	env            Env
+}
+
+// partiesOf are the parties of a check of in on the items found: the unit is the API's,
+// the workspace the app's.
+func partiesOf(in CheckInput, it CheckItems) parties {
+	p := parties{apiID: in.APIID, env: in.Env}
+	if it.API != nil {
+		p.apiID, p.unitID = it.API.ID, it.API.UnitID()
 	}
-	if app != nil {
-		asApp := Subject{Type: SubjectApp, ID: app.ID, TenantID: app.TenantID}
-		asWS := Subject{Type: SubjectWorkspace, ID: app.WorkspaceID, TenantID: app.TenantID}
-		add(it.AppGrant, BasisGrant, asApp)
-		add(it.WorkspaceGrant, BasisGrant, asWS)
-		add(it.UnitAppGrant, BasisServiceUnit, asApp)
-		add(it.UnitWSGrant, BasisServiceUnit, asWS)
+	switch {
+	case it.App != nil:
+		p.app = &Subject{Type: SubjectApp, ID: it.App.ID, TenantID: it.App.TenantID}
+		p.workspace = &Subject{Type: SubjectWorkspace, ID: it.App.WorkspaceID, TenantID: it.App.TenantID}
+	case in.UserID != "":
+		p.user = &Subject{Type: SubjectUser, ID: in.UserID, TenantID: in.UserTenantID}
+	}
+	return p
+}
+
+// place is a grant slot in R14's order: its key, the subject its grant must be for, what
+// the grant is on, and where Decide takes it from.
+type place struct {
+	key     GrantKey
+	subject Subject
+	basis   Basis
+	grant   func(*CheckItems) **Grant
+}
+
+// R14: order is the check's order of grants, the one both the reads (gather) and the
+// decision (Decide) follow: for an app, the API grants to the APP and to its WORKSPACE,
+// then the unit grants to both (R23); for a person alone, the API grant, then the unit
+// grant (R22). A place whose subject or unit is not known yet is left out.
+func order(p parties) []place {
+	var out []place
+	add := func(r Resource, sub *Subject, basis Basis, grant func(*CheckItems) **Grant) {
+		if sub != nil && p.apiID != "" && (basis == BasisGrant || p.unitID != "") {
+			out = append(out, place{SlotOf(r, p.env, *sub), *sub, basis, grant})
+		}
+	}
+	api, unit := APIResource(p.apiID), UnitResource(p.unitID)
+	if p.app != nil {
+		add(api, p.app, BasisGrant, func(it *CheckItems) **Grant { return &it.AppGrant })
+		add(api, p.workspace, BasisGrant, func(it *CheckItems) **Grant { return &it.WorkspaceGrant })
+		add(unit, p.app, BasisServiceUnit, func(it *CheckItems) **Grant { return &it.UnitAppGrant })
+		add(unit, p.workspace, BasisServiceUnit, func(it *CheckItems) **Grant { return &it.UnitWSGrant })
 		return out
 	}
-	user := Subject{Type: SubjectUser, ID: in.UserID, TenantID: in.UserTenantID}
-	add(it.UserGrant, BasisGrant, user)
-	add(it.UnitUserGrant, BasisServiceUnit, user)
+	add(api, p.user, BasisGrant, func(it *CheckItems) **Grant { return &it.UserGrant })
+	add(unit, p.user, BasisServiceUnit, func(it *CheckItems) **Grant { return &it.UnitUserGrant })
+	return out
+}
+
+// admits reports whether g, found at the place, may decide the call: a grant for the
+// place's subject, counted only in the API's generation (R4), a unit grant only while
+// the API is in that live unit (R23).
+func (pl place) admits(g *Grant, api API, unit *ServiceUnit) bool {
+	switch {
+	case g == nil || g.Subject != pl.subject:
+		return false
+	case pl.basis == BasisServiceUnit:
+		return unit != nil && api.InUnit(*unit) && g.Generation == unit.Generation
+	}
+	return g.Generation == api.Generation
+}
+
+// candidates are the grants that may decide a check, in R14's order.
+func candidates(in CheckInput, it CheckItems) []candidate {
+	var out []candidate
+	for _, pl := range order(partiesOf(in, it)) {
+		if g := *pl.grant(&it); pl.admits(g, *it.API, it.Unit) {
+			out = append(out, candidate{g, pl.basis})
+		}
+	}
 	return out
 }
 
@@ -196,16 +276,20 @@ func chosen(cands []candidate, now time.Time) (candidate, bool) {
 	return candidate{}, false
 }
 
-// lapsed is the denial when no grant is in force: the first grant that exists but has
-// lapsed says EXPIRED or CANCELLED; with none, NO_GRANT.
+// lapsed is the denial when no grant is in force: a scheduled one says NOT_YET_VALID
+// with its start (R25); else the first grant that exists but has lapsed says EXPIRED or
+// CANCELLED; with none, NO_GRANT.
 func lapsed(cands []candidate, now time.Time) Decision {
-	for _, c := range cands {
-		if c.g.Status(now, c.g.Generation) == StatusExpired {
-			return deny(ReasonExpired)
-		}
-		return deny(ReasonCancelled)
+	if d, ok := notYetValid(cands, now); ok {
+		return d
 	}
-	return deny(ReasonNoGrant)
+	switch {
+	case len(cands) == 0:
+		return deny(ReasonNoGrant)
+	case cands[0].g.Status(now, cands[0].g.Generation) == StatusExpired:
+		return deny(ReasonExpired)
+	}
+	return deny(ReasonCancelled)
 }
 
 // granted is the decision for a call under g, the grant in force: GRANTED with its
@@ -251,6 +335,11 @@ func defaultApp(api API, in CheckInput) Decision {
 	return d
 }
 
+// permissionSlot is R24's slot: the person's grant on the app.
+func permissionSlot(appID string, user Subject) GrantKey {
+	return SlotOf(AppResource(appID), "", user)
+}
+
 // R24: userThroughApp decides a call the app makes for a person, once the app is
 // allowed: the person owns the app or holds an in-force USAGE grant on it; the answer
 // then expires at the earlier of the two ends.
@@ -274,10 +363,14 @@ func userThroughApp(d Decision, app App, perm *Grant, in CheckInput, now time.Ti
 func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decision, error) {
 	const op = "check"
 	if !p.IsChecker() {
-		return Decision{}, E(op, Forbidden, CodeForbidden, "only a checker or tenant_admin may call the check")
+		return Decision{}, E(op, CodeForbidden, "only a checker or tenant_admin may call the check")
 	}
 	if err := in.Validate(); err != nil {
 		return Decision{}, err
+	}
+	if in.Signed != nil {
+		a, err := s.signed(ctx, in.Signed.request(), in.Env, in.Protocol, p.TenantID, false)
+		return a.Decision, err
 	}
 	t := callee{apiID: in.APIID, appID: in.AppID, env: in.Env}
 	if in.UserID != "" {
@@ -290,7 +383,7 @@ func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decisi
 	if err != nil {
 		return Decision{}, err
 	}
-	d := Decide(p.TenantID, in, v.items(t), v.now)
+	d := Decide(p.TenantID, in, v.items(), v.now)
 	d.AsOf = v.asOf
 	return d, nil
 }
@@ -298,6 +391,7 @@ func (s *Service) Check(ctx context.Context, p Principal, in CheckInput) (Decisi
 // Authorization is the Lambda authorizer's answer for a data-API call.
 type Authorization struct {
 	AppID    string
+	AppKey   string // the credential of a signed call
 	APIID    string
 	Decision Decision
 }
@@ -331,7 +425,7 @@ func (s *Service) Authorize(ctx context.Context, appCode, path string, env Env, 
 	if err != nil {
 		return Authorization{}, err
 	}
-	items := v.items(t)
+	items := v.items()
 	out := Authorization{}
 	if items.API == nil {
 		out.Decision = deny(ReasonAPINotFound)

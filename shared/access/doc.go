@@ -1,6 +1,6 @@
 // Package access is the domain of gatepass: who may call which published data API, in
 // which environment, with which fields and until when. It holds the entities, the
-// product rules R1–R24 (each decided in one function whose doc comment begins "R<n>:"),
+// product rules R1–R29 (each decided in one function whose doc comment begins "R<n>:"),
 // the roles read from verified claims, the check decision, and the Service that
 // applies the rules. It imports no AWS or HTTP package and takes a clock, so every rule
 // can be decided and tested at any instant.

@@ -3,12 +3,13 @@ package access
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
-// Kind classifies an error by its domain meaning, for the HTTP mapping (shared/api)
-// and for retries. Protocol-only failures (a stale If-Match, a body too large, a reused
-// Idempotency-Key) are told apart by their Code, in shared/api.
+// Kind classifies an error by its meaning, for the HTTP mapping (shared/api, one status
+// per kind) and for retries. An error's kind is never given beside its code: the code
+// carries it (KindOf), so the two cannot disagree.
 type Kind uint8
 
 const ( // append only
@@ -20,6 +21,9 @@ const ( // append only
 	Conflict
 	Unavailable
 	Throttled
+	Precondition  // a stale If-Match
+	Unprocessable // a reused Idempotency-Key
+	TooLarge      // a body over the limit
 )
 
 func (k Kind) String() string {
@@ -38,15 +42,21 @@ func (k Kind) String() string {
 		return "unavailable"
 	case Throttled:
 		return "throttled"
+	case Precondition:
+		return "precondition failed"
+	case Unprocessable:
+		return "unprocessable"
+	case TooLarge:
+		return "too large"
 	}
 	return "internal"
 }
 
-// Error is the one error type of gatepass: an operation, a stable kind, the contract's
-// error_code, a message safe to show to the caller, and the cause (logged, never shown).
+// Error is the one error type of gatepass: an operation, the contract's error_code (which
+// carries the kind), a message safe to show to the caller, and the cause (logged, never
+// shown).
 type Error struct {
 	Op   string // "grant.create"
-	Kind Kind
 	Code string // contract code, e.g. "InvalidParameter.Validity"
 	Msg  string // safe to show
 	Err  error  // cause
@@ -72,6 +82,42 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Kind is the kind e's code carries.
+func (e *Error) Kind() Kind { return KindOf(e.Code) }
+
+// KindOf returns the kind a contract code carries: that of its family, the part before
+// the first dot ("NotFound.Grant" is NotFound), unless the code is one of the few whose
+// answer differs from its family's (codeKinds). An unknown family is Internal.
+func KindOf(code string) Kind {
+	if k, ok := codeKinds[code]; ok {
+		return k
+	}
+	family, _, _ := strings.Cut(code, ".")
+	if k, ok := familyKinds[family]; ok {
+		return k
+	}
+	return Internal
+}
+
+// familyKinds is the kind of each family of contract codes.
+var familyKinds = map[string]Kind{
+	"InvalidParameter":   Invalid,
+	"Unauthorized":       Unauthorized,
+	"Forbidden":          Forbidden,
+	"NotFound":           NotFound,
+	"Conflict":           Conflict,
+	"PreconditionFailed": Precondition,
+	"Throttling":         Throttled,
+	"ServiceUnavailable": Unavailable,
+	"InternalError":      Internal,
+}
+
+// codeKinds are the codes whose kind is not their family's (SPEC's HTTP contract).
+var codeKinds = map[string]Kind{
+	CodeIdempotencyReuse: Unprocessable, // 422
+	CodeBodyTooLarge:     TooLarge,      // 413
+}
+
 // Contract codes used in more than one place.
 const (
 	CodeInvalid         = "InvalidParameter"
@@ -85,6 +131,7 @@ const (
 	CodePageNumber      = "InvalidParameter.PageNumber"
 	CodeNextToken       = "InvalidParameter.NextToken"
 	CodeJSON            = "InvalidParameter.Json"
+	CodeQuery           = "InvalidParameter.Query" // a query parameter the route does not take
 	CodeID              = "InvalidParameter.Id"
 	CodeUnauthorized    = "Unauthorized"
 	CodeForbidden       = "Forbidden.Access"
@@ -108,27 +155,29 @@ const (
 	CodeConcurrent          = "Conflict.Concurrent"
 	CodeRequestInProgress   = "Conflict.RequestInProgress"
 	CodeIdempotencyReuse    = "InvalidParameter.IdempotencyKeyReuse"
+	CodeBodyTooLarge        = "InvalidParameter.BodyTooLarge"
 	CodePrecondition        = "PreconditionFailed"
 	CodeThrottling          = "Throttling.System"
 	CodeUnavailable         = "ServiceUnavailable"
 	CodeInternal            = "InternalError.System"
 )
 
-// E builds an *Error.
-func E(op string, kind Kind, code, format string, args ...any) *Error {
-	return &Error{Op: op, Kind: kind, Code: code, Msg: fmt.Sprintf(format, args...)}
+// E builds an *Error; its code says its kind.
+func E(op, code, format string, args ...any) *Error {
+	return &Error{Op: op, Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Wrap attaches a cause to an internal error; the caller sees only "internal error".
-func Wrap(op string, kind Kind, code string, err error) *Error {
-	return &Error{Op: op, Kind: kind, Code: code, Err: err}
+// Wrap attaches a cause to an error; for an internal one the caller sees only
+// "internal error".
+func Wrap(op, code string, err error) *Error {
+	return &Error{Op: op, Code: code, Err: err}
 }
 
 // ErrorKind returns the kind of err (Internal for an error that is not an *Error).
 func ErrorKind(err error) Kind {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Kind
+		return e.Kind()
 	}
 	return Internal
 }
@@ -149,5 +198,5 @@ func IsCode(err error, code string) bool {
 }
 
 func invalid(op, code, format string, args ...any) *Error {
-	return E(op, Invalid, code, format, args...)
+	return E(op, code, format, args...)
 }

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -17,10 +18,11 @@ type CheckKeys struct {
 	Slots    []GrantKey
 	CodeHash string // the authorizer's AppCode lookup
 	Path     string // the authorizer's path lookup
+	AppKey   string // a signed call's AppKey lookup (with its sealed secret)
 }
 
 func (k CheckKeys) empty() bool {
-	return k.APIID == "" && k.AppID == "" && k.UnitID == "" && len(k.Slots) == 0 && k.CodeHash == "" && k.Path == ""
+	return k.APIID == "" && k.AppID == "" && k.UnitID == "" && len(k.Slots) == 0 && k.CodeHash == "" && k.Path == "" && k.AppKey == ""
 }
 
 // CheckFound is what one check batch found; nil, "" or missing where an item is absent.
@@ -31,6 +33,8 @@ type CheckFound struct {
 	Grants    []Grant // the slots that hold a grant
 	AppByCode string  // the app the AppCode lookup names
 	APIByPath string  // the API the path lookup names
+	AppByKey  string  // the app the AppKey lookup names
+	KeySealed []byte  // the AppKey's sealed AppSecret
 }
 
 // fact is an item as a read found it (the zero V when absent), with the time the read
@@ -73,16 +77,67 @@ func (fs *facts[K, V]) put(k K, f fact[V]) {
 	}{k, f})
 }
 
+// ref names one item a check reads: an API, an app or a unit by id, a grant slot, or a
+// lookup (the app an AppCode hash names, the API a path names).
+type ref struct {
+	kind kind
+	id   string   // the API, app or unit id; the AppCode hash; the path
+	slot GrantKey // kind refSlot
+}
+
+type kind uint8
+
+const (
+	refAPI kind = iota
+	refApp
+	refUnit
+	refSlot
+	refCode
+	refPath
+	refKey
+)
+
+func slotRef(k GrantKey) ref { return ref{kind: refSlot, slot: k} }
+
+// add names r in the batch to read.
+func (k *CheckKeys) add(r ref) {
+	switch r.kind {
+	case refAPI:
+		k.APIID = r.id
+	case refApp:
+		k.AppID = r.id
+	case refUnit:
+		k.UnitID = r.id
+	case refSlot:
+		k.Slots = append(k.Slots, r.slot)
+	case refCode:
+		k.CodeHash = r.id
+	case refPath:
+		k.Path = r.id
+	case refKey:
+		k.AppKey = r.id
+	}
+}
+
+// as is the item a fact holds (nil when absent); str a lookup's target ("" none).
+func as[T any](f fact[any]) *T { v, _ := f.v.(*T); return v }
+func str(f fact[any]) string   { v, _ := f.v.(string); return v }
+
 // view is everything one call knows, each item with the time it was read.
 type view struct {
-	apis  facts[string, *API]
-	apps  facts[string, *App]
-	units facts[string, *ServiceUnit]
-	slots facts[GrantKey, *Grant]
-	codes facts[string, string]
-	paths facts[string, string]
+	facts facts[ref, any]
+	final plan      // what the last round planned: the parties the items name, and R24's slot
 	asOf  time.Time // the oldest read the answer used
 	now   time.Time // when the view was last found complete: the instant to decide at
+}
+
+func (v *view) get(r ref) fact[any] { f, _ := v.facts.get(r); return f }
+
+// used records that the answer rests on a read begun at at.
+func (v *view) used(at time.Time) {
+	if v.asOf.IsZero() || at.Before(v.asOf) {
+		v.asOf = at
+	}
 }
 
 // memo is a container's cache of facts. Two generations: a lookup tries both, and the
@@ -121,31 +176,19 @@ func (m *memo[K, V]) put(k K, f fact[V], bound time.Duration) {
 
 // checkCache is a container's cache of the items checks read, used only when
 // MaxStaleness is set (the bounded mode, or strict with a commit wait).
-type checkCache struct {
-	apis  memo[string, *API]
-	apps  memo[string, *App]
-	units memo[string, *ServiceUnit]
-	slots memo[GrantKey, *Grant]
-	codes memo[string, string]
-	paths memo[string, string]
-}
+type checkCache = memo[ref, any]
 
-// hints are the container's guesses of what the next batch should read: an app's
-// workspace, an API's unit, the app an AppCode names, the API a path names. A guess is
-// never decided on: the items read in the same batch confirm it, and a wrong guess
-// costs one more batch. They keep a strict check (and an authorization) to one round
-// trip in steady state.
-type hints struct {
-	appWorkspace sync.Map // app_id → workspace_id
-	apiUnit      sync.Map // api_id → service_unit_id ("" none)
-	codeApp      sync.Map // AppCode hash → app_id
-	pathAPI      sync.Map // path → api_id
-}
+// hints are the container's guesses of what the next batch should read (ref → id): an
+// API's unit, an app's workspace, the app an AppCode names, the API a path names. A
+// guess is never decided on: the items read in the same batch confirm it, and a wrong
+// guess costs one more batch. They keep a strict check (and an authorization) to one
+// round trip in steady state.
+type hints = sync.Map
 
-func hint(m *sync.Map, k string) string {
-	v, _ := m.Load(k)
-	s, _ := v.(string)
-	return s
+func (s *Service) hint(r ref) string {
+	v, _ := s.hints.Load(r)
+	id, _ := v.(string)
+	return id
 }
 
 // callee is what a call decides on: an app and an API by id (the check), or by AppCode
@@ -153,7 +196,8 @@ func hint(m *sync.Map, k string) string {
 type callee struct {
 	apiID, appID   string
 	codeHash, path string
-	byLookup       bool // resolve the app and the API through the lookups
+	appKey         string // a signed call's: its lookup names the app
+	byLookup       bool   // resolve the app and the API through the lookups
 	env            Env
 	user           *Subject
 }
@@ -169,139 +213,211 @@ type callee struct {
 func (s *Service) gather(ctx context.Context, t callee) (*view, error) {
 	v := &view{}
 	for round := 0; ; round++ {
-		now := s.Now().UTC() // not s.now(): truncated to the millisecond, a read could outlive the bound by one
-		keys := s.missing(v, t, now)
-		if keys.empty() {
+		// not s.now(): truncated to the millisecond, a read could outlive the bound by one
+		r := reading{s: s, v: v, now: s.Now().UTC()}
+		pl := r.plan(t)
+		if r.keys.empty() {
+			v.final = pl
 			// Decide at the instant the view was complete, to the millisecond (earlier,
 			// never later: a grant in force then was in force a moment before).
-			v.now = now.Truncate(time.Millisecond)
+			v.now = r.now.Truncate(time.Millisecond)
 			return v, nil
 		}
 		if round == 4 { // each round reads every key the last one revealed
-			return nil, E("check", Internal, CodeInternal, "check items did not settle after %d reads", round)
+			return nil, E("check", CodeInternal, "check items did not settle after %d reads", round)
 		}
-		found, err := s.Store.ReadCheck(ctx, keys)
+		found, err := s.Store.ReadCheck(ctx, r.keys)
 		if err != nil {
 			return nil, err
 		}
-		s.learn(v, keys, found, now)
+		s.learn(v, r.keys, found, r.now)
 	}
 }
 
-// missing lists what the view lacks for t at now, taking fresh facts from the cache
-// first; hints stand in for what the view cannot tell yet.
-func (s *Service) missing(v *view, t callee, now time.Time) CheckKeys {
-	var k CheckKeys
-	appID, apiID := t.appID, t.apiID
-	if t.byLookup {
-		appID, apiID = "", ""
-		if t.codeHash != "" {
-			appID, k.CodeHash = resolve(s, v, &v.codes, &s.cache.codes, &v.apps, &s.cache.apps, &s.hints.codeApp, t.codeHash, now,
-				func(a *App) bool { return a != nil && a.CodeHash == t.codeHash })
-		}
-		apiID, k.Path = resolve(s, v, &v.paths, &s.cache.paths, &v.apis, &s.cache.apis, &s.hints.pathAPI, t.path, now,
-			func(a *API) bool { return a != nil && !a.Deleted && a.Path == t.path })
-	}
-	unitID, ws := hint(&s.hints.apiUnit, apiID), hint(&s.hints.appWorkspace, appID)
-	var api *API
-	var app *App
-	if apiID != "" {
-		if f, ok := known(s, v, &v.apis, &s.cache.apis, apiID, now); !ok {
-			k.APIID = apiID
-		} else if api, unitID = f.v, ""; api != nil {
-			unitID = api.UnitID()
-		}
-	}
+// reading is one round of gather: what the call knows at now, and the keys it lacks.
+type reading struct {
+	s    *Service
+	v    *view
+	now  time.Time
+	keys CheckKeys
+}
+
+// plan is who and what a call is about, and R24's slot when it has one.
+type plan struct {
+	apiID, appID, unitID string
+	places               []place // R14's order of the parties
+	permission           *GrantKey
+}
+
+// plan lists what the view lacks to decide t, in the steps of docs/design.md's walk of
+// a check; hints stand in for what the view cannot tell yet. Once nothing is lacking, the
+// plan names the items Decide takes.
+func (r *reading) plan(t callee) plan {
+	apiID, appID := r.callee(t) // 1. the API and the app: the call's, or its lookups'
+	api, unitID := r.api(apiID) // 2. the API's item, and its unit
+	app, ws := r.app(appID)     // 3. the app's item, and its workspace
+	p := parties{apiID: apiID, unitID: unitID, env: t.env}
 	if appID != "" {
-		if f, ok := known(s, v, &v.apps, &s.cache.apps, appID, now); !ok {
-			k.AppID = appID
-		} else if app, ws = f.v, ""; app != nil {
-			ws = app.WorkspaceID
+		p.app = &Subject{Type: SubjectApp, ID: appID, TenantID: ws.TenantID}
+		if ws.ID != "" {
+			p.workspace = &ws
 		}
+	} else {
+		p.user = t.user
 	}
-	var scratch CheckItems
-	decided := false
-	for _, slot := range slotsOf(apiID, appID, unitID, ws, t.env, t.user, &scratch) {
-		if decided && slot.dst != &scratch.AppPermission {
-			continue
-		}
-		f, ok := known(s, v, &v.slots, &s.cache.slots, slot.key, now)
-		switch {
-		case !ok:
-			k.Slots = append(k.Slots, slot.key)
-		case slot.dst == &scratch.AppGrant:
-			decided = appGrantDecides(api, app, f.v, now)
-		}
+	out := plan{apiID: apiID, appID: appID, unitID: unitID, places: order(p)}
+	decided := r.grants(out.places, api, appID == "" || app != nil) // 4. the grant slots, in R14's order
+	if t.user != nil && appID != "" {
+		k := permissionSlot(appID, *t.user)
+		out.permission = &k
+		r.want(slotRef(k)) // 5. R24: the person's grant on the app
 	}
 	if unitID != "" && !decided {
-		if _, ok := known(s, v, &v.units, &s.cache.units, unitID, now); !ok {
-			k.UnitID = unitID
-		}
+		r.want(ref{kind: refUnit, id: unitID}) // 6. the unit, when a unit grant may decide
 	}
-	return k
+	return out
 }
 
-// appGrantDecides reports whether g, the app's API grant, decides the call at now by
-// itself: R14 takes an in-force API grant to the APP before the WORKSPACE's and the
-// unit's, so those slots (and the unit) need not be read. A check that sees the app
-// for the first time, and so could not read its WORKSPACE slot with the rest, is then
-// still one batch.
-func appGrantDecides(api *API, app *App, g *Grant, now time.Time) bool {
-	if api == nil || app == nil || g == nil {
-		return false
-	}
-	c, ok := chosen(candidates(*api, app, CheckInput{AppID: app.ID}, CheckItems{AppGrant: g}), now)
-	return ok && c.g == g
-}
-
-// resolve answers a lookup (an AppCode's app, a path's API) for missing: from the view or
-// the cache; else from the item the container's hint names, once read, when it still
-// carries the code or the path (the app's CodeHash, the API's Path: written in the same
-// transaction as the lookup, and unique as it is); else by reading the lookup itself.
-// So a steady authorization reads what a check reads, and a rotated code or a moved path
-// is refuted by the very item that moved. read is the lookup key to read, or "".
-func resolve[I any](s *Service, v *view, in *facts[string, string], m *memo[string, string], items *facts[string, *I], im *memo[string, *I],
-	h *sync.Map, key string, now time.Time, carries func(*I) bool) (id, read string) {
-	if f, ok := known(s, v, in, m, key, now); ok {
-		return f.v, ""
-	}
-	id = hint(h, key)
-	if id == "" {
-		return "", key
-	}
-	item, ok := known(s, v, items, im, id, now)
-	switch {
-	case !ok:
-		return id, "" // read the hinted item first: it confirms or refutes the hint
-	case carries(item.v):
-		in.put(key, fact[string]{id, item.at})
-		return id, ""
-	}
-	return "", key
-}
-
-// known reports whether the view holds key k, first copying a fresh fact from the
-// container's cache (when it keeps reads) into it.
-func known[K comparable, V any](s *Service, v *view, in *facts[K, V], m *memo[K, V], k K, now time.Time) (fact[V], bool) {
-	if f, ok := in.get(k); ok {
+// know returns r's fact when the view holds it, first copying a fresh one from the
+// container's cache (when it keeps reads) into the view.
+func (r *reading) know(x ref) (fact[any], bool) {
+	if f, ok := r.v.facts.get(x); ok {
 		return f, true
 	}
-	if s.MaxStaleness <= 0 {
-		return fact[V]{}, false
+	if r.s.MaxStaleness <= 0 {
+		return fact[any]{}, false
 	}
-	f, ok := m.get(k, now, s.MaxStaleness)
+	f, ok := r.s.cache.get(x, r.now, r.s.MaxStaleness)
 	if ok {
-		in.put(k, f)
-		v.used(f.at)
+		r.v.facts.put(x, f)
+		r.v.used(f.at)
 	}
 	return f, ok
 }
 
-// used records that the answer rests on a read begun at at.
-func (v *view) used(at time.Time) {
-	if v.asOf.IsZero() || at.Before(v.asOf) {
-		v.asOf = at
+// want is know, naming x in the batch when it is not known.
+func (r *reading) want(x ref) (fact[any], bool) {
+	f, ok := r.know(x)
+	if !ok {
+		r.keys.add(x)
 	}
+	return f, ok
+}
+
+// callee is the API and the app t names: its own ids (a check), or those its path and
+// AppCode look up to (an authorization).
+func (r *reading) callee(t callee) (apiID, appID string) {
+	if !t.byLookup {
+		return t.apiID, t.appID
+	}
+	switch {
+	case t.appKey != "":
+		// The key's lookup is read whatever the hint says: it carries the sealed secret.
+		x := ref{kind: refKey, id: t.appKey}
+		if f, ok := r.want(x); !ok {
+			appID = r.s.hint(x)
+		} else if l := as[Lookup](f); l != nil {
+			appID = l.Target
+		}
+	case t.codeHash != "":
+		appID = r.lookup(ref{kind: refCode, id: t.codeHash}, refApp, func(f fact[any]) bool {
+			a := as[App](f)
+			return a != nil && a.CodeHash == t.codeHash
+		})
+	}
+	apiID = r.lookup(ref{kind: refPath, id: t.path}, refAPI, func(f fact[any]) bool {
+		a := as[API](f)
+		return a != nil && !a.Deleted && a.Path == t.path
+	})
+	return apiID, appID
+}
+
+// lookup answers a lookup l (an AppCode's app, a path's API): from the view or the
+// cache; else from the item the container's hint names, once read, when it still
+// carries the code or the path (the app's CodeHash, the API's Path: written in the same
+// transaction as the lookup, and unique as it is); else by reading the lookup itself.
+// So a steady authorization reads what a check reads, and a rotated code or a moved path
+// is refuted by the very item that moved.
+func (r *reading) lookup(l ref, item kind, carries func(fact[any]) bool) string {
+	if f, ok := r.know(l); ok {
+		return str(f)
+	}
+	id := r.s.hint(l)
+	if id == "" {
+		r.keys.add(l)
+		return ""
+	}
+	f, ok := r.know(ref{kind: item, id: id})
+	switch {
+	case !ok:
+		return id // read the hinted item first: it confirms or refutes the hint
+	case carries(f):
+		r.v.facts.put(l, fact[any]{id, f.at})
+		return id
+	}
+	r.keys.add(l)
+	return ""
+}
+
+// api wants the API's item: its unit is the item's, or the hint's while it is not known.
+func (r *reading) api(id string) (api *API, unitID string) {
+	if id == "" {
+		return nil, ""
+	}
+	x := ref{kind: refAPI, id: id}
+	f, ok := r.want(x)
+	if !ok {
+		return nil, r.s.hint(x)
+	}
+	if api = as[API](f); api != nil {
+		unitID = api.UnitID()
+	}
+	return api, unitID
+}
+
+// app wants the app's item: its workspace is the item's, or the hint's while it is not
+// known.
+func (r *reading) app(id string) (app *App, ws Subject) {
+	if id == "" {
+		return nil, Subject{}
+	}
+	x := ref{kind: refApp, id: id}
+	f, ok := r.want(x)
+	if !ok {
+		return nil, hintedWorkspace(r.s.hint(x))
+	}
+	if app = as[App](f); app != nil {
+		ws = app.workspace()
+	}
+	return app, ws
+}
+
+// grants wants the slots of R14's order up to the first that decides the call: a grant
+// in force that counts, every slot before it known. Later slots, and the unit, cannot
+// change the answer, so a check that sees an app for the first time is still one batch
+// when the app's own grant allows it. Nothing decides until the API and the app (when
+// the call has one) are known: they say which grants count.
+func (r *reading) grants(places []place, api *API, appKnown bool) (decided bool) {
+	settled := api != nil && appKnown
+	var unit *ServiceUnit
+	for _, pl := range places {
+		f, ok := r.want(slotRef(pl.key))
+		if !ok || !settled {
+			settled = false
+			continue
+		}
+		if pl.basis == BasisServiceUnit && unit == nil {
+			u, ok := r.know(ref{kind: refUnit, id: pl.key.Resource.ID})
+			if unit = as[ServiceUnit](u); !ok || unit == nil {
+				settled = false
+				continue
+			}
+		}
+		if g := as[Grant](f); pl.admits(g, *api, unit) && g.InForce(r.now, g.Generation) {
+			return true
+		}
+	}
+	return false
 }
 
 // learn records what one batch, begun at at, found for keys: absent items too, as
@@ -309,122 +425,86 @@ func (v *view) used(at time.Time) {
 func (s *Service) learn(v *view, keys CheckKeys, found CheckFound, at time.Time) {
 	v.used(at)
 	if keys.APIID != "" {
-		record(s, &v.apis, &s.cache.apis, keys.APIID, fact[*API]{found.API, at})
+		x := ref{kind: refAPI, id: keys.APIID}
+		s.record(v, x, fact[any]{found.API, at})
 		if found.API != nil {
-			s.hints.apiUnit.Store(keys.APIID, found.API.UnitID())
+			s.hints.Store(x, found.API.UnitID())
 		}
 	}
 	if keys.AppID != "" {
-		record(s, &v.apps, &s.cache.apps, keys.AppID, fact[*App]{found.App, at})
+		x := ref{kind: refApp, id: keys.AppID}
+		s.record(v, x, fact[any]{found.App, at})
 		if found.App != nil {
-			s.hints.appWorkspace.Store(keys.AppID, found.App.WorkspaceID)
+			s.hints.Store(x, found.App.TenantID+"\x00"+found.App.WorkspaceID)
 		}
 	}
 	if keys.UnitID != "" {
-		record(s, &v.units, &s.cache.units, keys.UnitID, fact[*ServiceUnit]{found.Unit, at})
+		s.record(v, ref{kind: refUnit, id: keys.UnitID}, fact[any]{found.Unit, at})
 	}
 	for _, slot := range keys.Slots {
-		f := fact[*Grant]{nil, at}
+		var g *Grant
 		for i := range found.Grants {
 			if found.Grants[i].Key() == slot {
-				f.v = &found.Grants[i]
+				g = &found.Grants[i]
 			}
 		}
-		record(s, &v.slots, &s.cache.slots, slot, f)
+		s.record(v, slotRef(slot), fact[any]{g, at})
 	}
-	lookup := func(in *facts[string, string], m *memo[string, string], h *sync.Map, k, target string) {
-		record(s, in, m, k, fact[string]{target, at})
+	lookup := func(x ref, target string) {
+		s.record(v, x, fact[any]{target, at})
 		if target != "" {
-			h.Store(k, target)
+			s.hints.Store(x, target)
 		} else {
-			h.Delete(k)
+			s.hints.Delete(x)
 		}
 	}
 	if keys.CodeHash != "" {
-		lookup(&v.codes, &s.cache.codes, &s.hints.codeApp, keys.CodeHash, found.AppByCode)
+		lookup(ref{kind: refCode, id: keys.CodeHash}, found.AppByCode)
 	}
 	if keys.Path != "" {
-		lookup(&v.paths, &s.cache.paths, &s.hints.pathAPI, keys.Path, found.APIByPath)
+		lookup(ref{kind: refPath, id: keys.Path}, found.APIByPath)
+	}
+	if keys.AppKey != "" {
+		x := ref{kind: refKey, id: keys.AppKey}
+		var l *Lookup
+		if found.AppByKey != "" {
+			l = &Lookup{Kind: LookupAppKey, Value: keys.AppKey, Target: found.AppByKey, Sealed: found.KeySealed}
+		}
+		s.record(v, x, fact[any]{l, at})
+		if l != nil {
+			s.hints.Store(x, l.Target)
+		} else {
+			s.hints.Delete(x)
+		}
 	}
 }
 
 // record puts a fact in the call's view and, when the container keeps reads, its cache.
-func record[K comparable, V any](s *Service, in *facts[K, V], m *memo[K, V], k K, f fact[V]) {
-	in.put(k, f)
+func (s *Service) record(v *view, x ref, f fact[any]) {
+	v.facts.put(x, f)
 	if s.MaxStaleness > 0 {
-		m.put(k, f, s.MaxStaleness)
+		s.cache.put(x, f, s.MaxStaleness)
 	}
 }
 
-// slotRef is a grant slot that may decide a call, and where Decide takes it from.
-type slotRef struct {
-	key GrantKey
-	dst **Grant
-}
-
-// slotsOf are the grant slots that may decide a call, in R14's order, each with its
-// place in it: for an app, the API grants to the APP and to its WORKSPACE (when the
-// workspace is known), the unit grants to both (when the API is in a unit); for a
-// person, their grant on the app (R24) or, alone, their API and unit grants (R22).
-func slotsOf(apiID, appID, unitID, ws string, env Env, user *Subject, it *CheckItems) []slotRef {
-	var out []slotRef
-	api, unit := APIResource(apiID), UnitResource(unitID)
-	add := func(r Resource, sub Subject, dst **Grant) { out = append(out, slotRef{SlotOf(r, env, sub), dst}) }
-	if appID != "" && apiID != "" {
-		asApp, asWS := Subject{Type: SubjectApp, ID: appID}, Subject{Type: SubjectWorkspace, ID: ws}
-		add(api, asApp, &it.AppGrant)
-		if ws != "" {
-			add(api, asWS, &it.WorkspaceGrant)
-		}
-		if unitID != "" {
-			add(unit, asApp, &it.UnitAppGrant)
-			if ws != "" {
-				add(unit, asWS, &it.UnitWSGrant)
-			}
-		}
-	}
-	switch {
-	case user == nil:
-	case appID != "":
-		add(AppResource(appID), *user, &it.AppPermission)
-	case apiID != "":
-		add(api, *user, &it.UserGrant)
-		if unitID != "" {
-			add(unit, *user, &it.UnitUserGrant)
-		}
-	}
-	return out
-}
-
-// items are the view's items for t, as Decide takes them: the app and the API the
-// lookups named (an authorization) or the call's own, and the slots the items read say
-// may decide, never the ones a wrong hint had read.
-func (v *view) items(t callee) CheckItems {
-	appID, apiID := t.appID, t.apiID
-	if t.byLookup {
-		code, _ := v.codes.get(t.codeHash)
-		path, _ := v.paths.get(t.path)
-		appID, apiID = code.v, path.v
-	}
+// items are the view's items as Decide takes them, as the last round planned them:
+// the API and the app the call or its lookups named, and the slots R14's order takes
+// from the items read, never the ones a wrong hint had read.
+func (v *view) items() CheckItems {
+	p := v.final
 	var it CheckItems
-	f, _ := v.apis.get(apiID)
-	it.API = f.v
-	if appID != "" {
-		f, _ := v.apps.get(appID)
-		it.App = f.v
+	it.API = as[API](v.get(ref{kind: refAPI, id: p.apiID}))
+	if p.appID != "" {
+		it.App = as[App](v.get(ref{kind: refApp, id: p.appID}))
 	}
-	unitID, ws := "", ""
-	if it.API != nil {
-		unitID = it.API.UnitID()
-		u, _ := v.units.get(unitID)
-		it.Unit = u.v
+	if p.unitID != "" {
+		it.Unit = as[ServiceUnit](v.get(ref{kind: refUnit, id: p.unitID}))
 	}
-	if it.App != nil {
-		ws = it.App.WorkspaceID
+	for _, pl := range p.places {
+		*pl.grant(&it) = as[Grant](v.get(slotRef(pl.key)))
 	}
-	for _, slot := range slotsOf(apiID, appID, unitID, ws, t.env, t.user, &it) {
-		f, _ := v.slots.get(slot.key)
-		*slot.dst = f.v
+	if v.final.permission != nil {
+		it.AppPermission = as[Grant](v.get(slotRef(*v.final.permission)))
 	}
 	return it
 }
@@ -443,7 +523,7 @@ func (s *Service) waitOut(ctx context.Context, c Change) error {
 	if err := s.Wait(ctx, s.CommitWait); err != nil {
 		// Committed, but not yet safe to answer: a retry with the same Idempotency-Key
 		// replays the answer once the wait is over.
-		return E(c.Op, Unavailable, CodeUnavailable, "the change is committed; retry with the same Idempotency-Key for its answer")
+		return E(c.Op, CodeUnavailable, "the change is committed; retry with the same Idempotency-Key for its answer")
 	}
 	return nil
 }
@@ -459,7 +539,7 @@ func (s *Service) waitOutReplay(ctx context.Context, recorded time.Time) error {
 		return nil
 	}
 	if err := s.Wait(ctx, s.CommitWait); err != nil {
-		return E("idempotency", Unavailable, CodeUnavailable, "retry with the same Idempotency-Key for the answer")
+		return E("idempotency", CodeUnavailable, "retry with the same Idempotency-Key for the answer")
 	}
 	return nil
 }
@@ -482,4 +562,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// hintedWorkspace is the WORKSPACE subject of an app's hint ("tenant\x00ws"; a
+// workspace id holds no NUL), none for no hint.
+func hintedWorkspace(h string) Subject {
+	i := strings.LastIndexByte(h, 0)
+	if i < 0 {
+		return Subject{}
+	}
+	return Subject{Type: SubjectWorkspace, ID: h[i+1:], TenantID: h[:i]}
 }

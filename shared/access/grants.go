@@ -16,6 +16,7 @@ type GrantInput struct {
 	Validity    Validity     `json:"validity"`
 	Reason      string       `json:"reason"`
 	Protected   bool         `json:"protected"`
+	StartTime   *time.Time   `json:"start_time"` // R25: a scheduled start
 }
 
 // grantSpec is what a new grant needs, whether granted directly or by approval.
@@ -24,14 +25,10 @@ type grantSpec struct {
 	envs      []Env
 	perms     []Permission
 	fields    []string
+	start     *time.Time // R25
 	end       *time.Time
 	reason    string
 	protected bool
-}
-
-// CreateGrants grants an API: GrantOn for the API's resource.
-func (s *Service) CreateGrants(ctx context.Context, a Actor, apiID string, in GrantInput) ([]Grant, error) {
-	return s.GrantOn(ctx, a, APIResource(apiID), in)
 }
 
 // GrantOn grants a resource (an API, a service unit, an app) to one subject or several
@@ -52,17 +49,24 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 		return nil, err
 	}
 	if !t.reviews(a.Principal) {
-		return nil, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may grant its %ss", t.WorkspaceID, r.Type)
+		return nil, E(op, CodeForbidden, "only a reviewer of workspace %s may grant its %ss", t.WorkspaceID, r.Type)
 	}
 	if in.Protected && (!a.IsAdmin(t.TenantID) || !r.HasEnv()) {
-		return nil, E(op, Forbidden, CodeForbidden, "only a tenant_admin may create a protected grant, and not on an app")
+		return nil, E(op, CodeForbidden, "only a tenant_admin may create a protected grant, and not on an app")
 	}
 	now := s.now()
 	base, err := s.baseSpec(op, t, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
 	if err != nil {
 		return nil, err
 	}
+	if base, err = withStart(op, base, in.StartTime, in.Validity, now); err != nil {
+		return nil, err
+	}
 	base.protected = in.Protected
+	exempt, err := s.withinPolicy(ctx, op, t, base, now) // R26
+	if err != nil {
+		return nil, err
+	}
 	specs := make([]grantSpec, 0, len(subjects))
 	var fails []pairFailure
 	for _, sub := range subjects {
@@ -90,6 +94,9 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 	grants, err := s.newGrants(ctx, &c, t, specs, a.Sub, now, bulk)
 	if err != nil {
 		return nil, err
+	}
+	for i := range c.Audit {
+		c.Audit[i].PolicyExemption = exempt
 	}
 	if err := s.commit(ctx, a, c, grants); err != nil {
 		return nil, err
@@ -180,7 +187,7 @@ func (s *Service) newGrants(ctx context.Context, c *Change, t target, specs []gr
 			g := t.newGrant(spec, env, actor, now)
 			g.rearm(now, s.ReminderDays)
 			grants = append(grants, g)
-			exists := E(c.Op, Conflict, CodeGrantExists, "a grant in force exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
+			exists := E(c.Op, CodeGrantExists, "a grant in force or scheduled exists for %s %s in %s: renew it instead", g.Subject.Type, g.Subject.ID, env)
 			if bulk { // a race lost on commit still names its pair
 				exists.Pairs = []Pair{{Subject: g.Subject, Env: env, ErrorCode: CodeGrantExists}}
 			}
@@ -220,11 +227,6 @@ func (s *Service) isGrantee(ctx context.Context, p Principal, g Grant) (bool, er
 	return p.OwnsApp(app), nil
 }
 
-// GetGrant reads one grant on an API: GetGrantOn for the API's resource.
-func (s *Service) GetGrant(ctx context.Context, p Principal, apiID, grantID string) (Grant, error) {
-	return s.GetGrantOn(ctx, p, APIResource(apiID), grantID)
-}
-
 // GetGrantOn reads one grant for a reviewer of its resource or for the grantee side.
 func (s *Service) GetGrantOn(ctx context.Context, p Principal, r Resource, grantID string) (Grant, error) {
 	const op = "grant.get"
@@ -249,7 +251,7 @@ func (s *Service) GetGrantOn(ctx context.Context, p Principal, r Resource, grant
 			}
 		}
 	}
-	return Grant{}, E(op, Forbidden, CodeForbidden, "only reviewers of the API and the grantee may read this grant")
+	return Grant{}, E(op, CodeForbidden, "only reviewers of the API and the grantee may read this grant")
 }
 
 // PatchInput is the body of PATCH /v1/apis/{api_id}/grants/{grant_id}.
@@ -258,11 +260,7 @@ type PatchInput struct {
 	AddPermissions []Permission `json:"add_permissions"`
 	Validity       *Validity    `json:"validity"` // R20
 	Reason         string       `json:"reason"`
-}
-
-// PatchGrant changes a grant on an API: PatchGrantOn for the API's resource.
-func (s *Service) PatchGrant(ctx context.Context, a Actor, apiID, grantID string, in PatchInput) (Grant, error) {
-	return s.PatchGrantOn(ctx, a, APIResource(apiID), grantID, in)
+	StartTime      *time.Time   `json:"start_time"` // R25: moves a scheduled grant's start
 }
 
 // PatchGrantOn changes a grant's field list, adds a permission (R12) or changes its
@@ -272,8 +270,8 @@ func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID
 	if err := CheckReason(op, in.Reason); err != nil {
 		return Grant{}, err
 	}
-	if in.Fields == nil && len(in.AddPermissions) == 0 && in.Validity == nil {
-		return Grant{}, invalid(op, CodeInvalid, "name fields, add_permissions or validity")
+	if in.Fields == nil && len(in.AddPermissions) == 0 && in.Validity == nil && in.StartTime == nil {
+		return Grant{}, invalid(op, CodeInvalid, "name fields, add_permissions, validity or start_time")
 	}
 	g, t, err := s.reviewerGrant(ctx, op, a, r, grantID)
 	if err != nil {
@@ -283,13 +281,22 @@ func (s *Service) PatchGrantOn(ctx context.Context, a Actor, r Resource, grantID
 		return Grant{}, invalid(op, CodeInvalid, "a grant on an app is not changed: grant it anew")
 	}
 	now := s.now()
-	if !g.InForce(now, t.Generation) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
+	if !g.InForce(now, t.Generation) && !g.scheduled(now) {
+		return Grant{}, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	g, settled := settle(g, a.Sub, now)
 	next := g
-	if in.Validity != nil {
+	if g.scheduled(now) || in.StartTime != nil { // R25: moving the start, or the end before it
+		if next, err = rescheduled(op, g, in.StartTime, in.Validity, now, s.ReminderDays); err != nil {
+			return Grant{}, err
+		}
+	} else if in.Validity != nil {
 		if next, err = s.changedValidity(op, g, *in.Validity, now); err != nil {
+			return Grant{}, err
+		}
+	}
+	if in.Validity != nil && Extends(g.EndTime, next.EndTime) && !g.Protected { // R26 caps an extension
+		if err := s.policyAllows(ctx, op, t, now, nil, next, false); err != nil {
 			return Grant{}, err
 		}
 	}
@@ -324,7 +331,7 @@ func (s *Service) reviewerGrant(ctx context.Context, op string, a Actor, r Resou
 		return Grant{}, target{}, err
 	}
 	if !t.reviews(a.Principal) {
-		return Grant{}, target{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may do this", t.WorkspaceID)
+		return Grant{}, target{}, E(op, CodeForbidden, "only a reviewer of workspace %s may do this", t.WorkspaceID)
 	}
 	if err := checkIfMatch(op, a, g.Version); err != nil {
 		return Grant{}, target{}, err

@@ -26,7 +26,7 @@ type Principal struct {
 func PrincipalFromClaims(claims map[string]string, format RolesFormat) (Principal, error) {
 	p := Principal{Sub: strings.TrimSpace(claims["sub"]), TenantID: strings.TrimSpace(claims["tenant_id"])}
 	if p.Sub == "" || p.TenantID == "" {
-		return Principal{}, E("auth", Unauthorized, CodeUnauthorized, "the token has no sub or tenant_id")
+		return Principal{}, E("auth", CodeUnauthorized, "the token has no sub or tenant_id")
 	}
 	roles, err := ParseRoles(claims["roles"], format)
 	if err != nil {

@@ -101,16 +101,16 @@ func GenerationCheck(op string, g Grant) Write {
 	case ResourceServiceUnit:
 		return Write{
 			Action: ActionCheck, Unit: &ServiceUnit{ID: r.ID}, Cond: Cond{Kind: CondPublished, Generation: g.Generation},
-			OnFail: E(op, NotFound, CodeNotFoundServiceUnit, "service unit %s has moved on from generation %d", r.ID, g.Generation),
+			OnFail: E(op, CodeNotFoundServiceUnit, "service unit %s has moved on from generation %d", r.ID, g.Generation),
 		}
 	case ResourceApp:
 		return Write{
 			Action: ActionCheck, App: &App{ID: r.ID}, Cond: Cond{Kind: CondExists},
-			OnFail: E(op, NotFound, CodeNotFoundApp, "app %s no longer exists", r.ID),
+			OnFail: E(op, CodeNotFoundApp, "app %s no longer exists", r.ID),
 		}
 	}
 	return Write{
 		Action: ActionCheck, API: &API{ID: r.ID}, Cond: Cond{Kind: CondPublished, Generation: g.Generation},
-		OnFail: E(op, Conflict, CodeAPINotPublished, "api %s has moved on from generation %d", r.ID, g.Generation),
+		OnFail: E(op, CodeAPINotPublished, "api %s has moved on from generation %d", r.ID, g.Generation),
 	}
 }

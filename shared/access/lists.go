@@ -106,17 +106,17 @@ func (s *Service) AuthorizedAPIs(ctx context.Context, p Principal, ws string, f 
 		return Page[Grant]{}, err
 	}
 	if !p.IsMember(p.TenantID, ws) {
-		return Page[Grant]{}, E(op, Forbidden, CodeForbidden, "you have no role in workspace %s", ws)
+		return Page[Grant]{}, E(op, CodeForbidden, "you have no role in workspace %s", ws)
 	}
 	var grants []Grant
 	if f.AppID == "" {
-		wsGrants, err := s.Store.GrantsBySubject(ctx, Subject{Type: SubjectWorkspace, ID: ws})
+		wsGrants, err := s.Store.GrantsBySubject(ctx, Subject{Type: SubjectWorkspace, ID: ws, TenantID: p.TenantID})
 		if err != nil {
 			return Page[Grant]{}, err
 		}
 		grants = append(grants, wsGrants...)
 	}
-	apps, err := s.Store.AppsByWorkspace(ctx, ws)
+	apps, err := s.Store.AppsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return Page[Grant]{}, err
 	}
@@ -193,9 +193,9 @@ func (s *Service) GrantedAPIs(ctx context.Context, p Principal, ws string, q Pag
 		return Page[GrantedAPI]{}, err
 	}
 	if !p.IsReviewer(p.TenantID, ws) {
-		return Page[GrantedAPI]{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s see whom its APIs are granted to", ws)
+		return Page[GrantedAPI]{}, E(op, CodeForbidden, "only reviewers of workspace %s see whom its APIs are granted to", ws)
 	}
-	apis, err := s.Store.APIsByWorkspace(ctx, ws)
+	apis, err := s.Store.APIsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return Page[GrantedAPI]{}, err
 	}
@@ -254,7 +254,7 @@ type unitWithGrants struct {
 
 // unitGrants reads the grants of every live unit of workspace ws, by unit id.
 func (s *Service) unitGrants(ctx context.Context, p Principal, ws string) (map[string]unitWithGrants, error) {
-	units, err := s.Store.ServiceUnitsByWorkspace(ctx, ws)
+	units, err := s.Store.ServiceUnitsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -274,11 +274,6 @@ func (s *Service) unitGrants(ctx context.Context, p Principal, ws string) (map[s
 	return out, nil
 }
 
-// GrantsOfAPI is GrantsOf an API.
-func (s *Service) GrantsOfAPI(ctx context.Context, p Principal, apiID string, size int, next string) (GrantPage, error) {
-	return s.GrantsOf(ctx, p, APIResource(apiID), size, next)
-}
-
 // GrantsOf pages through one resource's grants for its reviewers, newest first.
 func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size int, next string) (GrantPage, error) {
 	const op = "list.grants"
@@ -287,7 +282,7 @@ func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size in
 		return GrantPage{}, err
 	}
 	if !t.reviews(p) {
-		return GrantPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list the grants of its %ss", t.WorkspaceID, r.Type)
+		return GrantPage{}, E(op, CodeForbidden, "only reviewers of workspace %s list the grants of its %ss", t.WorkspaceID, r.Type)
 	}
 	if size, err = tokenPageSize(op, size); err != nil {
 		return GrantPage{}, err
@@ -305,12 +300,7 @@ func (s *Service) GrantsOf(ctx context.Context, p Principal, r Resource, size in
 		}
 	}
 	page.Items = items
-	return page, nil
-}
-
-// AuditLog is AuditOf an API.
-func (s *Service) AuditLog(ctx context.Context, p Principal, apiID string, size int, next string) (AuditPage, error) {
-	return s.AuditOf(ctx, p, APIResource(apiID), size, next)
+	return page, s.flagBeyond(ctx, t, page.Items, s.now()) // R26: grants made before the policy
 }
 
 // AuditOf pages through the audit entries of an API or a unit for its reviewers,
@@ -322,7 +312,7 @@ func (s *Service) AuditOf(ctx context.Context, p Principal, r Resource, size int
 		return AuditPage{}, err
 	}
 	if !t.reviews(p) {
-		return AuditPage{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s read its audit", t.WorkspaceID)
+		return AuditPage{}, E(op, CodeForbidden, "only reviewers of workspace %s read its audit", t.WorkspaceID)
 	}
 	if size, err = tokenPageSize(op, size); err != nil {
 		return AuditPage{}, err
@@ -372,10 +362,10 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 			return Page[Request]{}, err
 		}
 		if !p.IsReviewer(p.TenantID, f.WorkspaceID) {
-			return Page[Request]{}, E(op, Forbidden, CodeForbidden, "only reviewers of workspace %s list its requests", f.WorkspaceID)
+			return Page[Request]{}, E(op, CodeForbidden, "only reviewers of workspace %s list its requests", f.WorkspaceID)
 		}
 		var err error
-		if list, err = s.Store.RequestsByWorkspace(ctx, f.WorkspaceID, f.Status); err != nil {
+		if list, err = s.Store.RequestsByWorkspace(ctx, p.TenantID, f.WorkspaceID, f.Status); err != nil {
 			return Page[Request]{}, err
 		}
 		if f.AppID != "" {
@@ -390,7 +380,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 			return Page[Request]{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", f.AppID)
 		}
 		if !p.OwnsApp(app) && !p.IsReviewer(app.TenantID, app.WorkspaceID) {
-			return Page[Request]{}, E(op, Forbidden, CodeForbidden, "only the owner of app %s lists its requests", f.AppID)
+			return Page[Request]{}, E(op, CodeForbidden, "only the owner of app %s lists its requests", f.AppID)
 		}
 		if list, err = s.Store.RequestsByApp(ctx, f.AppID); err != nil {
 			return Page[Request]{}, err
@@ -453,7 +443,7 @@ func (s *Service) ListAPIs(ctx context.Context, p Principal, f APIFilter, q Page
 		if err := CheckID(op, "workspace_id", f.WorkspaceID); err != nil {
 			return Page[API]{}, err
 		}
-		list, err = s.Store.APIsByWorkspace(ctx, f.WorkspaceID)
+		list, err = s.Store.APIsByWorkspace(ctx, p.TenantID, f.WorkspaceID)
 	} else {
 		list, err = s.Store.APIsByTenant(ctx, p.TenantID)
 	}
@@ -477,7 +467,7 @@ func (s *Service) ListApps(ctx context.Context, p Principal, ws string, q PageQu
 	if err := memberListing(op, p, ws, q); err != nil {
 		return Page[App]{}, err
 	}
-	list, err := s.Store.AppsByWorkspace(ctx, ws)
+	list, err := s.Store.AppsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return Page[App]{}, err
 	}
@@ -510,7 +500,7 @@ func memberListing(op string, p Principal, ws string, q PageQuery) error {
 		return err
 	}
 	if !p.IsMember(p.TenantID, ws) {
-		return E(op, Forbidden, CodeForbidden, "you have no role in workspace %s", ws)
+		return E(op, CodeForbidden, "you have no role in workspace %s", ws)
 	}
 	return nil
 }

@@ -167,11 +167,19 @@ type App struct {
 	Owner       string    `json:"owner"`
 	Status      AppStatus `json:"status"`
 	// WorkspaceDefault marks the workspace's default app (R21), at most one per workspace.
-	WorkspaceDefault bool      `json:"workspace_default"`
-	CodeHash         string    `json:"-"`
-	CreatedAt        time.Time `json:"created_at"`
-	ModifiedAt       time.Time `json:"modified_at"`
-	Version          int64     `json:"version"`
+	WorkspaceDefault bool   `json:"workspace_default"`
+	CodeHash         string `json:"-"`
+	// Keys are the app's live AppKeys (at most MaxAppKeys), never their secrets.
+	Keys       []AppKey  `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	ModifiedAt time.Time `json:"modified_at"`
+	Version    int64     `json:"version"`
+}
+
+// workspace is the app's workspace as a grantee: a workspace id is unique only inside
+// its tenant.
+func (a App) workspace() Subject {
+	return Subject{Type: SubjectWorkspace, ID: a.WorkspaceID, TenantID: a.TenantID}
 }
 
 // R21: IsDefaultFor reports whether the app is the default app of api's workspace,
@@ -188,6 +196,9 @@ const (
 	StatusCancellationPending GrantStatus = "CANCELLATION_PENDING"
 	StatusExpired             GrantStatus = "EXPIRED"
 	StatusRevoked             GrantStatus = "REVOKED"
+	// StatusScheduled: the grant's start_time lies ahead (R25); not in force, but it
+	// holds its slot.
+	StatusScheduled GrantStatus = "SCHEDULED"
 )
 
 // ServiceUnit groups APIs of one workspace (R23). A deleted unit stays as a tombstone
@@ -223,6 +234,7 @@ type Grant struct {
 	Env               Env          `json:"env"`
 	Permissions       []Permission `json:"permissions"`
 	Fields            []string     `json:"fields"`
+	StartTime         *time.Time   `json:"start_time"` // R25: SCHEDULED until then (holds its slot, allows no call); nil: at once
 	EndTime           *time.Time   `json:"end_time"`
 	CancelAt          *time.Time   `json:"cancel_at"`
 	CancelPermissions []Permission `json:"cancel_permissions"`
@@ -242,11 +254,15 @@ type Grant struct {
 	Reminded []int `json:"-"`
 	// ExpiryAnnounced is set once the Grant Expired event for the current EndTime went out.
 	ExpiryAnnounced bool `json:"-"`
+	// StartAnnounced is set once the Grant Started event of a scheduled grant went out (R25).
+	StartAnnounced bool `json:"-"`
+	// BeyondPolicy names the policies (R26) the grant exceeds; set by listings, not stored.
+	BeyondPolicy []string `json:"beyond_policy,omitempty"`
 }
 
 // GrantKey identifies the one grant slot per (resource, env, subject). SubjectTenant
-// is part of a USER subject's identity only (APP and WORKSPACE ids are global); Env is
-// empty for app grants.
+// is part of a WORKSPACE's and a USER's identity (a workspace id and a sub are unique
+// only inside their tenant; app ids are global); Env is empty for app grants.
 type GrantKey struct {
 	Resource      Resource
 	Env           Env
@@ -258,7 +274,7 @@ type GrantKey struct {
 // SlotOf is the slot of subject s's grant on r in env.
 func SlotOf(r Resource, env Env, s Subject) GrantKey {
 	k := GrantKey{Resource: r, Env: env, Subject: s.Type, ID: s.ID}
-	if s.Type == SubjectUser {
+	if s.Type == SubjectUser || s.Type == SubjectWorkspace {
 		k.SubjectTenant = s.TenantID
 	}
 	if !r.HasEnv() {
@@ -319,6 +335,7 @@ type Request struct {
 	Permissions []Permission `json:"permissions"`
 	Fields      []string     `json:"fields"`
 	Validity    Validity     `json:"validity"`
+	StartTime   *time.Time   `json:"start_time"` // R25: the scheduled start asked for, nil for at once
 	Reason      string       `json:"reason"`
 	Requester   string       `json:"requester"`
 	// RequesterTenant is the requester's tenant: the API's, except for the owner of a
@@ -341,6 +358,7 @@ const (
 	EventGrantRevoked          = "Grant Revoked"
 	EventGrantExpiring         = "Grant Expiring"
 	EventGrantExpired          = "Grant Expired"
+	EventGrantStarted          = "Grant Started" // R25: a scheduled grant came into force
 	EventRequestSubmitted      = "Request Submitted"
 	EventRequestApproved       = "Request Approved"
 	EventRequestRejected       = "Request Rejected"
@@ -348,6 +366,8 @@ const (
 	EventAPIChanged            = "API Changed"
 	EventAppChanged            = "App Changed"
 	EventAppCodeRotated        = "AppCode Rotated"
+	EventAppKeyCreated         = "AppKey Created"
+	EventAppKeyRevoked         = "AppKey Revoked"
 	EventServiceUnitChanged    = "Service Unit Changed"
 )
 
@@ -368,11 +388,15 @@ type AuditEntry struct {
 	RequestID     string       `json:"request_id,omitempty"`
 	Subject       *Subject     `json:"subject,omitempty"`
 	Env           Env          `json:"env,omitempty"`
+	StartTime     *time.Time   `json:"start_time,omitempty"` // R25
 	EndTime       *time.Time   `json:"end_time,omitempty"`
 	CancelAt      *time.Time   `json:"cancel_at,omitempty"`
 	Permissions   []Permission `json:"permissions,omitempty"`
 	Reason        string       `json:"reason,omitempty"`
 	ThresholdDays int          `json:"threshold_days,omitempty"`
+	// PolicyExemption says that a tenant_admin's protected grant went beyond a policy (R26).
+	PolicyExemption string `json:"policy_exemption,omitempty"`
+	AppKey          string `json:"app_key,omitempty"` // an AppKey created or revoked (never its secret)
 }
 
 // IsRequester reports whether p made the request.
@@ -408,12 +432,21 @@ func (g Grant) Status(now time.Time, apiGeneration int64) GrantStatus {
 		return StatusRevoked
 	case g.cancelledFirst(now):
 		return StatusRevoked
+	case g.StartTime != nil && g.StartTime.After(now): // R25: decided by time, not by the job
+		return StatusScheduled
 	case g.EndTime != nil && !g.EndTime.After(now):
 		return StatusExpired
 	case g.CancelAt != nil && g.CancelAt.After(now):
 		return StatusCancellationPending
 	}
 	return StatusActive
+}
+
+// Occupies reports whether the grant holds its slot at now (R3): in force, or
+// scheduled to start (R25). A new grant may take the slot only when it does not.
+func (g Grant) Occupies(now time.Time, apiGeneration int64) bool {
+	s := g.Status(now, apiGeneration)
+	return s == StatusActive || s == StatusCancellationPending || s == StatusScheduled
 }
 
 // InForce reports whether the grant is ACTIVE or CANCELLATION_PENDING at now.

@@ -48,7 +48,7 @@ func (s *Service) unitAPIs(ctx context.Context, id string, gen int64) ([]API, er
 	if !u.Live() || u.Generation != gen {
 		return nil, nil
 	}
-	apis, err := s.Store.APIsByWorkspace(ctx, u.WorkspaceID)
+	apis, err := s.Store.APIsByWorkspace(ctx, u.TenantID, u.WorkspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (s *Service) UserAuthorizedAPIs(ctx context.Context, p Principal, userID st
 		return Page[Grant]{}, err
 	}
 	if userID != p.Sub && !p.IsAdmin(p.TenantID) {
-		return Page[Grant]{}, E(op, Forbidden, CodeForbidden, "only the user and a tenant_admin list a user's grants")
+		return Page[Grant]{}, E(op, CodeForbidden, "only the user and a tenant_admin list a user's grants")
 	}
 	grants, err := s.Store.GrantsBySubject(ctx, Subject{Type: SubjectUser, ID: userID, TenantID: p.TenantID})
 	if err != nil {

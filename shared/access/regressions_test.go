@@ -20,13 +20,13 @@ func TestRegression_PatchGrant_AddProxyAfterDueProxyCancellationIsIgnored(t *tes
 	in := grantIn(appSubject("app1"), forDays(30))
 	in.Permissions = []access.Permission{access.PermProxy}
 	g := f.grant(reviewer, "api1", in)
-	must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}}))
+	must[access.CancelResult](t)(f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}}))
 	f.advance(49 * time.Hour) // PROXY is gone by time; the job has not run
 	proxy := access.CheckInput{APIID: "api1", AppID: "app1", Env: access.EnvProd, Proxy: true}
 	if d := must[access.Decision](t)(f.svc.Check(f.ctx, checker, proxy)); d.Reason != access.ReasonProxyNotGranted {
 		t.Fatalf("before patch: got %v, want PROXY_NOT_GRANTED", d.Reason)
 	}
-	p := must[access.Grant](t)(f.svc.PatchGrant(f.ctx, act(reviewer), "api1", g.ID, access.PatchInput{AddPermissions: []access.Permission{access.PermProxy}, Reason: "back"}))
+	p := must[access.Grant](t)(f.svc.PatchGrantOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.PatchInput{AddPermissions: []access.Permission{access.PermProxy}, Reason: "back"}))
 	if !p.HasPermission(access.PermProxy) {
 		t.Fatalf("patched grant: got %v, want PROXY", p.Permissions)
 	}
@@ -48,7 +48,7 @@ func TestRegression_Renew_CrossTenantRequesterCannotSeeOrWithdraw(t *testing.T) 
 		t.Fatal(err)
 	}
 	g := f.grant(reviewer, "api1", grantIn(access.Subject{Type: access.SubjectApp, ID: "extapp", TenantID: "t2"}, forDays(30)))
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(ext), "api1", g.ID, access.RenewInput{Validity: forDays(90)}))
+	res := must[access.RenewResult](t)(f.svc.RenewOn(f.ctx, act(ext), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(90)}))
 	if res.Request == nil {
 		t.Fatalf("got %+v, want a RENEW request", res)
 	}
@@ -75,7 +75,7 @@ func TestRegression_Withdraw_SameSubOfAnotherTenantWithdrawsForeignRequest(t *te
 	}
 	g := f.grant(reviewer, "api1", grantIn(access.Subject{Type: access.SubjectApp, ID: "extapp", TenantID: "t2"}, forDays(30)))
 	extAlice := access.NewPrincipal("alice", "t2")
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(extAlice), "api1", g.ID, access.RenewInput{Validity: forDays(90)}))
+	res := must[access.RenewResult](t)(f.svc.RenewOn(f.ctx, act(extAlice), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(90)}))
 	localAlice := access.NewPrincipal("alice", "t1") // a different person: same sub, other tenant
 	_, err := f.svc.Withdraw(f.ctx, act(localAlice), res.Request.ID, "")
 	if err == nil {
@@ -110,14 +110,14 @@ func TestRegression_Cancel_DueProxyRemovalLosesItsEvent(t *testing.T) {
 	in := grantIn(appSubject("app1"), forDays(30))
 	in.Permissions = []access.Permission{access.PermProxy}
 	g := f.grant(reviewer, "api1", in)
-	must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}}))
+	must[access.CancelResult](t)(f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}}))
 	f.advance(49 * time.Hour)
-	res := must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Reason: "all of it"}))
+	res := must[access.CancelResult](t)(f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{Reason: "all of it"}))
 	if res.Grant.HasPermission(access.PermProxy) {
 		t.Fatalf("got %v, want PROXY gone", res.Grant.Permissions)
 	}
 	revoked := 0
-	page := must[access.AuditPage](t)(f.svc.AuditLog(f.ctx, reviewer, "api1", 100, ""))
+	page := must[access.AuditPage](t)(f.svc.AuditOf(f.ctx, reviewer, access.APIResource("api1"), 100, ""))
 	for _, e := range page.Items {
 		if e.GrantID == g.ID && e.Action == access.EventGrantRevoked {
 			revoked++

@@ -10,12 +10,14 @@ import (
 // the reminders job announces.
 
 // rearm sets the grant's reminder state after a create or renewal at now (R16):
-// thresholds already past are skipped; the next due time is indexed for the jobs.
+// thresholds already past are skipped, and so are those before a scheduled start
+// (R25); the next due time is indexed for the jobs.
 func (g *Grant) rearm(now time.Time, days []int) {
 	g.Reminded, g.ExpiryAnnounced = nil, false
+	ref := from(g.StartTime, now)
 	if g.EndTime != nil {
 		for _, d := range days {
-			if !g.EndTime.Add(-time.Duration(d) * 24 * time.Hour).After(now) {
+			if !g.EndTime.Add(-time.Duration(d) * 24 * time.Hour).After(ref) {
 				g.Reminded = append(g.Reminded, d)
 			}
 		}
@@ -37,6 +39,9 @@ func (g Grant) NextDue(days []int) *time.Time {
 	}
 	if c := g.Timing().Cancel; c != nil {
 		consider(*c) // a cancellation due after the end has nothing to revoke
+	}
+	if g.startDue() {
+		consider(*g.StartTime) // R25: the Grant Started event
 	}
 	if g.EndTime != nil {
 		for _, d := range days {

@@ -18,14 +18,9 @@ type RenewResult struct {
 	Request *Request
 }
 
-// Renew extends a grant in force (R6): at once for a reviewer of its API, as a RENEW
-// request for the owner of the grantee app.
-func (s *Service) Renew(ctx context.Context, a Actor, apiID, grantID string, in RenewInput) (RenewResult, error) {
-	return s.RenewOn(ctx, a, APIResource(apiID), grantID, in)
-}
-
-// RenewOn is Renew for a grant on an API or a unit (R6): the grantee side's request is
-// made by the owner of the grantee app or by the user of a USER grant (R22).
+// RenewOn extends a grant in force on an API or a unit (R6): at once for a reviewer of
+// its resource, as a RENEW request for the grantee side (the owner of the grantee app, or
+// the user of a USER grant, R22).
 func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID string, in RenewInput) (RenewResult, error) {
 	const op = "grant.renew"
 	if err := CheckReason(op, in.Reason); err != nil {
@@ -50,6 +45,9 @@ func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID stri
 		if err != nil {
 			return RenewResult{}, err
 		}
+		if err := s.policyAllows(ctx, op, t, now, g.EndTime, next, true); err != nil { // R26
+			return RenewResult{}, err
+		}
 		c := Change{Op: op, Writes: []Write{{Grant: &next, Cond: Cond{Kind: CondVersion, Version: g.Version}}}}
 		c.Audit = []AuditEntry{grantAudit(EventGrantRenewed, next, a.Sub, in.Reason, now)}
 		res := RenewResult{Grant: &next}
@@ -67,12 +65,14 @@ func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID stri
 		}
 	}
 	if !owner {
-		return RenewResult{}, E(op, Forbidden, CodeForbidden, "only a reviewer of the API or the owner of the grantee app may renew")
+		return RenewResult{}, E(op, CodeForbidden, "only a reviewer of the API or the owner of the grantee app may renew")
 	}
 	if err := checkIfMatch(op, a, g.Version); err != nil { // after the role: a version is not for everyone
 		return RenewResult{}, err
 	}
-	if _, err := s.renewed(op, g, t.Generation, in.Validity, now); err != nil { // refuse what approval would refuse
+	if next, err := s.renewed(op, g, t.Generation, in.Validity, now); err != nil { // refuse what approval would refuse
+		return RenewResult{}, err
+	} else if err := s.policyAllows(ctx, op, t, now, g.EndTime, next, true); err != nil { // R26
 		return RenewResult{}, err
 	}
 	sub := g.Subject
@@ -98,7 +98,7 @@ func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID stri
 // generation gen), only later.
 func (s *Service) renewed(op string, g Grant, gen int64, v Validity, now time.Time) (Grant, error) {
 	if !g.InForce(now, gen) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s: only a grant in force can be renewed", g.ID, g.Status(now, gen))
+		return Grant{}, E(op, CodeGrantNotInForce, "grant %s is %s: only a grant in force can be renewed", g.ID, g.Status(now, gen))
 	}
 	end, err := v.End(now)
 	if err != nil {

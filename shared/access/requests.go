@@ -16,17 +16,13 @@ type ApplyInput struct {
 	Fields      []string     `json:"fields"`
 	Validity    Validity     `json:"validity"`
 	Reason      string       `json:"reason"`
+	StartTime   *time.Time   `json:"start_time"` // R25: a scheduled start
 }
 
 // RequestResult is a request as written and the grants its approval made.
 type RequestResult struct {
 	Request Request
 	Grants  []Grant
-}
-
-// Apply is ApplyOn for an API.
-func (s *Service) Apply(ctx context.Context, a Actor, apiID string, in ApplyInput) (RequestResult, error) {
-	return s.ApplyOn(ctx, a, APIResource(apiID), in)
 }
 
 // R9: ApplyOn submits an application for an API or a unit of the applicant's own
@@ -51,10 +47,16 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 	if err != nil {
 		return RequestResult{}, err
 	}
+	if spec, err = withStart(op, spec, in.StartTime, in.Validity, now); err != nil {
+		return RequestResult{}, err
+	}
+	if _, err := s.withinPolicy(ctx, op, t, spec, now); err != nil { // R26: refused now, not at approval
+		return RequestResult{}, err
+	}
 	req := Request{
 		ID: newID(now), Kind: RequestApply, Status: RequestPending, TenantID: t.TenantID,
 		WorkspaceID: t.WorkspaceID, Resource: t.Resource, Subject: &sub, Envs: slices.Clone(in.Envs),
-		Permissions: spec.perms, Fields: spec.fields, Validity: in.Validity, Reason: in.Reason,
+		Permissions: spec.perms, Fields: spec.fields, Validity: in.Validity, StartTime: spec.start, Reason: in.Reason,
 		Requester: a.Sub, RequesterTenant: a.TenantID, CreatedAt: now, Version: 1,
 	}
 	if r.Type == ResourceAPI {
@@ -98,7 +100,7 @@ func (s *Service) applicant(ctx context.Context, op string, p Principal, in Appl
 			return Subject{}, err
 		}
 		if in.Subject.ID != p.Sub || in.Subject.TenantID != p.TenantID {
-			return Subject{}, E(op, Forbidden, CodeForbidden, "a user applies for themself only")
+			return Subject{}, E(op, CodeForbidden, "a user applies for themself only")
 		}
 		return *in.Subject, nil
 	case in.Subject != nil && in.Subject.Type == SubjectApp:
@@ -114,7 +116,7 @@ func (s *Service) applicant(ctx context.Context, op string, p Principal, in Appl
 		return Subject{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", appID)
 	}
 	if !p.OwnsApp(app) {
-		return Subject{}, E(op, Forbidden, CodeForbidden, "only the owner of app %s may apply for it", app.ID)
+		return Subject{}, E(op, CodeForbidden, "only the owner of app %s may apply for it", app.ID)
 	}
 	return Subject{Type: SubjectApp, ID: app.ID, TenantID: app.TenantID}, nil
 }
@@ -140,9 +142,9 @@ func (s *Service) grantsInForce(ctx context.Context, op string, t target, specs 
 	for _, spec := range specs {
 		for _, env := range spec.envs {
 			g, ok := grantAt(existing, spec.subject, env)
-			if ok && g.InForce(now, t.Generation) {
-				fails = append(fails, failPair(g.Subject, g.Env, g.ID, E(op, Conflict, CodeGrantExists,
-					"a grant in force exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)))
+			if ok && g.Occupies(now, t.Generation) {
+				fails = append(fails, failPair(g.Subject, g.Env, g.ID, E(op, CodeGrantExists,
+					"a grant in force or scheduled exists for %s %s in %s (%s): renew it instead", g.Subject.Type, g.Subject.ID, g.Env, g.ID)))
 			}
 		}
 	}
@@ -180,8 +182,31 @@ func (s *Service) GetRequest(ctx context.Context, p Principal, id string) (Reque
 	if err != nil {
 		return Request{}, err
 	}
+	if r, err = s.followResource(ctx, op, r); err != nil {
+		return Request{}, err
+	}
 	if !r.IsRequester(p) && !p.IsReviewer(r.TenantID, r.WorkspaceID) {
-		return Request{}, E(op, Forbidden, CodeForbidden, "only the requester and reviewers may read this request")
+		return Request{}, E(op, CodeForbidden, "only the requester and reviewers may read this request")
+	}
+	return r, nil
+}
+
+// followResource sets a pending request's workspace to its resource's current one: a
+// request follows its API (or unit) when it moves to another workspace, so that the
+// reviewers of the new workspace decide it and the old one's no longer may. A resource
+// that is gone leaves the request where it was filed (it can still be rejected there).
+func (s *Service) followResource(ctx context.Context, op string, r Request) (Request, error) {
+	if r.Status != RequestPending {
+		return r, nil
+	}
+	t, live, err := s.loadTarget(ctx, op, r.Resource)
+	switch {
+	case ErrorKind(err) == NotFound:
+		return r, nil
+	case err != nil:
+		return Request{}, err
+	case live && t.TenantID == r.TenantID:
+		r.WorkspaceID = t.WorkspaceID
 	}
 	return r, nil
 }
@@ -195,11 +220,16 @@ func (s *Service) decidable(ctx context.Context, op string, a Actor, id, reason 
 	if err != nil {
 		return Request{}, err
 	}
+	// The deciding workspace is the resource's current one; the decided request is
+	// written there, so the listings follow too.
+	if r, err = s.followResource(ctx, op, r); err != nil {
+		return Request{}, err
+	}
 	if !a.IsReviewer(r.TenantID, r.WorkspaceID) {
-		return Request{}, E(op, Forbidden, CodeForbidden, "only a reviewer of workspace %s may decide this request", r.WorkspaceID)
+		return Request{}, E(op, CodeForbidden, "only a reviewer of workspace %s may decide this request", r.WorkspaceID)
 	}
 	if r.Status != RequestPending {
-		return Request{}, E(op, Conflict, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
+		return Request{}, E(op, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
 	}
 	return r, nil
 }
@@ -225,7 +255,7 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 	}
 	next := decided(r, RequestApproved, a.Sub, reason, now)
 	c := Change{Op: op, Writes: []Write{{Request: &next, Cond: Cond{Kind: CondVersion, Version: r.Version},
-		OnFail: E(op, Conflict, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
+		OnFail: E(op, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
 	res := RequestResult{Request: next}
 	switch r.Kind {
 	case RequestApply:
@@ -235,6 +265,12 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		}
 		spec, err := s.checkSpec(ctx, op, t, sub, r.Envs, r.Permissions, r.Fields, r.Validity, r.Reason, now)
 		if err != nil {
+			return RequestResult{}, err
+		}
+		if spec, err = withStart(op, spec, startAtApproval(r.StartTime, now), r.Validity, now); err != nil {
+			return RequestResult{}, err
+		}
+		if _, err := s.withinPolicy(ctx, op, t, spec, now); err != nil { // R26, again at approval
 			return RequestResult{}, err
 		}
 		if res.Grants, err = s.newGrants(ctx, &c, t, []grantSpec{spec}, a.Sub, now, false); err != nil {
@@ -247,6 +283,9 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		}
 		renewed, err := s.renewed(op, g, t.Generation, r.Validity, now)
 		if err != nil {
+			return RequestResult{}, err
+		}
+		if err := s.policyAllows(ctx, op, t, now, g.EndTime, renewed, true); err != nil { // R26
 			return RequestResult{}, err
 		}
 		t.name(&renewed)
@@ -282,10 +321,10 @@ func (s *Service) Withdraw(ctx context.Context, a Actor, id, reason string) (Req
 		return Request{}, err
 	}
 	if !r.IsRequester(a.Principal) {
-		return Request{}, E(op, Forbidden, CodeForbidden, "only the requester may withdraw a request")
+		return Request{}, E(op, CodeForbidden, "only the requester may withdraw a request")
 	}
 	if r.Status != RequestPending {
-		return Request{}, E(op, Conflict, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
+		return Request{}, E(op, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
 	}
 	return s.closeRequest(ctx, a, op, r, RequestWithdrawn, EventRequestWithdrawn, reason)
 }
@@ -297,7 +336,7 @@ func (s *Service) closeRequest(ctx context.Context, a Actor, op string, r Reques
 		next.Reviewer = ""
 	}
 	c := Change{Op: op, Writes: []Write{{Request: &next, Cond: Cond{Kind: CondVersion, Version: r.Version},
-		OnFail: E(op, Conflict, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
+		OnFail: E(op, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
 	c.Audit = []AuditEntry{requestAudit(event, next, a.Sub, reason, now)}
 	if err := s.commit(ctx, a, c, next); err != nil {
 		return Request{}, err

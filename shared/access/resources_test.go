@@ -136,19 +136,19 @@ func (f *fixture) putUnitGeneration(id string, gen int64, deleted bool) {
 
 func TestUserGrant_R22_UsageApplySelfCancelListing(t *testing.T) {
 	f := newFixture(t)
-	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", access.GrantInput{Subject: userSubject("carol@corp"),
+	_, err := f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), access.GrantInput{Subject: userSubject("carol@corp"),
 		Envs: []access.Env{access.EnvProd}, Permissions: []access.Permission{access.PermProxy}, Validity: forDays(30)})
 	wantErr(t, err, access.CodePermissions) // a user holds USAGE only
-	_, err = f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(access.Subject{Type: access.SubjectUser, ID: "carol#1", TenantID: "t1"}, forDays(30)))
+	_, err = f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), grantIn(access.Subject{Type: access.SubjectUser, ID: "carol#1", TenantID: "t1"}, forDays(30)))
 	wantErr(t, err, access.CodeSubject)
 
 	// carol applies for herself; applying for someone else is refused
 	me := userSubject("carol@corp")
-	_, err = f.svc.Apply(f.ctx, act(carol), "api1", access.ApplyInput{Subject: &access.Subject{Type: access.SubjectUser, ID: "dave", TenantID: "t1"}, Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
+	_, err = f.svc.ApplyOn(f.ctx, act(carol), access.APIResource("api1"), access.ApplyInput{Subject: &access.Subject{Type: access.SubjectUser, ID: "dave", TenantID: "t1"}, Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
 	wantErr(t, err, access.CodeForbidden)
-	_, err = f.svc.Apply(f.ctx, act(carol), "api1", access.ApplyInput{Subject: &me, AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
+	_, err = f.svc.ApplyOn(f.ctx, act(carol), access.APIResource("api1"), access.ApplyInput{Subject: &me, AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
 	wantErr(t, err, access.CodeSubject)
-	req := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(carol), "api1", access.ApplyInput{Subject: &me, Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}))
+	req := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(carol), access.APIResource("api1"), access.ApplyInput{Subject: &me, Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}))
 	if req.Request.Status != access.RequestPending || req.Request.AppID != "" || *req.Request.Subject != me || req.Request.Resource != access.APIResource("api1") {
 		t.Fatalf("request: %+v", req.Request)
 	}
@@ -166,9 +166,9 @@ func TestUserGrant_R22_UsageApplySelfCancelListing(t *testing.T) {
 	_, err = f.svc.UserAuthorizedAPIs(f.ctx, alice, "carol@corp", access.AuthorizedFilter{}, access.PageQuery{})
 	wantErr(t, err, access.CodeForbidden)
 	// someone else cannot cancel it; carol cancels it at once (R8)
-	_, err = f.svc.Revoke(f.ctx, act(alice), "api1", g.ID, "")
+	_, err = f.svc.RevokeOn(f.ctx, act(alice), access.APIResource("api1"), g.ID, "")
 	wantErr(t, err, access.CodeForbidden)
-	must[access.Grant](t)(f.svc.Revoke(f.ctx, act(carol), "api1", g.ID, "done"))
+	must[access.Grant](t)(f.svc.RevokeOn(f.ctx, act(carol), access.APIResource("api1"), g.ID, "done"))
 	if st := f.status("api1", g.ID); st != access.StatusRevoked {
 		t.Fatalf("status after self-cancel: %s", st)
 	}

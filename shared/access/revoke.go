@@ -20,13 +20,9 @@ type CancelResult struct {
 	Deferred bool
 }
 
-// R7: Cancel is the API side's cancellation (and R11's PROXY-only one): deferred by
-// the notice period, immediate when the notice is 0 or a tenant_admin asks for it.
-func (s *Service) Cancel(ctx context.Context, a Actor, apiID, grantID string, in CancelInput) (CancelResult, error) {
-	return s.CancelOn(ctx, a, APIResource(apiID), grantID, in)
-}
-
-// CancelOn is Cancel for a grant on any resource with an env (an API or a unit).
+// R7: CancelOn is the API side's cancellation of a grant on an API or a unit (and R11's
+// PROXY-only one): deferred by the notice period, immediate when the notice is 0 or a
+// tenant_admin asks for it.
 func (s *Service) CancelOn(ctx context.Context, a Actor, r Resource, grantID string, in CancelInput) (CancelResult, error) {
 	const op = "grant.cancel"
 	if err := CheckReason(op, in.Reason); err != nil {
@@ -41,7 +37,7 @@ func (s *Service) CancelOn(ctx context.Context, a Actor, r Resource, grantID str
 		return CancelResult{}, err
 	}
 	if in.Immediate && !a.IsAdmin(t.TenantID) {
-		return CancelResult{}, E(op, Forbidden, CodeForbidden, "only a tenant_admin may revoke without notice")
+		return CancelResult{}, E(op, CodeForbidden, "only a tenant_admin may revoke without notice")
 	}
 	res, audit, err := s.cancelOne(op, g, t, perms, in.Immediate, a.Sub, in.Reason, s.now())
 	if err != nil {
@@ -77,12 +73,13 @@ func (s *Service) cancelOne(op string, g Grant, t target, perms []Permission, im
 	if err := refuseProtected(op, g); err != nil {
 		return CancelResult{}, nil, err
 	}
-	if !g.InForce(now, t.Generation) {
-		return CancelResult{}, nil, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
+	if !g.InForce(now, t.Generation) && !g.scheduled(now) {
+		return CancelResult{}, nil, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
+	immediate = immediate || g.scheduled(now) // R25: no notice is owed before the start
 	g, settled := settle(g, actor, now)
 	if g.CancelAt != nil {
-		return CancelResult{}, nil, E(op, Conflict, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
+		return CancelResult{}, nil, E(op, CodeCancelPending, "a cancellation of grant %s is pending until %s", g.ID, g.CancelAt.Format(time.RFC3339))
 	}
 	if perms[0] != PermUsage && !g.HasPermission(perms[0]) {
 		return CancelResult{}, nil, invalid(op, CodePermissions, "grant %s has no %s permission", g.ID, perms[0])
@@ -150,12 +147,7 @@ func FinalizeCancellation(g Grant, now time.Time, days []int) (Grant, bool) {
 	return next, true
 }
 
-// WithdrawCancellation withdraws a pending API-side cancellation (R7).
-func (s *Service) WithdrawCancellation(ctx context.Context, a Actor, apiID, grantID, reason string) (Grant, error) {
-	return s.WithdrawCancellationOn(ctx, a, APIResource(apiID), grantID, reason)
-}
-
-// WithdrawCancellationOn is WithdrawCancellation for a grant on any resource.
+// WithdrawCancellationOn withdraws a pending API-side cancellation (R7).
 func (s *Service) WithdrawCancellationOn(ctx context.Context, a Actor, r Resource, grantID, reason string) (Grant, error) {
 	const op = "grant.withdraw_cancel"
 	if err := CheckReason(op, reason); err != nil {
@@ -167,7 +159,7 @@ func (s *Service) WithdrawCancellationOn(ctx context.Context, a Actor, r Resourc
 	}
 	now := s.now()
 	if g.CancelAt == nil || !g.CancelAt.After(now) || !g.InForce(now, t.Generation) {
-		return Grant{}, E(op, Conflict, CodeNoCancelPending, "no cancellation of grant %s is pending", g.ID)
+		return Grant{}, E(op, CodeNoCancelPending, "no cancellation of grant %s is pending", g.ID)
 	}
 	next := g
 	next.CancelAt, next.CancelPermissions = nil, nil
@@ -179,11 +171,6 @@ func (s *Service) WithdrawCancellationOn(ctx context.Context, a Actor, r Resourc
 		return Grant{}, err
 	}
 	return next, nil
-}
-
-// Revoke is RevokeOn for a grant on an API.
-func (s *Service) Revoke(ctx context.Context, a Actor, apiID, grantID, reason string) (Grant, error) {
-	return s.RevokeOn(ctx, a, APIResource(apiID), grantID, reason)
 }
 
 // R8: RevokeOn is the grantee side's cancellation: immediate, by the app's owner, an
@@ -203,7 +190,7 @@ func (s *Service) RevokeOn(ctx context.Context, a Actor, r Resource, grantID, re
 		return Grant{}, err
 	}
 	if !ok && !(r.Type == ResourceApp && t.reviews(a.Principal)) {
-		return Grant{}, E(op, Forbidden, CodeForbidden, "only the grantee (the app's owner or the workspace's owner) may cancel at once")
+		return Grant{}, E(op, CodeForbidden, "only the grantee (the app's owner or the workspace's owner) may cancel at once")
 	}
 	if err := checkIfMatch(op, a, g.Version); err != nil {
 		return Grant{}, err
@@ -212,8 +199,8 @@ func (s *Service) RevokeOn(ctx context.Context, a Actor, r Resource, grantID, re
 		return Grant{}, err
 	}
 	now := s.now()
-	if !g.InForce(now, t.Generation) {
-		return Grant{}, E(op, Conflict, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
+	if !g.InForce(now, t.Generation) && !g.scheduled(now) {
+		return Grant{}, E(op, CodeGrantNotInForce, "grant %s is %s", g.ID, g.Status(now, t.Generation))
 	}
 	next := revokeNow(g, []Permission{PermUsage}, now, s.ReminderDays)
 	next.Version, next.ModifiedAt = g.Version+1, now
@@ -229,7 +216,7 @@ func (s *Service) RevokeOn(ctx context.Context, a Actor, r Resource, grantID, re
 // only R4 removes it.
 func refuseProtected(op string, g Grant) error {
 	if g.Protected {
-		return E(op, Forbidden, CodeGrantProtected, "grant %s is protected", g.ID)
+		return E(op, CodeGrantProtected, "grant %s is protected", g.ID)
 	}
 	return nil
 }

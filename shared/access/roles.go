@@ -22,7 +22,7 @@ const (
 
 // malformedRoles is the 401 of a roles claim that cannot be read unambiguously.
 func malformedRoles() error {
-	return E("auth", Unauthorized, CodeUnauthorized, "malformed roles claim")
+	return E("auth", CodeUnauthorized, "malformed roles claim")
 }
 
 // ParseRoles reads the roles claim as the JWT authorizer hands it over and returns the

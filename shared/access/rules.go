@@ -2,21 +2,39 @@ package access
 
 import (
 	"slices"
+	"unicode"
 	"unicode/utf8"
 )
 
 // MaxReason is R13's limit, in characters.
 const MaxReason = 128
 
-// R13: CheckReason enforces at most 128 characters (not bytes) of valid UTF-8.
+// R13: CheckReason enforces at most 128 characters (not bytes) of free text (PlainText).
 func CheckReason(op, reason string) error {
-	if !utf8.ValidString(reason) {
-		return invalid(op, CodeReason, "reason must be valid UTF-8")
+	if !PlainText(reason, false) {
+		return invalid(op, CodeReason, "reason must be valid UTF-8 without NUL or other control characters")
 	}
 	if n := utf8.RuneCountInString(reason); n > MaxReason {
 		return invalid(op, CodeReason, "reason is %d characters; at most %d", n, MaxReason)
 	}
 	return nil
+}
+
+// PlainText reports whether free text (a reason, a name, an owner, a description) is
+// valid UTF-8 without control characters (NUL, C0, DEL, C1) and without U+FFFD, which
+// stands for bytes that were not text: a JSON decoder writes it for invalid UTF-8 and
+// for a lone surrogate escape, so refusing it refuses those. multiline lets a
+// description keep line breaks and tabs.
+func PlainText(s string, multiline bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || (unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))) {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckSubject validates a grantee: an app, a workspace or a user (R22).

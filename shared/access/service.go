@@ -29,6 +29,9 @@ type Service struct {
 	CommitWait time.Duration
 	// Wait pauses for CommitWait (tests and the capacity model pass their own clock's).
 	Wait func(ctx context.Context, d time.Duration) error
+	// Sealer keeps AppSecrets encrypted at rest; Signing is how signed calls are verified.
+	Sealer  Sealer
+	Signing SigningPolicy
 
 	hints hints      // what a check's batch should read, confirmed by it
 	cache checkCache // when MaxStaleness is set: the items checks read, with when
@@ -43,6 +46,8 @@ type Config struct {
 	MaxStaleness time.Duration                                    // how long a check container may answer from what it read; 0 none
 	CommitWait   time.Duration                                    // how long a change to what a check reads waits before its answer; 0 none
 	Wait         func(ctx context.Context, d time.Duration) error // default: a timer bound to ctx
+	Sealer       Sealer                                           // AppSecrets at rest; nil: no AppKeys can be made
+	Signing      SigningPolicy                                    // signed calls; zero: DefaultSigning
 }
 
 // NewService builds a Service; a nil clock is time.Now.
@@ -56,8 +61,11 @@ func NewService(st Store, cfg Config) *Service {
 	if cfg.Wait == nil {
 		cfg.Wait = sleep
 	}
+	if cfg.Signing.Window <= 0 {
+		cfg.Signing.Window = DefaultSigning.Window
+	}
 	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays, RolesFormat: cfg.RolesFormat,
-		MaxStaleness: cfg.MaxStaleness, CommitWait: cfg.CommitWait, Wait: cfg.Wait}
+		MaxStaleness: cfg.MaxStaleness, CommitWait: cfg.CommitWait, Wait: cfg.Wait, Sealer: cfg.Sealer, Signing: cfg.Signing}
 }
 
 // Actor is the caller of a mutating operation: who, and the request's Idempotency-Key
@@ -68,39 +76,34 @@ type Actor struct {
 	IfMatch int64 // the version the caller last saw; 0 = no precondition
 }
 
-// Idem carries an Idempotency-Key into a change. Answer renders what the caller will
-// be answered, so it is stored in the same transaction and replayed for a retry (R17).
+// Idem carries an Idempotency-Key into a change. Render encodes what the caller will be
+// answered for the change's result, as its adapter answers (shared/api: the HTTP status
+// and body); access stores it in the change's transaction and replays it for a retry
+// (R17) without reading it.
 type Idem struct {
 	Key    string
 	Hash   string
-	Answer func(result any) (Answer, error)
+	Render func(result any) ([]byte, error)
 }
 
-// Answer is a first answer as the caller's adapter encoded it (shared/api: its status
-// and JSON body). access stores and replays it without reading it.
-type Answer struct {
-	Status int
-	Body   []byte
-}
-
-// Replay returns the answer recorded for the principal's Idempotency-Key (R17); found
-// is false when there is none. A key recorded for another request (hash) is
-// InvalidParameter.IdempotencyKeyReuse.
-func (s *Service) Replay(ctx context.Context, p Principal, key, hash string) (a Answer, found bool, err error) {
+// Replay returns the answer recorded for the principal's Idempotency-Key (R17), as the
+// adapter rendered it; found is false when there is none. A key recorded for another
+// request (hash) is InvalidParameter.IdempotencyKeyReuse.
+func (s *Service) Replay(ctx context.Context, p Principal, key, hash string) (answer []byte, found bool, err error) {
 	rec, err := s.Store.GetIdempotency(ctx, p.TenantID, p.Sub, key)
 	switch {
 	case ErrorKind(err) == NotFound:
-		return Answer{}, false, nil
+		return nil, false, nil
 	case err != nil:
-		return Answer{}, false, err
+		return nil, false, err
 	case rec.RequestHash != hash:
-		return Answer{}, false, E("idempotency", Invalid, CodeIdempotencyReuse,
+		return nil, false, E("idempotency", CodeIdempotencyReuse,
 			"Idempotency-Key %q was used for a different request", key)
 	}
 	if err := s.waitOutReplay(ctx, rec.CreatedAt); err != nil {
-		return Answer{}, false, err
+		return nil, false, err
 	}
-	return Answer{Status: rec.Status, Body: rec.Body}, true, nil
+	return rec.Answer, true, nil
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
@@ -120,16 +123,16 @@ func newSecret() (string, error) {
 }
 
 // R17: commit writes c, with its audit entries (the events), and the idempotency
-// record of a rendered from result, in one transaction.
+// record of the answer a's adapter renders from result, in one transaction.
 func (s *Service) commit(ctx context.Context, a Actor, c Change, result any) error {
-	if a.Idem != nil && a.Idem.Key != "" && a.Idem.Answer != nil {
-		ans, err := a.Idem.Answer(result)
+	if a.Idem != nil && a.Idem.Key != "" && a.Idem.Render != nil {
+		ans, err := a.Idem.Render(result)
 		if err != nil {
-			return Wrap(c.Op, Internal, CodeInternal, err)
+			return Wrap(c.Op, CodeInternal, err)
 		}
 		c.Idem = &IdempotencyRecord{
 			TenantID: a.TenantID, Sub: a.Sub, Key: a.Idem.Key, RequestHash: a.Idem.Hash,
-			Status: ans.Status, Body: ans.Body, CreatedAt: s.now(),
+			Answer: ans, CreatedAt: s.now(),
 		}
 	}
 	if err := s.Store.Commit(ctx, c); err != nil {
@@ -153,7 +156,7 @@ func grantAudit(action string, g Grant, actor, reason string, now time.Time) Aud
 	sub, res := g.Subject, g.On()
 	return AuditEntry{
 		ID: newID(now), Action: action, At: now, TenantID: g.TenantID, Actor: actor,
-		APIID: g.APIID, Resource: &res, GrantID: g.ID, Subject: &sub, Env: g.Env, EndTime: g.EndTime,
+		APIID: g.APIID, Resource: &res, GrantID: g.ID, Subject: &sub, Env: g.Env, StartTime: g.StartTime, EndTime: g.EndTime,
 		CancelAt: g.CancelAt, Permissions: slices.Clone(g.Permissions), Reason: reason,
 	}
 }
@@ -161,7 +164,7 @@ func grantAudit(action string, g Grant, actor, reason string, now time.Time) Aud
 // checkIfMatch enforces an If-Match precondition (412).
 func checkIfMatch(op string, a Actor, version int64) error {
 	if a.IfMatch != 0 && a.IfMatch != version {
-		return E(op, Conflict, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
+		return E(op, CodePrecondition, "version %d is not current (current: %d)", a.IfMatch, version)
 	}
 	return nil
 }

@@ -112,7 +112,7 @@ func grantIn(sub access.Subject, v access.Validity, envs ...access.Env) access.G
 // grant creates one grant and fails the test on error.
 func (f *fixture) grant(p access.Principal, apiID string, in access.GrantInput) access.Grant {
 	f.t.Helper()
-	gs, err := f.svc.CreateGrants(f.ctx, act(p), apiID, in)
+	gs, err := f.svc.GrantOn(f.ctx, act(p), access.APIResource(apiID), in)
 	if err != nil {
 		f.t.Fatalf("create grants: %v", err)
 	}
@@ -142,7 +142,7 @@ func (f *fixture) wantCheck(apiID, appID string, env access.Env, want access.Rea
 
 func (f *fixture) status(apiID, grantID string) access.GrantStatus {
 	f.t.Helper()
-	g, err := f.svc.GetGrant(f.ctx, reviewer, apiID, grantID)
+	g, err := f.svc.GetGrantOn(f.ctx, reviewer, access.APIResource(apiID), grantID)
 	if err != nil {
 		f.t.Fatalf("get grant: %v", err)
 	}
@@ -173,9 +173,9 @@ func must[T any](t *testing.T) func(T, error) T {
 func TestGrant_R1_OnlyPublishedAPI(t *testing.T) {
 	f := newFixture(t)
 	f.putAPI("draft", "Draft", "/draft", access.OpRead, false, access.APIUnpublished)
-	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "draft", grantIn(appSubject("app1"), forDays(30)))
+	_, err := f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("draft"), grantIn(appSubject("app1"), forDays(30)))
 	wantErr(t, err, access.CodeAPINotPublished)
-	_, err = f.svc.Apply(f.ctx, act(alice), "draft", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
+	_, err = f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("draft"), access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
 	wantErr(t, err, access.CodeAPINotPublished)
 	// publishing it makes it grantable
 	if err := f.setAPI("draft", func(in *access.APIInput) { in.Status = access.APIPublished }); err != nil {
@@ -187,7 +187,7 @@ func TestGrant_R1_OnlyPublishedAPI(t *testing.T) {
 func TestGrant_R3_OneInForcePerSlot(t *testing.T) {
 	f := newFixture(t)
 	first := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(1)))
-	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), forDays(30)))
+	_, err := f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), grantIn(appSubject("app1"), forDays(30)))
 	wantErr(t, err, access.CodeGrantExists)
 	// another env and another subject are other slots
 	f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30), access.EnvDev))
@@ -200,12 +200,12 @@ func TestGrant_R3_OneInForcePerSlot(t *testing.T) {
 	if second.ID == first.ID {
 		t.Fatalf("got the same grant id %s, want a new one", second.ID)
 	}
-	if _, err := f.svc.GetGrant(f.ctx, reviewer, "api1", first.ID); !access.IsCode(err, access.CodeNotFoundGrant) {
+	if _, err := f.svc.GetGrantOn(f.ctx, reviewer, access.APIResource("api1"), first.ID); !access.IsCode(err, access.CodeNotFoundGrant) {
 		t.Fatalf("replaced grant: got %v, want %s", err, access.CodeNotFoundGrant)
 	}
 	// after revocation a new grant replaces it too
-	must[access.Grant](t)(f.svc.Revoke(f.ctx, act(alice), "api1", second.ID, "done"))
-	_, err = f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), forDays(30)))
+	must[access.Grant](t)(f.svc.RevokeOn(f.ctx, act(alice), access.APIResource("api1"), second.ID, "done"))
+	_, err = f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), grantIn(appSubject("app1"), forDays(30)))
 	if err != nil {
 		t.Fatalf("grant after revocation: got %v, want nil", err)
 	}
@@ -214,11 +214,11 @@ func TestGrant_R3_OneInForcePerSlot(t *testing.T) {
 func TestGrant_R3_MultiEnvAllOrNothing(t *testing.T) {
 	f := newFixture(t)
 	f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30), access.EnvProd))
-	_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), forDays(30), access.EnvProd, access.EnvDev))
+	_, err := f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), grantIn(appSubject("app1"), forDays(30), access.EnvProd, access.EnvDev))
 	wantErr(t, err, access.CodeGrantExists)
 	f.wantCheck("api1", "app1", access.EnvDev, access.ReasonNoGrant)
 	// both envs at once, on a free subject
-	gs := must[[]access.Grant](t)(f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(wsSubject("cons"), forDays(30), access.EnvProd, access.EnvDev)))
+	gs := must[[]access.Grant](t)(f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), grantIn(wsSubject("cons"), forDays(30), access.EnvProd, access.EnvDev)))
 	if len(gs) != 2 || gs[0].Env == gs[1].Env || gs[0].ID == gs[1].ID {
 		t.Fatalf("got %+v, want one grant per env", gs)
 	}
@@ -245,7 +245,7 @@ func TestCatalog_R4_UnpublishRevokesAll(t *testing.T) {
 	}
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonNoGrant)
 	f.wantCheck("api1", "app1", access.EnvDev, access.ReasonNoGrant)
-	page := must[access.GrantPage](t)(f.svc.GrantsOfAPI(f.ctx, reviewer, "api1", 100, ""))
+	page := must[access.GrantPage](t)(f.svc.GrantsOf(f.ctx, reviewer, access.APIResource("api1"), 100, ""))
 	if len(page.Items) != 0 {
 		t.Fatalf("grant list: got %d items, want 0", len(page.Items))
 	}
@@ -253,9 +253,9 @@ func TestCatalog_R4_UnpublishRevokesAll(t *testing.T) {
 	if len(auth.Items) != 0 || auth.Total != 0 {
 		t.Fatalf("authorized: got %d/%d, want 0", len(auth.Items), auth.Total)
 	}
-	_, err := f.svc.GetGrant(f.ctx, reviewer, "api1", g.ID)
+	_, err := f.svc.GetGrantOn(f.ctx, reviewer, access.APIResource("api1"), g.ID)
 	wantErr(t, err, access.CodeNotFoundGrant)
-	_, err = f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(90)})
+	_, err = f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(90)})
 	wantErr(t, err, access.CodeNotFoundGrant)
 	// the slot is free again
 	f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
@@ -298,7 +298,7 @@ func TestRenewal_R6_Extends(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	f.advance(10 * 24 * time.Hour)
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(30), Reason: "more"}))
+	res := must[access.RenewResult](t)(f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(30), Reason: "more"}))
 	if res.Grant == nil || res.Request != nil {
 		t.Fatalf("got %+v, want a renewed grant", res)
 	}
@@ -311,7 +311,7 @@ func TestRenewal_R6_Extends(t *testing.T) {
 		t.Fatalf("check expires_at: got %v, want %v", d.ExpiresAt, want)
 	}
 	// limited → unlimited extends
-	res = must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: access.Validity{Type: access.Unlimited}}))
+	res = must[access.RenewResult](t)(f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.RenewInput{Validity: access.Validity{Type: access.Unlimited}}))
 	if res.Grant.EndTime != nil {
 		t.Fatalf("got %v, want unlimited", res.Grant.EndTime)
 	}
@@ -329,13 +329,13 @@ func TestRenewal_R6_CannotShortenThroughService(t *testing.T) {
 		{"end in the past", until(start.Add(-time.Hour))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: tc.v})
+			_, err := f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.RenewInput{Validity: tc.v})
 			wantErr(t, err, access.CodeValidity)
 		})
 	}
 	u := f.grant(reviewer, "api1", grantIn(wsSubject("cons"), access.Validity{Type: access.Unlimited}))
 	for _, v := range []access.Validity{forDays(3650), {Type: access.Unlimited}} {
-		_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", u.ID, access.RenewInput{Validity: v})
+		_, err := f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), u.ID, access.RenewInput{Validity: v})
 		wantErr(t, err, access.CodeValidity)
 	}
 }
@@ -344,28 +344,28 @@ func TestRenewal_R6_NotInForce(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(1)))
 	f.advance(24 * time.Hour)
-	_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(30)})
+	_, err := f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(30)})
 	wantErr(t, err, access.CodeGrantNotInForce)
 	w := f.grant(reviewer, "api1", grantIn(wsSubject("cons"), forDays(30)))
-	must[access.Grant](t)(f.svc.Revoke(f.ctx, act(consOwner), "api1", w.ID, ""))
-	_, err = f.svc.Renew(f.ctx, act(reviewer), "api1", w.ID, access.RenewInput{Validity: forDays(60)})
+	must[access.Grant](t)(f.svc.RevokeOn(f.ctx, act(consOwner), access.APIResource("api1"), w.ID, ""))
+	_, err = f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), w.ID, access.RenewInput{Validity: forDays(60)})
 	wantErr(t, err, access.CodeGrantNotInForce)
 }
 
 func TestRenewal_R6_AppOwnerRequestsReviewerApproves(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(alice), "api1", g.ID, access.RenewInput{Validity: forDays(180), Reason: "quarter"}))
+	res := must[access.RenewResult](t)(f.svc.RenewOn(f.ctx, act(alice), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(180), Reason: "quarter"}))
 	if res.Request == nil || res.Grant != nil || res.Request.Kind != access.RequestRenew || res.Request.Status != access.RequestPending || res.Request.GrantID != g.ID {
 		t.Fatalf("got %+v, want a pending RENEW request", res)
 	}
 	// unchanged until approved
-	if cur := must[access.Grant](t)(f.svc.GetGrant(f.ctx, reviewer, "api1", g.ID)); !cur.EndTime.Equal(*g.EndTime) {
+	if cur := must[access.Grant](t)(f.svc.GetGrantOn(f.ctx, reviewer, access.APIResource("api1"), g.ID)); !cur.EndTime.Equal(*g.EndTime) {
 		t.Fatalf("got end %v, want %v before approval", cur.EndTime, g.EndTime)
 	}
-	_, err := f.svc.Renew(f.ctx, act(alice), "api1", g.ID, access.RenewInput{Validity: forDays(10)})
+	_, err := f.svc.RenewOn(f.ctx, act(alice), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(10)})
 	wantErr(t, err, access.CodeValidity) // refused up front, as approval would
-	_, err = f.svc.Renew(f.ctx, act(dev), "api1", g.ID, access.RenewInput{Validity: forDays(180)})
+	_, err = f.svc.RenewOn(f.ctx, act(dev), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(180)})
 	wantErr(t, err, access.CodeForbidden)
 	_, err = f.svc.Approve(f.ctx, act(alice), res.Request.ID, "")
 	wantErr(t, err, access.CodeForbidden)
@@ -376,7 +376,7 @@ func TestRenewal_R6_AppOwnerRequestsReviewerApproves(t *testing.T) {
 	if ap.Request.Status != access.RequestApproved || len(ap.Grants) != 1 || !ap.Grants[0].EndTime.Equal(want) {
 		t.Fatalf("got %+v, want approved with end %v", ap, want)
 	}
-	if cur := must[access.Grant](t)(f.svc.GetGrant(f.ctx, reviewer, "api1", g.ID)); !cur.EndTime.Equal(want) {
+	if cur := must[access.Grant](t)(f.svc.GetGrantOn(f.ctx, reviewer, access.APIResource("api1"), g.ID)); !cur.EndTime.Equal(want) {
 		t.Fatalf("got end %v, want %v", cur.EndTime, want)
 	}
 }
@@ -384,7 +384,7 @@ func TestRenewal_R6_AppOwnerRequestsReviewerApproves(t *testing.T) {
 func TestCancel_R7_Deferred(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.Validity{Type: access.Unlimited}))
-	res := must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Reason: "retiring"}))
+	res := must[access.CancelResult](t)(f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{Reason: "retiring"}))
 	wantAt := f.at().Add(48 * time.Hour)
 	if !res.Deferred || res.Grant.CancelAt == nil || !res.Grant.CancelAt.Equal(wantAt) {
 		t.Fatalf("got deferred %v cancel_at %v, want true %v", res.Deferred, res.Grant.CancelAt, wantAt)
@@ -396,7 +396,7 @@ func TestCancel_R7_Deferred(t *testing.T) {
 	if d.ExpiresAt == nil || !d.ExpiresAt.Equal(wantAt) {
 		t.Fatalf("expires_at: got %v, want %v", d.ExpiresAt, wantAt)
 	}
-	_, err := f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{})
+	_, err := f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{})
 	wantErr(t, err, access.CodeCancelPending)
 
 	f.advance(48*time.Hour - time.Millisecond)
@@ -406,19 +406,19 @@ func TestCancel_R7_Deferred(t *testing.T) {
 	if s := f.status("api1", g.ID); s != access.StatusRevoked {
 		t.Fatalf("got %v, want %v", s, access.StatusRevoked)
 	}
-	_, err = f.svc.WithdrawCancellation(f.ctx, act(reviewer), "api1", g.ID, "")
+	_, err = f.svc.WithdrawCancellationOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, "")
 	wantErr(t, err, access.CodeNoCancelPending)
 }
 
 func TestCancel_R7_Withdraw(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
-	_, err := f.svc.WithdrawCancellation(f.ctx, act(reviewer), "api1", g.ID, "")
+	_, err := f.svc.WithdrawCancellationOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, "")
 	wantErr(t, err, access.CodeNoCancelPending)
-	must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{}))
-	_, err = f.svc.WithdrawCancellation(f.ctx, act(alice), "api1", g.ID, "")
+	must[access.CancelResult](t)(f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{}))
+	_, err = f.svc.WithdrawCancellationOn(f.ctx, act(alice), access.APIResource("api1"), g.ID, "")
 	wantErr(t, err, access.CodeForbidden)
-	back := must[access.Grant](t)(f.svc.WithdrawCancellation(f.ctx, act(reviewer), "api1", g.ID, "changed my mind"))
+	back := must[access.Grant](t)(f.svc.WithdrawCancellationOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, "changed my mind"))
 	if back.CancelAt != nil {
 		t.Fatalf("got cancel_at %v, want none", back.CancelAt)
 	}
@@ -433,7 +433,7 @@ func TestCancel_R7_ZeroNoticeImmediate(t *testing.T) {
 	f := newFixture(t)
 	f.setNotice(0)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
-	res := must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{}))
+	res := must[access.CancelResult](t)(f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{}))
 	if res.Deferred || res.Grant.RevokedAt == nil {
 		t.Fatalf("got %+v, want revoked now", res)
 	}
@@ -443,9 +443,9 @@ func TestCancel_R7_ZeroNoticeImmediate(t *testing.T) {
 func TestCancel_R7_ImmediateOnlyForTenantAdmin(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
-	_, err := f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Immediate: true})
+	_, err := f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{Immediate: true})
 	wantErr(t, err, access.CodeForbidden)
-	res := must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(admin), "api1", g.ID, access.CancelInput{Immediate: true}))
+	res := must[access.CancelResult](t)(f.svc.CancelOn(f.ctx, act(admin), access.APIResource("api1"), g.ID, access.CancelInput{Immediate: true}))
 	if res.Deferred {
 		t.Fatalf("got deferred, want immediate")
 	}
@@ -456,37 +456,37 @@ func TestRevoke_R8_AppSideImmediate(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
 	for _, p := range []access.Principal{reviewer, dev, stranger} {
-		_, err := f.svc.Revoke(f.ctx, act(p), "api1", g.ID, "")
+		_, err := f.svc.RevokeOn(f.ctx, act(p), access.APIResource("api1"), g.ID, "")
 		if !access.IsCode(err, access.CodeForbidden) && !access.IsCode(err, access.CodeNotFoundGrant) {
 			t.Fatalf("%s: got %v, want Forbidden.Access or NotFound.Grant", p.Sub, err)
 		}
 	}
-	revoked := must[access.Grant](t)(f.svc.Revoke(f.ctx, act(alice), "api1", g.ID, "not needed"))
+	revoked := must[access.Grant](t)(f.svc.RevokeOn(f.ctx, act(alice), access.APIResource("api1"), g.ID, "not needed"))
 	if revoked.RevokedAt == nil {
 		t.Fatalf("got %+v, want revoked", revoked)
 	}
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonCancelled)
-	_, err := f.svc.Revoke(f.ctx, act(alice), "api1", g.ID, "")
+	_, err := f.svc.RevokeOn(f.ctx, act(alice), access.APIResource("api1"), g.ID, "")
 	wantErr(t, err, access.CodeGrantNotInForce)
 
 	// a workspace grant: the grantee workspace's owner, at once
 	w := f.grant(reviewer, "api1", grantIn(wsSubject("cons"), forDays(30)))
-	_, err = f.svc.Revoke(f.ctx, act(alice), "api1", w.ID, "")
+	_, err = f.svc.RevokeOn(f.ctx, act(alice), access.APIResource("api1"), w.ID, "")
 	wantErr(t, err, access.CodeForbidden)
-	must[access.Grant](t)(f.svc.Revoke(f.ctx, act(consOwner), "api1", w.ID, ""))
+	must[access.Grant](t)(f.svc.RevokeOn(f.ctx, act(consOwner), access.APIResource("api1"), w.ID, ""))
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonCancelled)
 }
 
 func TestApply_R9_Pending(t *testing.T) {
 	f := newFixture(t)
-	res := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{
+	res := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), access.ApplyInput{
 		AppID: "app1", Envs: []access.Env{access.EnvProd}, Fields: []string{"id"}, Validity: forDays(30), Reason: "reports"}))
 	if res.Request.Status != access.RequestPending || res.Request.Kind != access.RequestApply || len(res.Grants) != 0 {
 		t.Fatalf("got %+v, want a pending APPLY", res)
 	}
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonNoGrant)
 	// only the app's owner applies
-	_, err := f.svc.Apply(f.ctx, act(consOwner), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
+	_, err := f.svc.ApplyOn(f.ctx, act(consOwner), access.APIResource("api1"), access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
 	wantErr(t, err, access.CodeForbidden)
 
 	f.advance(time.Hour)
@@ -503,7 +503,7 @@ func TestApply_R9_Pending(t *testing.T) {
 		t.Fatalf("got fields %v, want [id]", d.Fields)
 	}
 	// applying again while the grant is in force: renew instead
-	_, err = f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
+	_, err = f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)})
 	wantErr(t, err, access.CodeGrantExists)
 }
 
@@ -511,7 +511,7 @@ func TestApply_R9_ReviewerApplicantAutoApproved(t *testing.T) {
 	f := newFixture(t)
 	bob := access.NewPrincipal("bob", "t1", "ws:prov:reviewer")
 	f.putApp("app2", "cons", "bob")
-	res := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(bob), "api1", access.ApplyInput{
+	res := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(bob), access.APIResource("api1"), access.ApplyInput{
 		AppID: "app2", Envs: []access.Env{access.EnvProd, access.EnvDev}, Validity: forDays(30)}))
 	if res.Request.Status != access.RequestApproved || len(res.Grants) != 2 || res.Request.DecidedAt == nil {
 		t.Fatalf("got %+v, want approved at once with two grants", res)
@@ -526,7 +526,7 @@ func TestApply_R9_ReviewerApplicantAutoApproved(t *testing.T) {
 func TestApply_R9_DecideTwice(t *testing.T) {
 	f := newFixture(t)
 	in := access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}
-	r1 := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", in))
+	r1 := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), in))
 	must[access.RequestResult](t)(f.svc.Approve(f.ctx, act(reviewer), r1.Request.ID, ""))
 	_, err := f.svc.Approve(f.ctx, act(reviewer), r1.Request.ID, "")
 	wantErr(t, err, access.CodeRequestDecided)
@@ -534,7 +534,7 @@ func TestApply_R9_DecideTwice(t *testing.T) {
 	wantErr(t, err, access.CodeRequestDecided)
 
 	in.Envs = []access.Env{access.EnvDev}
-	r2 := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", in))
+	r2 := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), in))
 	_, err = f.svc.Reject(f.ctx, act(dev), r2.Request.ID, "")
 	wantErr(t, err, access.CodeForbidden)
 	rej := must[access.Request](t)(f.svc.Reject(f.ctx, act(reviewer), r2.Request.ID, "no"))
@@ -550,7 +550,7 @@ func TestApply_R9_DecideTwice(t *testing.T) {
 
 func TestApply_R9_Withdraw(t *testing.T) {
 	f := newFixture(t)
-	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}))
+	r := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}))
 	_, err := f.svc.Withdraw(f.ctx, act(reviewer), r.Request.ID, "")
 	wantErr(t, err, access.CodeForbidden)
 	w := must[access.Request](t)(f.svc.Withdraw(f.ctx, act(alice), r.Request.ID, "oops"))
@@ -566,7 +566,7 @@ func TestProtected_R10_OnlyTenantAdminCreates(t *testing.T) {
 	in := grantIn(appSubject("app1"), access.Validity{Type: access.Unlimited})
 	in.Protected = true
 	for _, p := range []access.Principal{reviewer, provOwner} {
-		_, err := f.svc.CreateGrants(f.ctx, act(p), "api1", in)
+		_, err := f.svc.GrantOn(f.ctx, act(p), access.APIResource("api1"), in)
 		wantErr(t, err, access.CodeForbidden)
 	}
 	g := f.grant(admin, "api1", in)
@@ -585,15 +585,21 @@ func TestProtected_R10_CannotCancelOrRevoke(t *testing.T) {
 		do   func() error
 	}{
 		{"reviewer cancel", func() error {
-			_, err := f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{})
+			_, err := f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{})
 			return err
 		}},
 		{"admin immediate cancel", func() error {
-			_, err := f.svc.Cancel(f.ctx, act(admin), "api1", g.ID, access.CancelInput{Immediate: true})
+			_, err := f.svc.CancelOn(f.ctx, act(admin), access.APIResource("api1"), g.ID, access.CancelInput{Immediate: true})
 			return err
 		}},
-		{"app owner revoke", func() error { _, err := f.svc.Revoke(f.ctx, act(alice), "api1", g.ID, ""); return err }},
-		{"admin revoke", func() error { _, err := f.svc.Revoke(f.ctx, act(admin), "api1", g.ID, ""); return err }},
+		{"app owner revoke", func() error {
+			_, err := f.svc.RevokeOn(f.ctx, act(alice), access.APIResource("api1"), g.ID, "")
+			return err
+		}},
+		{"admin revoke", func() error {
+			_, err := f.svc.RevokeOn(f.ctx, act(admin), access.APIResource("api1"), g.ID, "")
+			return err
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantErr(t, tc.do(), access.CodeGrantProtected) })
 	}
@@ -612,7 +618,7 @@ func TestProtected_R10_UnpublishRemovesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.wantCheck("api1", "app1", access.EnvProd, access.ReasonNoGrant)
-	_, err := f.svc.GetGrant(f.ctx, admin, "api1", g.ID)
+	_, err := f.svc.GetGrantOn(f.ctx, admin, access.APIResource("api1"), g.ID)
 	wantErr(t, err, access.CodeNotFoundGrant)
 }
 
@@ -625,7 +631,7 @@ func TestCancel_R11_ProxyOnly(t *testing.T) {
 	if d := must[access.Decision](t)(f.svc.Check(f.ctx, checker, proxy)); !d.Allowed {
 		t.Fatalf("got %v, want GRANTED", d.Reason)
 	}
-	res := must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}}))
+	res := must[access.CancelResult](t)(f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}}))
 	if !res.Deferred || len(res.Grant.CancelPermissions) != 1 || res.Grant.CancelPermissions[0] != access.PermProxy {
 		t.Fatalf("got %+v, want a deferred PROXY cancellation", res)
 	}
@@ -642,10 +648,10 @@ func TestCancel_R11_ProxyOnly(t *testing.T) {
 		t.Fatalf("got %v, want ACTIVE", s)
 	}
 	// a PROXY cancellation of a grant without PROXY is refused
-	_, err := f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}})
+	_, err := f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{Permissions: []access.Permission{access.PermProxy}})
 	wantErr(t, err, access.CodePermissions)
 	// and USAGE can still be cancelled afterwards
-	must[access.CancelResult](t)(f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{}))
+	must[access.CancelResult](t)(f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{}))
 }
 
 func TestGrant_R12_Shape(t *testing.T) {
@@ -677,7 +683,7 @@ func TestGrant_R12_Shape(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := grantIn(tc.sub, forDays(30))
 			in.Permissions, in.Fields = tc.perms, tc.flds
-			_, err := f.svc.CreateGrants(f.ctx, act(reviewer), tc.api, in)
+			_, err := f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource(tc.api), in)
 			if tc.code == "" {
 				if err != nil {
 					t.Fatalf("got %v, want nil", err)
@@ -689,11 +695,11 @@ func TestGrant_R12_Shape(t *testing.T) {
 	}
 	// PATCH follows R12 too
 	g := f.grant(reviewer, "flat", grantIn(appSubject("app1"), forDays(30)))
-	_, err := f.svc.PatchGrant(f.ctx, act(reviewer), "flat", g.ID, access.PatchInput{AddPermissions: proxy})
+	_, err := f.svc.PatchGrantOn(f.ctx, act(reviewer), access.APIResource("flat"), g.ID, access.PatchInput{AddPermissions: proxy})
 	wantErr(t, err, access.CodePermissions)
-	_, err = f.svc.PatchGrant(f.ctx, act(reviewer), "flat", g.ID, access.PatchInput{Fields: &[]string{"nope"}})
+	_, err = f.svc.PatchGrantOn(f.ctx, act(reviewer), access.APIResource("flat"), g.ID, access.PatchInput{Fields: &[]string{"nope"}})
 	wantErr(t, err, access.CodeFields)
-	p := must[access.Grant](t)(f.svc.PatchGrant(f.ctx, act(reviewer), "flat", g.ID, access.PatchInput{Fields: &[]string{"email"}}))
+	p := must[access.Grant](t)(f.svc.PatchGrantOn(f.ctx, act(reviewer), access.APIResource("flat"), g.ID, access.PatchInput{Fields: &[]string{"email"}}))
 	if len(p.Fields) != 1 || p.Version != g.Version+1 {
 		t.Fatalf("got %+v, want fields [email] at version %d", p, g.Version+1)
 	}
@@ -704,7 +710,7 @@ func TestReason_R13_OnEveryOperation(t *testing.T) {
 	long := strings.Repeat("数", 129)
 	ok := strings.Repeat("数", 128)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
-	req := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: forDays(30), Reason: ok}))
+	req := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: forDays(30), Reason: ok}))
 	ops := []struct {
 		name string
 		do   func(reason string) error
@@ -712,33 +718,36 @@ func TestReason_R13_OnEveryOperation(t *testing.T) {
 		{"grant", func(r string) error {
 			in := grantIn(wsSubject("cons"), forDays(30))
 			in.Reason = r
-			_, err := f.svc.CreateGrants(f.ctx, act(reviewer), "api1", in)
+			_, err := f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), in)
 			return err
 		}},
 		{"apply", func(r string) error {
-			_, err := f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30), Reason: r})
+			_, err := f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30), Reason: r})
 			return err
 		}},
 		{"renew", func(r string) error {
-			_, err := f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(60), Reason: r})
+			_, err := f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(60), Reason: r})
 			return err
 		}},
 		{"cancel", func(r string) error {
-			_, err := f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{Reason: r})
+			_, err := f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{Reason: r})
 			return err
 		}},
 		{"withdraw cancellation", func(r string) error {
-			_, err := f.svc.WithdrawCancellation(f.ctx, act(reviewer), "api1", g.ID, r)
+			_, err := f.svc.WithdrawCancellationOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, r)
 			return err
 		}},
 		{"patch", func(r string) error {
-			_, err := f.svc.PatchGrant(f.ctx, act(reviewer), "api1", g.ID, access.PatchInput{Fields: &[]string{"id"}, Reason: r})
+			_, err := f.svc.PatchGrantOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.PatchInput{Fields: &[]string{"id"}, Reason: r})
 			return err
 		}},
 		{"approve", func(r string) error { _, err := f.svc.Approve(f.ctx, act(reviewer), req.Request.ID, r); return err }},
 		{"reject", func(r string) error { _, err := f.svc.Reject(f.ctx, act(reviewer), req.Request.ID, r); return err }},
 		{"withdraw", func(r string) error { _, err := f.svc.Withdraw(f.ctx, act(alice), req.Request.ID, r); return err }},
-		{"revoke", func(r string) error { _, err := f.svc.Revoke(f.ctx, act(alice), "api1", g.ID, r); return err }},
+		{"revoke", func(r string) error {
+			_, err := f.svc.RevokeOn(f.ctx, act(alice), access.APIResource("api1"), g.ID, r)
+			return err
+		}},
 	}
 	for _, op := range ops {
 		t.Run(op.name, func(t *testing.T) { wantErr(t, op.do(long), access.CodeReason) })
@@ -824,9 +833,9 @@ func TestConcurrency_OneWinnerPerVersion(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if i%2 == 0 {
-				_, errs[i] = f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(31 + i)})
+				_, errs[i] = f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(31 + i)})
 			} else {
-				_, errs[i] = f.svc.Cancel(f.ctx, act(reviewer), "api1", g.ID, access.CancelInput{})
+				_, errs[i] = f.svc.CancelOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.CancelInput{})
 			}
 		}()
 	}
@@ -844,14 +853,14 @@ func TestConcurrency_OneWinnerPerVersion(t *testing.T) {
 	if wins == 0 {
 		t.Fatal("got no winner, want at least one")
 	}
-	final := must[access.Grant](t)(f.svc.GetGrant(f.ctx, reviewer, "api1", g.ID))
+	final := must[access.Grant](t)(f.svc.GetGrantOn(f.ctx, reviewer, access.APIResource("api1"), g.ID))
 	if final.Version != g.Version+int64(wins) {
 		t.Fatalf("version: got %d, want %d (1 + %d successes): a lost update", final.Version, g.Version+int64(wins), wins)
 	}
 	entries := 0
 	next := ""
 	for {
-		page := must[access.AuditPage](t)(f.svc.AuditLog(f.ctx, reviewer, "api1", 100, next))
+		page := must[access.AuditPage](t)(f.svc.AuditOf(f.ctx, reviewer, access.APIResource("api1"), 100, next))
 		for _, e := range page.Items {
 			if e.GrantID == g.ID {
 				entries++
@@ -869,7 +878,7 @@ func TestConcurrency_OneWinnerPerVersion(t *testing.T) {
 func TestIsolation_OtherTenantGetsNotFound(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
-	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: forDays(30)}))
+	r := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: forDays(30)}))
 	a := act(stranger)
 	tests := []struct {
 		name string
@@ -878,21 +887,30 @@ func TestIsolation_OtherTenantGetsNotFound(t *testing.T) {
 	}{
 		{"get api", func() error { _, err := f.svc.GetAPI(f.ctx, stranger, "api1"); return err }, access.CodeNotFoundAPI},
 		{"grant", func() error {
-			_, err := f.svc.CreateGrants(f.ctx, a, "api1", grantIn(appSubject("app1"), forDays(30), access.EnvDev))
+			_, err := f.svc.GrantOn(f.ctx, a, access.APIResource("api1"), grantIn(appSubject("app1"), forDays(30), access.EnvDev))
 			return err
 		}, access.CodeNotFoundAPI},
-		{"get grant", func() error { _, err := f.svc.GetGrant(f.ctx, stranger, "api1", g.ID); return err }, access.CodeNotFoundGrant},
-		{"cancel", func() error { _, err := f.svc.Cancel(f.ctx, a, "api1", g.ID, access.CancelInput{}); return err }, access.CodeNotFoundGrant},
-		{"renew", func() error {
-			_, err := f.svc.Renew(f.ctx, a, "api1", g.ID, access.RenewInput{Validity: forDays(90)})
+		{"get grant", func() error {
+			_, err := f.svc.GetGrantOn(f.ctx, stranger, access.APIResource("api1"), g.ID)
 			return err
 		}, access.CodeNotFoundGrant},
-		{"revoke", func() error { _, err := f.svc.Revoke(f.ctx, a, "api1", g.ID, ""); return err }, access.CodeNotFoundGrant},
+		{"cancel", func() error {
+			_, err := f.svc.CancelOn(f.ctx, a, access.APIResource("api1"), g.ID, access.CancelInput{})
+			return err
+		}, access.CodeNotFoundGrant},
+		{"renew", func() error {
+			_, err := f.svc.RenewOn(f.ctx, a, access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(90)})
+			return err
+		}, access.CodeNotFoundGrant},
+		{"revoke", func() error { _, err := f.svc.RevokeOn(f.ctx, a, access.APIResource("api1"), g.ID, ""); return err }, access.CodeNotFoundGrant},
 		{"get app", func() error { _, err := f.svc.GetApp(f.ctx, stranger, "app1"); return err }, access.CodeNotFoundApp},
 		{"get request", func() error { _, err := f.svc.GetRequest(f.ctx, stranger, r.Request.ID); return err }, access.CodeNotFoundRequest},
 		{"approve", func() error { _, err := f.svc.Approve(f.ctx, a, r.Request.ID, ""); return err }, access.CodeNotFoundRequest},
-		{"grants of api", func() error { _, err := f.svc.GrantsOfAPI(f.ctx, stranger, "api1", 10, ""); return err }, access.CodeNotFoundAPI},
-		{"audit", func() error { _, err := f.svc.AuditLog(f.ctx, stranger, "api1", 10, ""); return err }, access.CodeNotFoundAPI},
+		{"grants of api", func() error {
+			_, err := f.svc.GrantsOf(f.ctx, stranger, access.APIResource("api1"), 10, "")
+			return err
+		}, access.CodeNotFoundAPI},
+		{"audit", func() error { _, err := f.svc.AuditOf(f.ctx, stranger, access.APIResource("api1"), 10, ""); return err }, access.CodeNotFoundAPI},
 		{"put api id taken", func() error {
 			_, err := f.svc.PutAPI(f.ctx, a, "api1", access.APIInput{WorkspaceID: "prov", Name: "x", Path: "/x", Protocols: []access.Protocol{access.ProtoHTTPS}, Operation: access.OpRead})
 			return err
@@ -915,30 +933,33 @@ func TestIsolation_OtherTenantGetsNotFound(t *testing.T) {
 func TestIsolation_MemberWithoutRoleForbidden(t *testing.T) {
 	f := newFixture(t)
 	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), forDays(30)))
-	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: forDays(30)}))
+	r := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvDev}, Validity: forDays(30)}))
 	a := act(dev) // a developer of the API's workspace, not a reviewer
 	tests := []struct {
 		name string
 		do   func() error
 	}{
 		{"grant", func() error {
-			_, err := f.svc.CreateGrants(f.ctx, a, "api1", grantIn(wsSubject("cons"), forDays(30)))
+			_, err := f.svc.GrantOn(f.ctx, a, access.APIResource("api1"), grantIn(wsSubject("cons"), forDays(30)))
 			return err
 		}},
-		{"cancel", func() error { _, err := f.svc.Cancel(f.ctx, a, "api1", g.ID, access.CancelInput{}); return err }},
+		{"cancel", func() error {
+			_, err := f.svc.CancelOn(f.ctx, a, access.APIResource("api1"), g.ID, access.CancelInput{})
+			return err
+		}},
 		{"renew", func() error {
-			_, err := f.svc.Renew(f.ctx, a, "api1", g.ID, access.RenewInput{Validity: forDays(90)})
+			_, err := f.svc.RenewOn(f.ctx, a, access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(90)})
 			return err
 		}},
 		{"patch", func() error {
-			_, err := f.svc.PatchGrant(f.ctx, a, "api1", g.ID, access.PatchInput{Fields: &[]string{"id"}})
+			_, err := f.svc.PatchGrantOn(f.ctx, a, access.APIResource("api1"), g.ID, access.PatchInput{Fields: &[]string{"id"}})
 			return err
 		}},
 		{"approve", func() error { _, err := f.svc.Approve(f.ctx, a, r.Request.ID, ""); return err }},
 		{"reject", func() error { _, err := f.svc.Reject(f.ctx, a, r.Request.ID, ""); return err }},
-		{"get grant", func() error { _, err := f.svc.GetGrant(f.ctx, dev, "api1", g.ID); return err }},
-		{"grants of api", func() error { _, err := f.svc.GrantsOfAPI(f.ctx, dev, "api1", 10, ""); return err }},
-		{"audit", func() error { _, err := f.svc.AuditLog(f.ctx, dev, "api1", 10, ""); return err }},
+		{"get grant", func() error { _, err := f.svc.GetGrantOn(f.ctx, dev, access.APIResource("api1"), g.ID); return err }},
+		{"grants of api", func() error { _, err := f.svc.GrantsOf(f.ctx, dev, access.APIResource("api1"), 10, ""); return err }},
+		{"audit", func() error { _, err := f.svc.AuditOf(f.ctx, dev, access.APIResource("api1"), 10, ""); return err }},
 		{"granted apis", func() error { _, err := f.svc.GrantedAPIs(f.ctx, dev, "prov", access.PageQuery{}); return err }},
 		{"authorized apis of another workspace", func() error {
 			_, err := f.svc.AuthorizedAPIs(f.ctx, dev, "cons", access.AuthorizedFilter{}, access.PageQuery{})
@@ -1014,7 +1035,7 @@ func TestConcurrency_R3_OneGrantPerSlot(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = f.svc.CreateGrants(f.ctx, act(reviewer), "api1", grantIn(appSubject("app1"), forDays(30+i)))
+			_, errs[i] = f.svc.GrantOn(f.ctx, act(reviewer), access.APIResource("api1"), grantIn(appSubject("app1"), forDays(30+i)))
 		}()
 	}
 	wg.Wait()
@@ -1031,7 +1052,7 @@ func TestConcurrency_R3_OneGrantPerSlot(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("got %d grants created, want exactly 1", wins)
 	}
-	page := must[access.GrantPage](t)(f.svc.GrantsOfAPI(f.ctx, reviewer, "api1", 100, ""))
+	page := must[access.GrantPage](t)(f.svc.GrantsOf(f.ctx, reviewer, access.APIResource("api1"), 100, ""))
 	if len(page.Items) != 1 {
 		t.Fatalf("got %d grants listed, want 1", len(page.Items))
 	}
@@ -1039,7 +1060,7 @@ func TestConcurrency_R3_OneGrantPerSlot(t *testing.T) {
 
 func TestConcurrency_R9_OneDecisionPerRequest(t *testing.T) {
 	f := newFixture(t)
-	r := must[access.RequestResult](t)(f.svc.Apply(f.ctx, act(alice), "api1", access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}))
+	r := must[access.RequestResult](t)(f.svc.ApplyOn(f.ctx, act(alice), access.APIResource("api1"), access.ApplyInput{AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: forDays(30)}))
 	const n = 8
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -1086,7 +1107,7 @@ func TestReminders_R16_ArmedThroughStore(t *testing.T) {
 	if want := g.EndTime.Add(-24 * time.Hour); stored.Due == nil || !stored.Due.Equal(want) {
 		t.Fatalf("due: got %v, want %v", stored.Due, want)
 	}
-	res := must[access.RenewResult](t)(f.svc.Renew(f.ctx, act(reviewer), "api1", g.ID, access.RenewInput{Validity: forDays(30)}))
+	res := must[access.RenewResult](t)(f.svc.RenewOn(f.ctx, act(reviewer), access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(30)}))
 	stored = must[access.Grant](t)(f.svc.Store.GetGrantAt(f.ctx, g.Key()))
 	if len(stored.Reminded) != 0 {
 		t.Fatalf("reminded after renewal: got %v, want none", stored.Reminded)

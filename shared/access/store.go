@@ -39,11 +39,13 @@ type Cond struct {
 }
 
 // Lookup is a base-table item that maps a secret or unique value to its owner:
-// AppCode hash → app, API path → API. Read with strong consistency only.
+// AppCode hash → app, API path → API, AppKey → app (with its sealed AppSecret). Read
+// with strong consistency only.
 type Lookup struct {
 	Kind   LookupKind
-	Value  string // the SHA-256 hex of an AppCode, or an API path
+	Value  string // the SHA-256 hex of an AppCode, an API path, or an AppKey
 	Target string // app_id or api_id
+	Sealed []byte // an AppKey's AppSecret, encrypted by the Sealer (never in plain text)
 }
 
 // LookupKind names the kinds of lookup item.
@@ -52,6 +54,7 @@ type LookupKind string
 const (
 	LookupAppCode LookupKind = "CODE"
 	LookupPath    LookupKind = "PATH"
+	LookupAppKey  LookupKind = "AKEY"
 )
 
 // GrantRef is the lookup item from a grant_id to its slot, so that routes naming a
@@ -82,14 +85,14 @@ type IdempotencyRecord struct {
 	Sub         string
 	Key         string
 	RequestHash string // SHA-256 of method, path and body
-	Status      int
-	Body        []byte
+	Answer      []byte // as the adapter rendered it (Idem.Render); opaque here
 	CreatedAt   time.Time
 }
 
 // DefaultAppLock is the item that makes an app its workspace's only default app (R21):
 // written with CondAbsentOrOwned, deleted when the app stops being the default.
 type DefaultAppLock struct {
+	TenantID    string
 	WorkspaceID string
 	AppID       string
 }
@@ -107,6 +110,7 @@ type Write struct {
 	Request  *Request
 	Lookup   *Lookup
 	Cleanup  *CleanupTask
+	Policy   *Policy // R26
 	// OnFail is returned (with Op filled in) when Cond fails; nil means
 	// Conflict.Concurrent.
 	OnFail *Error
@@ -177,6 +181,9 @@ type CheckReader interface {
 	// ReadCheck reads every item k names (the API, the app, the unit, the grant slots,
 	// the AppCode and path lookups) in one strongly consistent BatchGetItem.
 	ReadCheck(ctx context.Context, k CheckKeys) (CheckFound, error)
+	// UseNonce records that a signed call used nonce with appKey, until until (its TTL);
+	// Conflict with CodeNonceUsed when it was used already.
+	UseNonce(ctx context.Context, appKey, nonce string, until time.Time) error
 }
 
 // CatalogLister lists APIs and apps. Lists are never NotFound: an empty list is empty.
@@ -184,13 +191,13 @@ type CatalogLister interface {
 	// APIsByTenant lists a tenant's APIs, sorted by lower-case name then id.
 	APIsByTenant(ctx context.Context, tenantID string) ([]API, error)
 	// APIsByWorkspace lists a workspace's APIs (GSI1), sorted by lower-case name then id.
-	APIsByWorkspace(ctx context.Context, workspaceID string) ([]API, error)
+	APIsByWorkspace(ctx context.Context, tenantID, workspaceID string) ([]API, error)
 	// APIsByIDs reads APIs in batches (absent ones skipped).
 	APIsByIDs(ctx context.Context, ids []string) ([]API, error)
 	// AppsByWorkspace lists a workspace's apps (GSI1), sorted by id.
-	AppsByWorkspace(ctx context.Context, workspaceID string) ([]App, error)
+	AppsByWorkspace(ctx context.Context, tenantID, workspaceID string) ([]App, error)
 	// ServiceUnitsByWorkspace lists a workspace's live units (GSI1), sorted by id.
-	ServiceUnitsByWorkspace(ctx context.Context, workspaceID string) ([]ServiceUnit, error)
+	ServiceUnitsByWorkspace(ctx context.Context, tenantID, workspaceID string) ([]ServiceUnit, error)
 }
 
 // GrantLister lists grants and audit entries. Paged methods return
@@ -210,7 +217,7 @@ type GrantLister interface {
 // RequestLister lists requests (never NotFound).
 type RequestLister interface {
 	// RequestsByWorkspace lists a workspace's requests, optionally of one status.
-	RequestsByWorkspace(ctx context.Context, workspaceID string, status RequestStatus) ([]Request, error)
+	RequestsByWorkspace(ctx context.Context, tenantID, workspaceID string, status RequestStatus) ([]Request, error)
 	// RequestsByApp lists an app's requests.
 	RequestsByApp(ctx context.Context, appID string) ([]Request, error)
 	// RequestsByRequester lists the requests a person (tenant, sub) made.
@@ -236,10 +243,18 @@ type DueSweep interface {
 	StaleGrants(ctx context.Context, r Resource, gen int64, limit int, cursor string) ([]Grant, string, error)
 }
 
+// PolicyReader reads policies (R26).
+type PolicyReader interface {
+	// GetPolicies reads the policies of the scopes named (an API, a unit, a tenant) in
+	// one strongly consistent batch; unset ones are absent from the result.
+	GetPolicies(ctx context.Context, scopes []Resource) ([]Policy, error)
+}
+
 // Store is every port the Service uses, as one value (shared/store satisfies it).
 type Store interface {
 	Committer
 	Getter
+	PolicyReader
 	CheckReader
 	CatalogLister
 	GrantLister

@@ -83,7 +83,7 @@ func (s *Service) visibleTarget(ctx context.Context, op string, p Principal, r R
 		return target{}, err
 	}
 	if !live || t.TenantID != p.TenantID {
-		return target{}, E(op, NotFound, notFoundCode(r.Type), "%s %s not found", r.Type, r.ID)
+		return target{}, E(op, notFoundCode(r.Type), "%s %s not found", r.Type, r.ID)
 	}
 	return t, nil
 }
@@ -101,9 +101,9 @@ func (t target) reviews(p Principal) bool {
 func (t target) grantable(op string) error {
 	switch {
 	case t.Resource.Type == ResourceAPI && !t.api.Published():
-		return E(op, Conflict, CodeAPINotPublished, "api %s is not published", t.api.ID)
+		return E(op, CodeAPINotPublished, "api %s is not published", t.api.ID)
 	case t.Resource.Type == ResourceServiceUnit && !t.unit.Live():
-		return E(op, NotFound, CodeNotFoundServiceUnit, "service unit %s not found", t.unit.ID)
+		return E(op, CodeNotFoundServiceUnit, "service unit %s not found", t.unit.ID)
 	}
 	return nil
 }
@@ -116,15 +116,15 @@ func (t target) stillGrantable(op string) Write {
 	case ResourceServiceUnit:
 		u := t.unit
 		return Write{Action: ActionCheck, Unit: &u, Cond: Cond{Kind: CondPublished, Generation: t.Generation},
-			OnFail: E(op, NotFound, CodeNotFoundServiceUnit, "service unit %s was deleted", u.ID)}
+			OnFail: E(op, CodeNotFoundServiceUnit, "service unit %s was deleted", u.ID)}
 	case ResourceApp:
 		app := t.app
 		return Write{Action: ActionCheck, App: &app, Cond: Cond{Kind: CondExists},
-			OnFail: E(op, NotFound, CodeNotFoundApp, "app %s not found", app.ID)}
+			OnFail: E(op, CodeNotFoundApp, "app %s not found", app.ID)}
 	}
 	api := t.api
 	return Write{Action: ActionCheck, API: &api, Cond: Cond{Kind: CondPublished, Generation: t.Generation},
-		OnFail: E(op, Conflict, CodeAPINotPublished, "api %s is not published", api.ID)}
+		OnFail: E(op, CodeAPINotPublished, "api %s is not published", api.ID)}
 }
 
 // R12: checkShape enforces the permission shapes of a grant on t for a subject (SPEC
@@ -165,7 +165,7 @@ func (t target) newGrant(spec grantSpec, env Env, actor string, now time.Time) G
 	g := Grant{
 		ID: newID(now), Resource: t.Resource, TenantID: t.TenantID, WorkspaceID: t.WorkspaceID,
 		Subject: spec.subject, Env: env, Permissions: slices.Clone(spec.perms), Fields: slices.Clone(spec.fields),
-		EndTime: spec.end, Protected: spec.protected, Reason: spec.reason, CreatorID: actor,
+		StartTime: spec.start, EndTime: spec.end, Protected: spec.protected, Reason: spec.reason, CreatorID: actor,
 		CreatedAt: now, ModifiedAt: now, Version: 1, Generation: t.Generation,
 	}
 	t.name(&g)
@@ -213,7 +213,7 @@ func (s *Service) grantOn(ctx context.Context, op string, p Principal, r Resourc
 		return Grant{}, target{}, err
 	}
 	if err != nil || g.Generation != t.Generation || (g.TenantID != p.TenantID && g.Subject.TenantID != p.TenantID) {
-		return Grant{}, target{}, E(op, NotFound, CodeNotFoundGrant, "grant %s not found", grantID)
+		return Grant{}, target{}, E(op, CodeNotFoundGrant, "grant %s not found", grantID)
 	}
 	t.name(&g)
 	return g, t, nil

@@ -22,10 +22,10 @@ func (in *ServiceUnitInput) Validate() error {
 	if err := CheckID(op, "workspace_id", in.WorkspaceID); err != nil {
 		return err
 	}
-	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !utf8.ValidString(in.Name) || strings.TrimSpace(in.Name) == "" {
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > maxNameLen || !PlainText(in.Name, false) || strings.TrimSpace(in.Name) == "" {
 		return invalid(op, CodeInvalid+".Name", "name must be 1-%d characters", maxNameLen)
 	}
-	if utf8.RuneCountInString(in.Description) > maxDescriptionLen || !utf8.ValidString(in.Description) {
+	if utf8.RuneCountInString(in.Description) > maxDescriptionLen || !PlainText(in.Description, true) {
 		return invalid(op, CodeInvalid+".Description", "description must be at most %d characters", maxDescriptionLen)
 	}
 	return nil
@@ -49,7 +49,7 @@ func (s *Service) PutServiceUnit(ctx context.Context, a Actor, id string, in Ser
 		return UnitResult{}, err
 	}
 	if !a.IsReviewer(a.TenantID, in.WorkspaceID) {
-		return UnitResult{}, E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s may register its service units", in.WorkspaceID)
+		return UnitResult{}, E(op, CodeForbidden, "only an owner or reviewer of workspace %s may register its service units", in.WorkspaceID)
 	}
 	old, exists, err := replaced(ctx, op, "unit_id", id, a.TenantID, s.Store.GetServiceUnit, func(x ServiceUnit) string { return x.TenantID })
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *Service) PutServiceUnit(ctx context.Context, a Actor, id string, in Ser
 	}
 	live := exists && old.Live()
 	if live && !a.IsReviewer(old.TenantID, old.WorkspaceID) {
-		return UnitResult{}, E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s may change this service unit", old.WorkspaceID)
+		return UnitResult{}, E(op, CodeForbidden, "only an owner or reviewer of workspace %s may change this service unit", old.WorkspaceID)
 	}
 	if live && old.WorkspaceID != in.WorkspaceID {
 		return UnitResult{}, invalid(op, CodeServiceUnit, "service unit %s belongs to workspace %s and cannot move", id, old.WorkspaceID)
@@ -67,7 +67,7 @@ func (s *Service) PutServiceUnit(ctx context.Context, a Actor, id string, in Ser
 		ID: id, TenantID: a.TenantID, WorkspaceID: in.WorkspaceID, Name: in.Name, Description: in.Description,
 		Generation: 1, CreatedAt: now, ModifiedAt: now, Version: 1,
 	}
-	w := Write{Unit: &u, Cond: Cond{Kind: CondAbsent}, OnFail: E(op, Conflict, CodeIDTaken, "unit_id %s is taken", id)}
+	w := Write{Unit: &u, Cond: Cond{Kind: CondAbsent}, OnFail: E(op, CodeIDTaken, "unit_id %s is taken", id)}
 	if exists {
 		u.Version, u.Generation = old.Version+1, old.Generation
 		w = Write{Unit: &u, Cond: Cond{Kind: CondVersion, Version: old.Version}}
@@ -108,7 +108,7 @@ func (s *Service) GetServiceUnit(ctx context.Context, p Principal, id string) (S
 		return ServiceUnit{}, err
 	}
 	if !p.IsMember(u.TenantID, u.WorkspaceID) {
-		return ServiceUnit{}, E(op, Forbidden, CodeForbidden, "only members of workspace %s may read its service units", u.WorkspaceID)
+		return ServiceUnit{}, E(op, CodeForbidden, "only members of workspace %s may read its service units", u.WorkspaceID)
 	}
 	return u, nil
 }
@@ -124,7 +124,7 @@ func (s *Service) DeleteServiceUnit(ctx context.Context, a Actor, id string) err
 		return err
 	}
 	if !a.IsReviewer(u.TenantID, u.WorkspaceID) {
-		return E(op, Forbidden, CodeForbidden, "only an owner or reviewer of workspace %s may delete this service unit", u.WorkspaceID)
+		return E(op, CodeForbidden, "only an owner or reviewer of workspace %s may delete this service unit", u.WorkspaceID)
 	}
 	now := s.now()
 	next := u
@@ -145,7 +145,7 @@ func (s *Service) ListServiceUnits(ctx context.Context, p Principal, ws string, 
 	if err := memberListing(op, p, ws, q); err != nil {
 		return Page[ServiceUnit]{}, err
 	}
-	units, err := s.Store.ServiceUnitsByWorkspace(ctx, ws)
+	units, err := s.Store.ServiceUnitsByWorkspace(ctx, p.TenantID, ws)
 	if err != nil {
 		return Page[ServiceUnit]{}, err
 	}

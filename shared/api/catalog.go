@@ -11,20 +11,25 @@ import (
 func Catalog(svc *access.Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
-		"PUT /v1/apis/{api_id}":                  mutate(h, putByID("api_id", svc.PutAPI), renderAPI),
-		"GET /v1/apis/{api_id}":                  getByID("api_id", svc.GetAPI, same[access.API]),
-		"GET /v1/apis":                           h.listAPIs,
-		"DELETE /v1/apis/{api_id}":               mutate(h, deleteByID("api_id", svc.DeleteAPI), renderNoContent),
-		"PUT /v1/apps/{app_id}":                  mutate(h, putByID("app_id", svc.PutApp), renderApp),
-		"GET /v1/apps/{app_id}":                  getByID("app_id", svc.GetApp, viewApp),
-		"POST /v1/apps/{app_id}/app-code":        mutate(h, h.rotateAppCode, renderApp),
-		"GET /v1/workspaces/{workspace_id}/apps": listInWorkspace(svc.ListApps, viewApp),
+		"PUT /v1/apis/{api_id}":           mutate(h, putByID("api_id", svc.PutAPI), renderAPI),
+		"GET /v1/apis/{api_id}":           getByID("api_id", svc.GetAPI, same[access.API]),
+		"GET /v1/apis":                    h.listAPIs,
+		"DELETE /v1/apis/{api_id}":        mutate(h, deleteByID("api_id", svc.DeleteAPI), renderNoContent),
+		"PUT /v1/apps/{app_id}":           mutate(h, putByID("app_id", svc.PutApp), renderApp),
+		"GET /v1/apps/{app_id}":           getByID("app_id", svc.GetApp, viewApp),
+		"POST /v1/apps/{app_id}/app-code": mutate(h, h.rotateAppCode, renderApp),
+		// AppKey + AppSecret pairs for signed calls (shared/signature).
+		"POST /v1/apps/{app_id}/app-keys":             mutate(h, h.createAppKey, renderAppKey),
+		"GET /v1/apps/{app_id}/app-keys":              h.listAppKeys,
+		"DELETE /v1/apps/{app_id}/app-keys/{app_key}": mutate(h, h.revokeAppKey, renderNoContent),
+		"GET /v1/workspaces/{workspace_id}/apps":      listInWorkspace(svc.ListApps, viewApp),
 		// R23: service units.
 		"PUT /v1/service-units/{unit_id}":                 mutate(h, putByID("unit_id", svc.PutServiceUnit), renderUnit),
 		"GET /v1/service-units/{unit_id}":                 getByID("unit_id", svc.GetServiceUnit, same[access.ServiceUnit]),
 		"DELETE /v1/service-units/{unit_id}":              mutate(h, deleteByID("unit_id", svc.DeleteServiceUnit), renderNoContent),
 		"GET /v1/workspaces/{workspace_id}/service-units": listInWorkspace(svc.ListServiceUnits, same[access.ServiceUnit]),
 	}
+	addPolicyRoutes(h) // R26
 	return h
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -11,6 +12,8 @@ import (
 
 	"gatepass/shared/access"
 	"gatepass/shared/metrics"
+	"gatepass/shared/signature"
+	"gatepass/shared/strictjson"
 )
 
 // Checker serves the check function: POST /v1/check for checkers, and the API Gateway
@@ -72,7 +75,8 @@ func (ev *checkEvent) authorizerRequest() events.APIGatewayV2CustomAuthorizerV2R
 // once; only one that does not decode is looked at again, to answer in its own kind.
 func (c *Checker) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
 	var ev checkEvent
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	// AWS defines the envelope and may add keys; none may stand in for one by case.
+	if err := strictjson.DecodeEnvelope(raw, &ev); err != nil {
 		var probe struct {
 			Type     string `json:"type"`
 			RouteArn string `json:"routeArn"`
@@ -105,7 +109,6 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	if !ok {
 		return deniedAuthorization(access.ReasonAPINotFound), nil
 	}
-	code := appCode(ev.Headers) // missing or malformed: no app, decided in R14's order
 	path := ev.RawPath
 	if p, ok := strings.CutPrefix(path, "/"+ev.RequestContext.Stage+"/"); ok {
 		path = "/" + p
@@ -117,7 +120,21 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	case "http":
 		proto = access.ProtoHTTP
 	}
-	res, err := c.svc.Authorize(ctx, code, path, env, proto)
+	var res access.Authorization
+	var err error
+	if header(ev.Headers, signature.HeaderKey) != "" || header(ev.Headers, signature.HeaderSignature) != "" {
+		// A signed call: the signature covers the decoded path (docs/security.md).
+		decoded, perr := url.PathUnescape(path)
+		if perr != nil {
+			return deniedAuthorization(access.ReasonSignatureMismatch), nil
+		}
+		res, err = c.svc.AuthorizeSigned(ctx, signature.Request{
+			Method: ev.RequestContext.HTTP.Method, Path: decoded, Query: ev.RawQueryString, Headers: ev.Headers,
+		}, env, proto)
+	} else {
+		code := appCode(ev.Headers) // missing or malformed: no app, decided in R14's order
+		res, err = c.svc.Authorize(ctx, code, path, env, proto)
+	}
 	if err != nil {
 		// An outage is not a denial: the gateway answers 500 and the caller retries.
 		c.log.ErrorContext(ctx, "authorize failed", "request_id", ev.RequestContext.RequestID, "error", err)
@@ -134,11 +151,11 @@ func (c *Checker) Authorize(ctx context.Context, ev events.APIGatewayV2CustomAut
 	took := time.Since(start)
 	c.decided(ctx, "authorizer", d.Reason, took)
 	c.log.InfoContext(ctx, "authorize", "request_id", ev.RequestContext.RequestID, "app_id", res.AppID,
-		"api_id", res.APIID, "reason", d.Reason, "duration", took)
+		"app_key", res.AppKey, "api_id", res.APIID, "reason", d.Reason, "duration", took)
 	return events.APIGatewayV2CustomAuthorizerSimpleResponse{
 		IsAuthorized: d.Allowed,
 		Context: map[string]any{
-			"app_id": res.AppID, "api_id": res.APIID, "grant_id": grantID, "reason": string(d.Reason),
+			"app_id": res.AppID, "app_key": res.AppKey, "api_id": res.APIID, "grant_id": grantID, "reason": string(d.Reason),
 			"fields": strings.Join(d.Fields, ","), "expires_at": expires,
 			"as_of": d.AsOf.UTC().Format(time.RFC3339Nano),
 		},

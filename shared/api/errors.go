@@ -8,21 +8,10 @@ import (
 	"gatepass/shared/access"
 )
 
-// codeBodyTooLarge is the answer to a body over MaxBody.
-const codeBodyTooLarge = "InvalidParameter.BodyTooLarge"
-
-// status maps an error to its HTTP status: the one place where that happens. Three
-// codes have a status of their own; every other error is mapped by its kind.
+// status maps an error to its HTTP status by the kind its code carries: the one place
+// where that happens.
 func status(e *access.Error) int {
-	switch e.Code {
-	case access.CodePrecondition:
-		return http.StatusPreconditionFailed
-	case codeBodyTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case access.CodeIdempotencyReuse:
-		return http.StatusUnprocessableEntity
-	}
-	if st, ok := kindStatus[e.Kind]; ok {
+	if st, ok := kindStatus[e.Kind()]; ok {
 		return st
 	}
 	return http.StatusInternalServerError
@@ -30,13 +19,16 @@ func status(e *access.Error) int {
 
 // kindStatus is the status of each kind of error; any other kind is a 500.
 var kindStatus = map[access.Kind]int{
-	access.Invalid:      http.StatusBadRequest,
-	access.Unauthorized: http.StatusUnauthorized,
-	access.Forbidden:    http.StatusForbidden,
-	access.NotFound:     http.StatusNotFound,
-	access.Conflict:     http.StatusConflict,
-	access.Throttled:    http.StatusTooManyRequests,
-	access.Unavailable:  http.StatusServiceUnavailable,
+	access.Invalid:       http.StatusBadRequest,
+	access.Unauthorized:  http.StatusUnauthorized,
+	access.Forbidden:     http.StatusForbidden,
+	access.NotFound:      http.StatusNotFound,
+	access.Conflict:      http.StatusConflict,
+	access.Precondition:  http.StatusPreconditionFailed,
+	access.Unprocessable: http.StatusUnprocessableEntity,
+	access.TooLarge:      http.StatusRequestEntityTooLarge,
+	access.Throttled:     http.StatusTooManyRequests,
+	access.Unavailable:   http.StatusServiceUnavailable,
 }
 
 // errorBody is the contract's error answer.
@@ -75,12 +67,12 @@ func viewPairs(ps []access.Pair) []pairView {
 // answered without their text (they are logged with the request id instead).
 func fromError(err error, requestID string) (int, errorBody) {
 	var e *access.Error
-	if !errors.As(err, &e) || e.Kind == access.Internal {
+	if !errors.As(err, &e) || e.Kind() == access.Internal {
 		return http.StatusInternalServerError, errorBody{Code: access.CodeInternal, Msg: "internal error", RequestID: requestID}
 	}
 	msg := e.Msg
 	if msg == "" {
-		msg = e.Kind.String()
+		msg = e.Kind().String()
 	}
 	return status(e), errorBody{Code: e.Code, Msg: msg, RequestID: requestID,
 		Pairs: viewPairs(e.Pairs), EarliestEndTime: e.EarliestEnd}

@@ -12,3 +12,6 @@ func RouteKeys(h *Handler) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// QueryParams is the query parameters each route takes.
+var QueryParams = queryParams

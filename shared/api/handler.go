@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -25,6 +26,7 @@ import (
 	"gatepass/shared/canonjson"
 	"gatepass/shared/localjwt"
 	"gatepass/shared/metrics"
+	"gatepass/shared/strictjson"
 )
 
 // Handler serves the routes of one function. Build it with Catalog, Grant, Revoke,
@@ -84,11 +86,14 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, reqID string) (events.APIGatewayV2HTTPResponse, string, error) {
 	rt, ok := h.routes[ev.RouteKey]
 	if !ok {
-		err := access.E("route", access.NotFound, "NotFound.Route", "no route %s", ev.RouteKey)
+		err := access.E("route", "NotFound.Route", "no route %s", ev.RouteKey)
 		return errorResponse(err, reqID)
 	}
 	r, err := newRequest(ev, h.svc.RolesFormat, h.local)
 	if err != nil {
+		return errorResponse(err, reqID)
+	}
+	if err := checkQuery(ev); err != nil {
 		return errorResponse(err, reqID)
 	}
 	st, body, err := rt(ctx, r)
@@ -141,6 +146,7 @@ const maxIdemKey = 255
 // the answer, which is also what an Idempotency-Key replays (R17). It runs under the
 // request's Idempotency-Key, scoped to (tenant, sub, key): the same key and request
 // replays the first answer, a different request is 422, one still in flight is 409.
+// The answer is rendered once: under a key, as the record the change commits with.
 func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor) (T, error), render func(T) (int, any)) route {
 	return func(ctx context.Context, r *request) (int, any, error) {
 		a := access.Actor{Principal: r.who}
@@ -149,25 +155,26 @@ func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor)
 			return 0, nil, err
 		}
 		key := r.header("idempotency-key")
+		var rendered *answer // the answer committed with the change, when there is a key
 		if key != "" {
 			if len(key) > maxIdemKey || !printable(key) {
-				return 0, nil, access.E("idempotency", access.Invalid, access.CodeInvalid+".IdempotencyKey", "Idempotency-Key must be 1-%d printable ASCII characters", maxIdemKey)
+				return 0, nil, access.E("idempotency", access.CodeInvalid+".IdempotencyKey", "Idempotency-Key must be 1-%d printable ASCII characters", maxIdemKey)
 			}
 			hash := requestHash(r)
 			if st, body, done, err := h.replay(ctx, r, key, hash); done || err != nil {
 				return st, body, err
 			}
-			a.Idem = &access.Idem{Key: key, Hash: hash, Answer: func(result any) (access.Answer, error) {
+			a.Idem = &access.Idem{Key: key, Hash: hash, Render: func(result any) ([]byte, error) {
 				res, ok := result.(T) // access hands back what run returns (nil for none)
 				if !ok && result != nil {
-					return access.Answer{}, fmt.Errorf("api: result %T is not %T", result, res)
+					return nil, fmt.Errorf("api: result %T is not %T", result, res)
 				}
-				st, body := render(res)
-				if body == nil {
-					return access.Answer{Status: st}, nil
+				ans, err := newAnswer(render(res))
+				if err != nil {
+					return nil, err
 				}
-				b, err := json.Marshal(body)
-				return access.Answer{Status: st, Body: b}, err
+				rendered = &ans
+				return json.Marshal(ans)
 			}}
 		}
 		result, err := run(ctx, r, a)
@@ -183,21 +190,49 @@ func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor)
 			}
 			return 0, nil, err
 		}
+		if rendered != nil {
+			return rendered.result()
+		}
 		st, body := render(result)
 		return st, body, nil
 	}
 }
 
+// answer is a rendered answer as an idempotency record keeps it: the status and the
+// encoded body (none for a 204).
+type answer struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body,omitempty"`
+}
+
+func newAnswer(status int, body any) (answer, error) {
+	if body == nil {
+		return answer{Status: status}, nil
+	}
+	b, err := json.Marshal(body)
+	return answer{Status: status, Body: b}, err
+}
+
+// result is the answer as a route returns it.
+func (a answer) result() (int, any, error) {
+	if len(a.Body) == 0 {
+		return a.Status, nil, nil
+	}
+	return a.Status, rawJSON(a.Body), nil
+}
+
 // replay answers from a stored idempotency record; done is false when there is none.
 func (h *Handler) replay(ctx context.Context, r *request, key, hash string) (int, any, bool, error) {
-	ans, found, err := h.svc.Replay(ctx, r.who, key, hash)
-	switch {
-	case err != nil || !found:
+	rec, found, err := h.svc.Replay(ctx, r.who, key, hash)
+	if err != nil || !found {
 		return 0, nil, false, err
-	case len(ans.Body) == 0:
-		return ans.Status, nil, true, nil
 	}
-	return ans.Status, rawJSON(ans.Body), true, nil
+	var ans answer
+	if err := json.Unmarshal(rec, &ans); err != nil || ans.Status == 0 {
+		return 0, nil, false, access.Wrap("idempotency", access.CodeInternal, fmt.Errorf("api: the recorded answer is not one: %v", err))
+	}
+	st, body, _ := ans.result()
+	return st, body, true, nil
 }
 
 // requestHash identifies a request for idempotency: method, path, query and body. A
@@ -253,7 +288,7 @@ func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat, lo
 	if len(claims) == 0 && local != nil {
 		v, err := local.Verify(header(ev.Headers, "authorization"))
 		if err != nil {
-			return nil, access.E("auth", access.Unauthorized, access.CodeUnauthorized, "the bearer token is not valid: %v", err)
+			return nil, access.E("auth", access.CodeUnauthorized, "the bearer token is not valid: %v", err)
 		}
 		claims = v.Claims
 	}
@@ -265,17 +300,20 @@ func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat, lo
 	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
 		if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
-			return nil, access.E("decode", access.Invalid, access.CodeJSON, "the body is not valid base64")
+			return nil, access.E("decode", access.CodeJSON, "the body is not valid base64")
 		}
 	}
 	if len(body) > MaxBody {
-		return nil, access.E("decode", access.Invalid, codeBodyTooLarge, "the body is over %d bytes", MaxBody)
+		return nil, access.E("decode", access.CodeBodyTooLarge, "the body is over %d bytes", MaxBody)
+	}
+	if !utf8.Valid(body) { // encoding/json would turn the bad bytes into U+FFFD
+		return nil, access.E("decode", access.CodeJSON, "the body is not valid UTF-8")
 	}
 	r.body = body
 	// A key given twice has no single meaning: refused before anything reads the body.
 	switch c, err := canonjson.Canonical(body); {
 	case errors.Is(err, canonjson.ErrDuplicateKey):
-		return nil, access.E("decode", access.Invalid, access.CodeJSON, "the body has a key twice")
+		return nil, access.E("decode", access.CodeJSON, "the body has a key twice")
 	case err == nil:
 		r.canonical = c
 	}
@@ -317,7 +355,7 @@ func (r *request) queryInt(name, code string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1<<30 {
-		return 0, access.E("query", access.Invalid, code, "%s must be a positive integer", name)
+		return 0, access.E("query", code, "%s must be a positive integer", name)
 	}
 	return n, nil
 }
@@ -357,25 +395,21 @@ func (r *request) ifMatch() (int64, error) {
 	v = strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 1 {
-		return 0, access.E("if-match", access.Invalid, access.CodeInvalid+".IfMatch", `If-Match must be a version such as "3"`)
+		return 0, access.E("if-match", access.CodeInvalid+".IfMatch", `If-Match must be a version such as "3"`)
 	}
 	return n, nil
 }
 
-// decode reads the JSON body strictly into v: one object, no unknown fields. Coded
+// decode reads the JSON body strictly into v: one value, keys matched exactly (case
+// included), none unknown and none twice. Coded
 // errors raised by the types themselves (a validity, say) keep their code.
 func (r *request) decode(v any) error {
 	const op = "decode"
 	if len(bytes.TrimSpace(r.body)) == 0 {
-		return access.E(op, access.Invalid, access.CodeJSON, "a JSON object body is required")
+		return access.E(op, access.CodeJSON, "a JSON object body is required")
 	}
-	dec := json.NewDecoder(bytes.NewReader(r.body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := strictjson.Decode(r.body, v); err != nil {
 		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return access.E(op, access.Invalid, access.CodeJSON, "the body holds more than one JSON value")
 	}
 	return nil
 }
@@ -387,7 +421,7 @@ func (r *request) noBody() error {
 		return nil
 	}
 	if !bytes.HasPrefix(bytes.TrimSpace(r.body), []byte("{")) {
-		return access.E("decode", access.Invalid, access.CodeJSON, "the body must be empty or a JSON object")
+		return access.E("decode", access.CodeJSON, "the body must be empty or a JSON object")
 	}
 	return r.decode(&struct{}{})
 }
@@ -405,23 +439,26 @@ func decodeError(err error) error {
 	var coded *access.Error
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var key *strictjson.Error
 	switch {
 	case errors.As(err, &coded):
 		return coded
+	case errors.As(err, &key):
+		return access.E(op, access.CodeJSON, "%s", key.Error())
 	case errors.As(err, &syntax):
-		return access.E(op, access.Invalid, access.CodeJSON, "malformed JSON at byte %d", syntax.Offset)
+		return access.E(op, access.CodeJSON, "malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return access.E(op, access.Invalid, access.CodeJSON, "the body must be a JSON object")
+			return access.E(op, access.CodeJSON, "the body must be a JSON object")
 		}
-		return access.E(op, access.Invalid, fieldCode(field), "%s: want %s, got JSON %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		return access.E(op, fieldCode(field), "%s: want %s, got JSON %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return access.E(op, access.Invalid, access.CodeJSON, "the JSON body ends too early")
+		return access.E(op, access.CodeJSON, "the JSON body ends too early")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return access.E(op, access.Invalid, access.CodeJSON, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return access.E(op, access.CodeJSON, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
-	return access.E(op, access.Invalid, access.CodeJSON, "malformed JSON body")
+	return access.E(op, access.CodeJSON, "malformed JSON body")
 }
 
 // fieldCode picks the contract detail for a mistyped field.

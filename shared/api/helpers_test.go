@@ -29,6 +29,7 @@ import (
 
 	"gatepass/shared/access"
 	"gatepass/shared/api"
+	"gatepass/shared/sealer"
 	"gatepass/shared/store"
 	"gatepass/shared/store/storetest"
 )
@@ -232,7 +233,7 @@ func newEnvNotice(t testing.TB, notice time.Duration) *env {
 	spec(t)
 	clk := &clock{now: t0}
 	tbl := storetest.Open(t, store.Options{Now: clk.Now}, leastPriv.DynamoDB)
-	svc := access.NewService(tbl.Store, access.Config{Now: clk.Now, CancelNotice: notice, ReminderDays: []int{7, 1}})
+	svc := access.NewService(tbl.Store, access.Config{Now: clk.Now, CancelNotice: notice, ReminderDays: []int{7, 1}, Sealer: sealer.DevSealer("api-tests")})
 	e := &env{tbl: tbl, st: tbl.Store, svc: svc, clk: clk, routes: map[string]*api.Handler{}}
 	e.checker = api.Check(svc)
 	e.checker.WithLogger(quiet)

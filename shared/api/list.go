@@ -58,7 +58,7 @@ func (h *Handler) userAuthorizedAPIs(ctx context.Context, r *request) (int, any,
 	f := access.AuthorizedFilter{Env: access.Env(r.query("env")), Status: access.GrantStatus(r.query("status"))}
 	user := r.ev.PathParameters["user_id"]
 	if !access.ValidUserID(user) {
-		return 0, nil, access.E("path", access.Invalid, access.CodeID, "user_id must be 1-%d characters of [A-Za-z0-9._:@|+-]", access.MaxIDLen)
+		return 0, nil, access.E("path", access.CodeID, "user_id must be 1-%d characters of [A-Za-z0-9._:@|+-]", access.MaxIDLen)
 	}
 	return h.grantsPage(h.svc.UserAuthorizedAPIs(ctx, r.who, user, f, q))
 }

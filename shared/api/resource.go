@@ -22,7 +22,7 @@ func (r *request) resource() (access.Resource, error) {
 			return access.Resource{Type: p.typ, ID: id}, err
 		}
 	}
-	return access.Resource{}, access.E("path", access.Invalid, access.CodeID, "the route names no resource")
+	return access.Resource{}, access.E("path", access.CodeID, "the route names no resource")
 }
 
 // grantPath reads the resource and the grant_id of a route on one grant.

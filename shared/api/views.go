@@ -17,6 +17,7 @@ type grantView struct {
 	Env               *access.Env         `json:"env"` // null on a grant on an app (R24)
 	Permissions       []access.Permission `json:"permissions"`
 	Fields            []string            `json:"fields"`
+	StartTime         *time.Time          `json:"start_time"` // R25
 	EndTime           *time.Time          `json:"end_time"`
 	Status            access.GrantStatus  `json:"status"`
 	CancelAt          *time.Time          `json:"cancel_at"`
@@ -28,6 +29,7 @@ type grantView struct {
 	ModifiedAt        time.Time           `json:"modified_at"`
 	RevokedAt         *time.Time          `json:"revoked_at,omitempty"`
 	Version           int64               `json:"version"`
+	BeyondPolicy      []string            `json:"beyond_policy,omitempty"` // R26, in a resource's listing
 }
 
 func viewGrant(g access.Grant, now time.Time) grantView {
@@ -36,10 +38,10 @@ func viewGrant(g access.Grant, now time.Time) grantView {
 	g = g.Effective(now)
 	v := grantView{
 		GrantID: g.ID, Resource: g.On(), Subject: g.Subject,
-		Permissions: g.Permissions, Fields: g.Fields, EndTime: g.EndTime, Status: status,
+		Permissions: g.Permissions, Fields: g.Fields, StartTime: g.StartTime, EndTime: g.EndTime, Status: status,
 		CancelAt: g.CancelAt, CancelPermissions: g.CancelPermissions, Protected: g.Protected,
 		Reason: g.Reason, CreatorID: g.CreatorID, CreatedAt: g.CreatedAt, ModifiedAt: g.ModifiedAt,
-		RevokedAt: g.RevokedAt, Version: g.Version,
+		RevokedAt: g.RevokedAt, Version: g.Version, BeyondPolicy: g.BeyondPolicy,
 	}
 	if g.Env != "" {
 		v.Env = &g.Env

@@ -58,6 +58,8 @@ const (
 	AuditActionAPIChanged                 AuditAction = "API Changed"
 	AuditActionAppChanged                 AuditAction = "App Changed"
 	AuditActionAppCodeRotated             AuditAction = "AppCode Rotated"
+	AuditActionAppKeyCreated              AuditAction = "AppKey Created"
+	AuditActionAppKeyRevoked              AuditAction = "AppKey Revoked"
 	AuditActionGrantCancellationScheduled AuditAction = "Grant Cancellation Scheduled"
 	AuditActionGrantCancellationWithdrawn AuditAction = "Grant Cancellation Withdrawn"
 	AuditActionGrantChanged               AuditAction = "Grant Changed"
@@ -66,6 +68,8 @@ const (
 	AuditActionGrantExpiring              AuditAction = "Grant Expiring"
 	AuditActionGrantRenewed               AuditAction = "Grant Renewed"
 	AuditActionGrantRevoked               AuditAction = "Grant Revoked"
+	AuditActionGrantStarted               AuditAction = "Grant Started"
+	AuditActionPolicyChanged              AuditAction = "Policy Changed"
 	AuditActionRequestApproved            AuditAction = "Request Approved"
 	AuditActionRequestRejected            AuditAction = "Request Rejected"
 	AuditActionRequestSubmitted           AuditAction = "Request Submitted"
@@ -82,6 +86,10 @@ func (e AuditAction) Valid() bool {
 		return true
 	case AuditActionAppCodeRotated:
 		return true
+	case AuditActionAppKeyCreated:
+		return true
+	case AuditActionAppKeyRevoked:
+		return true
 	case AuditActionGrantCancellationScheduled:
 		return true
 	case AuditActionGrantCancellationWithdrawn:
@@ -97,6 +105,10 @@ func (e AuditAction) Valid() bool {
 	case AuditActionGrantRenewed:
 		return true
 	case AuditActionGrantRevoked:
+		return true
+	case AuditActionGrantStarted:
+		return true
+	case AuditActionPolicyChanged:
 		return true
 	case AuditActionRequestApproved:
 		return true
@@ -115,17 +127,23 @@ func (e AuditAction) Valid() bool {
 
 // Defines values for CheckReason.
 const (
-	CheckReasonAPINOTFOUND        CheckReason = "API_NOT_FOUND"
-	CheckReasonAPIUNPUBLISHED     CheckReason = "API_UNPUBLISHED"
-	CheckReasonAPPDISABLED        CheckReason = "APP_DISABLED"
-	CheckReasonAPPNOTFOUND        CheckReason = "APP_NOT_FOUND"
-	CheckReasonCANCELLED          CheckReason = "CANCELLED"
-	CheckReasonEXPIRED            CheckReason = "EXPIRED"
-	CheckReasonGRANTED            CheckReason = "GRANTED"
-	CheckReasonNOGRANT            CheckReason = "NO_GRANT"
-	CheckReasonPROTOCOLNOTALLOWED CheckReason = "PROTOCOL_NOT_ALLOWED"
-	CheckReasonPROXYNOTGRANTED    CheckReason = "PROXY_NOT_GRANTED"
-	CheckReasonUSERNOTPERMITTED   CheckReason = "USER_NOT_PERMITTED"
+	CheckReasonAPINOTFOUND               CheckReason = "API_NOT_FOUND"
+	CheckReasonAPIUNPUBLISHED            CheckReason = "API_UNPUBLISHED"
+	CheckReasonAPPDISABLED               CheckReason = "APP_DISABLED"
+	CheckReasonAPPNOTFOUND               CheckReason = "APP_NOT_FOUND"
+	CheckReasonCANCELLED                 CheckReason = "CANCELLED"
+	CheckReasonEXPIRED                   CheckReason = "EXPIRED"
+	CheckReasonGRANTED                   CheckReason = "GRANTED"
+	CheckReasonINVALIDAPPKEY             CheckReason = "INVALID_APP_KEY"
+	CheckReasonNOGRANT                   CheckReason = "NO_GRANT"
+	CheckReasonNONCEUSED                 CheckReason = "NONCE_USED"
+	CheckReasonNOTYETVALID               CheckReason = "NOT_YET_VALID"
+	CheckReasonPROTOCOLNOTALLOWED        CheckReason = "PROTOCOL_NOT_ALLOWED"
+	CheckReasonPROXYNOTGRANTED           CheckReason = "PROXY_NOT_GRANTED"
+	CheckReasonSIGNATUREMETHODNOTALLOWED CheckReason = "SIGNATURE_METHOD_NOT_ALLOWED"
+	CheckReasonSIGNATUREMISMATCH         CheckReason = "SIGNATURE_MISMATCH"
+	CheckReasonTIMESTAMPEXPIRED          CheckReason = "TIMESTAMP_EXPIRED"
+	CheckReasonUSERNOTPERMITTED          CheckReason = "USER_NOT_PERMITTED"
 )
 
 // Valid indicates whether the value is a known member of the CheckReason enum.
@@ -145,11 +163,23 @@ func (e CheckReason) Valid() bool {
 		return true
 	case CheckReasonGRANTED:
 		return true
+	case CheckReasonINVALIDAPPKEY:
+		return true
 	case CheckReasonNOGRANT:
+		return true
+	case CheckReasonNONCEUSED:
+		return true
+	case CheckReasonNOTYETVALID:
 		return true
 	case CheckReasonPROTOCOLNOTALLOWED:
 		return true
 	case CheckReasonPROXYNOTGRANTED:
+		return true
+	case CheckReasonSIGNATUREMETHODNOTALLOWED:
+		return true
+	case CheckReasonSIGNATUREMISMATCH:
+		return true
+	case CheckReasonTIMESTAMPEXPIRED:
 		return true
 	case CheckReasonUSERNOTPERMITTED:
 		return true
@@ -221,6 +251,7 @@ const (
 	GrantStatusCANCELLATIONPENDING GrantStatus = "CANCELLATION_PENDING"
 	GrantStatusEXPIRED             GrantStatus = "EXPIRED"
 	GrantStatusREVOKED             GrantStatus = "REVOKED"
+	GrantStatusSCHEDULED           GrantStatus = "SCHEDULED"
 )
 
 // Valid indicates whether the value is a known member of the GrantStatus enum.
@@ -233,6 +264,8 @@ func (e GrantStatus) Valid() bool {
 	case GrantStatusEXPIRED:
 		return true
 	case GrantStatusREVOKED:
+		return true
+	case GrantStatusSCHEDULED:
 		return true
 	default:
 		return false
@@ -278,6 +311,27 @@ func (e Permission) Valid() bool {
 	case PermissionPROXY:
 		return true
 	case PermissionUSAGE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PolicyScopeType.
+const (
+	PolicyScopeTypeAPI         PolicyScopeType = "API"
+	PolicyScopeTypeSERVICEUNIT PolicyScopeType = "SERVICE_UNIT"
+	PolicyScopeTypeTENANT      PolicyScopeType = "TENANT"
+)
+
+// Valid indicates whether the value is a known member of the PolicyScopeType enum.
+func (e PolicyScopeType) Valid() bool {
+	switch e {
+	case PolicyScopeTypeAPI:
+		return true
+	case PolicyScopeTypeSERVICEUNIT:
+		return true
+	case PolicyScopeTypeTENANT:
 		return true
 	default:
 		return false
@@ -520,9 +574,12 @@ type AppGrantInput struct {
 	Permissions *[]Permission `json:"permissions,omitempty"`
 
 	// Reason at most 128 characters (R13)
-	Reason   *Reason    `json:"reason,omitempty"`
-	Subject  *Subject   `json:"subject,omitempty"`
-	Subjects *[]Subject `json:"subjects,omitempty"`
+	Reason *Reason `json:"reason,omitempty"`
+
+	// StartTime R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
+	StartTime *StartTime `json:"start_time,omitempty"`
+	Subject   *Subject   `json:"subject,omitempty"`
+	Subjects  *[]Subject `json:"subjects,omitempty"`
 
 	// Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
 	// UNIX seconds, or {"type":"LIMITED","days":N} (1-3650), counted from the moment of the
@@ -541,6 +598,31 @@ type AppInput struct {
 	// WorkspaceDefault R21: make the app its workspace's default app (at most one per workspace); false unsets it; absent keeps it
 	WorkspaceDefault *bool `json:"workspace_default,omitempty"`
 	WorkspaceId      Id    `json:"workspace_id"`
+}
+
+// AppKey defines model for AppKey.
+type AppKey struct {
+	AppKey string `json:"app_key"`
+
+	// CreatedAt RFC 3339 in UTC
+	CreatedAt Time `json:"created_at"`
+}
+
+// AppKeyList defines model for AppKeyList.
+type AppKeyList struct {
+	Items []AppKey `json:"items"`
+}
+
+// AppKeyWithSecret defines model for AppKeyWithSecret.
+type AppKeyWithSecret struct {
+	AppId  Id     `json:"app_id"`
+	AppKey string `json:"app_key"`
+
+	// AppSecret shown once, here; sign calls with it (docs/security.md)
+	AppSecret string `json:"app_secret"`
+
+	// CreatedAt RFC 3339 in UTC
+	CreatedAt Time `json:"created_at"`
 }
 
 // AppPage a page of apps (page_number, page_size)
@@ -584,8 +666,11 @@ type ApplicationInput struct {
 	Permissions *[]Permission `json:"permissions,omitempty"`
 
 	// Reason at most 128 characters (R13)
-	Reason  *Reason  `json:"reason,omitempty"`
-	Subject *Subject `json:"subject,omitempty"`
+	Reason *Reason `json:"reason,omitempty"`
+
+	// StartTime R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
+	StartTime *StartTime `json:"start_time,omitempty"`
+	Subject   *Subject   `json:"subject,omitempty"`
 
 	// Validity R2: {"type":"UNLIMITED"}, {"type":"LIMITED","end_time":T} with T an RFC 3339 time or
 	// UNIX seconds, or {"type":"LIMITED","days":N} (1-3650), counted from the moment of the
@@ -598,11 +683,14 @@ type AuditAction string
 
 // AuditEntry defines model for AuditEntry.
 type AuditEntry struct {
-	Action  AuditAction `json:"action"`
-	Actor   string      `json:"actor"`
-	ApiId   *string     `json:"api_id,omitempty"`
-	AppId   *string     `json:"app_id,omitempty"`
-	AuditId string      `json:"audit_id"`
+	Action AuditAction `json:"action"`
+	Actor  string      `json:"actor"`
+	ApiId  *string     `json:"api_id,omitempty"`
+	AppId  *string     `json:"app_id,omitempty"`
+
+	// AppKey the AppKey created or revoked (never its secret)
+	AppKey  *string `json:"app_key,omitempty"`
+	AuditId string  `json:"audit_id"`
 
 	// CancelAt RFC 3339 in UTC
 	CancelAt *Time `json:"cancel_at,omitempty"`
@@ -615,14 +703,20 @@ type AuditEntry struct {
 	// OccurredAt RFC 3339 in UTC
 	OccurredAt  Time          `json:"occurred_at"`
 	Permissions *[]Permission `json:"permissions,omitempty"`
-	Reason      *string       `json:"reason,omitempty"`
-	RequestId   *string       `json:"request_id,omitempty"`
+
+	// PolicyExemption R26: a tenant_admin's protected grant went beyond this policy
+	PolicyExemption *string `json:"policy_exemption,omitempty"`
+	Reason          *string `json:"reason,omitempty"`
+	RequestId       *string `json:"request_id,omitempty"`
 
 	// Resource what a grant is on
-	Resource      *Resource `json:"resource,omitempty"`
-	Subject       *Subject  `json:"subject,omitempty"`
-	TenantId      string    `json:"tenant_id"`
-	ThresholdDays *int      `json:"threshold_days,omitempty"`
+	Resource *Resource `json:"resource,omitempty"`
+
+	// StartTime RFC 3339 in UTC
+	StartTime     *Time    `json:"start_time,omitempty"`
+	Subject       *Subject `json:"subject,omitempty"`
+	TenantId      string   `json:"tenant_id"`
+	ThresholdDays *int     `json:"threshold_days,omitempty"`
 }
 
 // AuditEntryTokenPage a page of audit entries by token; next_token is absent on the last page
@@ -660,13 +754,17 @@ type CancelGrantsInput struct {
 	Subjects []Subject `json:"subjects"`
 }
 
-// CheckInput app_id, user_id (R22), or both: a call the app makes for the user (R24)
+// CheckInput api_id with app_id, user_id (R22), or both (a call the app makes for the user, R24); or signed alone: a call signed with an AppKey, decided as the authorizer decides it (its nonce is never used)
 type CheckInput struct {
-	ApiId    Id        `json:"api_id"`
+	// ApiId required unless signed
+	ApiId    Id        `json:"api_id,omitempty"`
 	AppId    *Id       `json:"app_id,omitempty"`
 	Env      Env       `json:"env"`
 	Protocol *Protocol `json:"protocol,omitempty"`
 	Proxy    *bool     `json:"proxy,omitempty"`
+
+	// Signed a data-API call signed with an AppKey (Alibaba Cloud API Gateway's scheme; docs/security.md)
+	Signed *SignedRequest `json:"signed,omitempty"`
 
 	// UserId R22: a person's sub
 	UserId *string `json:"user_id,omitempty"`
@@ -699,6 +797,12 @@ type Decision struct {
 	GrantId     *string      `json:"grant_id"`
 	Permissions []Permission `json:"permissions"`
 	Reason      CheckReason  `json:"reason"`
+
+	// StartsAt R25: with NOT_YET_VALID, when the scheduled grant starts
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+
+	// StringToSign SIGNATURE_MISMATCH only: the string the server signed (compare it with the caller's)
+	StringToSign *string `json:"string_to_sign,omitempty"`
 }
 
 // DecisionBasis what allowed the call: an API grant, a unit grant (R23), the workspace's default app (R21); null when denied
@@ -740,7 +844,10 @@ type Grant struct {
 	ApiId *string `json:"api_id"`
 
 	// ApiName null on a grant that is not on an API
-	ApiName           *string       `json:"api_name"`
+	ApiName *string `json:"api_name"`
+
+	// BeyondPolicy R26, in a resource's grant listing: the policies (name=value) this grant, made before them, exceeds
+	BeyondPolicy      *[]string     `json:"beyond_policy,omitempty"`
 	CancelAt          *NullableTime `json:"cancel_at"`
 	CancelPermissions []Permission  `json:"cancel_permissions"`
 
@@ -766,10 +873,13 @@ type Grant struct {
 	Resource Resource `json:"resource"`
 
 	// RevokedAt RFC 3339 in UTC
-	RevokedAt *Time       `json:"revoked_at,omitempty"`
-	Status    GrantStatus `json:"status"`
-	Subject   Subject     `json:"subject"`
-	Version   int         `json:"version"`
+	RevokedAt *Time         `json:"revoked_at,omitempty"`
+	StartTime *NullableTime `json:"start_time,omitempty"`
+
+	// Status SCHEDULED: start_time lies ahead (R25); not in force, but it holds its slot
+	Status  GrantStatus `json:"status"`
+	Subject Subject     `json:"subject"`
+	Version int         `json:"version"`
 }
 
 // GrantEnv null on a grant on an app (R24)
@@ -789,8 +899,11 @@ type GrantInput struct {
 	Protected *bool `json:"protected,omitempty"`
 
 	// Reason at most 128 characters (R13)
-	Reason  *Reason  `json:"reason,omitempty"`
-	Subject *Subject `json:"subject,omitempty"`
+	Reason *Reason `json:"reason,omitempty"`
+
+	// StartTime R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
+	StartTime *StartTime `json:"start_time,omitempty"`
+	Subject   *Subject   `json:"subject,omitempty"`
 
 	// Subjects R18: 1-10 distinct subjects, at most 20 grants (subjects x envs); all or none
 	Subjects *[]Subject `json:"subjects,omitempty"`
@@ -809,7 +922,7 @@ type GrantPage struct {
 	TotalCount int     `json:"total_count"`
 }
 
-// GrantStatus defines model for GrantStatus.
+// GrantStatus SCHEDULED: start_time lies ahead (R25); not in force, but it holds its slot
 type GrantStatus string
 
 // GrantTokenPage a page of grants by token; next_token is absent on the last page
@@ -883,6 +996,43 @@ type PageToken = string
 // Permission PROXY on API grants to apps (R12); DEVELOPMENT on unit grants to users (R23)
 type Permission string
 
+// Policy defines model for Policy.
+type Policy struct {
+	ApprovalsRequired *int      `json:"approvals_required"`
+	MaxRenewalDays    *int      `json:"max_renewal_days"`
+	MaxValidityDays   *int      `json:"max_validity_days"`
+	ModifiedAt        time.Time `json:"modified_at"`
+	ModifiedBy        string    `json:"modified_by"`
+	RequestTtlDays    *int      `json:"request_ttl_days"`
+	Scope             struct {
+		Id   string          `json:"id"`
+		Type PolicyScopeType `json:"type"`
+	} `json:"scope"`
+	TenantId string `json:"tenant_id"`
+	Version  int    `json:"version"`
+}
+
+// PolicyScopeType defines model for Policy.Scope.Type.
+type PolicyScopeType string
+
+// PolicyInput R26: every field, null (or absent) for not set: the tenant default's applies, else no cap
+type PolicyInput struct {
+	// ApprovalsRequired distinct reviewers a request needs (default 1)
+	ApprovalsRequired *int `json:"approvals_required,omitempty"`
+
+	// MaxRenewalDays how far one renewal may extend the current end
+	MaxRenewalDays *int `json:"max_renewal_days,omitempty"`
+
+	// MaxValidityDays a grant, approval or change may end at most this many days after its start; UNLIMITED is refused
+	MaxValidityDays *int `json:"max_validity_days,omitempty"`
+
+	// Reason at most 128 characters (R13)
+	Reason *Reason `json:"reason,omitempty"`
+
+	// RequestTtlDays a PENDING request expires this many days after it was made (default 14)
+	RequestTtlDays *int `json:"request_ttl_days,omitempty"`
+}
+
 // Protocol defines model for Protocol.
 type Protocol string
 
@@ -939,6 +1089,7 @@ type Request struct {
 	// Resource what a grant is on
 	Resource    *Resource     `json:"resource,omitempty"`
 	Reviewer    string        `json:"reviewer"`
+	StartTime   *NullableTime `json:"start_time,omitempty"`
 	Status      RequestStatus `json:"status"`
 	Subject     *Subject      `json:"subject,omitempty"`
 	TenantId    *Id           `json:"tenant_id,omitempty"`
@@ -994,6 +1145,7 @@ type RequestWithGrants struct {
 	// Resource what a grant is on
 	Resource    *Resource     `json:"resource,omitempty"`
 	Reviewer    string        `json:"reviewer"`
+	StartTime   *NullableTime `json:"start_time,omitempty"`
 	Status      RequestStatus `json:"status"`
 	Subject     *Subject      `json:"subject,omitempty"`
 	TenantId    *Id           `json:"tenant_id,omitempty"`
@@ -1041,6 +1193,22 @@ type ServiceUnitPage struct {
 	TotalCount int           `json:"total_count"`
 }
 
+// SignedRequest a data-API call signed with an AppKey (Alibaba Cloud API Gateway's scheme; docs/security.md)
+type SignedRequest struct {
+	// Headers the call's headers: X-Ca-Key, X-Ca-Signature, X-Ca-Signature-Method, X-Ca-Signature-Headers, X-Ca-Timestamp, X-Ca-Nonce and the signed ones
+	Headers map[string]string `json:"headers"`
+	Method  string            `json:"method"`
+
+	// Path the data API's path, decoded, without the stage
+	Path string `json:"path"`
+
+	// Query the raw query string, without ?
+	Query *string `json:"query,omitempty"`
+}
+
+// StartTime R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
+type StartTime = time.Time
+
 // Subject defines model for Subject.
 type Subject struct {
 	// Id an app or workspace id ([A-Za-z0-9._:-]), or a user's sub (R22)
@@ -1066,7 +1234,10 @@ type UpdateGrantInput struct {
 	// Reason at most 128 characters (R13)
 	Reason *Reason `json:"reason,omitempty"`
 
-	// Validity R20: extend at once; shorten to no earlier than now + CANCEL_NOTICE (a 400 names earliest_end_time); never shorten a protected grant
+	// StartTime R25: moves a SCHEDULED grant's start (409 Conflict.GrantStarted once it has started); a kept end must lie after it
+	StartTime *StartTime `json:"start_time,omitempty"`
+
+	// Validity R20: extend at once; shorten to no earlier than now + CANCEL_NOTICE (a 400 names earliest_end_time); never shorten a protected grant. On a SCHEDULED grant (R25) days count from its start and no notice applies
 	Validity *Validity `json:"validity,omitempty"`
 }
 
@@ -1294,6 +1465,17 @@ type RenewGrantParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// PutApiPolicyParams defines parameters for PutApiPolicy.
+type PutApiPolicyParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // PutAppParams defines parameters for PutApp.
 type PutAppParams struct {
 	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
@@ -1304,6 +1486,22 @@ type PutAppParams struct {
 
 // RotateAppCodeParams defines parameters for RotateAppCode.
 type RotateAppCodeParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateAppKeyParams defines parameters for CreateAppKey.
+type CreateAppKeyParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RevokeAppKeyParams defines parameters for RevokeAppKey.
+type RevokeAppKeyParams struct {
 	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
 	// body replays the first answer; with a different request it is 422; while the first
 	// is in flight it is 409 Conflict.RequestInProgress.
@@ -1349,6 +1547,9 @@ type ListRequestsParams struct {
 	Status     *RequestStatus               `form:"status,omitempty" json:"status,omitempty"`
 	PageNumber *PageNumber                  `form:"page_number,omitempty" json:"page_number,omitempty"`
 	PageSize   *PageSize                    `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// ApiNameKeyword case-insensitive substring of the API name
+	ApiNameKeyword *ApiNameKeyword `form:"api_name_keyword,omitempty" json:"api_name_keyword,omitempty"`
 }
 
 // ListRequestsParamsRequester defines parameters for ListRequests.
@@ -1493,6 +1694,28 @@ type RenewUnitGrantParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// PutServiceUnitPolicyParams defines parameters for PutServiceUnitPolicy.
+type PutServiceUnitPolicyParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PutTenantPolicyParams defines parameters for PutTenantPolicy.
+type PutTenantPolicyParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListUserAuthorizedApisParams defines parameters for ListUserAuthorizedApis.
 type ListUserAuthorizedApisParams struct {
 	Env    *Env         `form:"env,omitempty" json:"env,omitempty"`
@@ -1560,6 +1783,9 @@ type CancelGrantJSONRequestBody = CancelGrantInput
 // RenewGrantJSONRequestBody defines body for RenewGrant for application/json ContentType.
 type RenewGrantJSONRequestBody = RenewGrantInput
 
+// PutApiPolicyJSONRequestBody defines body for PutApiPolicy for application/json ContentType.
+type PutApiPolicyJSONRequestBody = PolicyInput
+
 // PutAppJSONRequestBody defines body for PutApp for application/json ContentType.
 type PutAppJSONRequestBody = AppInput
 
@@ -1601,6 +1827,12 @@ type CancelUnitGrantJSONRequestBody = CancelGrantInput
 
 // RenewUnitGrantJSONRequestBody defines body for RenewUnitGrant for application/json ContentType.
 type RenewUnitGrantJSONRequestBody = RenewGrantInput
+
+// PutServiceUnitPolicyJSONRequestBody defines body for PutServiceUnitPolicy for application/json ContentType.
+type PutServiceUnitPolicyJSONRequestBody = PolicyInput
+
+// PutTenantPolicyJSONRequestBody defines body for PutTenantPolicy for application/json ContentType.
+type PutTenantPolicyJSONRequestBody = PolicyInput
 
 // AsDateTime returns the union data inside the EndTime as a DateTime
 func (t EndTime) AsDateTime() (DateTime, error) {
@@ -1885,6 +2117,25 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/apis/{api_id}/grants/{grant_id}/renewal (the `RenewGrant` operationId).
 	RenewGrant(ctx context.Context, apiId ApiId, grantId GrantId, params *RenewGrantParams, body RenewGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetApiPolicy R26: read the API's policy (an unset one has version 0 and no caps).
+	//
+	// Corresponds with GET /v1/apis/{api_id}/policy (the `GetApiPolicy` operationId).
+	GetApiPolicy(ctx context.Context, apiId ApiId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutApiPolicyWithBody R26: set the API's policy (a reviewer of its workspace); existing grants keep their ends.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/apis/{api_id}/policy (the `PutApiPolicy` operationId).
+	PutApiPolicyWithBody(ctx context.Context, apiId ApiId, params *PutApiPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutApiPolicy R26: set the API's policy (a reviewer of its workspace); existing grants keep their ends.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/apis/{api_id}/policy (the `PutApiPolicy` operationId).
+	PutApiPolicy(ctx context.Context, apiId ApiId, params *PutApiPolicyParams, body PutApiPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetApp Read an app (never its code), for its owner and the workspace's members.
 	//
 	// Corresponds with GET /v1/apps/{app_id} (the `GetApp` operationId).
@@ -1908,6 +2159,21 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 	RotateAppCode(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAppKeys The app's live AppKeys, oldest first, never their secrets.
+	//
+	// Corresponds with GET /v1/apps/{app_id}/app-keys (the `ListAppKeys` operationId).
+	ListAppKeys(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppKey Make an AppKey + AppSecret pair (at most 5 live); the secret is returned once.
+	//
+	// Corresponds with POST /v1/apps/{app_id}/app-keys (the `CreateAppKey` operationId).
+	CreateAppKey(ctx context.Context, appId AppId, params *CreateAppKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeAppKey Revoke one AppKey; a call signed with it is refused at once.
+	//
+	// Corresponds with DELETE /v1/apps/{app_id}/app-keys/{app_key} (the `RevokeAppKey` operationId).
+	RevokeAppKey(ctx context.Context, appId AppId, appKey Id, params *RevokeAppKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAppGrants On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
 	//
@@ -2140,6 +2406,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
 	RenewUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetServiceUnitPolicy R26: read the service unit's policy (an unset one has version 0 and no caps).
+	//
+	// Corresponds with GET /v1/service-units/{unit_id}/policy (the `GetServiceUnitPolicy` operationId).
+	GetServiceUnitPolicy(ctx context.Context, unitId UnitId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutServiceUnitPolicyWithBody R26: set the service unit's policy (a reviewer of its workspace); existing grants keep their ends.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/service-units/{unit_id}/policy (the `PutServiceUnitPolicy` operationId).
+	PutServiceUnitPolicyWithBody(ctx context.Context, unitId UnitId, params *PutServiceUnitPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutServiceUnitPolicy R26: set the service unit's policy (a reviewer of its workspace); existing grants keep their ends.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/service-units/{unit_id}/policy (the `PutServiceUnitPolicy` operationId).
+	PutServiceUnitPolicy(ctx context.Context, unitId UnitId, params *PutServiceUnitPolicyParams, body PutServiceUnitPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTenantPolicy R26: read the caller's tenant default policy (an unset one has version 0 and no caps).
+	//
+	// Corresponds with GET /v1/tenant/policy (the `GetTenantPolicy` operationId).
+	GetTenantPolicy(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutTenantPolicyWithBody R26: set the caller's tenant default policy (a tenant_admin); existing grants keep their ends.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/tenant/policy (the `PutTenantPolicy` operationId).
+	PutTenantPolicyWithBody(ctx context.Context, params *PutTenantPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutTenantPolicy R26: set the caller's tenant default policy (a tenant_admin); existing grants keep their ends.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/tenant/policy (the `PutTenantPolicy` operationId).
+	PutTenantPolicy(ctx context.Context, params *PutTenantPolicyParams, body PutTenantPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUserAuthorizedApis R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
 	//
@@ -2544,6 +2848,55 @@ func (c *Client) RenewGrant(ctx context.Context, apiId ApiId, grantId GrantId, p
 	return c.Client.Do(req)
 }
 
+// GetApiPolicy R26: read the API's policy (an unset one has version 0 and no caps).
+//
+// Corresponds with GET /v1/apis/{api_id}/policy (the `GetApiPolicy` operationId).
+func (c *Client) GetApiPolicy(ctx context.Context, apiId ApiId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiPolicyRequest(c.Server, apiId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutApiPolicyWithBody R26: set the API's policy (a reviewer of its workspace); existing grants keep their ends.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/apis/{api_id}/policy (the `PutApiPolicy` operationId).
+func (c *Client) PutApiPolicyWithBody(ctx context.Context, apiId ApiId, params *PutApiPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutApiPolicyRequestWithBody(c.Server, apiId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutApiPolicy R26: set the API's policy (a reviewer of its workspace); existing grants keep their ends.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/apis/{api_id}/policy (the `PutApiPolicy` operationId).
+func (c *Client) PutApiPolicy(ctx context.Context, apiId ApiId, params *PutApiPolicyParams, body PutApiPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutApiPolicyRequest(c.Server, apiId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetApp Read an app (never its code), for its owner and the workspace's members.
 //
 // Corresponds with GET /v1/apps/{app_id} (the `GetApp` operationId).
@@ -2598,6 +2951,51 @@ func (c *Client) PutApp(ctx context.Context, appId AppId, params *PutAppParams, 
 // Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 func (c *Client) RotateAppCode(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateAppCodeRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAppKeys The app's live AppKeys, oldest first, never their secrets.
+//
+// Corresponds with GET /v1/apps/{app_id}/app-keys (the `ListAppKeys` operationId).
+func (c *Client) ListAppKeys(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAppKeysRequest(c.Server, appId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppKey Make an AppKey + AppSecret pair (at most 5 live); the secret is returned once.
+//
+// Corresponds with POST /v1/apps/{app_id}/app-keys (the `CreateAppKey` operationId).
+func (c *Client) CreateAppKey(ctx context.Context, appId AppId, params *CreateAppKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppKeyRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeAppKey Revoke one AppKey; a call signed with it is refused at once.
+//
+// Corresponds with DELETE /v1/apps/{app_id}/app-keys/{app_key} (the `RevokeAppKey` operationId).
+func (c *Client) RevokeAppKey(ctx context.Context, appId AppId, appKey Id, params *RevokeAppKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAppKeyRequest(c.Server, appId, appKey, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3190,6 +3588,104 @@ func (c *Client) RenewUnitGrantWithBody(ctx context.Context, unitId UnitId, gran
 // Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
 func (c *Client) RenewUnitGrant(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRenewUnitGrantRequest(c.Server, unitId, grantId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetServiceUnitPolicy R26: read the service unit's policy (an unset one has version 0 and no caps).
+//
+// Corresponds with GET /v1/service-units/{unit_id}/policy (the `GetServiceUnitPolicy` operationId).
+func (c *Client) GetServiceUnitPolicy(ctx context.Context, unitId UnitId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetServiceUnitPolicyRequest(c.Server, unitId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutServiceUnitPolicyWithBody R26: set the service unit's policy (a reviewer of its workspace); existing grants keep their ends.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/service-units/{unit_id}/policy (the `PutServiceUnitPolicy` operationId).
+func (c *Client) PutServiceUnitPolicyWithBody(ctx context.Context, unitId UnitId, params *PutServiceUnitPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutServiceUnitPolicyRequestWithBody(c.Server, unitId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutServiceUnitPolicy R26: set the service unit's policy (a reviewer of its workspace); existing grants keep their ends.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/service-units/{unit_id}/policy (the `PutServiceUnitPolicy` operationId).
+func (c *Client) PutServiceUnitPolicy(ctx context.Context, unitId UnitId, params *PutServiceUnitPolicyParams, body PutServiceUnitPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutServiceUnitPolicyRequest(c.Server, unitId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTenantPolicy R26: read the caller's tenant default policy (an unset one has version 0 and no caps).
+//
+// Corresponds with GET /v1/tenant/policy (the `GetTenantPolicy` operationId).
+func (c *Client) GetTenantPolicy(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTenantPolicyRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutTenantPolicyWithBody R26: set the caller's tenant default policy (a tenant_admin); existing grants keep their ends.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/tenant/policy (the `PutTenantPolicy` operationId).
+func (c *Client) PutTenantPolicyWithBody(ctx context.Context, params *PutTenantPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutTenantPolicyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutTenantPolicy R26: set the caller's tenant default policy (a tenant_admin); existing grants keep their ends.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/tenant/policy (the `PutTenantPolicy` operationId).
+func (c *Client) PutTenantPolicy(ctx context.Context, params *PutTenantPolicyParams, body PutTenantPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutTenantPolicyRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4336,6 +4832,113 @@ func NewRenewGrantRequestWithBody(server string, apiId ApiId, grantId GrantId, p
 	return req, nil
 }
 
+// NewGetApiPolicyRequest constructs an http.Request for the GetApiPolicy method
+func NewGetApiPolicyRequest(server string, apiId ApiId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "api_id", apiId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apis/%s/policy", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutApiPolicyRequest calls the generic PutApiPolicy builder with application/json body
+func NewPutApiPolicyRequest(server string, apiId ApiId, params *PutApiPolicyParams, body PutApiPolicyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutApiPolicyRequestWithBody(server, apiId, params, "application/json", bodyReader)
+}
+
+// NewPutApiPolicyRequestWithBody constructs an http.Request for the PutApiPolicy method, with any body, and a specified content type
+func NewPutApiPolicyRequestWithBody(server string, apiId ApiId, params *PutApiPolicyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "api_id", apiId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apis/%s/policy", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetAppRequest constructs an http.Request for the GetApp method
 func NewGetAppRequest(server string, appId AppId) (*http.Request, error) {
 	var err error
@@ -4459,6 +5062,145 @@ func NewRotateAppCodeRequest(server string, appId AppId, params *RotateAppCodePa
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListAppKeysRequest constructs an http.Request for the ListAppKeys method
+func NewListAppKeysRequest(server string, appId AppId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/app-keys", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAppKeyRequest constructs an http.Request for the CreateAppKey method
+func NewCreateAppKeyRequest(server string, appId AppId, params *CreateAppKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/app-keys", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRevokeAppKeyRequest constructs an http.Request for the RevokeAppKey method
+func NewRevokeAppKeyRequest(server string, appId AppId, appKey Id, params *RevokeAppKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "app_key", appKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/app-keys/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4841,6 +5583,18 @@ func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Re
 		if params.PageSize != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ApiNameKeyword != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api_name_keyword", *params.ApiNameKeyword, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -6043,6 +6797,206 @@ func NewRenewUnitGrantRequestWithBody(server string, unitId UnitId, grantId Gran
 	return req, nil
 }
 
+// NewGetServiceUnitPolicyRequest constructs an http.Request for the GetServiceUnitPolicy method
+func NewGetServiceUnitPolicyRequest(server string, unitId UnitId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/policy", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutServiceUnitPolicyRequest calls the generic PutServiceUnitPolicy builder with application/json body
+func NewPutServiceUnitPolicyRequest(server string, unitId UnitId, params *PutServiceUnitPolicyParams, body PutServiceUnitPolicyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutServiceUnitPolicyRequestWithBody(server, unitId, params, "application/json", bodyReader)
+}
+
+// NewPutServiceUnitPolicyRequestWithBody constructs an http.Request for the PutServiceUnitPolicy method, with any body, and a specified content type
+func NewPutServiceUnitPolicyRequestWithBody(server string, unitId UnitId, params *PutServiceUnitPolicyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "unit_id", unitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/service-units/%s/policy", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetTenantPolicyRequest constructs an http.Request for the GetTenantPolicy method
+func NewGetTenantPolicyRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenant/policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutTenantPolicyRequest calls the generic PutTenantPolicy builder with application/json body
+func NewPutTenantPolicyRequest(server string, params *PutTenantPolicyParams, body PutTenantPolicyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutTenantPolicyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewPutTenantPolicyRequestWithBody constructs an http.Request for the PutTenantPolicy method, with any body, and a specified content type
+func NewPutTenantPolicyRequestWithBody(server string, params *PutTenantPolicyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenant/policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListUserAuthorizedApisRequest constructs an http.Request for the ListUserAuthorizedApis method
 func NewListUserAuthorizedApisRequest(server string, userId string, params *ListUserAuthorizedApisParams) (*http.Request, error) {
 	var err error
@@ -6709,6 +7663,27 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/apis/{api_id}/grants/{grant_id}/renewal (the `RenewGrant` operationId).
 	RenewGrantWithResponse(ctx context.Context, apiId ApiId, grantId GrantId, params *RenewGrantParams, body RenewGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenewGrantResponse, error)
 
+	// GetApiPolicyWithResponse R26: read the API's policy (an unset one has version 0 and no caps).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/apis/{api_id}/policy (the `GetApiPolicy` operationId).
+	GetApiPolicyWithResponse(ctx context.Context, apiId ApiId, reqEditors ...RequestEditorFn) (*GetApiPolicyResponse, error)
+
+	// PutApiPolicyWithBodyWithResponse R26: set the API's policy (a reviewer of its workspace); existing grants keep their ends.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/apis/{api_id}/policy (the `PutApiPolicy` operationId).
+	PutApiPolicyWithBodyWithResponse(ctx context.Context, apiId ApiId, params *PutApiPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutApiPolicyResponse, error)
+
+	// PutApiPolicyWithResponse R26: set the API's policy (a reviewer of its workspace); existing grants keep their ends.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/apis/{api_id}/policy (the `PutApiPolicy` operationId).
+	PutApiPolicyWithResponse(ctx context.Context, apiId ApiId, params *PutApiPolicyParams, body PutApiPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutApiPolicyResponse, error)
+
 	// GetAppWithResponse Read an app (never its code), for its owner and the workspace's members.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -6736,6 +7711,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 	RotateAppCodeWithResponse(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*RotateAppCodeResponse, error)
+
+	// ListAppKeysWithResponse The app's live AppKeys, oldest first, never their secrets.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/apps/{app_id}/app-keys (the `ListAppKeys` operationId).
+	ListAppKeysWithResponse(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*ListAppKeysResponse, error)
+
+	// CreateAppKeyWithResponse Make an AppKey + AppSecret pair (at most 5 live); the secret is returned once.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/apps/{app_id}/app-keys (the `CreateAppKey` operationId).
+	CreateAppKeyWithResponse(ctx context.Context, appId AppId, params *CreateAppKeyParams, reqEditors ...RequestEditorFn) (*CreateAppKeyResponse, error)
+
+	// RevokeAppKeyWithResponse Revoke one AppKey; a call signed with it is refused at once.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/apps/{app_id}/app-keys/{app_key} (the `RevokeAppKey` operationId).
+	RevokeAppKeyWithResponse(ctx context.Context, appId AppId, appKey Id, params *RevokeAppKeyParams, reqEditors ...RequestEditorFn) (*RevokeAppKeyResponse, error)
 
 	// ListAppGrantsWithResponse On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
 	//
@@ -6988,6 +7984,48 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/service-units/{unit_id}/grants/{grant_id}/renewal (the `RenewUnitGrant` operationId).
 	RenewUnitGrantWithResponse(ctx context.Context, unitId UnitId, grantId GrantId, params *RenewUnitGrantParams, body RenewUnitGrantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenewUnitGrantResponse, error)
+
+	// GetServiceUnitPolicyWithResponse R26: read the service unit's policy (an unset one has version 0 and no caps).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/service-units/{unit_id}/policy (the `GetServiceUnitPolicy` operationId).
+	GetServiceUnitPolicyWithResponse(ctx context.Context, unitId UnitId, reqEditors ...RequestEditorFn) (*GetServiceUnitPolicyResponse, error)
+
+	// PutServiceUnitPolicyWithBodyWithResponse R26: set the service unit's policy (a reviewer of its workspace); existing grants keep their ends.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/service-units/{unit_id}/policy (the `PutServiceUnitPolicy` operationId).
+	PutServiceUnitPolicyWithBodyWithResponse(ctx context.Context, unitId UnitId, params *PutServiceUnitPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutServiceUnitPolicyResponse, error)
+
+	// PutServiceUnitPolicyWithResponse R26: set the service unit's policy (a reviewer of its workspace); existing grants keep their ends.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/service-units/{unit_id}/policy (the `PutServiceUnitPolicy` operationId).
+	PutServiceUnitPolicyWithResponse(ctx context.Context, unitId UnitId, params *PutServiceUnitPolicyParams, body PutServiceUnitPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutServiceUnitPolicyResponse, error)
+
+	// GetTenantPolicyWithResponse R26: read the caller's tenant default policy (an unset one has version 0 and no caps).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenant/policy (the `GetTenantPolicy` operationId).
+	GetTenantPolicyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetTenantPolicyResponse, error)
+
+	// PutTenantPolicyWithBodyWithResponse R26: set the caller's tenant default policy (a tenant_admin); existing grants keep their ends.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenant/policy (the `PutTenantPolicy` operationId).
+	PutTenantPolicyWithBodyWithResponse(ctx context.Context, params *PutTenantPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutTenantPolicyResponse, error)
+
+	// PutTenantPolicyWithResponse R26: set the caller's tenant default policy (a tenant_admin); existing grants keep their ends.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenant/policy (the `PutTenantPolicy` operationId).
+	PutTenantPolicyWithResponse(ctx context.Context, params *PutTenantPolicyParams, body PutTenantPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutTenantPolicyResponse, error)
 
 	// ListUserAuthorizedApisWithResponse R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
 	//
@@ -8774,6 +9812,235 @@ func (r RenewGrantResponse) ContentType() string {
 	return ""
 }
 
+// GetApiPolicyResponse429Headers the declared response headers of an HTTP 429 response for GetApiPolicy
+type GetApiPolicyResponse429Headers struct {
+	RetryAfter int
+}
+
+type GetApiPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Policy
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetApiPolicyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiPolicyResponse) GetJSON200() *Policy {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetApiPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetApiPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetApiPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetApiPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetApiPolicyResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetApiPolicyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetApiPolicyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetApiPolicyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutApiPolicyResponse429Headers the declared response headers of an HTTP 429 response for PutApiPolicy
+type PutApiPolicyResponse429Headers struct {
+	RetryAfter int
+}
+
+type PutApiPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Policy
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PutApiPolicyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutApiPolicyResponse) GetJSON200() *Policy {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutApiPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutApiPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutApiPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutApiPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutApiPolicyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r PutApiPolicyResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutApiPolicyResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PutApiPolicyResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PutApiPolicyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutApiPolicyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutApiPolicyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutApiPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutApiPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutApiPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutApiPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetAppResponse429Headers the declared response headers of an HTTP 429 response for GetApp
 type GetAppResponse429Headers struct {
 	RetryAfter int
@@ -9115,6 +10382,325 @@ func (r RotateAppCodeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RotateAppCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAppKeysResponse429Headers the declared response headers of an HTTP 429 response for ListAppKeys
+type ListAppKeysResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListAppKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AppKeyList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAppKeysResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAppKeysResponse) GetJSON200() *AppKeyList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAppKeysResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAppKeysResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAppKeysResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAppKeysResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAppKeysResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAppKeysResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAppKeysResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAppKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAppKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAppKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAppKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAppKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateAppKey
+type CreateAppKeyResponse429Headers struct {
+	RetryAfter int
+}
+
+type CreateAppKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AppKeyWithSecret
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAppKeyResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAppKeyResponse) GetJSON201() *AppKeyWithSecret {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateAppKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAppKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateAppKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateAppKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateAppKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateAppKeyResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateAppKeyResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAppKeyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateAppKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateAppKeyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAppKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAppKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAppKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAppKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeAppKeyResponse429Headers the declared response headers of an HTTP 429 response for RevokeAppKey
+type RevokeAppKeyResponse429Headers struct {
+	RetryAfter int
+}
+
+type RevokeAppKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeAppKeyResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RevokeAppKeyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeAppKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeAppKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeAppKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeAppKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11772,6 +13358,464 @@ func (r RenewUnitGrantResponse) ContentType() string {
 	return ""
 }
 
+// GetServiceUnitPolicyResponse429Headers the declared response headers of an HTTP 429 response for GetServiceUnitPolicy
+type GetServiceUnitPolicyResponse429Headers struct {
+	RetryAfter int
+}
+
+type GetServiceUnitPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Policy
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetServiceUnitPolicyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetServiceUnitPolicyResponse) GetJSON200() *Policy {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetServiceUnitPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetServiceUnitPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetServiceUnitPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetServiceUnitPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetServiceUnitPolicyResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetServiceUnitPolicyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetServiceUnitPolicyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetServiceUnitPolicyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetServiceUnitPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetServiceUnitPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetServiceUnitPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetServiceUnitPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutServiceUnitPolicyResponse429Headers the declared response headers of an HTTP 429 response for PutServiceUnitPolicy
+type PutServiceUnitPolicyResponse429Headers struct {
+	RetryAfter int
+}
+
+type PutServiceUnitPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Policy
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PutServiceUnitPolicyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON200() *Policy {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutServiceUnitPolicyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutServiceUnitPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutServiceUnitPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutServiceUnitPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutServiceUnitPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetTenantPolicyResponse429Headers the declared response headers of an HTTP 429 response for GetTenantPolicy
+type GetTenantPolicyResponse429Headers struct {
+	RetryAfter int
+}
+
+type GetTenantPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Policy
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTenantPolicyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTenantPolicyResponse) GetJSON200() *Policy {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTenantPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetTenantPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetTenantPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetTenantPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetTenantPolicyResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetTenantPolicyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetTenantPolicyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetTenantPolicyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTenantPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTenantPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTenantPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTenantPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutTenantPolicyResponse429Headers the declared response headers of an HTTP 429 response for PutTenantPolicy
+type PutTenantPolicyResponse429Headers struct {
+	RetryAfter int
+}
+
+type PutTenantPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Policy
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PutTenantPolicyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON200() *Policy {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutTenantPolicyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutTenantPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutTenantPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutTenantPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutTenantPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListUserAuthorizedApisResponse429Headers the declared response headers of an HTTP 429 response for ListUserAuthorizedApis
 type ListUserAuthorizedApisResponse429Headers struct {
 	RetryAfter int
@@ -12556,6 +14600,45 @@ func (c *ClientWithResponses) RenewGrantWithResponse(ctx context.Context, apiId 
 	return ParseRenewGrantResponse(rsp)
 }
 
+// GetApiPolicyWithResponse R26: read the API's policy (an unset one has version 0 and no caps).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/apis/{api_id}/policy (the `GetApiPolicy` operationId).
+func (c *ClientWithResponses) GetApiPolicyWithResponse(ctx context.Context, apiId ApiId, reqEditors ...RequestEditorFn) (*GetApiPolicyResponse, error) {
+	rsp, err := c.GetApiPolicy(ctx, apiId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiPolicyResponse(rsp)
+}
+
+// PutApiPolicyWithBodyWithResponse R26: set the API's policy (a reviewer of its workspace); existing grants keep their ends.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/apis/{api_id}/policy (the `PutApiPolicy` operationId).
+func (c *ClientWithResponses) PutApiPolicyWithBodyWithResponse(ctx context.Context, apiId ApiId, params *PutApiPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutApiPolicyResponse, error) {
+	rsp, err := c.PutApiPolicyWithBody(ctx, apiId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutApiPolicyResponse(rsp)
+}
+
+// PutApiPolicyWithResponse R26: set the API's policy (a reviewer of its workspace); existing grants keep their ends.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/apis/{api_id}/policy (the `PutApiPolicy` operationId).
+func (c *ClientWithResponses) PutApiPolicyWithResponse(ctx context.Context, apiId ApiId, params *PutApiPolicyParams, body PutApiPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutApiPolicyResponse, error) {
+	rsp, err := c.PutApiPolicy(ctx, apiId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutApiPolicyResponse(rsp)
+}
+
 // GetAppWithResponse Read an app (never its code), for its owner and the workspace's members.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -12606,6 +14689,45 @@ func (c *ClientWithResponses) RotateAppCodeWithResponse(ctx context.Context, app
 		return nil, err
 	}
 	return ParseRotateAppCodeResponse(rsp)
+}
+
+// ListAppKeysWithResponse The app's live AppKeys, oldest first, never their secrets.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/apps/{app_id}/app-keys (the `ListAppKeys` operationId).
+func (c *ClientWithResponses) ListAppKeysWithResponse(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*ListAppKeysResponse, error) {
+	rsp, err := c.ListAppKeys(ctx, appId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAppKeysResponse(rsp)
+}
+
+// CreateAppKeyWithResponse Make an AppKey + AppSecret pair (at most 5 live); the secret is returned once.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/apps/{app_id}/app-keys (the `CreateAppKey` operationId).
+func (c *ClientWithResponses) CreateAppKeyWithResponse(ctx context.Context, appId AppId, params *CreateAppKeyParams, reqEditors ...RequestEditorFn) (*CreateAppKeyResponse, error) {
+	rsp, err := c.CreateAppKey(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppKeyResponse(rsp)
+}
+
+// RevokeAppKeyWithResponse Revoke one AppKey; a call signed with it is refused at once.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/apps/{app_id}/app-keys/{app_key} (the `RevokeAppKey` operationId).
+func (c *ClientWithResponses) RevokeAppKeyWithResponse(ctx context.Context, appId AppId, appKey Id, params *RevokeAppKeyParams, reqEditors ...RequestEditorFn) (*RevokeAppKeyResponse, error) {
+	rsp, err := c.RevokeAppKey(ctx, appId, appKey, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeAppKeyResponse(rsp)
 }
 
 // ListAppGrantsWithResponse On an app (R24, users only, no env): One API's grants, newest first, paging by token, for its reviewers.
@@ -13074,6 +15196,84 @@ func (c *ClientWithResponses) RenewUnitGrantWithResponse(ctx context.Context, un
 		return nil, err
 	}
 	return ParseRenewUnitGrantResponse(rsp)
+}
+
+// GetServiceUnitPolicyWithResponse R26: read the service unit's policy (an unset one has version 0 and no caps).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/service-units/{unit_id}/policy (the `GetServiceUnitPolicy` operationId).
+func (c *ClientWithResponses) GetServiceUnitPolicyWithResponse(ctx context.Context, unitId UnitId, reqEditors ...RequestEditorFn) (*GetServiceUnitPolicyResponse, error) {
+	rsp, err := c.GetServiceUnitPolicy(ctx, unitId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetServiceUnitPolicyResponse(rsp)
+}
+
+// PutServiceUnitPolicyWithBodyWithResponse R26: set the service unit's policy (a reviewer of its workspace); existing grants keep their ends.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/service-units/{unit_id}/policy (the `PutServiceUnitPolicy` operationId).
+func (c *ClientWithResponses) PutServiceUnitPolicyWithBodyWithResponse(ctx context.Context, unitId UnitId, params *PutServiceUnitPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutServiceUnitPolicyResponse, error) {
+	rsp, err := c.PutServiceUnitPolicyWithBody(ctx, unitId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutServiceUnitPolicyResponse(rsp)
+}
+
+// PutServiceUnitPolicyWithResponse R26: set the service unit's policy (a reviewer of its workspace); existing grants keep their ends.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/service-units/{unit_id}/policy (the `PutServiceUnitPolicy` operationId).
+func (c *ClientWithResponses) PutServiceUnitPolicyWithResponse(ctx context.Context, unitId UnitId, params *PutServiceUnitPolicyParams, body PutServiceUnitPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutServiceUnitPolicyResponse, error) {
+	rsp, err := c.PutServiceUnitPolicy(ctx, unitId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutServiceUnitPolicyResponse(rsp)
+}
+
+// GetTenantPolicyWithResponse R26: read the caller's tenant default policy (an unset one has version 0 and no caps).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenant/policy (the `GetTenantPolicy` operationId).
+func (c *ClientWithResponses) GetTenantPolicyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetTenantPolicyResponse, error) {
+	rsp, err := c.GetTenantPolicy(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTenantPolicyResponse(rsp)
+}
+
+// PutTenantPolicyWithBodyWithResponse R26: set the caller's tenant default policy (a tenant_admin); existing grants keep their ends.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenant/policy (the `PutTenantPolicy` operationId).
+func (c *ClientWithResponses) PutTenantPolicyWithBodyWithResponse(ctx context.Context, params *PutTenantPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutTenantPolicyResponse, error) {
+	rsp, err := c.PutTenantPolicyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutTenantPolicyResponse(rsp)
+}
+
+// PutTenantPolicyWithResponse R26: set the caller's tenant default policy (a tenant_admin); existing grants keep their ends.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenant/policy (the `PutTenantPolicy` operationId).
+func (c *ClientWithResponses) PutTenantPolicyWithResponse(ctx context.Context, params *PutTenantPolicyParams, body PutTenantPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutTenantPolicyResponse, error) {
+	rsp, err := c.PutTenantPolicy(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutTenantPolicyResponse(rsp)
 }
 
 // ListUserAuthorizedApisWithResponse R22: what a user may call: their API grants, and their unit grants under each API they reach. The user or a tenant_admin.
@@ -14761,6 +16961,217 @@ func ParseRenewGrantResponse(rsp *http.Response) (*RenewGrantResponse, error) {
 	return response, nil
 }
 
+// ParseGetApiPolicyResponse parses an HTTP response from a GetApiPolicyWithResponse call
+func ParseGetApiPolicyResponse(rsp *http.Response) (*GetApiPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Policy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetApiPolicyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutApiPolicyResponse parses an HTTP response from a PutApiPolicyWithResponse call
+func ParsePutApiPolicyResponse(rsp *http.Response) (*PutApiPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutApiPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Policy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PutApiPolicyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetAppResponse parses an HTTP response from a GetAppWithResponse call
 func ParseGetAppResponse(rsp *http.Response) (*GetAppResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15068,6 +17479,301 @@ func ParseRotateAppCodeResponse(rsp *http.Response) (*RotateAppCodeResponse, err
 	switch {
 	case rsp.StatusCode == 429:
 		var headers RotateAppCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAppKeysResponse parses an HTTP response from a ListAppKeysWithResponse call
+func ParseListAppKeysResponse(rsp *http.Response) (*ListAppKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAppKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AppKeyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAppKeysResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateAppKeyResponse parses an HTTP response from a CreateAppKeyWithResponse call
+func ParseCreateAppKeyResponse(rsp *http.Response) (*CreateAppKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAppKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AppKeyWithSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateAppKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeAppKeyResponse parses an HTTP response from a RevokeAppKeyWithResponse call
+func ParseRevokeAppKeyResponse(rsp *http.Response) (*RevokeAppKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeAppKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeAppKeyResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -17521,6 +20227,428 @@ func ParseRenewUnitGrantResponse(rsp *http.Response) (*RenewUnitGrantResponse, e
 	switch {
 	case rsp.StatusCode == 429:
 		var headers RenewUnitGrantResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetServiceUnitPolicyResponse parses an HTTP response from a GetServiceUnitPolicyWithResponse call
+func ParseGetServiceUnitPolicyResponse(rsp *http.Response) (*GetServiceUnitPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetServiceUnitPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Policy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetServiceUnitPolicyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutServiceUnitPolicyResponse parses an HTTP response from a PutServiceUnitPolicyWithResponse call
+func ParsePutServiceUnitPolicyResponse(rsp *http.Response) (*PutServiceUnitPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutServiceUnitPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Policy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PutServiceUnitPolicyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTenantPolicyResponse parses an HTTP response from a GetTenantPolicyWithResponse call
+func ParseGetTenantPolicyResponse(rsp *http.Response) (*GetTenantPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTenantPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Policy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetTenantPolicyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutTenantPolicyResponse parses an HTTP response from a PutTenantPolicyWithResponse call
+func ParsePutTenantPolicyResponse(rsp *http.Response) (*PutTenantPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutTenantPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Policy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PutTenantPolicyResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

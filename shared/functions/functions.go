@@ -25,6 +25,7 @@ import (
 	"gatepass/shared/localjwt"
 	"gatepass/shared/metrics"
 	"gatepass/shared/pretoken"
+	"gatepass/shared/sealer"
 	"gatepass/shared/settings"
 	"gatepass/shared/store"
 )
@@ -105,7 +106,20 @@ func Build(ctx context.Context, name string, getenv func(string) string) (Functi
 // consumer use it.
 func service(e env) *access.Service {
 	return access.NewService(table(e), access.Config{Now: time.Now, CancelNotice: e.CancelNotice, ReminderDays: e.ReminderDays,
-		RolesFormat: access.RolesFormat(e.RolesClaimFormat), MaxStaleness: e.CheckCache(), CommitWait: e.CheckCommitWait, Wait: deadline.Sleep})
+		RolesFormat: access.RolesFormat(e.RolesClaimFormat), MaxStaleness: e.CheckCache(), CommitWait: e.CheckCommitWait, Wait: deadline.Sleep,
+		Sealer: appSecrets(e), Signing: access.SigningPolicy{Window: e.SignedWindow, AllowSHA1: e.SignedAllowSHA1}})
+}
+
+// appSecrets is what seals AppSecrets: the stack's KMS key in AWS, the development key
+// against a local DynamoDB, none otherwise (AppKeys then cannot be made or verified).
+func appSecrets(e env) access.Sealer {
+	switch {
+	case e.LocalDynamoDB:
+		return sealer.DevSealer(e.AppSecretsDevKey)
+	case e.AppSecretsKeyID != "":
+		return sealer.KMSSealer(settings.KMS(e.aws), e.AppSecretsKeyID)
+	}
+	return nil
 }
 
 func table(e env) *store.Store {

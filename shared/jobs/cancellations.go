@@ -67,9 +67,9 @@ func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
 	return res.finish(ctx, log, c.Metrics, "cancellations", at, err)
 }
 
-// finalize applies g's cancellation if it is due (R7; R11 for PROXY alone).
+// finalize announces g's scheduled start (R25) or applies its cancellation (R7; R11 for PROXY alone), whichever is due.
 func (c *Cancellations) finalize(ctx context.Context, log *slog.Logger, g access.Grant, at time.Time, res *RunResult) error {
-	return applyDue(ctx, log, c.Store, access.FinalizeChange, g, at, c.Days, res)
+	return applyDue(ctx, log, c.Store, access.ScheduleChange, g, at, c.Days, res)
 }
 
 // cleanup removes up to budget stale grants of task (R4), batch by batch, each batch

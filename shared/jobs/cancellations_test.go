@@ -26,7 +26,7 @@ func TestCancellationsJob_R7_FinalizedOnce(t *testing.T) {
 	e.api("api1")
 	e.app("app1")
 	g := e.grant("api1", appSubject("app1"), access.Validity{Type: access.Unlimited})
-	res, err := e.svc.Cancel(e.ctx, e.admin, "api1", g.ID, access.CancelInput{Reason: "contract ended"})
+	res, err := e.svc.CancelOn(e.ctx, e.admin, access.APIResource("api1"), g.ID, access.CancelInput{Reason: "contract ended"})
 	if err != nil || !res.Deferred {
 		t.Fatalf("cancel: got %+v %v, want deferred", res, err)
 	}
@@ -62,7 +62,7 @@ func TestCancellationsJob_R11_ProxyOnly(t *testing.T) {
 	e.api("api1")
 	e.app("app1")
 	g := e.grant("api1", appSubject("app1"), forDays(90), access.PermUsage, access.PermProxy)
-	res, err := e.svc.Cancel(e.ctx, e.admin, "api1", g.ID, access.CancelInput{Reason: "no proxy", Permissions: []access.Permission{access.PermProxy}})
+	res, err := e.svc.CancelOn(e.ctx, e.admin, access.APIResource("api1"), g.ID, access.CancelInput{Reason: "no proxy", Permissions: []access.Permission{access.PermProxy}})
 	if err != nil || !res.Deferred {
 		t.Fatalf("cancel: got %+v %v", res, err)
 	}
@@ -95,7 +95,7 @@ func TestCancellationsJob_ReadsOnlyDueItems(t *testing.T) {
 	}
 	for i := range 3 {
 		g := e.grant("api1", wsSubject(1000+i), access.Validity{Type: access.Unlimited})
-		if _, err := e.svc.Cancel(e.ctx, e.admin, "api1", g.ID, access.CancelInput{Reason: "r"}); err != nil {
+		if _, err := e.svc.CancelOn(e.ctx, e.admin, access.APIResource("api1"), g.ID, access.CancelInput{Reason: "r"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -118,7 +118,7 @@ func TestCancellationsJob_R4_CleanupInBoundedRuns(t *testing.T) {
 	}
 	// One grant was revoked before: removed too, but not announced twice.
 	owner := access.Actor{Principal: access.NewPrincipal("alice", "t1", access.RoleTenantAdmin)}
-	if _, err := e.svc.Cancel(e.ctx, owner, "api1", grants[0].ID, access.CancelInput{Reason: "r", Immediate: true}); err != nil {
+	if _, err := e.svc.CancelOn(e.ctx, owner, access.APIResource("api1"), grants[0].ID, access.CancelInput{Reason: "r", Immediate: true}); err != nil {
 		t.Fatalf("revoke: %v", err)
 	}
 	e.clock.Set(t0.Add(time.Hour))

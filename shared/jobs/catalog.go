@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"gatepass/shared/access"
+	"gatepass/shared/strictjson"
 )
 
 // Catalog events of the data-service platform (SPEC.md "Events").
@@ -79,7 +79,9 @@ func (h *Catalog) apply(ctx context.Context, log *slog.Logger, ev events.EventBr
 		return dropf("source %q is not %s", ev.Source, CatalogSource)
 	}
 	var d catalogDetail
-	if err := json.Unmarshal(ev.Detail, &d); err != nil {
+	// Keys exactly as events.md spells them: a producer may add keys, but "API_ID"
+	// must not stand in for api_id, nor a key come twice.
+	if err := strictjson.DecodeEnvelope(ev.Detail, &d); err != nil {
 		return dropf("malformed detail: %v", err)
 	}
 	if err := access.CheckID("catalog", "api_id", d.APIID); err != nil {
@@ -99,7 +101,7 @@ func (h *Catalog) apply(ctx context.Context, log *slog.Logger, ev events.EventBr
 			}
 			return err
 		}
-		a.Idem = &access.Idem{Key: ev.ID, Hash: hash, Answer: func(any) (access.Answer, error) { return access.Answer{Status: 200}, nil }}
+		a.Idem = &access.Idem{Key: ev.ID, Hash: hash, Render: func(any) ([]byte, error) { return nil, nil }}
 	}
 	err := h.dispatch(ctx, log, a, ev.DetailType, d)
 	if err != nil && a.Idem != nil && access.IsCode(err, access.CodeRequestInProgress) {

@@ -137,7 +137,7 @@ func (e *env) grant(apiID string, sub access.Subject, v access.Validity, perms .
 	if len(perms) == 0 {
 		perms = []access.Permission{access.PermUsage}
 	}
-	gs, err := e.svc.CreateGrants(e.ctx, e.admin, apiID, access.GrantInput{
+	gs, err := e.svc.GrantOn(e.ctx, e.admin, access.APIResource(apiID), access.GrantInput{
 		Subject: sub, Envs: []access.Env{access.EnvProd}, Permissions: perms, Validity: v,
 	})
 	if err != nil {

@@ -184,7 +184,7 @@ func TestPublishJob_StreamToBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 6 {
-		if _, err := svc.CreateGrants(ctx, admin, "api1", access.GrantInput{
+		if _, err := svc.GrantOn(ctx, admin, access.APIResource("api1"), access.GrantInput{
 			Subject: wsSubject(i), Envs: []access.Env{access.EnvProd, access.EnvDev},
 			Permissions: []access.Permission{access.PermUsage}, Validity: forDays(30),
 		}); err != nil {

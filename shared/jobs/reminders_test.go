@@ -83,7 +83,7 @@ func TestRemindersJob_R16_RenewalReArms(t *testing.T) {
 		t.Fatalf("got %v, want the 7-day reminder", got)
 	}
 	e.clock.Set(end.Add(-5 * 24 * time.Hour))
-	res, err := e.svc.Renew(e.ctx, e.admin, "api1", g.ID, access.RenewInput{Validity: forDays(30)})
+	res, err := e.svc.RenewOn(e.ctx, e.admin, access.APIResource("api1"), g.ID, access.RenewInput{Validity: forDays(30)})
 	if err != nil {
 		t.Fatalf("renew: %v", err)
 	}
@@ -120,14 +120,14 @@ func TestRemindersJob_R16_CancelledOrRevokedGetsNothing(t *testing.T) {
 	revoked := e.grant("api1", appSubject("app1"), forDays(30))
 	cancelled := e.grant("api1", appSubject("app2"), forDays(30))
 	owner := access.Actor{Principal: access.NewPrincipal("alice", "t1", access.RoleTenantAdmin)}
-	if _, err := e.svc.Revoke(e.ctx, owner, "api1", revoked.ID, "done"); err != nil {
+	if _, err := e.svc.RevokeOn(e.ctx, owner, access.APIResource("api1"), revoked.ID, "done"); err != nil {
 		t.Fatalf("revoke: %v", err)
 	}
 	// Cancelled an hour before the 7-day threshold: it takes effect 47 hours after it,
 	// and the cancellations job has not run yet. The grant is still indexed at the
 	// threshold, so the sweep reads it, and finds it not in force.
 	e.clock.Set(cancelled.EndTime.Add(-7*24*time.Hour - time.Hour))
-	if _, err := e.svc.Cancel(e.ctx, e.admin, "api1", cancelled.ID, access.CancelInput{Reason: "bye"}); err != nil {
+	if _, err := e.svc.CancelOn(e.ctx, e.admin, access.APIResource("api1"), cancelled.ID, access.CancelInput{Reason: "bye"}); err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
 	e.store.Reset()

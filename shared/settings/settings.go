@@ -16,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"gatepass/shared/deadline"
 )
@@ -49,7 +50,22 @@ type Settings struct {
 	// cannot declare it): the key with which a function verifies a bearer token itself
 	// when API Gateway's authorizer passed no claims (sam local start-api).
 	LocalJWTSecret string
+	// AppSecretsKeyID is APP_SECRETS_KEY_ID: the KMS key AppSecrets are sealed under
+	// (template.yaml's AppSecretsKey). Against a local DynamoDB a development key is
+	// used instead: AppSecretsDevKey, APP_SECRETS_DEV_KEY (default DevAppSecretsKey).
+	AppSecretsKeyID  string
+	AppSecretsDevKey string
+	// SignedWindow is SIGNED_WINDOW, default 15m (at most 1h): how far a signed call's
+	// X-Ca-Timestamp may lie from now. SignedAllowSHA1 is SIGNED_ALLOW_SHA1=true.
+	SignedWindow    time.Duration
+	SignedAllowSHA1 bool
 }
+
+// DevAppSecretsKey is the development key's default secret (never used against AWS).
+const DevAppSecretsKey = "gatepass-local-dev-appsecrets"
+
+// MaxSignedWindow caps SIGNED_WINDOW: a nonce is kept as long as the window.
+const MaxSignedWindow = time.Hour
 
 // MaxStaleness caps CHECK_MAX_STALENESS: as long as API Gateway's longest useful
 // authorizer cache, beyond which "at once" would mean nothing to anyone.
@@ -130,6 +146,23 @@ func Load(getenv func(string) string) (Settings, error) {
 	if s.CheckMaxStaleness > 0 && s.CheckCommitWait > 0 {
 		return s, fmt.Errorf("settings: CHECK_MAX_STALENESS and CHECK_COMMIT_WAIT are both set: choose the bounded mode or strict with a cache, not both")
 	}
+	s.AppSecretsKeyID = getenv("APP_SECRETS_KEY_ID")
+	if s.AppSecretsDevKey = getenv("APP_SECRETS_DEV_KEY"); s.AppSecretsDevKey == "" {
+		s.AppSecretsDevKey = DevAppSecretsKey
+	}
+	s.SignedWindow = 15 * time.Minute
+	if v := getenv("SIGNED_WINDOW"); v != "" {
+		if s.SignedWindow, err = duration(v); err != nil || s.SignedWindow <= 0 || s.SignedWindow > MaxSignedWindow {
+			return s, fmt.Errorf("settings: SIGNED_WINDOW %q: want a Go duration above 0 and up to %s such as 15m", v, MaxSignedWindow)
+		}
+	}
+	switch v := getenv("SIGNED_ALLOW_SHA1"); v {
+	case "", "false":
+	case "true":
+		s.SignedAllowSHA1 = true
+	default:
+		return s, fmt.Errorf("settings: SIGNED_ALLOW_SHA1 %q: want true or false", v)
+	}
 	if v := getenv("REMINDER_DAYS"); v != "" {
 		if s.ReminderDays, err = days(v); err != nil {
 			return s, fmt.Errorf("settings: REMINDER_DAYS %q: %v", v, err)
@@ -191,6 +224,11 @@ func DynamoDB(cfg aws.Config, local bool) *dynamodb.Client {
 // captures it into the function's log group.
 func (s Settings) Logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: s.LogLevel}))
+}
+
+// KMS builds the KMS client (the AppSecrets' key).
+func KMS(cfg aws.Config) *kms.Client {
+	return kms.NewFromConfig(cfg)
 }
 
 // EventBridge builds the bus client.

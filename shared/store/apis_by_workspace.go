@@ -11,10 +11,10 @@ import (
 	"gatepass/shared/access"
 )
 
-// APIsByWorkspace lists a workspace's APIs (GSI1), sorted by lower-case name, then id.
-func (s *Store) APIsByWorkspace(ctx context.Context, workspaceID string) ([]access.API, error) {
+// APIsByWorkspace lists a tenant's workspace's APIs (GSI1), sorted by lower-case name, then id.
+func (s *Store) APIsByWorkspace(ctx context.Context, tenantID, workspaceID string) ([]access.API, error) {
 	const op = "store.apis_by_workspace"
-	pk := apiGSI1(workspaceID, "", "").PK
+	pk := apiGSI1(tenantID, workspaceID, "", "").PK
 	return sortedAPIs(queryIndex(ctx, s, op, IndexGSI1, pk, apiItem.api))
 }
 

@@ -13,7 +13,7 @@ import (
 func (s *Store) Audit(ctx context.Context, scope, id string, pageSize int, next string) (access.AuditPage, error) {
 	const op = "store.audit"
 	if scope != ScopeAPI && scope != ScopeApp && scope != ScopeUnit {
-		return access.AuditPage{}, access.E(op, access.Invalid, access.CodeInvalid, "audit scope must be API, APP or UNIT")
+		return access.AuditPage{}, access.E(op, access.CodeInvalid, "audit scope must be API, APP or UNIT")
 	}
 	l := mergedListing{name: "audit", log: auditPartition(scope, id), index: tableKeys, partitions: auditPartitions(scope, id)}
 	items, tok, err := l.page(ctx, s, op, pageSize, next)

@@ -68,6 +68,15 @@ func (s *Store) ReadCheck(ctx context.Context, k access.CheckKeys) (access.Check
 		}
 		out.APIByPath = deref(t)
 	}
+	if k.AppKey != "" {
+		l, err := copied(ctx, s, op, items, r.key, lookupKey(access.LookupAppKey, k.AppKey), func(l lookupItem) (lookupItem, error) { return l, nil })
+		if err != nil {
+			return out, err
+		}
+		if l != nil {
+			out.AppByKey, out.KeySealed = l.Target, l.Sealed
+		}
+	}
 	return out, nil
 }
 
@@ -102,8 +111,8 @@ func copied[I, T any](ctx context.Context, s *Store, op string, items map[string
 // checkRead is what one check reads: the keys of its batch, and which of them are the
 // copies of the API, the app and the lookups.
 type checkRead struct {
-	keys                 []key
-	api, app, code, path key
+	keys                      []key
+	api, app, code, path, key key
 }
 
 // checkReads lists the keys of k's batch, copies chosen for this call.
@@ -130,6 +139,10 @@ func (s *Store) checkReads(k access.CheckKeys) checkRead {
 	if k.Path != "" {
 		r.path = readCopy(lookupKey(access.LookupPath, k.Path), s.copies.Lookup)
 		r.keys = append(r.keys, r.path)
+	}
+	if k.AppKey != "" {
+		r.key = readCopy(lookupKey(access.LookupAppKey, k.AppKey), s.copies.Lookup)
+		r.keys = append(r.keys, r.key)
 	}
 	return r
 }

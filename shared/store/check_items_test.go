@@ -97,7 +97,7 @@ func TestCheckItems_R14(t *testing.T) {
 func checkItems(ctx context.Context, s *store.Store, apiID, appID, ws string) (access.CheckItems, error) {
 	api := access.APIResource(apiID)
 	appSlot := access.SlotOf(api, access.EnvProd, access.Subject{Type: access.SubjectApp, ID: appID})
-	wsSlot := access.SlotOf(api, access.EnvProd, access.Subject{Type: access.SubjectWorkspace, ID: ws})
+	wsSlot := access.SlotOf(api, access.EnvProd, access.Subject{Type: access.SubjectWorkspace, ID: ws, TenantID: tenant})
 	k := access.CheckKeys{APIID: apiID, AppID: appID, Slots: []access.GrantKey{appSlot}}
 	if ws != "" {
 		k.Slots = append(k.Slots, wsSlot)

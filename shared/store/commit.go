@@ -205,7 +205,7 @@ func (s *Store) auditAndIdemItems(c access.Change) ([]txItem, error) {
 		rec := newIdemItem(*c.Idem)
 		// A record past its 24 hours that TTL has not deleted yet may be replaced.
 		cond := absent.Or(expression.Name(AttrTTL).LessThanEqual(expression.Value(ttlAt(c.Idem.CreatedAt))))
-		onFail := access.E(c.Op, access.Conflict, access.CodeRequestInProgress,
+		onFail := access.E(c.Op, access.CodeRequestInProgress,
 			"a request with this Idempotency-Key is still in progress")
 		it, err := putItem(s.table, rec.key, rec, &cond, onFail)
 		if err != nil {
@@ -276,7 +276,7 @@ func putItem(table string, k key, item any, cond *expression.ConditionBuilder, o
 func (s *Store) itemOf(w access.Write, grantTTL map[string]int64) (key, any, error) {
 	set := 0
 	for _, p := range []bool{w.API != nil, w.App != nil, w.Unit != nil, w.Default != nil, w.Grant != nil,
-		w.GrantRef != nil, w.Request != nil, w.Lookup != nil, w.Cleanup != nil} {
+		w.GrantRef != nil, w.Request != nil, w.Lookup != nil, w.Cleanup != nil, w.Policy != nil} {
 		if p {
 			set++
 		}
@@ -311,6 +311,9 @@ func (s *Store) itemOf(w access.Write, grantTTL map[string]int64) (key, any, err
 		return it.key, it, nil
 	case w.Lookup != nil:
 		it := newLookupItem(*w.Lookup)
+		return it.key, it, nil
+	case w.Policy != nil:
+		it := newPolicyItem(*w.Policy)
 		return it.key, it, nil
 	default:
 		it := newCleanupItem(*w.Cleanup)

@@ -25,14 +25,14 @@ func TestCommit_IdempotencyRecord(t *testing.T) {
 	ctx := context.Background()
 	api := newAPI("api-idem")
 	putAPI(t, s, api)
-	rec := access.IdempotencyRecord{TenantID: tenant, Sub: "u#1", Key: "k1", RequestHash: "h", Status: 201, Body: []byte(`{"ok":true}`), CreatedAt: t0}
+	rec := access.IdempotencyRecord{TenantID: tenant, Sub: "u#1", Key: "k1", RequestHash: "h", Answer: []byte(`{"ok":true}`), CreatedAt: t0}
 	g := newGrant(api, access.EnvProd, access.SubjectApp, "app1", nil)
 	c := createGrants(api, t0, g)
 	c.Idem = &rec
 	mustCommit(t, s, c)
 
 	got, err := s.GetIdempotency(ctx, tenant, "u#1", "k1")
-	if err != nil || got.Status != 201 || string(got.Body) != `{"ok":true}` || got.RequestHash != "h" || !got.CreatedAt.Equal(t0) {
+	if err != nil || string(got.Answer) != `{"ok":true}` || got.RequestHash != "h" || !got.CreatedAt.Equal(t0) {
 		t.Fatalf("GetIdempotency got %+v, %v", got, err)
 	}
 	// ("u", "#1#k1") must not read ("u#1", "k1").

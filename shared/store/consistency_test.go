@@ -229,11 +229,15 @@ func TestConsistency_CommitWait_RevocationHoldsFromItsAnswer(t *testing.T) {
 	in := access.CheckInput{APIID: "api-g", AppID: "app1", Env: access.EnvProd}
 	var during access.Decision
 	var duringBatches int64
+	var duringRead access.Grant
 	waits := 0
 	writer := access.NewService(w.st, access.Config{Now: clock, CommitWait: wait, Wait: func(_ context.Context, d time.Duration) error {
 		waits++
 		w.now = w.now.Add(time.Millisecond)
 		during, duringBatches = w.check(in) // started after the commit, before the answer
+		// The promise is about checks from the writer's answer on: a read of the item
+		// (a GET) already shows the change during the wait (docs/rules.md).
+		duringRead, _ = w.st.GetGrantAt(w.ctx, access.SlotOf(access.APIResource("api-g"), access.EnvProd, access.Subject{Type: access.SubjectApp, ID: "app1"}))
 		w.now = w.now.Add(d - time.Millisecond)
 		return nil
 	}})
@@ -247,8 +251,8 @@ func TestConsistency_CommitWait_RevocationHoldsFromItsAnswer(t *testing.T) {
 	revokedAt := t0.Add(200 * time.Millisecond)
 	w.now = revokedAt
 	owner := access.Actor{Principal: access.NewPrincipal("u1", tenant), Idem: &access.Idem{Key: "k-revoke", Hash: "h",
-		Answer: func(any) (access.Answer, error) { return access.Answer{Status: 200, Body: []byte("{}")}, nil }}}
-	if _, err := writer.Revoke(w.ctx, owner, "api-g", g.ID, "no longer needed"); err != nil {
+		Render: func(any) ([]byte, error) { return []byte("{}"), nil }}}
+	if _, err := writer.RevokeOn(w.ctx, owner, access.APIResource("api-g"), g.ID, "no longer needed"); err != nil {
 		t.Fatal(err)
 	}
 	answered := w.now
@@ -257,6 +261,9 @@ func TestConsistency_CommitWait_RevocationHoldsFromItsAnswer(t *testing.T) {
 	}
 	if during.Reason != access.ReasonGranted || duringBatches != 0 {
 		t.Fatalf("a check during the wait: %s with %d batches, want GRANTED from the cache", during.Reason, duringBatches)
+	}
+	if duringRead.RevokedAt == nil {
+		t.Fatalf("a read of the grant during the wait: %+v, want it revoked (the item is committed before the wait)", duringRead)
 	}
 	if d, n := w.check(in); d.Reason != access.ReasonCancelled || n != 1 {
 		t.Fatalf("at the answer: %s with %d batches, want CANCELLED after a read", d.Reason, n)

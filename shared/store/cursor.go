@@ -8,6 +8,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"gatepass/shared/access"
+	"gatepass/shared/strictjson"
 )
 
 // A cursor is the LastEvaluatedKey of a base-table query, as an opaque next_token
@@ -51,11 +52,11 @@ func parseCursor(token string) (cursor, bool) {
 		return cursor{}, false
 	}
 	var c cursor
-	return c, json.Unmarshal(b, &c) == nil
+	return c, strictjson.Decode(b, &c) == nil
 }
 
 func badToken(op string) error {
-	return access.E(op, access.Invalid, access.CodeNextToken, "next_token was not issued for this listing")
+	return access.E(op, access.CodeNextToken, "next_token was not issued for this listing")
 }
 
 func (l listing) encode(item map[string]ddbtypes.AttributeValue) string {
@@ -85,7 +86,7 @@ func (l listing) decode(op, token string) (map[string]ddbtypes.AttributeValue, e
 // checkPageSize enforces R15's 1–100.
 func checkPageSize(op string, n int) error {
 	if n < 1 || n > 100 {
-		return access.E(op, access.Invalid, access.CodePageSize, "page_size must be from 1 to 100")
+		return access.E(op, access.CodePageSize, "page_size must be from 1 to 100")
 	}
 	return nil
 }

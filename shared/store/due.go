@@ -14,6 +14,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"gatepass/shared/access"
+	"gatepass/shared/strictjson"
 )
 
 // MaxDueSpan bounds how far back Due looks: one query per bucket of each day, so a from
@@ -128,13 +129,13 @@ func (s *Store) DuePage(ctx context.Context, from, to time.Time, limit int, curs
 	at := dueCursor{Day: startOfDay(from).Format(time.DateOnly)}
 	if cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || json.Unmarshal(b, &at) != nil || at.Bucket < 0 || at.Bucket > DueShards {
-			return nil, "", access.E(op, access.Invalid, access.CodeNextToken, "the due cursor was not issued by DuePage")
+		if err != nil || strictjson.Decode(b, &at) != nil || at.Bucket < 0 || at.Bucket > DueShards {
+			return nil, "", access.E(op, access.CodeNextToken, "the due cursor was not issued by DuePage")
 		}
 	}
 	day, err := time.Parse(time.DateOnly, at.Day)
 	if err != nil {
-		return nil, "", access.E(op, access.Invalid, access.CodeNextToken, "the due cursor was not issued by DuePage")
+		return nil, "", access.E(op, access.CodeNextToken, "the due cursor was not issued by DuePage")
 	}
 	var out []access.DueItem
 	for ; !day.After(to); day, at.Bucket, at.Last = day.AddDate(0, 0, 1), 0, nil {

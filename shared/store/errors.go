@@ -25,21 +25,21 @@ var throttleCodes = map[string]bool{
 }
 
 func throttled(op string, err error) *access.Error {
-	return &access.Error{Op: op, Kind: access.Throttled, Code: access.CodeThrottling,
+	return &access.Error{Op: op, Code: access.CodeThrottling,
 		Msg: "the table is busy; retry later", Err: err}
 }
 
 func unavailable(op string, err error) *access.Error {
-	return &access.Error{Op: op, Kind: access.Unavailable, Code: access.CodeUnavailable,
+	return &access.Error{Op: op, Code: access.CodeUnavailable,
 		Msg: "the database is unavailable; retry later", Err: err}
 }
 
 func internal(op string, err error) *access.Error {
-	return access.Wrap(op, access.Internal, access.CodeInternal, err)
+	return access.Wrap(op, access.CodeInternal, err)
 }
 
 func concurrent(op string, err error) *access.Error {
-	return &access.Error{Op: op, Kind: access.Conflict, Code: access.CodeConcurrent,
+	return &access.Error{Op: op, Code: access.CodeConcurrent,
 		Msg: "the object was changed by someone else; read it again and retry", Err: err}
 }
 

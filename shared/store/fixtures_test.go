@@ -66,13 +66,13 @@ func auditFor(g access.Grant, action string, at time.Time) access.AuditEntry {
 func createGrants(api access.API, now time.Time, grants ...access.Grant) access.Change {
 	c := access.Change{Op: "grant.create", Writes: []access.Write{{
 		Action: access.ActionCheck, API: &api, Cond: access.Cond{Kind: access.CondPublished, Generation: api.Generation},
-		OnFail: access.E("grant.create", access.Conflict, access.CodeAPINotPublished, "not published"),
+		OnFail: access.E("grant.create", access.CodeAPINotPublished, "not published"),
 	}}}
 	for i := range grants {
 		g := grants[i]
 		c.Writes = append(c.Writes,
 			access.Write{Grant: &g, Cond: access.Cond{Kind: access.CondReplaceable, Now: now, Generation: api.Generation},
-				OnFail: access.E("grant.create", access.Conflict, access.CodeGrantExists, "exists")},
+				OnFail: access.E("grant.create", access.CodeGrantExists, "exists")},
 			access.Write{GrantRef: &access.GrantRef{GrantID: g.ID, Key: g.Key()}, Cond: access.Cond{Kind: access.CondAbsent}},
 		)
 		c.Audit = append(c.Audit, auditFor(g, access.EventGrantCreated, now))

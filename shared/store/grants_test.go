@@ -101,7 +101,7 @@ func TestGrant_R3_GrantExists(t *testing.T) {
 			err := s.Commit(ctx, createGrants(api, tc.now, g))
 			if tc.wantErr != "" {
 				wantCode(t, err, tc.wantErr)
-				if e, _ := err.(*access.Error); e == nil || e.Op != "grant.create" || e.Kind != access.Conflict {
+				if e, _ := err.(*access.Error); e == nil || e.Op != "grant.create" || e.Kind() != access.Conflict {
 					t.Fatalf("got %#v, want a grant.create conflict", err)
 				}
 				return

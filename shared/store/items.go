@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -146,7 +147,7 @@ func newAPIItem(a access.API) apiItem {
 		UnitID: a.UnitID(), UnitGeneration: a.UnitGeneration,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
-	it.GSI1PK, it.GSI1SK = splitKey(apiGSI1(a.WorkspaceID, a.Name, a.ID))
+	it.GSI1PK, it.GSI1SK = splitKey(apiGSI1(a.TenantID, a.WorkspaceID, a.Name, a.ID))
 	it.GSI2PK, it.GSI2SK = splitKey(apiGSI2(a.TenantID, a.Name, a.ID))
 	return it
 }
@@ -181,10 +182,12 @@ type appItem struct {
 	Default     bool             `dynamodbav:"workspace_default,omitempty"` // R21
 	// CodeHash is the SHA-256 of the AppCode (never the code), kept so that a rotation
 	// can delete the old lookup item.
-	CodeHash   string `dynamodbav:"code_hash"`
-	CreatedAt  string `dynamodbav:"created_at"`
-	ModifiedAt string `dynamodbav:"modified_at"`
-	Version    int64  `dynamodbav:"version"`
+	CodeHash string `dynamodbav:"code_hash"`
+	// Keys are the live AppKeys ("key|created_at"); their secrets are only in the lookups.
+	Keys       []string `dynamodbav:"app_keys,omitempty"`
+	CreatedAt  string   `dynamodbav:"created_at"`
+	ModifiedAt string   `dynamodbav:"modified_at"`
+	Version    int64    `dynamodbav:"version"`
 }
 
 func newAppItem(a access.App) appItem {
@@ -194,7 +197,10 @@ func newAppItem(a access.App) appItem {
 		Status: a.Status, Default: a.WorkspaceDefault, CodeHash: a.CodeHash,
 		CreatedAt: fmtTime(a.CreatedAt), ModifiedAt: fmtTime(a.ModifiedAt), Version: a.Version,
 	}
-	it.GSI1PK, it.GSI1SK = splitKey(appGSI1(a.WorkspaceID, a.ID))
+	for _, k := range a.Keys {
+		it.Keys = append(it.Keys, k.Key+"|"+fmtTime(k.CreatedAt))
+	}
+	it.GSI1PK, it.GSI1SK = splitKey(appGSI1(a.TenantID, a.WorkspaceID, a.ID))
 	return it
 }
 
@@ -204,6 +210,10 @@ func (it appItem) app() (access.App, error) {
 		ID: it.AppID, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID, Name: it.Name, Owner: it.Owner,
 		Status: it.Status, WorkspaceDefault: it.Default, CodeHash: it.CodeHash,
 		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
+	}
+	for _, k := range it.Keys {
+		key, at, _ := strings.Cut(k, "|")
+		a.Keys = append(a.Keys, access.AppKey{Key: key, CreatedAt: p.at(at)})
 	}
 	return a, p.err
 }
@@ -235,7 +245,7 @@ func newUnitItem(u access.ServiceUnit) unitItem {
 		CreatedAt: fmtTime(u.CreatedAt), ModifiedAt: fmtTime(u.ModifiedAt), Version: u.Version,
 	}
 	if !u.Deleted {
-		it.GSI1PK, it.GSI1SK = splitKey(unitGSI1(u.WorkspaceID, u.ID))
+		it.GSI1PK, it.GSI1SK = splitKey(unitGSI1(u.TenantID, u.WorkspaceID, u.ID))
 	}
 	return it
 }
@@ -254,12 +264,13 @@ func (it unitItem) unit() (access.ServiceUnit, error) {
 type defaultAppItem struct {
 	key
 	Type        string `dynamodbav:"type"`
+	TenantID    string `dynamodbav:"tenant_id"`
 	WorkspaceID string `dynamodbav:"workspace_id"`
 	Target      string `dynamodbav:"target"` // the app id
 }
 
 func newDefaultAppItem(l access.DefaultAppLock) defaultAppItem {
-	return defaultAppItem{key: defaultAppKey(l.WorkspaceID), Type: TypeDefault, WorkspaceID: l.WorkspaceID, Target: l.AppID}
+	return defaultAppItem{key: defaultAppKey(l.TenantID, l.WorkspaceID), Type: TypeDefault, TenantID: l.TenantID, WorkspaceID: l.WorkspaceID, Target: l.AppID}
 }
 
 type grantItem struct {
@@ -288,6 +299,7 @@ type grantItem struct {
 	Env               access.Env          `dynamodbav:"env"`
 	Permissions       []access.Permission `dynamodbav:"permissions"`
 	Fields            []string            `dynamodbav:"fields"`
+	StartTime         string              `dynamodbav:"start_time,omitempty"` // R25
 	EndTime           string              `dynamodbav:"end_time,omitempty"`
 	EndAtMs           int64               `dynamodbav:"end_at_ms,omitempty"`
 	CancelAt          string              `dynamodbav:"cancel_at,omitempty"`
@@ -308,6 +320,7 @@ type grantItem struct {
 	Due             string `dynamodbav:"due,omitempty"`
 	Reminded        []int  `dynamodbav:"reminded"`
 	ExpiryAnnounced bool   `dynamodbav:"expiry_announced"`
+	StartAnnounced  bool   `dynamodbav:"start_announced,omitempty"`
 }
 
 // grantTTL is when DynamoDB may delete the grant: its retention after the moment it
@@ -331,14 +344,14 @@ func newGrantItem(g access.Grant, retention time.Duration) grantItem {
 		GrantID: g.ID, ResourceType: k.Resource.Type, ResourceID: k.Resource.ID, APIID: g.APIID, APIName: g.APIName, TenantID: g.TenantID, WorkspaceID: g.WorkspaceID,
 		SubjectType: g.Subject.Type, SubjectID: g.Subject.ID, SubjectTenantID: g.Subject.TenantID,
 		Env: g.Env, Permissions: g.Permissions, Fields: g.Fields,
-		EndTime: fmtOptTime(g.EndTime), EndAtMs: optCeilMillis(g.EndTime),
+		StartTime: fmtOptTime(g.StartTime), EndTime: fmtOptTime(g.EndTime), EndAtMs: optCeilMillis(g.EndTime),
 		CancelAt: fmtOptTime(g.CancelAt), CancelAtMs: optCeilMillis(g.CancelAt),
 		CancelPermissions: g.CancelPermissions, CancelUsage: g.Timing().CancelsUsage,
 		RevokedAt: fmtOptTime(g.RevokedAt), RevokedAtMs: optCeilMillis(g.RevokedAt),
 		Protected: g.Protected, Reason: g.Reason, CreatorID: g.CreatorID,
 		CreatedAt: fmtTime(g.CreatedAt), ModifiedAt: fmtTime(g.ModifiedAt),
 		Version: g.Version, Generation: g.Generation,
-		Due: fmtOptTime(g.Due), Reminded: g.Reminded, ExpiryAnnounced: g.ExpiryAnnounced,
+		Due: fmtOptTime(g.Due), Reminded: g.Reminded, ExpiryAnnounced: g.ExpiryAnnounced, StartAnnounced: g.StartAnnounced,
 	}
 	it.GSI1PK, it.GSI1SK = splitKey(grantGSI1(k))
 	it.GSI3PK, it.GSI3SK = splitKey(grantGSI3(k.Resource, g.ID))
@@ -355,10 +368,11 @@ func (it grantItem) grant() (access.Grant, error) {
 		APIID: it.APIID, APIName: it.APIName, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID,
 		Subject: access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID},
 		Env:     it.Env, Permissions: it.Permissions, Fields: it.Fields,
-		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), CancelPermissions: it.CancelPermissions,
+		StartTime: p.opt(it.StartTime), EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), CancelPermissions: it.CancelPermissions,
 		RevokedAt: p.opt(it.RevokedAt), Protected: it.Protected, Reason: it.Reason, CreatorID: it.CreatorID,
 		CreatedAt: p.at(it.CreatedAt), ModifiedAt: p.at(it.ModifiedAt), Version: it.Version,
 		Generation: it.Generation, Due: p.opt(it.Due), Reminded: it.Reminded, ExpiryAnnounced: it.ExpiryAnnounced,
+		StartAnnounced: it.StartAnnounced,
 	}
 	return g, p.err
 }
@@ -420,10 +434,11 @@ type lookupItem struct {
 	Type   string            `dynamodbav:"type"`
 	Kind   access.LookupKind `dynamodbav:"kind"`
 	Target string            `dynamodbav:"target"`
+	Sealed []byte            `dynamodbav:"sealed_secret,omitempty"` // an AppKey's AppSecret, encrypted
 }
 
 func newLookupItem(l access.Lookup) lookupItem {
-	return lookupItem{key: lookupKey(l.Kind, l.Value), Type: lookupType(l.Kind), Kind: l.Kind, Target: l.Target}
+	return lookupItem{key: lookupKey(l.Kind, l.Value), Type: lookupType(l.Kind), Kind: l.Kind, Target: l.Target, Sealed: l.Sealed}
 }
 
 type requestItem struct {
@@ -455,6 +470,7 @@ type requestItem struct {
 	ValidityType access.ValidityType  `dynamodbav:"validity_type"`
 	ValidityEnd  string               `dynamodbav:"validity_end_time,omitempty"`
 	ValidityDays *int                 `dynamodbav:"validity_days,omitempty"`
+	StartTime    string               `dynamodbav:"start_time,omitempty"` // R25
 	Reason       string               `dynamodbav:"reason"`
 	Requester    string               `dynamodbav:"requester"`
 	ReqTenant    string               `dynamodbav:"requester_tenant_id,omitempty"`
@@ -473,13 +489,13 @@ func newRequestItem(r access.Request) requestItem {
 	sk := requestSortKey(r.CreatedAt, r.ID)
 	it := requestItem{
 		key:    requestKey(r.ID),
-		GSI1PK: requestGSI1PK(r.WorkspaceID, r.Status), GSI1SK: sk,
+		GSI1PK: requestGSI1PK(r.TenantID, r.WorkspaceID, r.Status), GSI1SK: sk,
 		GSI3PK: requestGSI3PK(r.RequesterTenantID(), r.Requester), GSI3SK: sk,
 		Type: TypeRequest, TTL: ttlAt(kept.Add(requestRetention)),
 		RequestID: r.ID, Kind: r.Kind, Status: r.Status, TenantID: r.TenantID, WorkspaceID: r.WorkspaceID,
 		APIID: r.APIID, AppID: r.AppID, GrantID: r.GrantID, Envs: r.Envs, Permissions: r.Permissions,
 		Fields: r.Fields, ValidityType: r.Validity.Type, ValidityEnd: fmtOptTime(r.Validity.EndTime),
-		ValidityDays: r.Validity.Days, Reason: r.Reason, Requester: r.Requester, ReqTenant: r.RequesterTenant,
+		ValidityDays: r.Validity.Days, StartTime: fmtOptTime(r.StartTime), Reason: r.Reason, Requester: r.Requester, ReqTenant: r.RequesterTenant,
 		Reviewer: r.Reviewer, DecisionMsg: r.DecisionMsg, CreatedAt: fmtTime(r.CreatedAt), DecidedAt: fmtOptTime(r.DecidedAt),
 		Version: r.Version, ResourceType: r.Resource.Type, ResourceID: r.Resource.ID,
 	}
@@ -497,9 +513,10 @@ func (it requestItem) request() (access.Request, error) {
 	r := access.Request{
 		ID: it.RequestID, Kind: it.Kind, Status: it.Status, TenantID: it.TenantID, WorkspaceID: it.WorkspaceID,
 		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, Envs: it.Envs, Permissions: it.Permissions,
-		Fields:   it.Fields,
-		Validity: access.Validity{Type: it.ValidityType, EndTime: p.opt(it.ValidityEnd), Days: it.ValidityDays},
-		Reason:   it.Reason, Requester: it.Requester, RequesterTenant: it.ReqTenant, Reviewer: it.Reviewer, DecisionMsg: it.DecisionMsg,
+		Fields:    it.Fields,
+		Validity:  access.Validity{Type: it.ValidityType, EndTime: p.opt(it.ValidityEnd), Days: it.ValidityDays},
+		StartTime: p.opt(it.StartTime),
+		Reason:    it.Reason, Requester: it.Requester, RequesterTenant: it.ReqTenant, Reviewer: it.Reviewer, DecisionMsg: it.DecisionMsg,
 		CreatedAt: p.at(it.CreatedAt), DecidedAt: p.opt(it.DecidedAt), Version: it.Version,
 		Resource: access.Resource{Type: it.ResourceType, ID: it.ResourceID},
 	}
@@ -566,8 +583,7 @@ type idemItem struct {
 	Sub         string `dynamodbav:"sub"`
 	IdemKey     string `dynamodbav:"idempotency_key"`
 	RequestHash string `dynamodbav:"request_hash"`
-	Status      int    `dynamodbav:"http_status"`
-	Body        []byte `dynamodbav:"body"`
+	Answer      []byte `dynamodbav:"answer"`
 	CreatedAt   string `dynamodbav:"created_at"`
 }
 
@@ -575,7 +591,7 @@ func newIdemItem(r access.IdempotencyRecord) idemItem {
 	return idemItem{
 		key: idemKey(r.TenantID, r.Sub, r.Key), Type: TypeIdem, TTL: ttlAt(r.CreatedAt.Add(idemRetention)),
 		TenantID: r.TenantID, Sub: r.Sub, IdemKey: r.Key, RequestHash: r.RequestHash,
-		Status: r.Status, Body: r.Body, CreatedAt: fmtTime(r.CreatedAt),
+		Answer: r.Answer, CreatedAt: fmtTime(r.CreatedAt),
 	}
 }
 
@@ -583,7 +599,7 @@ func (it idemItem) record() (access.IdempotencyRecord, error) {
 	var p timeParser
 	r := access.IdempotencyRecord{
 		TenantID: it.TenantID, Sub: it.Sub, Key: it.IdemKey, RequestHash: it.RequestHash,
-		Status: it.Status, Body: it.Body, CreatedAt: p.at(it.CreatedAt),
+		Answer: it.Answer, CreatedAt: p.at(it.CreatedAt),
 	}
 	return r, p.err
 }
@@ -610,11 +626,14 @@ type auditItem struct {
 	SubjectID       string              `dynamodbav:"subject_id,omitempty"`
 	SubjectTenantID string              `dynamodbav:"subject_tenant_id,omitempty"`
 	Env             access.Env          `dynamodbav:"env,omitempty"`
+	StartTime       string              `dynamodbav:"start_time,omitempty"` // R25
 	EndTime         string              `dynamodbav:"end_time,omitempty"`
 	CancelAt        string              `dynamodbav:"cancel_at,omitempty"`
 	Permissions     []access.Permission `dynamodbav:"permissions,omitempty"`
 	Reason          string              `dynamodbav:"reason,omitempty"`
 	ThresholdDays   int                 `dynamodbav:"threshold_days,omitempty"`
+	PolicyExemption string              `dynamodbav:"policy_exemption,omitempty"` // R26
+	AppKey          string              `dynamodbav:"app_key,omitempty"`
 }
 
 func newAuditItem(e access.AuditEntry) (auditItem, error) {
@@ -627,7 +646,7 @@ func newAuditItem(e access.AuditEntry) (auditItem, error) {
 		AuditID: e.ID, Action: e.Action, At: fmtTime(e.At), TenantID: e.TenantID, Actor: e.Actor,
 		APIID: e.APIID, AppID: e.AppID, GrantID: e.GrantID, RequestID: e.RequestID, Env: e.Env,
 		EndTime: fmtOptTime(e.EndTime), CancelAt: fmtOptTime(e.CancelAt), Permissions: e.Permissions,
-		Reason: e.Reason, ThresholdDays: e.ThresholdDays,
+		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime), PolicyExemption: e.PolicyExemption, AppKey: e.AppKey,
 	}
 	if s := e.Subject; s != nil {
 		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
@@ -644,7 +663,7 @@ func (it auditItem) entry() (access.AuditEntry, error) {
 		ID: it.AuditID, Action: it.Action, At: p.at(it.At), TenantID: it.TenantID, Actor: it.Actor,
 		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, RequestID: it.RequestID, Env: it.Env,
 		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), Permissions: it.Permissions,
-		Reason: it.Reason, ThresholdDays: it.ThresholdDays,
+		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime), PolicyExemption: it.PolicyExemption, AppKey: it.AppKey,
 	}
 	if it.SubjectType != "" {
 		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}

@@ -20,6 +20,8 @@ const (
 	TypePath     = "PATH"
 	TypeApp      = "APP"
 	TypeCode     = "CODE"
+	TypeAppKey   = "AKEY"
+	TypeNonce    = "NONCE"
 	TypeGrant    = "GRANT"
 	TypeGrantRef = "GRANTREF"
 	TypeRequest  = "REQUEST"
@@ -28,6 +30,7 @@ const (
 	TypeCleanup  = "CLEANUP"
 	TypeUnit     = "UNIT"
 	TypeDefault  = "WSDEFAULT"
+	TypePolicy   = "POLICY" // R26
 )
 
 const (
@@ -62,8 +65,15 @@ func apiKey(apiID string) key { return key{"API#" + apiID, skMeta} }
 
 func apiPartition(apiID string) string { return "API#" + apiID }
 
-func apiGSI1(workspaceID, name, apiID string) key {
-	return key{"WS#" + workspaceID + "#API#", strings.ToLower(name) + "#" + apiID}
+// wsPartition is the prefix of a workspace's index partitions. A workspace id is unique
+// only inside its tenant (two tenants may each have "shared"), so the tenant is part of
+// every key that names a workspace; it is escaped, being any token's tenant_id.
+func wsPartition(tenantID, workspaceID string) string {
+	return "WS#" + escapeSeg(tenantID) + "#" + workspaceID + "#"
+}
+
+func apiGSI1(tenantID, workspaceID, name, apiID string) key {
+	return key{wsPartition(tenantID, workspaceID) + "API#", strings.ToLower(name) + "#" + apiID}
 }
 
 // apiGSI2 lists a tenant's APIs by name (APIsByTenant).
@@ -80,11 +90,15 @@ func unitKey(unitID string) key { return key{unitPartition(unitID), skMeta} }
 func unitPartition(unitID string) string { return "UNIT#" + unitID }
 
 // unitGSI1 lists a workspace's service units by id (R23).
-func unitGSI1(workspaceID, unitID string) key { return key{"WS#" + workspaceID + "#UNIT#", unitID} }
+func unitGSI1(tenantID, workspaceID, unitID string) key {
+	return key{wsPartition(tenantID, workspaceID) + "UNIT#", unitID}
+}
 
 // defaultAppKey is the lock item that holds a workspace's default app (R21): one item
-// per workspace, so the store (a conditional put) keeps it to one app.
-func defaultAppKey(workspaceID string) key { return key{"WSDEFAULT#" + workspaceID, skMeta} }
+// per workspace of a tenant, so the store (a conditional put) keeps it to one app.
+func defaultAppKey(tenantID, workspaceID string) key {
+	return key{"WSDEFAULT#" + escapeSeg(tenantID) + "#" + workspaceID, skMeta}
+}
 
 // resourcePartition is the partition of a resource's META item and of its grants.
 func resourcePartition(r access.Resource) string {
@@ -100,8 +114,8 @@ func resourcePartition(r access.Resource) string {
 // resourceSeg is the short form of a resource in index keys ("API#a", "UNIT#u", "APP#p").
 func resourceSeg(r access.Resource) string { return resourcePartition(r) }
 
-func appGSI1(workspaceID, appID string) key {
-	return key{"WS#" + workspaceID + "#APP#", appID}
+func appGSI1(tenantID, workspaceID, appID string) key {
+	return key{wsPartition(tenantID, workspaceID) + "APP#", appID}
 }
 
 func lookupKey(kind access.LookupKind, value string) key {
@@ -109,20 +123,28 @@ func lookupKey(kind access.LookupKind, value string) key {
 	return key{string(kind) + "#" + value, skMeta}
 }
 
+// nonceKey is a signed call's nonce, one partition per (AppKey, nonce).
+func nonceKey(appKey, nonce string) key {
+	return key{"NONCE#" + escapeSeg(appKey) + "#" + escapeSeg(nonce), skMeta}
+}
+
 func lookupType(kind access.LookupKind) string {
-	if kind == access.LookupAppCode {
+	switch kind {
+	case access.LookupAppCode:
 		return TypeCode
+	case access.LookupAppKey:
+		return TypeAppKey
 	}
 	return TypePath
 }
 
-// subjectSeg is a subject in keys: "APP#<id>", "WS#<id>", "USER#<tenant>#<sub>" (a
-// user is unique only inside its tenant; both halves are escaped, a sub may be any
-// token's).
+// subjectSeg is a subject in keys: "APP#<id>", "WS#<tenant>#<id>",
+// "USER#<tenant>#<sub>" (a workspace and a user are unique only inside their tenant;
+// the tenant is escaped, and so is a sub, which may be any token's).
 func subjectSeg(t access.SubjectType, tenant, id string) string {
 	switch t {
 	case access.SubjectWorkspace:
-		return "WS#" + id
+		return "WS#" + escapeSeg(tenant) + "#" + id
 	case access.SubjectUser:
 		return "USER#" + escapeSeg(tenant) + "#" + escapeSeg(id)
 	}
@@ -197,8 +219,8 @@ func grantRefKey(grantID string) key { return key{"GRANTID#" + grantID, skMeta} 
 
 func requestKey(id string) key { return key{"REQ#" + id, skMeta} }
 
-func requestGSI1PK(workspaceID string, status access.RequestStatus) string {
-	return "WS#" + workspaceID + "#REQ#" + string(status) + "#"
+func requestGSI1PK(tenantID, workspaceID string, status access.RequestStatus) string {
+	return wsPartition(tenantID, workspaceID) + "REQ#" + string(status) + "#"
 }
 
 func requestGSI2PK(appID string) string { return "APP#" + appID + "#REQ#" }
@@ -214,6 +236,8 @@ const (
 	ScopeAPI  = "API"
 	ScopeApp  = "APP"
 	ScopeUnit = "UNIT"
+	// ScopeTenant files a tenant's own changes (its default policy, R26).
+	ScopeTenant = "TENANT"
 )
 
 func auditPartition(scope, id string) string { return "AUDIT#" + scope + "#" + id + "#" }
@@ -227,6 +251,8 @@ func auditKey(e access.AuditEntry) (key, error) {
 		pk = auditPartition(ScopeUnit, e.Resource.ID)
 	case e.Resource != nil && e.Resource.Type == access.ResourceApp:
 		pk = auditPartition(ScopeApp, e.Resource.ID)
+	case e.Resource != nil && e.Resource.Type == access.ResourceTenant: // a tenant default policy (R26)
+		pk = auditPartition(ScopeTenant, e.Resource.ID)
 	case e.APIID != "":
 		pk = auditPartition(ScopeAPI, e.APIID)
 	case e.AppID != "":
@@ -235,6 +261,11 @@ func auditKey(e access.AuditEntry) (key, error) {
 		return key{}, fmt.Errorf("audit entry %s names neither an API nor an app", e.ID)
 	}
 	return key{auditShardPartition(pk, e.ID), fmtSortTime(e.At) + "#" + e.ID}, nil
+}
+
+// policyKey is the policy of an API, a unit or a tenant (R26): POLICY#<type>#<id>.
+func policyKey(scope access.Resource) key {
+	return key{"POLICY#" + string(scope.Type) + "#" + scope.ID, skMeta}
 }
 
 func idemKey(tenant, sub, k string) key {

@@ -19,11 +19,13 @@ func TestKeys_TrailingDelimiters(t *testing.T) {
 		{"user subject", subjectGSI1PK(access.Subject{Type: access.SubjectUser, ID: "u1", TenantID: "t"}), subjectGSI1PK(access.Subject{Type: access.SubjectUser, ID: "u10", TenantID: "t"})},
 		{"unit grants", grantsPartition(access.UnitResource("u1")), grantsPartition(access.UnitResource("u10"))},
 		{"unit grant shard", grantShard(access.UnitResource("u1"), 0), grantShard(access.UnitResource("u10"), 0)},
-		{"workspace units", unitGSI1("u1", "").PK, unitGSI1("u10", "").PK},
+		{"workspace units", unitGSI1("t", "u1", "").PK, unitGSI1("t", "u10", "").PK},
+		{"workspace of a tenant", wsPartition("t1", "w"), wsPartition("t10", "w")},
+		{"workspace subject", subjectGSI1PK(access.Subject{Type: access.SubjectWorkspace, ID: "w1", TenantID: "t"}), subjectGSI1PK(access.Subject{Type: access.SubjectWorkspace, ID: "w10", TenantID: "t"})},
 		{"unit audit", auditPartition(ScopeUnit, "u1"), auditPartition(ScopeUnit, "u10")},
 		{"audit", auditPartition(ScopeAPI, "u1"), auditPartition(ScopeAPI, "u10")},
 		{"requests of an app", requestGSI2PK("u1"), requestGSI2PK("u10")},
-		{"workspace requests", requestGSI1PK("u1", access.RequestPending), requestGSI1PK("u10", access.RequestPending)},
+		{"workspace requests", requestGSI1PK("t", "u1", access.RequestPending), requestGSI1PK("t", "u10", access.RequestPending)},
 	} {
 		if strings.HasPrefix(tc.long, tc.short) {
 			t.Errorf("%s: %q is a prefix of %q", tc.name, tc.short, tc.long)
@@ -43,7 +45,7 @@ func TestKeys_GrantSlots(t *testing.T) {
 		gsi3     string
 	}{
 		{"API grant to a workspace", access.SlotOf(access.APIResource("a"), access.EnvProd, ws),
-			key{"API#a", "GRANT#PROD#WS#w1"}, key{"SUBJ#WS#w1#", "API#a#PROD"}, "API#a#GRANTS#"},
+			key{"API#a", "GRANT#PROD#WS#t1#w1"}, key{"SUBJ#WS#t1#w1#", "API#a#PROD"}, "API#a#GRANTS#"},
 		{"API grant to a user", access.SlotOf(access.APIResource("a"), access.EnvDev, user),
 			key{"API#a", "GRANT#DEV#USER#t1#alice@x"}, key{"SUBJ#USER#t1#alice@x#", "API#a#DEV"}, "API#a#GRANTS#"},
 		{"unit grant to a user", access.SlotOf(access.UnitResource("u"), access.EnvProd, user),
@@ -160,7 +162,7 @@ func TestCursor_Decode(t *testing.T) {
 }
 
 func TestCommitErr_Reasons(t *testing.T) {
-	exists := access.E("", access.Conflict, access.CodeGrantExists, "exists")
+	exists := access.E("", access.CodeGrantExists, "exists")
 	items := []txItem{{}, {onFail: exists}, {}}
 	cancel := func(codes ...string) error {
 		tc := &ddbtypes.TransactionCanceledException{Message: aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]")}

@@ -142,7 +142,7 @@ func TestListings(t *testing.T) {
 	elsewhere.WorkspaceID, elsewhere.TenantID = "ws2", "t2"
 	putAPI(t, s, b, a2, a1, elsewhere)
 
-	apis, err := s.APIsByWorkspace(ctx, "ws1")
+	apis, err := s.APIsByWorkspace(ctx, tenant, "ws1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestListings(t *testing.T) {
 	}
 
 	putApp(t, s, newApp("app2", "ws1"), newApp("app1", "ws1"), newApp("app3", "ws10"))
-	apps, err := s.AppsByWorkspace(ctx, "ws1")
+	apps, err := s.AppsByWorkspace(ctx, tenant, "ws1")
 	if err != nil || len(apps) != 2 || apps[0].ID != "app1" || apps[1].ID != "app2" {
 		t.Fatalf("AppsByWorkspace got %+v, %v", apps, err)
 	}
@@ -191,8 +191,8 @@ func TestListings(t *testing.T) {
 	}
 	_, err = s.GetRequest(ctx, "nope")
 	wantCode(t, err, access.CodeNotFoundRequest)
-	all, _ := s.RequestsByWorkspace(ctx, "ws1", "")
-	pending, _ := s.RequestsByWorkspace(ctx, "ws1", access.RequestPending)
+	all, _ := s.RequestsByWorkspace(ctx, tenant, "ws1", "")
+	pending, _ := s.RequestsByWorkspace(ctx, tenant, "ws1", access.RequestPending)
 	byApp, _ := s.RequestsByApp(ctx, "app1")
 	for _, tc := range []struct {
 		name string

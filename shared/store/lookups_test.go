@@ -32,7 +32,7 @@ func TestLookups(t *testing.T) {
 	err = s.Commit(ctx, access.Change{Op: "api.put", Writes: []access.Write{
 		{API: &other, Cond: access.Cond{Kind: access.CondAbsent}},
 		{Lookup: &access.Lookup{Kind: access.LookupPath, Value: other.Path, Target: other.ID},
-			Cond: access.Cond{Kind: access.CondAbsentOrOwned}, OnFail: access.E("api.put", access.Conflict, access.CodePathTaken, "taken")},
+			Cond: access.Cond{Kind: access.CondAbsentOrOwned}, OnFail: access.E("api.put", access.CodePathTaken, "taken")},
 	}})
 	wantCode(t, err, access.CodePathTaken)
 	if _, err := s.GetAPI(ctx, other.ID); !access.IsCode(err, access.CodeNotFoundAPI) {

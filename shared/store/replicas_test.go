@@ -48,7 +48,7 @@ func TestAPIReplicas_ConditionCheckSeesEveryChange(t *testing.T) {
 		t.Fatalf("read back: replicas %d, %v", api.Replicas, err)
 	}
 	published := access.Write{Action: access.ActionCheck, API: &api, Cond: access.Cond{Kind: access.CondPublished, Generation: api.Generation},
-		OnFail: access.E("grant.create", access.Conflict, access.CodeAPINotPublished, "not published")}
+		OnFail: access.E("grant.create", access.CodeAPINotPublished, "not published")}
 	for i := range 8 {
 		g := newGrant(api, access.EnvProd, access.SubjectApp, "app-before-"+string(rune('a'+i)), nil)
 		if err := s.Commit(ctx, access.Change{Op: "grant.create", Writes: []access.Write{published, {Grant: &g}}}); err != nil {

@@ -14,7 +14,7 @@ var requestStatuses = []access.RequestStatus{
 
 // RequestsByWorkspace lists the requests a workspace reviews (GSI1, one partition per
 // status), oldest first; status "" lists every status.
-func (s *Store) RequestsByWorkspace(ctx context.Context, workspaceID string, status access.RequestStatus) ([]access.Request, error) {
+func (s *Store) RequestsByWorkspace(ctx context.Context, tenantID, workspaceID string, status access.RequestStatus) ([]access.Request, error) {
 	const op = "store.requests_by_workspace"
 	statuses := requestStatuses
 	if status != "" {
@@ -22,7 +22,7 @@ func (s *Store) RequestsByWorkspace(ctx context.Context, workspaceID string, sta
 	}
 	var out []access.Request
 	for _, st := range statuses {
-		reqs, err := queryIndex(ctx, s, op, IndexGSI1, requestGSI1PK(workspaceID, st), requestItem.request)
+		reqs, err := queryIndex(ctx, s, op, IndexGSI1, requestGSI1PK(tenantID, workspaceID, st), requestItem.request)
 		if err != nil {
 			return nil, err
 		}

@@ -127,7 +127,7 @@ func TestGrant_EveryResource(t *testing.T) {
 	// A grant on the tombstone's old generation fails the unit's condition.
 	err = s.Commit(ctx, access.Change{Op: "grant.create", Writes: []access.Write{
 		{Action: access.ActionCheck, Unit: &unit, Cond: access.Cond{Kind: access.CondPublished, Generation: 1},
-			OnFail: access.E("grant.create", access.NotFound, access.CodeNotFoundServiceUnit, "gone")},
+			OnFail: access.E("grant.create", access.CodeNotFoundServiceUnit, "gone")},
 	}})
 	wantCode(t, err, access.CodeNotFoundServiceUnit)
 }
@@ -144,7 +144,7 @@ func TestServiceUnit_ReadAndList(t *testing.T) {
 	}
 	_, err = s.GetServiceUnit(ctx, "nope")
 	wantCode(t, err, access.CodeNotFoundServiceUnit)
-	list, err := s.ServiceUnitsByWorkspace(ctx, "ws1")
+	list, err := s.ServiceUnitsByWorkspace(ctx, tenant, "ws1")
 	if err != nil || len(list) != 2 || list[0].ID != "u1" || list[1].ID != "u2" {
 		t.Fatalf("got %+v, %v; want u1, u2", list, err)
 	}
@@ -152,7 +152,7 @@ func TestServiceUnit_ReadAndList(t *testing.T) {
 	del := got
 	del.Deleted, del.Generation, del.Version = true, 2, 2
 	mustCommit(t, s, access.Change{Op: "unit.delete", Writes: []access.Write{{Unit: &del, Cond: access.Cond{Kind: access.CondVersion, Version: 1}}}})
-	if list, _ = s.ServiceUnitsByWorkspace(ctx, "ws1"); len(list) != 1 || list[0].ID != "u2" {
+	if list, _ = s.ServiceUnitsByWorkspace(ctx, tenant, "ws1"); len(list) != 1 || list[0].ID != "u2" {
 		t.Fatalf("after delete got %+v, want u2", list)
 	}
 	if tomb, err := s.GetServiceUnit(ctx, "u1"); err != nil || tomb.Live() || tomb.Generation != 2 {

@@ -222,5 +222,5 @@ func decode[T, R any](op string, item map[string]ddbtypes.AttributeValue, conv f
 }
 
 func notFound(op, code, what string) *access.Error {
-	return access.E(op, access.NotFound, code, "%s not found", what)
+	return access.E(op, code, "%s not found", what)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,6 +78,7 @@ func setup(t *testing.T) (config, string) {
 	return config{
 		Fn: "echo", Event: event, Root: root, Template: tmpl,
 		Cache: testCache, Pkg: "./infra/cmd/invoke/testdata/echo",
+		AllowRemote: true, // the echo function calls no AWS service
 	}, testCache
 }
 
@@ -219,5 +221,34 @@ func TestInvoke_UnknownFunction(t *testing.T) {
 	err := run(context.Background(), c, new(bytes.Buffer), new(bytes.Buffer))
 	if err == nil || !strings.Contains(err.Error(), `no function "nope"`) {
 		t.Errorf("got %v, want no function \"nope\"", err)
+	}
+}
+
+// TestInvoke_RefusesARemoteDynamoDB: with no local stack the function would call AWS's
+// DynamoDB with dummy credentials; run refuses before building anything unless allowed.
+func TestInvoke_RefusesARemoteDynamoDB(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint string
+		allow    bool
+		ok       bool
+	}{
+		{"", false, false},
+		{"https://dynamodb.eu-west-1.amazonaws.com", false, false},
+		{"http://10.0.0.5:8000", false, false},
+		{"", true, true},
+		{"https://dynamodb.eu-west-1.amazonaws.com", true, true},
+		{"http://127.0.0.1:8000", false, true},
+		{"http://localhost:8000", false, true},
+		{"http://[::1]:8000", false, true},
+	} {
+		if err := localOnly(tc.endpoint, tc.allow); (err == nil) != tc.ok {
+			t.Errorf("localOnly(%q, %v) = %v, want ok %v", tc.endpoint, tc.allow, err, tc.ok)
+		}
+	}
+	t.Setenv("GATEPASS_CACHE", "")
+	c := config{Fn: "check", Event: "../../../events/check/check.json", Root: "../../..", Cache: t.TempDir()}
+	err := run(context.Background(), c, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no local DynamoDB") {
+		t.Errorf("run with no stack: got %v, want the refusal", err)
 	}
 }

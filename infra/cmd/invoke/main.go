@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -44,6 +46,7 @@ func main() {
 	flag.StringVar(&c.Root, "root", ".", "repository root")
 	flag.StringVar(&c.Template, "template", "", "SAM template (default <root>/template.yaml)")
 	flag.StringVar(&c.EnvVars, "env-vars", "", "env-vars file in the SAM CLI's format (infra/env/invoke.json)")
+	flag.BoolVar(&c.AllowRemote, "allow-remote", false, "run even when the function's DynamoDB endpoint is not on this machine (AWS's, with the credentials it is given)")
 	flag.Parse()
 	if c.Fn == "" || c.Event == "" {
 		fmt.Fprintln(os.Stderr, "usage: invoke -fn <name> -event events/<name>/<file>.json")
@@ -69,8 +72,11 @@ type config struct {
 	Root     string
 	Template string
 	EnvVars  string // an env-vars file (sam local invoke --env-vars); "" for none
-	Cache    string // $GATEPASS_CACHE; <root>/.cache when empty
-	Pkg      string // the main package to build; <root>/functions/<name> when empty (tests set it)
+	// AllowRemote lets the function reach a DynamoDB endpoint that is not on this
+	// machine; without it run refuses, so that no stack running does not mean AWS.
+	AllowRemote bool
+	Cache       string // $GATEPASS_CACHE; <root>/.cache when empty
+	Pkg         string // the main package to build; <root>/functions/<name> when empty (tests set it)
 }
 
 // stack is what `make run` writes to $GATEPASS_CACHE/run/stack.json.
@@ -113,6 +119,9 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if err := localOnly(env["AWS_ENDPOINT_URL_DYNAMODB"], c.AllowRemote); err != nil {
+		return err
+	}
 	if c.Pkg == "" {
 		c.Pkg = "./" + filepath.ToSlash(filepath.Join("functions", fn.Name))
 	}
@@ -136,6 +145,28 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s\n", out)
 	}
 	return err
+}
+
+// localOnly refuses a DynamoDB endpoint that is not on this machine (none at all means
+// AWS's) unless allowed: a function run by hand against AWS with dummy credentials
+// answers a misleading 503.
+func localOnly(endpoint string, allow bool) error {
+	if allow {
+		return nil
+	}
+	if endpoint == "" {
+		return errors.New("no local DynamoDB: start `make run` (or `make ddb` and pass ENV_VARS=infra/env/invoke.json) first; " +
+			"-allow-remote (make invoke ALLOW_REMOTE=1) lets the function call AWS's DynamoDB")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return fmt.Errorf("AWS_ENDPOINT_URL_DYNAMODB %q: %w", endpoint, err)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("AWS_ENDPOINT_URL_DYNAMODB %s is not on this machine; -allow-remote (make invoke ALLOW_REMOTE=1) allows it", endpoint)
 }
 
 func readEvent(path string) ([]byte, error) {

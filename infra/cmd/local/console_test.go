@@ -101,6 +101,8 @@ var consoleRows = []consoleRow{
 	{"004-02_application_permissions", consoleAppPermissions},
 	{"004-18_service_unit_development", consoleServiceUnit},
 	{"004-22_audit", consoleAudit},
+	{"005-01_scheduled_start", consoleScheduledStart},
+	{"005-02_policy_refusal_in_words", consolePolicyRefusal},
 	{"roles_developer_and_other_reviewer", consoleRoles},
 	{"sign_out_forgets_the_token", consoleSignOut},
 }
@@ -616,6 +618,60 @@ func consoleAudit(t *testing.T, c *consoleWorld) {
 	if i, j := strings.Index(text, "Grant Cancellation Scheduled"), strings.Index(text, "Grant Created"); i < 0 || j < 0 || i > j {
 		t.Fatalf("want the cancellation above the creation (newest first):\n%s", text)
 	}
+}
+
+// 005-01: Authorize with a start time: the grant is SCHEDULED, and Test says why the
+// call is not yet let through and from when it will be.
+func consoleScheduledStart(t *testing.T, c *consoleWorld) {
+	w := c.w
+	api := w.newAPI(t, "")
+	app := w.newApp(t, "", "")
+	start := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Minute)
+	r := c.reviewer.in(t)
+	openAuthorize(r, c, api)
+	r.fill("Authorized workspace", w.wsB)
+	r.setDate("Start time (UTC, optional)", start.Format("2006-01-02T15:04"))
+	r.pick("Period", "30")
+	r.click("OK")
+	r.see("scheduled to start " + start.Format("2006-01-02 15:04:05"))
+	g := c.onlyGrant(t, api)
+	if g.Status != client.GrantStatusSCHEDULED || g.StartTime == nil || !g.StartTime.Equal(start) || g.EndTime == nil || !g.EndTime.Equal(start.Add(30*24*time.Hour)) {
+		t.Fatalf("grant %+v: want SCHEDULED from %s for 30 days", g, start)
+	}
+	r.clickIn(api, "Test")
+	r.fill("App ID", app)
+	r.click("Test")
+	r.see("NOT_YET_VALID")
+	r.see("not in force before its start time")
+	r.see("Starts at " + start.Format("2006-01-02 15:04:05"))
+	r.click("Close")
+	wantReason(t, "before the start", w.checkApp(t, api, app, client.EnvPROD), client.CheckReasonNOTYETVALID)
+}
+
+// 005-02: a grant beyond the API's policy is refused, and the console says which
+// policy in words, keeping the form.
+func consolePolicyRefusal(t *testing.T, c *consoleWorld) {
+	w := c.w
+	api := w.newAPI(t, "")
+	res, err := w.reviewer.PutApiPolicyWithResponse(w.ctx, api, nil, client.PolicyInput{MaxValidityDays: ptr(90)})
+	expect(t, "PutApiPolicy", res, err, 200)
+	r := c.reviewer.in(t)
+	openAuthorize(r, c, api)
+	r.fill("Authorized workspace", w.wsB)
+	r.check("Unlimited")
+	r.click("OK")
+	r.see("InvalidParameter.Policy")
+	r.see("The policy allows a validity period of at most 90 days")
+	if v := value(r, "kept", chromedp.Value(field("Authorized workspace"))); v != w.wsB {
+		t.Fatalf("the form lost its input: %q", v)
+	}
+	if gs := c.grantsOf(t, api); len(gs) != 0 {
+		t.Fatalf("a refused grant was written: %+v", gs)
+	}
+	r.check("Limited")
+	r.pick("Period", "90")
+	r.click("OK")
+	r.see("Authorized: 1 grant(s) created on " + apiName(api))
 }
 
 // Roles: a developer is offered no Authorize; a reviewer of another workspace gets the

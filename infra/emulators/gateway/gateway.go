@@ -10,6 +10,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -225,6 +226,46 @@ func (g *Gateway) Server() *http.Server {
 		IdleTimeout:       time.Minute,
 		MaxHeaderBytes:    4 * MaxHeaderBytes,
 	}
+}
+
+// Listener wraps ln so that the one answer net/http writes itself, before any handler
+// runs, is in the contract's body too: headers beyond the server's MaxHeaderBytes get
+// net/http's plain-text 431, which each connection rewrites into the contract's 431
+// (InvalidParameter.HeadersTooLarge) as it is written. Serve Server() on it.
+func (g *Gateway) Listener(ln net.Listener) net.Listener { return contractListener{ln} }
+
+type contractListener struct{ net.Listener }
+
+func (l contractListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return contractConn{c}, nil
+}
+
+type contractConn struct{ net.Conn }
+
+// plain431 is how net/http's own answer to oversized headers begins and ends; it
+// writes it in one call, with nothing after it on the connection.
+var (
+	plain431Start = []byte("HTTP/1.1 431 ")
+	plain431End   = []byte("\r\n\r\n431 Request Header Fields Too Large")
+)
+
+func (c contractConn) Write(b []byte) (int, error) {
+	if !bytes.HasPrefix(b, plain431Start) || !bytes.HasSuffix(b, plain431End) {
+		return c.Conn.Write(b)
+	}
+	reqID := newRequestID()
+	body, _ := json.Marshal(ErrorBody{Code: "InvalidParameter.HeadersTooLarge",
+		Msg: fmt.Sprintf("the request line and headers exceed %d bytes", MaxHeaderBytes), RequestID: reqID})
+	resp := fmt.Sprintf("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\nApigw-Requestid: %s\r\nConnection: close\r\n\r\n%s", len(body), reqID, body)
+	if _, err := io.WriteString(c.Conn, resp); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // headerBytes is the size that API Gateway's quota counts: the request line and every

@@ -422,6 +422,34 @@ func TestGateway_HeadersOverTheQuotaAre431(t *testing.T) {
 	}
 }
 
+// TestGateway_HeadersBeyondNetHTTPLimitAre431InTheContract: headers so large that
+// net/http refuses them before the gateway sees the request (beyond the server's
+// MaxHeaderBytes) are still 431 with the contract's body (the defect: plain text).
+func TestGateway_HeadersBeyondNetHTTPLimitAre431InTheContract(t *testing.T) {
+	fn := &recorder{}
+	g, err := New(Config{Routes: []Route{{Method: "GET", Path: "/v1/x", Function: "list", Handler: fn.handle}}, Secret: secret,
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(g)
+	srv.Config = g.Server()
+	srv.Listener = g.Listener(srv.Listener)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tok := token(t, map[string]any{"sub": "u1", "tenant_id": "t1"})
+	for _, size := range []int{srv.Config.MaxHeaderBytes + 5000, 1 << 20} {
+		resp, b := do(t, "GET", srv.URL+"/v1/x", tok, nil, "X-Pad", strings.Repeat("p", size))
+		if resp.StatusCode != 431 || resp.Header.Get("Content-Type") != "application/json" || errorCode(t, b).Code != "InvalidParameter.HeadersTooLarge" {
+			t.Fatalf("%d bytes of header: got %d %s %s", size, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+	}
+	resp, b := do(t, "GET", srv.URL+"/v1/x", tok, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("a normal request after them: %d %s", resp.StatusCode, b)
+	}
+}
+
 // TestGateway_SlowBodyIsCutOff: a client that declares a body and trickles it is
 // answered 400 and its connection closed once BodyTimeout has passed, and a client that
 // never finishes its headers is dropped after HeaderTimeout.

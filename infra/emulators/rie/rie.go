@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"gatepass/infra/internal/proc"
+	"gatepass/infra/internal/progress"
 )
 
 // Module is the RIE release the project pins (docs/design.md, the local stack).
@@ -52,7 +53,11 @@ func Install(ctx context.Context, cacheDir string) (string, error) {
 	cmd := exec.CommandContext(ctx, "go", "install", Module)
 	cmd.Dir = os.TempDir() // outside any module: `go install pkg@version` must not touch go.mod
 	cmd.Env = append(os.Environ(), "GOBIN="+bin, "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	var out []byte
+	if err := progress.Run(nil, "rie: building the Lambda Runtime Interface Emulator from the Go module proxy", func() (err error) {
+		out, err = cmd.CombinedOutput()
+		return err
+	}); err != nil {
 		return "", fmt.Errorf("rie: go install %s: %v\n%s", Module, err, out)
 	}
 	return path, nil

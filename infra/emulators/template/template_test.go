@@ -13,7 +13,7 @@ func TestLoad_RepoTemplate(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	wantRoutes := map[string]int{
-		"catalog": 12, "grant": 10, "revoke": 9, "renew": 2, "list": 12, "check": 1,
+		"catalog": 21, "grant": 10, "revoke": 9, "renew": 2, "list": 12, "check": 1,
 		"reminders": 0, "cancellations": 0, "publish": 0, "catalogevents": 0, "console": 2, "pretoken": 0,
 	}
 	if len(tp.Functions) != len(wantRoutes) {
@@ -47,6 +47,9 @@ func TestLoad_RepoTemplate(t *testing.T) {
 				wantEnv[k] = ""
 			}
 			wantEnv["OAUTH_SCOPES"] = "openid"
+		}
+		if f.Name == "check" || f.Name == "catalog" { // they seal and open AppSecrets
+			wantEnv["APP_SECRETS_KEY_ID"] = "AppSecretsKey"
 		}
 		if !reflect.DeepEqual(f.Env, wantEnv) {
 			t.Errorf("%s: got env %v, want %v", f.Name, f.Env, wantEnv)

@@ -408,10 +408,10 @@ func (s *sim) change(ctx context.Context, api, app int, end *time.Time) error {
 		v = access.Validity{Type: access.Limited, EndTime: end}
 	}
 	if g := s.t.grants[k]; g != nil && end == nil && g.InForce(s.now, s.t.apis[k.Resource.ID].Generation) {
-		_, err := s.control.Renew(ctx, a, k.Resource.ID, g.ID, access.RenewInput{Validity: v, Reason: "capacity renewal"})
+		_, err := s.control.RenewOn(ctx, a, access.APIResource(k.Resource.ID), g.ID, access.RenewInput{Validity: v, Reason: "capacity renewal"})
 		return err
 	}
-	_, err := s.control.CreateGrants(ctx, a, k.Resource.ID, access.GrantInput{
+	_, err := s.control.GrantOn(ctx, a, access.APIResource(k.Resource.ID), access.GrantInput{
 		Subject: access.Subject{Type: access.SubjectApp, ID: k.ID, TenantID: tenant}, Envs: []access.Env{access.EnvProd},
 		Permissions: []access.Permission{access.PermUsage}, Validity: v, Reason: "capacity grant",
 	})
@@ -431,7 +431,7 @@ func (s *sim) revoke(ctx context.Context, k access.GrantKey) error {
 	fmt.Sscanf(k.ID, "app-%d", &rank)
 	a := access.Actor{Principal: access.NewPrincipal(appOwner(rank), tenant)}
 	s.waited = 0
-	_, err := s.control.Revoke(ctx, a, k.Resource.ID, g.ID, "capacity revocation")
+	_, err := s.control.RevokeOn(ctx, a, access.APIResource(k.Resource.ID), g.ID, "capacity revocation")
 	if err == nil {
 		s.revoked[g.ID] = s.now.Add(s.waited) // its answer
 		s.revokesDone++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"gatepass/shared/access"
 	"gatepass/shared/store"
@@ -83,7 +84,7 @@ func copies(pk string) (int, bool) {
 		return store.APIReplicas, true
 	case strings.HasPrefix(pk, "APP#"):
 		return store.AppReplicas, true
-	case strings.HasPrefix(pk, "CODE#"), strings.HasPrefix(pk, "PATH#"):
+	case strings.HasPrefix(pk, "CODE#"), strings.HasPrefix(pk, "PATH#"), strings.HasPrefix(pk, "AKEY#"):
 		return store.LookupReplicas, true
 	}
 	return 0, false
@@ -93,7 +94,7 @@ func (p port) read(kind, a, b, c, d string) {
 	p.meter.read(itemID{key: kind + " " + a + "/" + b + "/" + c + "/" + d}, p.weight, 1)
 }
 
-func notFound(code string) error { return access.E("model", access.NotFound, code, "absent") }
+func notFound(code string) error { return access.E("model", code, "absent") }
 
 // ReadCheck meters the keys of the check's batch exactly as shared/store reads them
 // (store.CheckReadKeys: the copies it picks, the unit, every slot, the lookups), present
@@ -125,6 +126,12 @@ func (p port) ReadCheck(_ context.Context, k access.CheckKeys) (access.CheckFoun
 }
 
 func lookupID(kind access.LookupKind, v string) string { return string(kind) + "#" + v }
+
+// UseNonce: the model has no signed mode yet (its callers use AppCodes only), so a
+// signed call is refused loudly rather than metered wrongly.
+func (p port) UseNonce(context.Context, string, string, time.Time) error {
+	return access.E("model", access.CodeInternal, "the capacity model does not model signed calls")
+}
 
 func (p port) GetAPI(_ context.Context, id string) (access.API, error) {
 	p.read("API", id, "", "", "")
@@ -208,7 +215,7 @@ func (p port) holds(w access.Write) error {
 		if w.OnFail != nil {
 			return w.OnFail
 		}
-		return access.E("model", access.Conflict, access.CodeConcurrent, "condition failed")
+		return access.E("model", access.CodeConcurrent, "condition failed")
 	}
 	switch w.Cond.Kind {
 	case access.CondVersion:
@@ -324,17 +331,20 @@ func (t *table) seedCatalog(ws ...access.Write) {
 // The ports below are not on the simulated paths; they answer plainly so that a
 // path that starts using them shows up as an error in the run, not as silence.
 
-var errNotModelled = access.E("model", access.Internal, access.CodeInternal, "not part of the capacity model")
+var errNotModelled = access.E("model", access.CodeInternal, "not part of the capacity model")
 
 func (port) GetRequest(context.Context, string) (access.Request, error) {
 	return access.Request{}, errNotModelled
 }
+func (port) GetPolicies(context.Context, []access.Resource) ([]access.Policy, error) {
+	return nil, errNotModelled
+}
 func (port) APIsByTenant(context.Context, string) ([]access.API, error) { return nil, errNotModelled }
-func (port) APIsByWorkspace(context.Context, string) ([]access.API, error) {
+func (port) APIsByWorkspace(context.Context, string, string) ([]access.API, error) {
 	return nil, errNotModelled
 }
 func (port) APIsByIDs(context.Context, []string) ([]access.API, error) { return nil, errNotModelled }
-func (port) AppsByWorkspace(context.Context, string) ([]access.App, error) {
+func (port) AppsByWorkspace(context.Context, string, string) ([]access.App, error) {
 	return nil, errNotModelled
 }
 func (port) GrantsBySubject(context.Context, access.Subject) ([]access.Grant, error) {
@@ -346,13 +356,13 @@ func (port) GrantsByResource(context.Context, access.Resource, int, string) (acc
 func (port) GetServiceUnit(context.Context, string) (access.ServiceUnit, error) {
 	return access.ServiceUnit{}, notFound("NotFound.ServiceUnit")
 }
-func (port) ServiceUnitsByWorkspace(context.Context, string) ([]access.ServiceUnit, error) {
+func (port) ServiceUnitsByWorkspace(context.Context, string, string) ([]access.ServiceUnit, error) {
 	return nil, errNotModelled
 }
 func (port) Audit(context.Context, string, string, int, string) (access.AuditPage, error) {
 	return access.AuditPage{}, errNotModelled
 }
-func (port) RequestsByWorkspace(context.Context, string, access.RequestStatus) ([]access.Request, error) {
+func (port) RequestsByWorkspace(context.Context, string, string, access.RequestStatus) ([]access.Request, error) {
 	return nil, errNotModelled
 }
 func (port) RequestsByApp(context.Context, string) ([]access.Request, error) {

@@ -37,7 +37,10 @@ func Open(t testing.TB, opts store.Options, with ...func(*dynamodb.Options)) *Ta
 	t.Helper()
 	db := Client(t, with...)
 	name := "gatepass-test-" + suffix()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	// Creating a table with its indexes and TTL takes DynamoDB Local a second when the
+	// machine is idle and over a minute when other work holds both cores: the bound is
+	// only there to end a test whose endpoint never answers, not to time the emulator.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	if err := store.CreateTable(ctx, db, name); err != nil {
 		t.Fatalf("storetest: %v", err)

@@ -81,6 +81,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/apps/{app_id}/app-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        /** The app's live AppKeys, oldest first, never their secrets. */
+        get: operations["ListAppKeys"];
+        put?: never;
+        /** Make an AppKey + AppSecret pair (at most 5 live); the secret is returned once. */
+        post: operations["CreateAppKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{app_id}/app-keys/{app_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: components["parameters"]["AppId"];
+                app_key: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one AppKey; a call signed with it is refused at once. */
+        delete: operations["RevokeAppKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces/{workspace_id}/apps": {
         parameters: {
             query?: never;
@@ -116,6 +156,64 @@ export interface paths {
         post?: never;
         /** Delete a service unit; its grants are revoked at once and removed, its APIs leave it (R23). */
         delete: operations["DeleteServiceUnit"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apis/{api_id}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                api_id: components["parameters"]["ApiId"];
+            };
+            cookie?: never;
+        };
+        /** R26: read the API's policy (an unset one has version 0 and no caps). */
+        get: operations["GetApiPolicy"];
+        /** R26: set the API's policy (a reviewer of its workspace); existing grants keep their ends. */
+        put: operations["PutApiPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/service-units/{unit_id}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: components["parameters"]["UnitId"];
+            };
+            cookie?: never;
+        };
+        /** R26: read the service unit's policy (an unset one has version 0 and no caps). */
+        get: operations["GetServiceUnitPolicy"];
+        /** R26: set the service unit's policy (a reviewer of its workspace); existing grants keep their ends. */
+        put: operations["PutServiceUnitPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R26: read the caller's tenant default policy (an unset one has version 0 and no caps). */
+        get: operations["GetTenantPolicy"];
+        /** R26: set the caller's tenant default policy (a tenant_admin); existing grants keep their ends. */
+        put: operations["PutTenantPolicy"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -659,8 +757,11 @@ export interface components {
         ApiStatus: "PUBLISHED" | "UNPUBLISHED";
         /** @enum {string} */
         AppStatus: "ACTIVE" | "DISABLED";
-        /** @enum {string} */
-        GrantStatus: "ACTIVE" | "CANCELLATION_PENDING" | "EXPIRED" | "REVOKED";
+        /**
+         * @description SCHEDULED: start_time lies ahead (R25); not in force, but it holds its slot
+         * @enum {string}
+         */
+        GrantStatus: "ACTIVE" | "CANCELLATION_PENDING" | "EXPIRED" | "REVOKED" | "SCHEDULED";
         /** @enum {string} */
         RequestKind: "APPLY" | "RENEW";
         /** @enum {string} */
@@ -668,9 +769,9 @@ export interface components {
         /** @enum {string} */
         SubjectType: "APP" | "WORKSPACE" | "USER";
         /** @enum {string} */
-        CheckReason: "GRANTED" | "NO_GRANT" | "EXPIRED" | "CANCELLED" | "API_NOT_FOUND" | "API_UNPUBLISHED" | "APP_NOT_FOUND" | "APP_DISABLED" | "PROTOCOL_NOT_ALLOWED" | "PROXY_NOT_GRANTED" | "USER_NOT_PERMITTED";
+        CheckReason: "GRANTED" | "NO_GRANT" | "EXPIRED" | "CANCELLED" | "API_NOT_FOUND" | "API_UNPUBLISHED" | "APP_NOT_FOUND" | "APP_DISABLED" | "PROTOCOL_NOT_ALLOWED" | "PROXY_NOT_GRANTED" | "USER_NOT_PERMITTED" | "INVALID_APP_KEY" | "SIGNATURE_MISMATCH" | "TIMESTAMP_EXPIRED" | "NONCE_USED" | "SIGNATURE_METHOD_NOT_ALLOWED" | "NOT_YET_VALID";
         /** @enum {string} */
-        AuditAction: "Grant Created" | "Grant Changed" | "Grant Renewed" | "Grant Cancellation Scheduled" | "Grant Cancellation Withdrawn" | "Grant Revoked" | "Grant Expiring" | "Grant Expired" | "Request Submitted" | "Request Approved" | "Request Rejected" | "Request Withdrawn" | "API Changed" | "App Changed" | "AppCode Rotated" | "Service Unit Changed";
+        AuditAction: "Grant Created" | "Grant Changed" | "Grant Renewed" | "Grant Cancellation Scheduled" | "Grant Cancellation Withdrawn" | "Grant Revoked" | "Grant Expiring" | "Grant Expired" | "Grant Started" | "Request Submitted" | "Request Approved" | "Request Rejected" | "Request Withdrawn" | "API Changed" | "App Changed" | "AppCode Rotated" | "AppKey Created" | "AppKey Revoked" | "Service Unit Changed" | "Policy Changed";
         Error: {
             error_code: string;
             error_msg: string;
@@ -712,6 +813,11 @@ export interface components {
         };
         /** @description an RFC 3339 time or UNIX seconds */
         EndTime: components["schemas"]["DateTime"] | components["schemas"]["UnixSeconds"];
+        /**
+         * Format: date-time
+         * @description R25: a scheduled start, RFC 3339, in the future and at most 365 days ahead; validity counts from it
+         */
+        StartTime: string;
         /**
          * Format: date-time
          * @description RFC 3339, any offset
@@ -815,6 +921,7 @@ export interface components {
             reason?: components["schemas"]["Reason"];
             /** @description tenant_admin only (R10) */
             protected?: boolean;
+            start_time?: components["schemas"]["StartTime"];
         };
         /** @description R24: subject (or subjects) are USERs of the app's tenant; USAGE only; no env */
         AppGrantInput: {
@@ -823,6 +930,7 @@ export interface components {
             permissions?: components["schemas"]["Permission"][];
             validity: components["schemas"]["Validity"];
             reason?: components["schemas"]["Reason"];
+            start_time?: components["schemas"]["StartTime"];
         };
         /** @description app_id, or subject (an APP the caller owns, or the caller as a USER, R22) */
         ApplicationInput: {
@@ -833,14 +941,17 @@ export interface components {
             fields?: string[];
             validity: components["schemas"]["Validity"];
             reason?: components["schemas"]["Reason"];
+            start_time?: components["schemas"]["StartTime"];
         };
         /** @description name fields, add_permissions or validity (any of them) */
         UpdateGrantInput: {
             fields?: string[] | null;
             add_permissions?: components["schemas"]["Permission"][];
-            /** @description R20: extend at once; shorten to no earlier than now + CANCEL_NOTICE (a 400 names earliest_end_time); never shorten a protected grant */
+            /** @description R20: extend at once; shorten to no earlier than now + CANCEL_NOTICE (a 400 names earliest_end_time); never shorten a protected grant. On a SCHEDULED grant (R25) days count from its start and no notice applies */
             validity?: components["schemas"]["Validity"];
             reason?: components["schemas"]["Reason"];
+            /** @description R25: moves a SCHEDULED grant's start (409 Conflict.GrantStarted once it has started); a kept end must lie after it */
+            start_time?: components["schemas"]["StartTime"];
         };
         CancelGrantInput: {
             reason?: components["schemas"]["Reason"];
@@ -866,9 +977,11 @@ export interface components {
         ReasonInput: {
             reason?: components["schemas"]["Reason"];
         };
-        /** @description app_id, user_id (R22), or both: a call the app makes for the user (R24) */
+        /** @description api_id with app_id, user_id (R22), or both (a call the app makes for the user, R24); or signed alone: a call signed with an AppKey, decided as the authorizer decides it (its nonce is never used) */
         CheckInput: {
-            api_id: components["schemas"]["Id"];
+            signed?: components["schemas"]["SignedRequest"];
+            /** @description required unless signed */
+            api_id?: components["schemas"]["Id"];
             app_id?: components["schemas"]["Id"];
             /** @description R22: a person's sub */
             user_id?: string;
@@ -877,6 +990,32 @@ export interface components {
             env: components["schemas"]["Env"];
             protocol?: components["schemas"]["Protocol"];
             proxy?: boolean;
+        };
+        /** @description a data-API call signed with an AppKey (Alibaba Cloud API Gateway's scheme; docs/security.md) */
+        SignedRequest: {
+            method: string;
+            /** @description the data API's path, decoded, without the stage */
+            path: string;
+            /** @description the raw query string, without ? */
+            query?: string;
+            /** @description the call's headers: X-Ca-Key, X-Ca-Signature, X-Ca-Signature-Method, X-Ca-Signature-Headers, X-Ca-Timestamp, X-Ca-Nonce and the signed ones */
+            headers: {
+                [key: string]: string;
+            };
+        };
+        AppKey: {
+            app_key: string;
+            created_at: components["schemas"]["Time"];
+        };
+        AppKeyList: {
+            items: components["schemas"]["AppKey"][];
+        };
+        AppKeyWithSecret: {
+            app_id: components["schemas"]["Id"];
+            app_key: string;
+            /** @description shown once, here; sign calls with it (docs/security.md) */
+            app_secret: string;
+            created_at: components["schemas"]["Time"];
         };
         Grant: {
             grant_id: components["schemas"]["Id"];
@@ -894,6 +1033,7 @@ export interface components {
             permissions: components["schemas"]["Permission"][];
             /** @description empty: all of the API's */
             fields: string[];
+            start_time?: components["schemas"]["NullableTime"];
             end_time: components["schemas"]["NullableTime"];
             status: components["schemas"]["GrantStatus"];
             cancel_at: components["schemas"]["NullableTime"];
@@ -905,6 +1045,8 @@ export interface components {
             modified_at: components["schemas"]["Time"];
             revoked_at?: components["schemas"]["Time"];
             version: number;
+            /** @description R26, in a resource's grant listing: the policies (name=value) this grant, made before them, exceeds */
+            beyond_policy?: string[];
         };
         Grants: {
             grants: components["schemas"]["Grant"][];
@@ -931,6 +1073,7 @@ export interface components {
             permissions: components["schemas"]["Permission"][];
             fields: string[];
             validity: components["schemas"]["ValidityView"];
+            start_time?: components["schemas"]["NullableTime"];
             reason: string;
             requester: string;
             reviewer: string;
@@ -959,11 +1102,16 @@ export interface components {
             request_id?: string;
             subject?: components["schemas"]["Subject"];
             env?: components["schemas"]["Env"];
+            start_time?: components["schemas"]["Time"];
             end_time?: components["schemas"]["Time"];
             cancel_at?: components["schemas"]["Time"];
             permissions?: components["schemas"]["Permission"][];
             reason?: string;
             threshold_days?: number;
+            /** @description R26: a tenant_admin's protected grant went beyond this policy */
+            policy_exemption?: string;
+            /** @description the AppKey created or revoked (never its secret) */
+            app_key?: string;
         };
         Decision: {
             allowed: boolean;
@@ -982,11 +1130,18 @@ export interface components {
              */
             expires_at: string | null;
             permissions: components["schemas"]["Permission"][];
+            /** @description SIGNATURE_MISMATCH only: the string the server signed (compare it with the caller's) */
+            string_to_sign?: string;
             /**
              * Format: date-time
              * @description how fresh the answer is: every item it rests on was read at or after this instant. Strict mode (CHECK_MAX_STALENESS 0): after the check began; bounded mode: at most CHECK_MAX_STALENESS before it
              */
             as_of: string;
+            /**
+             * Format: date-time
+             * @description R25: with NOT_YET_VALID, when the scheduled grant starts
+             */
+            starts_at?: string;
         };
         PageMeta: {
             total_count: number;
@@ -996,6 +1151,34 @@ export interface components {
         /** @description a page of APIs (page_number, page_size) */
         ApiPage: components["schemas"]["PageMeta"] & {
             items: components["schemas"]["Api"][];
+        };
+        /** @description R26: every field, null (or absent) for not set: the tenant default's applies, else no cap */
+        PolicyInput: {
+            /** @description a grant, approval or change may end at most this many days after its start; UNLIMITED is refused */
+            max_validity_days?: number | null;
+            /** @description how far one renewal may extend the current end */
+            max_renewal_days?: number | null;
+            /** @description distinct reviewers a request needs (default 1) */
+            approvals_required?: number | null;
+            /** @description a PENDING request expires this many days after it was made (default 14) */
+            request_ttl_days?: number | null;
+            reason?: components["schemas"]["Reason"];
+        };
+        Policy: {
+            scope: {
+                /** @enum {string} */
+                type: "API" | "SERVICE_UNIT" | "TENANT";
+                id: string;
+            };
+            tenant_id: string;
+            max_validity_days: number | null;
+            max_renewal_days: number | null;
+            approvals_required: number | null;
+            request_ttl_days: number | null;
+            modified_by: string;
+            /** Format: date-time */
+            modified_at: string;
+            version: number;
         };
         ServiceUnitInput: {
             workspace_id: components["schemas"]["Id"];
@@ -1449,6 +1632,111 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    ListAppKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the AppKeys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppKeyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    CreateAppKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                app_id: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the new AppKey with its AppSecret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppKeyWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    RevokeAppKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                app_id: components["parameters"]["AppId"];
+                app_key: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     ListWorkspaceApps: {
         parameters: {
             query?: {
@@ -1593,6 +1881,230 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    GetApiPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                api_id: components["parameters"]["ApiId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    PutApiPolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The grant version the caller last saw, as "<version>"; a stale one is 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                api_id: components["parameters"]["ApiId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyInput"];
+            };
+        };
+        responses: {
+            /** @description the policy as set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    GetServiceUnitPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: components["parameters"]["UnitId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    PutServiceUnitPolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The grant version the caller last saw, as "<version>"; a stale one is 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                unit_id: components["parameters"]["UnitId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyInput"];
+            };
+        };
+        responses: {
+            /** @description the policy as set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    GetTenantPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    PutTenantPolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The grant version the caller last saw, as "<version>"; a stale one is 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyInput"];
+            };
+        };
+        responses: {
+            /** @description the policy as set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["IdempotencyKeyReuse"];
             429: components["responses"]["Throttled"];
@@ -1771,6 +2283,8 @@ export interface operations {
                 status?: components["schemas"]["RequestStatus"];
                 page_number?: components["parameters"]["PageNumber"];
                 page_size?: components["parameters"]["PageSize"];
+                /** @description case-insensitive substring of the API name */
+                api_name_keyword?: components["parameters"]["ApiNameKeyword"];
             };
             header?: never;
             path?: never;

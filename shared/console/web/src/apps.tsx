@@ -265,7 +265,7 @@ function AppPermissions(props: { s: Session; app: App; onClose: () => void }) {
               <tr>
                 <GrantCells g={g} />
                 <td>
-                  {g.status === "ACTIVE" && (
+                  {(g.status === "ACTIVE" || g.status === "SCHEDULED") && (
                     <Actions>
                       <button class="danger" aria-label={`Revoke ${g.subject.id}`} onClick={() => setRevoking(g)}>
                         Revoke

@@ -1,6 +1,7 @@
+import { statusWords } from "./words";
 import { useState } from "preact/hooks";
 import { client, ok, type Grant, type S } from "./api";
-import { GrantCells, GranteeDeleteDialog, RenewDialog } from "./grants";
+import { GrantCells, GranteeDeleteDialog, RenewDialog, live as isLive } from "./grants";
 import { NeedWorkspace, TestDialog } from "./published";
 import { Session, why } from "./session";
 import { Actions, Denied, ErrorBox, Field, Notice, Pager, useLoad } from "./ui";
@@ -65,8 +66,8 @@ export function AuthorizedToUse({ s, ws }: { s: Session; ws: string }) {
         <Field label="Grant status">
           <select value={form.status} onChange={set("status")}>
             <option value="">All</option>
-            {["ACTIVE", "CANCELLATION_PENDING", "EXPIRED", "REVOKED"].map((x) => (
-              <option value={x}>{x}</option>
+            {(["ACTIVE", "SCHEDULED", "CANCELLATION_PENDING", "EXPIRED", "REVOKED"] as const).map((x) => (
+              <option value={x}>{statusWords(x)}</option>
             ))}
           </select>
         </Field>
@@ -90,7 +91,7 @@ export function AuthorizedToUse({ s, ws }: { s: Session; ws: string }) {
             </thead>
             <tbody>
               {list.data.items.map((g) => {
-                const live = g.status === "ACTIVE" || g.status === "CANCELLATION_PENDING";
+                const live = isLive(g);
                 const mayDelete = g.subject.type === "APP" || s.owner(ws);
                 return (
                   <tr>
@@ -106,7 +107,7 @@ export function AuthorizedToUse({ s, ws }: { s: Session; ws: string }) {
                             Test
                           </button>
                         )}
-                        {live && g.end_time && g.subject.type === "APP" && (
+                        {live && g.status !== "SCHEDULED" && g.end_time && g.subject.type === "APP" && (
                           <button aria-label={`Renew ${g.api_name} for ${g.subject.id}`} onClick={() => setOpen({ kind: "renew", g })}>
                             Renew
                           </button>

@@ -1,6 +1,12 @@
 import { useState } from "preact/hooks";
 import { client, idemKey, ok, type Grant, type S } from "./api";
-import { Dialog, ErrorBox, MAX_REASON, ReasonField, ValidityField, defaultValidity, fmt, toValidity, useSubmit, type ValidityState } from "./ui";
+import { Dialog, ErrorBox, MAX_REASON, ReasonField, StartField, ValidityField, defaultValidity, fmt, toStart, toValidity, useSubmit, type ValidityState } from "./ui";
+import { statusWords } from "./words";
+
+// live: a grant that still holds its slot and can be revoked or changed.
+export function live(g: Grant): boolean {
+  return g.status === "ACTIVE" || g.status === "CANCELLATION_PENDING" || g.status === "SCHEDULED";
+}
 
 export function subjectText(g: { subject?: S["Subject"] }): string {
   if (!g.subject) return "—";
@@ -10,7 +16,8 @@ export function subjectText(g: { subject?: S["Subject"] }): string {
 
 export function statusText(g: Grant): string {
   if (g.status === "CANCELLATION_PENDING") return `Revocation pending until ${fmt(g.cancel_at)}`;
-  return g.status;
+  if (g.status === "SCHEDULED") return `Scheduled: starts ${fmt(g.start_time)}`;
+  return statusWords(g.status);
 }
 
 export function GrantCells({ g }: { g: Grant }) {
@@ -102,6 +109,7 @@ export async function withdrawRevocation(kind: Kind, g: Grant) {
 export function ChangeDialog(props: { g: Grant; kind: Kind; fields?: string[]; onClose: () => void; onDone: (m: string) => void }) {
   const [validity, setValidity] = useState<ValidityState>(props.g.end_time ? { kind: "LIMITED", preset: "date", date: props.g.end_time.slice(0, 10) } : { ...defaultValidity, kind: "UNLIMITED" });
   const [fields, setFields] = useState<string[]>(props.g.fields);
+  const [start, setStart] = useState(props.g.status === "SCHEDULED" && props.g.start_time ? props.g.start_time.slice(0, 16) : "");
   const [reason, setReason] = useState("");
   const { busy, err, run } = useSubmit();
   return (
@@ -112,6 +120,7 @@ export function ChangeDialog(props: { g: Grant; kind: Kind; fields?: string[]; o
           run(async () => {
             const body: S["UpdateGrantInput"] = { validity: toValidity(validity), reason: reason || undefined };
             if (props.kind === "api" && props.fields?.length) body.fields = fields;
+            if (props.g.status === "SCHEDULED" && start && start !== props.g.start_time?.slice(0, 16)) body.start_time = toStart(start);
             const hdr = { "Idempotency-Key": idemKey() };
             const r =
               props.kind === "api"
@@ -124,6 +133,7 @@ export function ChangeDialog(props: { g: Grant; kind: Kind; fields?: string[]; o
         <p>
           {subjectText(props.g)} · {props.g.env} · ends {props.g.end_time ? fmt(props.g.end_time) : "never"}
         </p>
+        {props.g.status === "SCHEDULED" && <StartField value={start} onInput={setStart} />}
         <ValidityField value={validity} onChange={setValidity} />
         <small>An extension applies at once; a shorter validity may end no earlier than the revocation notice allows.</small>
         {props.kind === "api" && props.fields && props.fields.length > 0 && (

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { client, ok, type Grant } from "./api";
-import { GrantCells, GranteeDeleteDialog } from "./grants";
+import { GrantCells, GranteeDeleteDialog, live as isLive } from "./grants";
 import { RequestTable } from "./requests";
 import { Session } from "./session";
 import { ErrorBox, Notice, Pager, useLoad } from "./ui";
@@ -38,7 +38,7 @@ export function MyAccess({ s }: { s: Session }) {
                   <td>{g.api_name}</td>
                   <GrantCells g={g} />
                   <td>
-                    {(g.status === "ACTIVE" || g.status === "CANCELLATION_PENDING") && (
+                    {isLive(g) && (
                       <button class="danger" aria-label={`Delete ${g.api_name} ${g.env}`} onClick={() => setDel(g)}>
                         Delete
                       </button>

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { client, idemKey, ok, type Api, type Env, type Grant, type Permission, type S } from "./api";
-import { ChangeDialog, GrantCells, RenewDialog, RevokeDialog, withdrawRevocation } from "./grants";
+import { ChangeDialog, GrantCells, RenewDialog, RevokeDialog, withdrawRevocation, live as isLive } from "./grants";
 import { NeedWorkspace } from "./published";
 import { Session, why } from "./session";
 import { Actions, Dialog, EnvField, ErrorBox, Field, MAX_REASON, Notice, Pager, ReasonField, fmt, splitList, useLoad, useSubmit } from "./ui";
@@ -134,13 +134,13 @@ export function ManageDialog({ s, api, onClose }: { s: Session; api: Api; onClos
           </thead>
           <tbody>
             {list.data.items.map((g) => {
-              const live = g.status === "ACTIVE" || g.status === "CANCELLATION_PENDING";
+              const live = isLive(g);
               return (
                 <tr>
                   <GrantCells g={g} />
                   <td>
                     <Actions>
-                      {g.status === "ACTIVE" && !g.protected && (
+                      {(g.status === "ACTIVE" || g.status === "SCHEDULED") && !g.protected && (
                         <button class="danger" aria-label={`Revoke ${g.subject.id} ${g.env}`} onClick={() => setOpen({ kind: "revoke", g })}>
                           Revoke
                         </button>
@@ -163,7 +163,7 @@ export function ManageDialog({ s, api, onClose }: { s: Session; api: Api; onClos
                           Change
                         </button>
                       )}
-                      {live && g.end_time && (
+                      {live && g.status !== "SCHEDULED" && g.end_time && (
                         <button aria-label={`Renew ${g.subject.id} ${g.env}`} onClick={() => setOpen({ kind: "renew", g })}>
                           Renew
                         </button>

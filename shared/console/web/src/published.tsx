@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import { client, idemKey, ok, type Api, type Env, type S, type Subject } from "./api";
 import { Session, why } from "./session";
-import { Actions, Denied, Dialog, EnvField, ErrorBox, Field, MAX_REASON, Notice, Pager, ReasonField, ValidityField, defaultValidity, fmt, splitList, toValidity, useLoad, useSubmit, type ValidityState } from "./ui";
+import { Actions, Denied, Dialog, EnvField, ErrorBox, Field, MAX_REASON, Notice, Pager, ReasonField, StartField, ValidityField, defaultValidity, fmt, splitList, toStart, toValidity, useLoad, useSubmit, type ValidityState } from "./ui";
+import { reasonWords } from "./words";
 
 type Open = { kind: "authorize" | "unpublish" | "publish" | "delete" | "protocol" | "test" | "register"; api?: Api } | null;
 
@@ -180,6 +181,7 @@ export function AuthorizeDialog(props: { s: Session; api: Api; onClose: () => vo
   const [ids, setIds] = useState("");
   const [envs, setEnvs] = useState<Env[]>(["PROD"]);
   const [validity, setValidity] = useState<ValidityState>(defaultValidity);
+  const [start, setStart] = useState("");
   const [fields, setFields] = useState<string[]>([]);
   const [proxy, setProxy] = useState(false);
   const [prot, setProt] = useState(false);
@@ -200,6 +202,7 @@ export function AuthorizeDialog(props: { s: Session; api: Api; onClose: () => vo
         validity: toValidity(validity),
         permissions: proxy && !proxyWhy ? ["USAGE", "PROXY"] : ["USAGE"],
         reason: reason || undefined,
+        start_time: toStart(start),
       };
       if (subjects.length === 1) body.subject = subjects[0];
       else body.subjects = subjects;
@@ -208,7 +211,8 @@ export function AuthorizeDialog(props: { s: Session; api: Api; onClose: () => vo
       const r = await ok(
         client.POST("/v1/apis/{api_id}/grants", { params: { path: { api_id: api.api_id }, header: { "Idempotency-Key": idemKey() } }, body }),
       );
-      props.onDone(`Authorized: ${r.grants.length} grant(s) created on ${api.name}.`);
+      const sched = r.grants.find((g) => g.status === "SCHEDULED");
+      props.onDone(`Authorized: ${r.grants.length} grant(s) created on ${api.name}${sched ? `, scheduled to start ${fmt(sched.start_time)}` : ""}.`);
     });
   return (
     <Dialog title="API Authorization" onClose={props.onClose} wide>
@@ -243,6 +247,7 @@ export function AuthorizeDialog(props: { s: Session; api: Api; onClose: () => vo
           <input value={ids} onInput={(e) => setIds(e.currentTarget.value)} required />
         </Field>
         <EnvField value={envs} onChange={setEnvs} />
+        <StartField value={start} onInput={setStart} />
         <ValidityField value={validity} onChange={setValidity} />
         {api.fields.length > 0 && api.operation === "READ" && (
           <fieldset>
@@ -349,7 +354,10 @@ export function TestDialog(props: { api: { api_id: string; name: string }; onClo
             <dt>Decision</dt>
             <dd class={result.allowed ? "allowed" : "denied"}>{result.allowed ? "Allowed" : "Denied"}</dd>
             <dt>Reason</dt>
-            <dd>{result.reason}</dd>
+            <dd>
+              <code>{result.reason}</code> {reasonWords(result.reason)}
+              {result.starts_at && <div>Starts at {fmt(result.starts_at)}</div>}
+            </dd>
             <dt>Basis</dt>
             <dd>{result.basis ?? "—"}</dd>
             <dt>Grant</dt>

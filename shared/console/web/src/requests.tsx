@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { client, idemKey, ok, type Env, type Req, type S } from "./api";
 import { subjectText } from "./grants";
 import { Session } from "./session";
-import { Actions, Dialog, EnvField, ErrorBox, Field, MAX_REASON, Notice, Pager, ReasonField, ValidityField, defaultValidity, fmt, toValidity, useLoad, useSubmit, type ValidityState } from "./ui";
+import { Actions, Dialog, EnvField, ErrorBox, Field, MAX_REASON, Notice, Pager, ReasonField, StartField, ValidityField, defaultValidity, fmt, toStart, toValidity, useLoad, useSubmit, type ValidityState } from "./ui";
 
 // Requests: apply (for an app or oneself), the reviewer's inbox, one's own requests.
 export function Requests({ s, ws }: { s: Session; ws: string }) {
@@ -143,7 +143,10 @@ export function RequestTable({ items, actions }: { items: Req[]; actions: (r: Re
             <td>{r.api_name ?? r.api_id ?? r.resource?.id}</td>
             <td>{r.subject ? subjectText(r) : r.app_id ? `App ${r.app_id}` : "—"}</td>
             <td>{r.envs.join(", ")}</td>
-            <td>{r.validity.type === "UNLIMITED" ? "Unlimited" : r.validity.end_time ? `until ${fmt(r.validity.end_time)}` : `${r.validity.days} days`}</td>
+            <td>
+              {r.validity.type === "UNLIMITED" ? "Unlimited" : r.validity.end_time ? `until ${fmt(r.validity.end_time)}` : `${r.validity.days} days`}
+              {r.start_time && <div class="muted">from {fmt(r.start_time)}</div>}
+            </td>
             <td>{r.reason || "—"}</td>
             <td>
               {r.status}
@@ -199,6 +202,7 @@ function ApplyDialog(props: { s: Session; onClose: () => void; onDone: (m: strin
   const [app, setApp] = useState("");
   const [envs, setEnvs] = useState<Env[]>(["PROD"]);
   const [validity, setValidity] = useState<ValidityState>(defaultValidity);
+  const [start, setStart] = useState("");
   const [reason, setReason] = useState("");
   const { busy, err, run } = useSubmit();
   return (
@@ -207,7 +211,7 @@ function ApplyDialog(props: { s: Session; onClose: () => void; onDone: (m: strin
         onSubmit={(e) => {
           e.preventDefault();
           run(async () => {
-            const body: S["ApplicationInput"] = { envs, validity: toValidity(validity), reason: reason || undefined };
+            const body: S["ApplicationInput"] = { envs, validity: toValidity(validity), reason: reason || undefined, start_time: toStart(start) };
             if (forWhom === "APP") body.app_id = app.trim();
             else body.subject = { type: "USER", id: props.s.sub, tenant_id: props.s.tenant };
             const r = await client.POST("/v1/apis/{api_id}/applications", { params: { path: { api_id: api.trim() }, header: { "Idempotency-Key": idemKey() } }, body });
@@ -236,6 +240,7 @@ function ApplyDialog(props: { s: Session; onClose: () => void; onDone: (m: strin
           </Field>
         )}
         <EnvField value={envs} onChange={setEnvs} />
+        <StartField value={start} onInput={setStart} />
         <ValidityField value={validity} onChange={setValidity} />
         <ReasonField label="Reason For Grant" value={reason} onInput={setReason} />
         <ErrorBox err={err} />

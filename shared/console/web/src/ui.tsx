@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type Env, type Validity } from "./api";
+import { errorWords } from "./words";
 
 // Dialog is a modal <dialog>: the page behind is inert, so focus stays inside; Escape
 // and Cancel close it; focus returns to what opened it.
@@ -44,8 +45,10 @@ export function ErrorBox({ err }: { err: unknown }) {
   if (!err) return null;
   if (err instanceof ApiError) {
     const b = err.body;
+    const words = errorWords(b.error_code, b.error_msg, err.status);
     return (
       <div class="error" role="alert">
+        {words && <p class="words">{words}</p>}
         <strong>{b.error_code ?? `HTTP ${err.status}`}</strong> {b.error_msg ?? b.message}
         {b.earliest_end_time && <div>Earliest end time: {fmt(b.earliest_end_time)}</div>}
         {b.pairs && (
@@ -204,6 +207,24 @@ export function ValidityField(props: { value: ValidityState; onChange: (v: Valid
       {v.kind === "UNLIMITED" && <small>Never expires and must be revoked manually.</small>}
     </fieldset>
   );
+}
+
+// StartField: R25's scheduled start, optional (empty: in force at once), in UTC as the
+// server keeps every time.
+export function StartField(props: { value: string; onInput: (v: string) => void }) {
+  return (
+    <label class="field">
+      <span>Start time (UTC, optional)</span>
+      <input type="datetime-local" value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} />
+      <small>Empty: in force at once. Later: scheduled, and the validity period counts from it.</small>
+    </label>
+  );
+}
+
+// toStart turns a datetime-local value into RFC 3339 in UTC, undefined when empty.
+export function toStart(v: string): string | undefined {
+  if (!v) return undefined;
+  return (v.length === 16 ? v + ":00" : v) + "Z";
 }
 
 export function Pager(props: { page: number; size: number; total: number; onPage: (p: number) => void }) {
