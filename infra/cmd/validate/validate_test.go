@@ -123,6 +123,16 @@ func TestValidate_BrokenTemplates(t *testing.T) {
 			want: "dynamodb:PutItem: a read-only function may only have",
 		},
 		{
+			name: "nonce writes beyond NONCE# items",
+			old:  `dynamodb:LeadingKeys: ["NONCE#*"]`, new: `dynamodb:LeadingKeys: ["NONCE#*", "APP#*"]`,
+			want: "dynamodb:PutItem: a read-only function may only have",
+		},
+		{
+			name: "nonce writes without a leading-keys bound",
+			old:  "                ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"NONCE#*\"]\n", new: "                Bool: {aws:SecureTransport: true}\n",
+			want: "dynamodb:PutItem: a read-only function may only have",
+		},
+		{
 			name: "missing schedule DLQ",
 			old:  "          MaximumEventAgeInSeconds: 300\n        DeadLetterConfig:\n          Arn: !GetAtt SchedulesDLQ.Arn\n",
 			new:  "          MaximumEventAgeInSeconds: 300\n",
