@@ -55,7 +55,7 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 		return nil, E(op, CodeForbidden, "only a tenant_admin may create a protected grant, and not on an app")
 	}
 	now := s.now()
-	base, err := s.baseSpec(op, t, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
+	base, err := s.baseSpec(op, t, asked{in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +104,19 @@ func (s *Service) GrantOn(ctx context.Context, a Actor, r Resource, in GrantInpu
 	return grants, nil
 }
 
+// asked is what a grant, an application or a request asks for, whoever the subjects.
+type asked struct {
+	Envs        []Env
+	Permissions []Permission
+	Fields      []string
+	Validity    Validity
+	Reason      string
+}
+
 // checkSpec validates a grant's inputs for one subject against the resource at now and
 // resolves its end.
-func (s *Service) checkSpec(ctx context.Context, op string, t target, sub Subject, envs []Env, perms []Permission, fields []string, v Validity, reason string, now time.Time) (grantSpec, error) {
-	base, err := s.baseSpec(op, t, envs, perms, fields, v, reason, now)
+func (s *Service) checkSpec(ctx context.Context, op string, t target, sub Subject, in asked, now time.Time) (grantSpec, error) {
+	base, err := s.baseSpec(op, t, in, now)
 	if err != nil {
 		return grantSpec{}, err
 	}
@@ -116,7 +125,8 @@ func (s *Service) checkSpec(ctx context.Context, op string, t target, sub Subjec
 
 // baseSpec validates what a grant request says for all its subjects: reason, envs
 // (none on an app), permissions, fields, validity (resolved at now) and R1.
-func (s *Service) baseSpec(op string, t target, envs []Env, perms []Permission, fields []string, v Validity, reason string, now time.Time) (grantSpec, error) {
+func (s *Service) baseSpec(op string, t target, in asked, now time.Time) (grantSpec, error) {
+	envs, fields, reason := in.Envs, in.Fields, in.Reason
 	if err := CheckReason(op, reason); err != nil {
 		return grantSpec{}, err
 	}
@@ -129,14 +139,14 @@ func (s *Service) baseSpec(op string, t target, envs []Env, perms []Permission, 
 	} else {
 		envs = []Env{""}
 	}
-	perms, err := NormalizePermissions(op, perms)
+	perms, err := NormalizePermissions(op, in.Permissions)
 	if err != nil {
 		return grantSpec{}, err
 	}
 	if fields == nil {
 		fields = []string{}
 	}
-	end, err := v.End(now)
+	end, err := in.Validity.End(now)
 	if err != nil {
 		return grantSpec{}, err
 	}

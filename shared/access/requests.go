@@ -43,7 +43,7 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 		return RequestResult{}, err
 	}
 	now := s.now()
-	spec, err := s.checkSpec(ctx, op, t, sub, in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason, now)
+	spec, err := s.checkSpec(ctx, op, t, sub, asked{in.Envs, in.Permissions, in.Fields, in.Validity, in.Reason}, now)
 	if err != nil {
 		return RequestResult{}, err
 	}
@@ -263,7 +263,7 @@ func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (Requ
 		if r.Subject != nil {
 			sub = *r.Subject
 		}
-		spec, err := s.checkSpec(ctx, op, t, sub, r.Envs, r.Permissions, r.Fields, r.Validity, r.Reason, now)
+		spec, err := s.checkSpec(ctx, op, t, sub, asked{r.Envs, r.Permissions, r.Fields, r.Validity, r.Reason}, now)
 		if err != nil {
 			return RequestResult{}, err
 		}

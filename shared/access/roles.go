@@ -55,7 +55,7 @@ func ParseRoles(claim string, format RolesFormat) ([]string, error) {
 	}
 	var roles []string
 	for _, e := range elems {
-		if e == "" || strings.IndexFunc(e, ambiguousRune) >= 0 {
+		if e == "" || strings.IndexFunc(e, AmbiguousInRole) >= 0 {
 			return nil, malformedRoles()
 		}
 		if knownRole(e) {
@@ -65,10 +65,10 @@ func ParseRoles(claim string, format RolesFormat) ([]string, error) {
 	return roles, nil
 }
 
-// ambiguousRune is what no role may hold: a separator of some list form (whitespace,
+// AmbiguousInRole is what no role may hold: a separator of some list form (whitespace,
 // comma, brackets, quotes: a flattened element with quotes could pass for the JSON
 // form), a control character, or a byte that was not UTF-8.
-func ambiguousRune(r rune) bool {
+func AmbiguousInRole(r rune) bool {
 	return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`,[]"`, r) || r == unicode.ReplacementChar
 }
 

@@ -13,11 +13,19 @@ import (
 // Service applies the rules of SPEC.md on top of a Store. Handlers (shared/api,
 // shared/jobs) decode and authenticate; the Service decides and writes.
 type Service struct {
-	Store        Store
+	Store  Store
+	Config // read-only once built; NewService fills in the defaults
+
+	hints hints      // what a check's batch should read, confirmed by it
+	cache checkCache // when MaxStaleness is set: the items checks read, with when
+}
+
+// Config is what a Service needs besides the store.
+type Config struct {
 	Now          Clock
 	CancelNotice time.Duration // R7; 0 makes API-side cancellations immediate
 	ReminderDays []int         // R16 thresholds, largest first
-	RolesFormat  RolesFormat   // how the roles claim arrives (ParseRoles)
+	RolesFormat  RolesFormat   // how the roles claim arrives (ParseRoles); default RolesFlattened
 
 	// MaxStaleness: 0 reads every item a check decides on during the call; above 0, a
 	// check may answer from items this container read less than MaxStaleness ago. It is
@@ -27,27 +35,13 @@ type Service struct {
 	// CommitWait is CHECK_COMMIT_WAIT: a change to what a check reads is answered only
 	// after this long, once every check container's copy of what it changed has expired.
 	CommitWait time.Duration
-	// Wait pauses for CommitWait (tests and the capacity model pass their own clock's).
+	// Wait pauses for CommitWait (tests and the capacity model pass their own clock's);
+	// default: a timer bound to ctx.
 	Wait func(ctx context.Context, d time.Duration) error
-	// Sealer keeps AppSecrets encrypted at rest; Signing is how signed calls are verified.
+	// Sealer keeps AppSecrets encrypted at rest (nil: no AppKeys can be made); Signing
+	// is how signed calls are verified (zero: DefaultSigning).
 	Sealer  Sealer
 	Signing SigningPolicy
-
-	hints hints      // what a check's batch should read, confirmed by it
-	cache checkCache // when MaxStaleness is set: the items checks read, with when
-}
-
-// Config is what NewService needs besides the store.
-type Config struct {
-	Now          Clock
-	CancelNotice time.Duration
-	ReminderDays []int
-	RolesFormat  RolesFormat                                      // default RolesFlattened
-	MaxStaleness time.Duration                                    // how long a check container may answer from what it read; 0 none
-	CommitWait   time.Duration                                    // how long a change to what a check reads waits before its answer; 0 none
-	Wait         func(ctx context.Context, d time.Duration) error // default: a timer bound to ctx
-	Sealer       Sealer                                           // AppSecrets at rest; nil: no AppKeys can be made
-	Signing      SigningPolicy                                    // signed calls; zero: DefaultSigning
 }
 
 // NewService builds a Service; a nil clock is time.Now.
@@ -64,8 +58,7 @@ func NewService(st Store, cfg Config) *Service {
 	if cfg.Signing.Window <= 0 {
 		cfg.Signing.Window = DefaultSigning.Window
 	}
-	return &Service{Store: st, Now: cfg.Now, CancelNotice: cfg.CancelNotice, ReminderDays: cfg.ReminderDays, RolesFormat: cfg.RolesFormat,
-		MaxStaleness: cfg.MaxStaleness, CommitWait: cfg.CommitWait, Wait: cfg.Wait, Sealer: cfg.Sealer, Signing: cfg.Signing}
+	return &Service{Store: st, Config: cfg}
 }
 
 // Actor is the caller of a mutating operation: who, and the request's Idempotency-Key

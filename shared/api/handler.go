@@ -160,7 +160,10 @@ func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor)
 			if len(key) > maxIdemKey || !printable(key) {
 				return 0, nil, access.E("idempotency", access.CodeInvalid+".IdempotencyKey", "Idempotency-Key must be 1-%d printable ASCII characters", maxIdemKey)
 			}
-			hash := requestHash(r)
+			hash, err := requestHash(r)
+			if err != nil {
+				return 0, nil, err
+			}
 			if st, body, done, err := h.replay(ctx, r, key, hash); done || err != nil {
 				return st, body, err
 			}
@@ -184,7 +187,7 @@ func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor)
 				// change makes ours fail with whatever it trips over first (the idempotency
 				// record, an R3 slot, a version, a decided request, a renewal that no
 				// longer extends...), so look for its record whatever the failure.
-				if st, body, done, rerr := h.replay(ctx, r, key, requestHash(r)); done || rerr != nil {
+				if st, body, done, rerr := h.replay(ctx, r, key, a.Idem.Hash); done || rerr != nil {
 					return st, body, rerr
 				}
 			}
@@ -237,11 +240,15 @@ func (h *Handler) replay(ctx context.Context, r *request, key, hash string) (int
 
 // requestHash identifies a request for idempotency: method, path, query and body. A
 // JSON body counts by its meaning (its canonical form: whitespace, key order and the
-// spelling of numbers and strings do not matter); any other body by its bytes.
-func requestHash(r *request) string {
-	body, form := r.canonical, "json"
-	if body == nil {
-		body, form = r.body, "raw"
+// spelling of numbers and strings do not matter); any other body by its bytes. Only a
+// request with an Idempotency-Key pays for the canonical form.
+func requestHash(r *request) (string, error) {
+	body, form := r.body, "raw"
+	switch c, err := canonjson.Canonical(r.body); {
+	case errors.Is(err, canonjson.ErrDuplicateKey): // no single meaning to compare
+		return "", access.E("decode", access.CodeJSON, "the body has a key twice")
+	case err == nil:
+		body, form = c, "json"
 	}
 	h := sha256.New()
 	for _, part := range []string{r.ev.RequestContext.HTTP.Method, r.ev.RawPath, r.ev.RawQueryString, form, strconv.Itoa(len(body))} {
@@ -249,7 +256,7 @@ func requestHash(r *request) string {
 		h.Write([]byte{0})
 	}
 	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func printable(s string) bool {
@@ -268,10 +275,9 @@ const MaxBody = 64 << 10
 
 // request is one decoded HTTP call.
 type request struct {
-	ev        *events.APIGatewayV2HTTPRequest
-	who       access.Principal
-	body      []byte
-	canonical []byte // the body's canonical JSON (canonjson); nil when it is not JSON
+	ev   *events.APIGatewayV2HTTPRequest
+	who  access.Principal
+	body []byte
 }
 
 // newRequest authenticates and reads the body. Identity comes only from the claims that
@@ -309,14 +315,7 @@ func newRequest(ev *events.APIGatewayV2HTTPRequest, roles access.RolesFormat, lo
 	if !utf8.Valid(body) { // encoding/json would turn the bad bytes into U+FFFD
 		return nil, access.E("decode", access.CodeJSON, "the body is not valid UTF-8")
 	}
-	r.body = body
-	// A key given twice has no single meaning: refused before anything reads the body.
-	switch c, err := canonjson.Canonical(body); {
-	case errors.Is(err, canonjson.ErrDuplicateKey):
-		return nil, access.E("decode", access.CodeJSON, "the body has a key twice")
-	case err == nil:
-		r.canonical = c
-	}
+	r.body = body // a key given twice is refused where the body is decoded (strictjson)
 	return r, nil
 }
 

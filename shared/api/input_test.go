@@ -12,7 +12,7 @@ func concrete(key string) (string, string) {
 	method, path, _ := strings.Cut(key, " ")
 	r := strings.NewReplacer("{api_id}", "api-orders", "{app_id}", "app-b1", "{grant_id}", "01JZZZZZZZZZZZZZZZZZZZZZZZ",
 		"{request_id}", "01JYYYYYYYYYYYYYYYYYYYYYYY", "{workspace_id}", "ws-a",
-		"{unit_id}", "u-1", "{user_id}", "carol")
+		"{unit_id}", "u-1", "{user_id}", "carol", "{app_key}", "ak-1")
 	return method, r.Replace(path)
 }
 

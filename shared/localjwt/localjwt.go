@@ -15,9 +15,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"gatepass/shared/access"
 )
 
 // MaxTokenBytes is the largest token accepted. API Gateway refuses a request whose
@@ -112,15 +113,11 @@ func CheckRolesList(roles any) error {
 	}
 	for _, e := range list {
 		s, ok := e.(string)
-		if !ok || s == "" || strings.IndexFunc(s, ambiguous) >= 0 {
+		if !ok || s == "" || strings.IndexFunc(s, access.AmbiguousInRole) >= 0 {
 			return ErrMalformedRole
 		}
 	}
 	return nil
-}
-
-func ambiguous(r rune) bool {
-	return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`,[]"`, r) || r == unicode.ReplacementChar
 }
 
 // FlattenClaims renders claims as an HTTP API's JWT authorizer passes them to a

@@ -28,7 +28,7 @@ func TestRun_HealsAndKeepsItsData(t *testing.T) {
 		}
 		t.Skipf("DynamoDB Local needs java: %v", err)
 	}
-	cache := t.TempDir()
+	cache := shareInstall(t)
 	tok, err := localjwt.Mint("heal", map[string]any{"sub": "u-heal", "tenant_id": "t-heal", "roles": []string{"tenant_admin"}}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +96,25 @@ func TestRun_HealsAndKeepsItsData(t *testing.T) {
 	if got := events(st); len(got) != 1 {
 		t.Fatalf("after a restart the bus got %d events, want only the new change's", len(got))
 	}
+}
+
+// shareInstall is a new cache folder whose DynamoDB Local is the one make test
+// installed: the stack's data is the test's own, the npm install is not repeated (it
+// took most of a minute on a busy machine).
+func shareInstall(t *testing.T) string {
+	t.Helper()
+	shared, err := ddblocal.DefaultCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ddblocal.Install(t.Context(), shared); err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	if err := os.Symlink(filepath.Join(shared, "ddb"), filepath.Join(cache, "ddb")); err != nil {
+		t.Fatal(err)
+	}
+	return cache
 }
 
 // startOwnStack runs the development server with its own file-backed DynamoDB Local

@@ -25,6 +25,8 @@ func walkResources(ctx context.Context, t *testing.T, st stack, log *callLog, ad
 	if err := store.New(db, st.TableName, store.Options{}).Commit(ctx, access.Change{Op: "walk.unit", Writes: []access.Write{{Unit: &u, Cond: access.Cond{Kind: access.CondAbsent}}}}); err != nil {
 		t.Fatalf("write the unit: %v", err)
 	}
+	walkPolicies(ctx, t, admin, api, unit)
+	walkAppKeys(ctx, t, admin, app)
 	carol := as(t, st, log, map[string]any{"sub": user, "tenant_id": tenant})
 	users := []client.Subject{{Type: client.SubjectTypeUSER, Id: user, TenantId: tenant}}
 	ws := client.Subject{Type: client.SubjectTypeWORKSPACE, Id: "ws-b", TenantId: tenant}

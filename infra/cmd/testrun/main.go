@@ -1,9 +1,11 @@
 // Command testrun is `make test`: it starts DynamoDB Local (installing it into .cache
-// if needed), points every test at it, builds the console (infra/cmd/consolebuild) and finds
-// or installs a browser for its tests when the run includes them, lints
-// infra/openapi.yaml, validates template.yaml, runs go vet and go test -race over the module (the stream readers one package at a
-// time, the noRace packages without -race), stops the emulator on success, failure or Ctrl-C,
-// prints the wall time and exits with the status of the checks.
+// if needed; one for most tests and one for each stream-reading package), lints
+// infra/openapi.yaml, validates template.yaml, builds the console
+// (infra/cmd/consolebuild) and finds or installs a browser for its tests when the run
+// includes them, runs go vet, then side by side go test -race over the module (the
+// noRace packages without -race) and the cross builds for macOS and Windows; it stops
+// the emulators on success, failure or Ctrl-C, prints each step's time and the wall
+// time, and exits with the status of the checks.
 //
 //	go run ./infra/cmd/testrun [go test flags] [packages]
 //
@@ -12,15 +14,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,25 +52,122 @@ func run() int {
 	return status
 }
 
-// check runs everything with DynamoDB Local up and returns the exit status.
+// check runs everything with DynamoDB Local up and returns the exit status: the quick
+// checks first (lint, template, vet), then the tests and the cross builds side by side.
+// Most test time is waiting (on DynamoDB Local, stream polls, schedules), so the steps
+// overlap; each stream-reading package has an emulator of its own (see streamReaders).
 func check(ctx context.Context, flags, pkgs []string) int {
-	var opts ddblocal.Options
-	if log := emulatorLog(); log != nil {
-		defer log.Close()
-		opts.Output = log
-	}
-	began := time.Now()
-	srv, err := ddblocal.Start(ctx, opts)
+	groups, err := group(ctx, pkgs)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testrun: %v\n", err)
 		return 1
 	}
-	defer srv.Stop() //nolint:errcheck // Stop always returns nil
-	fmt.Fprintf(os.Stderr, "testrun: DynamoDB Local at %s (ready in %s)\n", srv.Endpoint(), time.Since(began).Round(10*time.Millisecond))
+	var log io.Writer // the emulators' output, in one file
+	if f := emulatorLog(); f != nil {
+		defer f.Close()
+		log = &syncWriter{w: f}
+	}
+	began := time.Now()
+	endpoints, stop, err := startEmulators(ctx, 1+len(groups.streams), log)
+	defer stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testrun: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "testrun: %d DynamoDB Local (ready in %s)\n", len(endpoints), time.Since(began).Round(10*time.Millisecond))
 
-	env := append(os.Environ(),
-		"AWS_ENDPOINT_URL_DYNAMODB="+srv.Endpoint(),
-		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS="+srv.Endpoint(),
+	env := testEnv(endpoints[0])
+	var first []step
+	if _, err := os.Stat(filepath.Join("infra", "cmd", "openapilint")); err == nil {
+		first = append(first, step{argv: []string{"go", "run", "./infra/cmd/openapilint"}, env: env})
+	}
+	if _, err := os.Stat(filepath.Join("infra", "cmd", "validate")); err == nil {
+		first = append(first, step{argv: []string{"go", "run", "./infra/cmd/validate", "template.yaml"}, env: env})
+	}
+	first = append(first, step{argv: []string{"go", "vet", "./..."}, env: env})
+	if needsConsole(groups) {
+		ensureBrowser(ctx)
+		if _, err := os.Stat(filepath.Join("infra", "cmd", "consolebuild")); err == nil {
+			// before vet: the console function embeds what it builds
+			first = append([]step{{argv: []string{"go", "run", "./infra/cmd/consolebuild"}, env: env}}, first...)
+		}
+	}
+
+	test := []string{"go", "test", "-count=1"}
+	if !hasFlag(flags, "-timeout") {
+		test = append(test, "-timeout=9m")
+	}
+	test = append(test, flags...)
+	var side []step
+	if len(groups.racy) > 0 {
+		side = append(side, step{argv: append(append(slices.Clone(test), "-race"), groups.racy...), env: env, live: true})
+	}
+	for i, p := range groups.streams {
+		side = append(side, step{argv: append(append(slices.Clone(test), "-race"), p), env: testEnv(endpoints[1+i])})
+	}
+	if len(groups.plain) > 0 {
+		side = append(side, step{argv: append(slices.Clone(test), groups.plain...), env: env})
+	}
+	// It must build where developers work, not only where CI runs: a Linux-only
+	// field or call fails here, on Linux, at once.
+	var cross [][]string
+	for _, target := range crossTargets {
+		cross = append(cross, []string{"GOOS=" + target[0], "GOARCH=" + target[1], "go", "build", "./..."})
+	}
+	side = append(side, step{argv: cross[0], then: cross[1:], env: env})
+
+	status := 0
+	for _, s := range first {
+		if ctx.Err() != nil {
+			return 130
+		}
+		if code := s.run(ctx, os.Stderr); code != 0 && status == 0 {
+			status = code
+		}
+	}
+	if code := together(ctx, side); code != 0 && status == 0 {
+		status = code
+	}
+	if ctx.Err() != nil {
+		return 130
+	}
+	return status
+}
+
+// startEmulators starts n DynamoDB Local side by side and returns their endpoints and
+// a function that stops them all.
+func startEmulators(ctx context.Context, n int, log io.Writer) ([]string, func(), error) {
+	srvs := make([]*ddblocal.Server, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			srvs[i], errs[i] = ddblocal.Start(ctx, ddblocal.Options{Output: log})
+		})
+	}
+	wg.Wait()
+	stop := func() {
+		for _, s := range srvs {
+			if s != nil {
+				s.Stop() //nolint:errcheck // Stop always returns nil
+			}
+		}
+	}
+	var endpoints []string
+	for i, s := range srvs {
+		if errs[i] != nil {
+			return nil, stop, errs[i]
+		}
+		endpoints = append(endpoints, s.Endpoint())
+	}
+	return endpoints, stop, nil
+}
+
+// testEnv points a step's tests at the DynamoDB Local at endpoint.
+func testEnv(endpoint string) []string {
+	return append(os.Environ(),
+		"AWS_ENDPOINT_URL_DYNAMODB="+endpoint,
+		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS="+endpoint,
 		"AWS_REGION="+ddblocal.Region,
 		"AWS_ACCESS_KEY_ID="+ddblocal.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY="+ddblocal.SecretAccessKey,
@@ -73,56 +175,6 @@ func check(ctx context.Context, flags, pkgs []string) int {
 		"AWS_EC2_METADATA_DISABLED=true",
 		"GATEPASS_REQUIRE_DDB=1",
 	)
-	status := 0
-	steps := [][]string{{"go", "vet", "./..."}}
-	// It must build where developers work, not only where CI runs: a Linux-only
-	// field or call fails here, on Linux, at once.
-	for _, target := range crossTargets {
-		steps = append(steps, []string{"GOOS=" + target[0], "GOARCH=" + target[1], "go", "build", "./..."})
-	}
-	if _, err := os.Stat(filepath.Join("infra", "cmd", "validate")); err == nil {
-		steps = append([][]string{{"go", "run", "./infra/cmd/validate", "template.yaml"}}, steps...)
-	}
-	if _, err := os.Stat(filepath.Join("infra", "cmd", "openapilint")); err == nil {
-		steps = append([][]string{{"go", "run", "./infra/cmd/openapilint"}}, steps...)
-	}
-	test := []string{"go", "test", "-count=1"}
-	if !hasFlag(flags, "-timeout") {
-		test = append(test, "-timeout=9m")
-	}
-	test = append(test, flags...)
-	groups, err := group(ctx, pkgs)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "testrun: %v\n", err)
-		return 1
-	}
-	if needsConsole(groups) {
-		ensureBrowser(ctx)
-		if _, err := os.Stat(filepath.Join("infra", "cmd", "consolebuild")); err == nil {
-			steps = append([][]string{{"go", "run", "./infra/cmd/consolebuild"}}, steps...)
-		}
-	}
-	if len(groups.racy) > 0 {
-		steps = append(steps, append(append(slices.Clone(test), "-race"), groups.racy...))
-	}
-	if len(groups.streams) > 0 {
-		steps = append(steps, append(append(slices.Clone(test), "-race", "-p", "1"), groups.streams...))
-	}
-	if len(groups.plain) > 0 {
-		steps = append(steps, append(slices.Clone(test), groups.plain...))
-	}
-	for _, argv := range steps {
-		if ctx.Err() != nil {
-			return 130
-		}
-		if code := runStep(ctx, env, argv); code != 0 && status == 0 {
-			status = code
-		}
-	}
-	if ctx.Err() != nil {
-		return 130
-	}
-	return status
 }
 
 // crossTargets are the platforms besides this one that the module must build for:
@@ -134,10 +186,10 @@ var crossTargets = [][2]string{{"darwin", "arm64"}, {"windows", "amd64"}}
 // plain and 210 s under -race on 2 cores).
 var noRace = map[string]bool{"gatepass/infra/cmd/validate": true}
 
-// streamReaders lists the packages whose tests read DynamoDB streams. They run one
-// package at a time: DynamoDB Local 1.25.1 loses stream records when two processes
-// read the streams of different tables at once (seen here: each of these packages
-// passes alone, and any two of them fail when they run side by side).
+// streamReaders lists the packages whose tests read DynamoDB streams. Each runs with a
+// DynamoDB Local of its own: 1.25.1 loses stream records when two processes read the
+// streams of different tables of one emulator at once (seen here: each of these
+// packages passes alone, and any two of them fail when they share an emulator).
 var streamReaders = map[string]bool{
 	"gatepass/infra/emulators/streams": true,
 	"gatepass/infra/cmd/local":         true,
@@ -167,17 +219,97 @@ func group(ctx context.Context, pkgs []string) (groups, error) {
 	return g, nil
 }
 
-// runStep runs one command with its output streamed; on Ctrl-C it is interrupted and,
-// if it lingers, killed. Leading NAME=value words of argv are added to its environment.
-func runStep(ctx context.Context, env, argv []string) int {
-	fmt.Fprintf(os.Stderr, "testrun: %s\n", strings.Join(argv, " "))
+// step is one command of the run: argv (leading NAME=value words add to its
+// environment), then the commands in then, one after the other. A live step streams
+// its output; the others' output is printed whole when they end, so that steps running
+// side by side do not interleave.
+type step struct {
+	argv []string
+	then [][]string
+	env  []string
+	live bool
+}
+
+// together runs steps side by side and returns the first failing status.
+func together(ctx context.Context, steps []step) int {
+	codes := make([]int, len(steps))
+	var wg sync.WaitGroup
+	for i, s := range steps {
+		wg.Go(func() {
+			if s.live {
+				codes[i] = s.run(ctx, os.Stderr)
+				return
+			}
+			var out bytes.Buffer
+			codes[i] = s.run(ctx, &syncWriter{w: &out})
+			printMu.Lock()
+			os.Stdout.Write(out.Bytes()) //nolint:errcheck // the terminal
+			printMu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, c := range codes {
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// printMu keeps one buffered step's output whole on the terminal.
+var printMu sync.Mutex
+
+// run runs the step's commands in order, stopping at the first that fails; its
+// output goes to out (stdout too, for a live step), its start and end lines to stderr.
+func (s step) run(ctx context.Context, out io.Writer) int {
+	for _, argv := range append([][]string{s.argv}, s.then...) {
+		if ctx.Err() != nil {
+			return 130
+		}
+		began := time.Now()
+		fmt.Fprintf(os.Stderr, "testrun: %s\n", strings.Join(argv, " "))
+		code := runCommand(ctx, s.env, argv, out)
+		verdict := "ok"
+		if code != 0 {
+			verdict = "FAIL"
+		}
+		fmt.Fprintf(os.Stderr, "testrun: %s %s in %s\n", verdict, short(argv), time.Since(began).Round(100*time.Millisecond))
+		if code != 0 {
+			return code
+		}
+	}
+	return 0
+}
+
+// short names a command in a line: its words up to the first package.
+func short(argv []string) string {
+	var w []string
+	for _, a := range argv {
+		w = append(w, a)
+		if strings.HasPrefix(a, "gatepass/") || strings.HasPrefix(a, "./") {
+			if len(argv) > len(w) {
+				w = append(w, "...")
+			}
+			break
+		}
+	}
+	return strings.Join(w, " ")
+}
+
+// runCommand runs one command with its output going to out; on Ctrl-C it is
+// interrupted and, if it lingers, killed. Leading NAME=value words of argv are added to
+// its environment.
+func runCommand(ctx context.Context, env, argv []string, out io.Writer) int {
 	for len(argv) > 1 && strings.Contains(argv[0], "=") {
 		env = append(slices.Clip(env), argv[0])
 		argv = argv[1:]
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, out, out
+	if out == os.Stderr {
+		cmd.Stdout = os.Stdout
+	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
 	err := cmd.Run()
@@ -191,6 +323,19 @@ func runStep(ctx context.Context, env, argv []string) int {
 		fmt.Fprintf(os.Stderr, "testrun: %s: %v\n", argv[1], err)
 		return 1
 	}
+}
+
+// syncWriter serialises writes from a command's two streams (and from several
+// emulators to one log).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // splitArgs separates package patterns from go test flags.

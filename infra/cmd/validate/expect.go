@@ -19,8 +19,16 @@ var consoleRoutes = []string{"GET /console", "GET /console/{proxy+}"}
 // by the development server.
 var consoleLocalEnv = []string{"CONSOLE_DEV_SIGNIN"}
 
-// readOnlyFunctions may only read the table.
+// readOnlyFunctions may only read the table, except what readOnlyExceptions allows.
 var readOnlyFunctions = map[string]bool{"list": true, "check": true}
+
+// readOnlyExceptions are the other actions a read-only function may have, each only
+// within its bound: the check records a signed call's nonce (replay protection) in
+// NONCE# items alone, and opens AppSecrets with the stack's key.
+var readOnlyExceptions = map[string]string{
+	"dynamodb:PutItem": "NONCE#", // the only leading keys a statement with it may name
+	"kms:Decrypt":      "",
+}
 
 // tableReadActions are the only DynamoDB actions a read-only function may have.
 var tableReadActions = map[string]bool{

@@ -149,8 +149,13 @@ func TestOpsRules_BrokenTemplates(t *testing.T) {
 		},
 		{
 			name: "issuer not restricted to https",
-			old:  "    AllowedPattern: \"^https://\\\\S+$\"\n", new: "",
+			old:  "    AllowedPattern: \"^(https://\\\\S+)?$\"\n", new: "",
 			want: "Parameters: JwtIssuer.AllowedPattern: got nothing, want a pattern starting ^https://",
+		},
+		{
+			name: "issuer may be http",
+			old:  "    AllowedPattern: \"^(https://\\\\S+)?$\"\n", new: "    AllowedPattern: \"^(https?://\\\\S+)?$\"\n",
+			want: "Parameters: JwtIssuer.AllowedPattern: got ^(https?://\\S+)?$, want a pattern starting ^https://",
 		},
 		{
 			name: "no authorizer permission",

@@ -300,8 +300,8 @@ func (v *validator) iamRules() {
 				if readOnlyFunctions[tpl.FunctionName(id)] {
 					for j, st := range asSlice(doc["Statement"]) {
 						for _, a := range asSlice(asMap(st)["Action"]) {
-							if s, _ := a.(string); !tableReadActions[s] {
-								v.add(id, fmt.Sprintf("%s.Statement[%d].Action", at, j), "%v: a read-only function may only have %s", show(a), strings.Join(sortedKeys(tableReadActions), ", "))
+							if s, _ := a.(string); !tableReadActions[s] && !readOnlyException(s, asMap(st)) {
+								v.add(id, fmt.Sprintf("%s.Statement[%d].Action", at, j), "%v: a read-only function may only have %s (and a nonce's PutItem bound to NONCE# leading keys, kms:Decrypt)", show(a), strings.Join(sortedKeys(tableReadActions), ", "))
 							}
 						}
 					}
@@ -323,6 +323,26 @@ func (v *validator) iamRules() {
 			v.checkPolicy(id, "Properties.PolicyDocument", asMap(p["PolicyDocument"]), false)
 		}
 	}
+}
+
+// readOnlyException reports whether a read-only function's statement st may have
+// action: one of readOnlyExceptions, bound to its leading keys where it names some
+// (ForAllValues:StringLike dynamodb:LeadingKeys, every pattern under the prefix).
+func readOnlyException(action string, st map[string]any) bool {
+	prefix, ok := readOnlyExceptions[action]
+	if !ok || prefix == "" {
+		return ok
+	}
+	keys := asSlice(asMap(asMap(st["Condition"])["ForAllValues:StringLike"])["dynamodb:LeadingKeys"])
+	if len(keys) == 0 {
+		return false
+	}
+	for _, k := range keys {
+		if s, _ := k.(string); !strings.HasPrefix(s, prefix) {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *validator) checkPolicy(id, at string, doc map[string]any, identity bool) {

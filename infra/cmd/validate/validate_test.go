@@ -123,6 +123,16 @@ func TestValidate_BrokenTemplates(t *testing.T) {
 			want: "dynamodb:PutItem: a read-only function may only have",
 		},
 		{
+			name: "nonce writes beyond NONCE# items",
+			old:  `dynamodb:LeadingKeys: ["NONCE#*"]`, new: `dynamodb:LeadingKeys: ["NONCE#*", "APP#*"]`,
+			want: "dynamodb:PutItem: a read-only function may only have",
+		},
+		{
+			name: "nonce writes without a leading-keys bound",
+			old:  "                ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"NONCE#*\"]\n", new: "                Bool: {aws:SecureTransport: true}\n",
+			want: "dynamodb:PutItem: a read-only function may only have",
+		},
+		{
 			name: "missing schedule DLQ",
 			old:  "          MaximumEventAgeInSeconds: 300\n        DeadLetterConfig:\n          Arn: !GetAtt SchedulesDLQ.Arn\n",
 			new:  "          MaximumEventAgeInSeconds: 300\n",
@@ -161,7 +171,7 @@ func TestValidate_BrokenTemplates(t *testing.T) {
 		{
 			name: "route without the JWT authorizer",
 			old:  `Method: POST, Path: /v1/check}`, new: `Method: POST, Path: /v1/check, Auth: {Authorizer: NONE}}`,
-			want: "CheckFunction: Properties.Events.Check.Properties.Auth: every route uses the API's default JWT authorizer",
+			want: "CheckFunction: Properties.Events.Check.Properties.Auth: every route but the console's uses the API's default JWT authorizer",
 		},
 		{
 			name: "unknown event type",
@@ -235,9 +245,15 @@ func TestAllowList_TakesOutOnlyItsProperty(t *testing.T) {
 	if _, ok := in["RetryPolicy"]; !ok {
 		t.Errorf("allowListed changed its input")
 	}
+	// Each exception cites the documentation of its type: SAM's for a SAM type,
+	// CloudFormation's template reference for the others.
 	for _, a := range allowList {
-		if !strings.HasPrefix(a.Doc, "https://docs.aws.amazon.com/serverless-application-model/") {
-			t.Errorf("%s.%s: want a SAM documentation page, got %q", a.Definition, a.Property, a.Doc)
+		want := "https://docs.aws.amazon.com/serverless-application-model/"
+		if !strings.HasPrefix(a.Definition, "AWS::Serverless::") {
+			want = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-"
+		}
+		if !strings.HasPrefix(a.Doc, want) {
+			t.Errorf("%s.%s: want a page under %s, got %q", a.Definition, a.Property, want, a.Doc)
 		}
 	}
 }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"gatepass/shared/client"
+)
+
+// walkPolicies sets and reads the policies of an API, a unit and the tenant (R26),
+// with caps no later step of the walkthrough reaches.
+func walkPolicies(ctx context.Context, t *testing.T, admin *client.ClientWithResponses, api, unit string) {
+	t.Helper()
+	in := client.PolicyInput{ApprovalsRequired: ptr(1), RequestTtlDays: ptr(14), Reason: ptr("the walkthrough's caps")}
+	put, err := admin.PutApiPolicyWithResponse(ctx, api, nil, in)
+	expect(t, "PutApiPolicy", put, err, 200)
+	got, err := admin.GetApiPolicyWithResponse(ctx, api)
+	if p := expect(t, "GetApiPolicy", got, err, 200).JSON200; p.RequestTtlDays == nil || *p.RequestTtlDays != 14 {
+		t.Fatalf("GetApiPolicy: %+v", p)
+	}
+	putUnit, err := admin.PutServiceUnitPolicyWithResponse(ctx, unit, nil, in)
+	expect(t, "PutServiceUnitPolicy", putUnit, err, 200)
+	gotUnit, err := admin.GetServiceUnitPolicyWithResponse(ctx, unit)
+	expect(t, "GetServiceUnitPolicy", gotUnit, err, 200)
+	putTenant, err := admin.PutTenantPolicyWithResponse(ctx, nil, in)
+	expect(t, "PutTenantPolicy", putTenant, err, 200)
+	gotTenant, err := admin.GetTenantPolicyWithResponse(ctx)
+	expect(t, "GetTenantPolicy", gotTenant, err, 200)
+}
+
+// walkAppKeys makes an AppKey + AppSecret pair for app, lists it (never the secret)
+// and revokes it.
+func walkAppKeys(ctx context.Context, t *testing.T, admin *client.ClientWithResponses, app string) {
+	t.Helper()
+	made, err := admin.CreateAppKeyWithResponse(ctx, app, nil)
+	k := expect(t, "CreateAppKey", made, err, 201).JSON201
+	if k.AppKey == "" || k.AppSecret == "" {
+		t.Fatalf("CreateAppKey: %+v", k)
+	}
+	listed, err := admin.ListAppKeysWithResponse(ctx, app)
+	if l := expect(t, "ListAppKeys", listed, err, 200).JSON200; len(l.Items) != 1 || l.Items[0].AppKey != k.AppKey {
+		t.Fatalf("ListAppKeys: %+v", l)
+	}
+	revoked, err := admin.RevokeAppKeyWithResponse(ctx, app, k.AppKey, nil)
+	expect(t, "RevokeAppKey", revoked, err, 204)
+}
