@@ -201,6 +201,13 @@ func (tb *tab) see(words string) {
 	tb.run("see "+words, chromedp.WaitVisible(`//body[contains(normalize-space(.), `+xq(words)+`)]`))
 }
 
+// dialog waits until the dialog titled title is open (a closed one's words are in the
+// page too).
+func (tb *tab) dialog(title string) {
+	tb.t.Helper()
+	tb.run("the dialog "+title, chromedp.WaitVisible(`//dialog[@open][.//h2[normalize-space(.)=`+xq(title)+`]]`))
+}
+
 // gone waits until no element holds the words.
 func (tb *tab) gone(words string) {
 	tb.t.Helper()
@@ -247,6 +254,16 @@ func (tb *tab) clickAt(what, sel string) {
 			tb.t.Fatalf("%s: %v\nthe screen says:\n%s", what, err, tb.screenText())
 		}
 	}
+}
+
+// clickAndLoad clicks name (a Search, say) and waits until the loads it starts have
+// settled and been drawn: the console counts them on <body> (data-loads, data-loading),
+// so that the next step acts on the new answer, not on the list it replaces.
+func (tb *tab) clickAndLoad(name string) {
+	tb.t.Helper()
+	before := value(tb, "loads", chromedp.Evaluate[float64](`Number(document.body.dataset.loads || 0)`))
+	tb.click(name)
+	value(tb, "the answer to "+name, chromedp.Poll[bool](fmt.Sprintf(`Number(document.body.dataset.loads || 0) > %v && document.body.dataset.loading === "0"`, before)))
 }
 
 func (tb *tab) check(name string) {

@@ -132,9 +132,9 @@ func openAuthorize(tb *tab, c *consoleWorld, api string) {
 	tb.t.Helper()
 	tb.goTo("Published APIs", c.w.wsA)
 	tb.fill("API name", api)
-	tb.click("Search")
+	tb.clickAndLoad("Search")
 	tb.clickIn(api, "Authorize")
-	tb.see("API Authorization")
+	tb.dialog("API Authorization")
 }
 
 func consoleBudget(t *testing.T, c *consoleWorld) {
@@ -205,6 +205,7 @@ func consoleAuthorizeWorkspace(t *testing.T, c *consoleWorld) {
 	r.fill("Tenant Account ID", w.other)
 	r.fill("Authorized workspace", "ws-far-"+w.sfx)
 	r.click("OK")
+	r.gone("API Authorization") // the dialog closes on success (the first grant's notice is still on the page)
 	r.see("Authorized: 1 grant(s) created")
 	found := false
 	for _, g := range c.grantsOf(t, api) {
@@ -234,11 +235,11 @@ func consoleAuthorizeKeyboard(t *testing.T, c *consoleWorld) {
 	r := c.reviewer.in(t)
 	r.goTo("Published APIs", w.wsA)
 	r.fill("API name", api)
-	r.click("Search")
+	r.clickAndLoad("Search")
 	r.see("Page 1 of 1 (1 in all)") // the list shows the search's answer, not the page before it
 	r.run("focus Authorize", chromedp.Focus(rowControl(api, "Authorize")))
 	r.key("\r")
-	r.see("API Authorization")
+	r.dialog("API Authorization")
 	if f := r.focused(); !strings.HasPrefix(f, "Workspace") {
 		t.Fatalf("the dialog opened with the focus on %q, want its first choice", f)
 	}
@@ -264,7 +265,7 @@ func consoleAuthorizeKeyboard(t *testing.T, c *consoleWorld) {
 	// Focus stays in the dialog: Tab from its last control does not leave it.
 	r.run("focus Authorize", chromedp.Focus(rowControl(api, "Authorize")))
 	r.key("\r")
-	r.see("API Authorization")
+	r.dialog("API Authorization")
 	for range 30 {
 		r.key("\t")
 		in := value(r, "in dialog", chromedp.Evaluate[bool](`!!document.activeElement.closest("dialog[open]") || document.activeElement === document.body`))
@@ -285,7 +286,7 @@ func consoleTest(t *testing.T, c *consoleWorld) {
 	r := c.reviewer.in(t)
 	r.goTo("Published APIs", w.wsA)
 	r.fill("API name", api)
-	r.click("Search")
+	r.clickAndLoad("Search")
 	r.clickIn(api, "Test")
 	r.fill("App ID", app)
 	r.click("Test")
@@ -307,7 +308,7 @@ func consoleChangeProtocol(t *testing.T, c *consoleWorld) {
 	r := c.reviewer.in(t)
 	r.goTo("Published APIs", w.wsA)
 	r.fill("API name", api)
-	r.click("Search")
+	r.clickAndLoad("Search")
 	r.clickIn(api, "Change Protocol")
 	r.see("Removing a protocol takes effect immediately.")
 	r.check("HTTP")
@@ -327,7 +328,7 @@ func consoleAuthorizedToUseDelete(t *testing.T, c *consoleWorld) {
 	o := c.bOwner.in(t)
 	o.goTo("Authorized to Use", w.wsB)
 	o.fill("API name", api)
-	o.click("Search")
+	o.clickAndLoad("Search")
 	o.see(apiName(api))
 	o.clickIn(api, "Delete")
 	o.see("loses access to " + apiName(api) + " at once")
@@ -350,7 +351,7 @@ func consoleManage(t *testing.T, c *consoleWorld) {
 	r := c.reviewer.in(t)
 	r.goTo("Authorize Others to Use", w.wsA)
 	r.fill("API name", api)
-	r.click("Search")
+	r.clickAndLoad("Search")
 	r.clickIn(api, "Manage")
 	r.see("Manage " + apiName(api))
 	r.clickIn(app, "Revoke")
@@ -402,7 +403,7 @@ func consoleBulkRevoke(t *testing.T, c *consoleWorld) {
 	r := c.reviewer.in(t)
 	r.goTo("Authorize Others to Use", w.wsA)
 	r.fill("API name", api)
-	r.click("Search")
+	r.clickAndLoad("Search")
 	r.clickIn(api, "Manage")
 	r.click("Bulk revoke")
 	r.fill("Applications", a1+", "+a2)
@@ -430,7 +431,7 @@ func consoleUnpublish(t *testing.T, c *consoleWorld) {
 	r := c.reviewer.in(t)
 	r.goTo("Published APIs", w.wsA)
 	r.fill("API name", api)
-	r.click("Search")
+	r.clickAndLoad("Search")
 	r.clickIn(api, "Unpublish")
 	r.see("Unpublishing the API revokes call access for all authorized workspaces.")
 	r.click("Unpublish")
@@ -452,7 +453,7 @@ func consoleDelete(t *testing.T, c *consoleWorld) {
 	r := c.reviewer.in(t)
 	r.goTo("Published APIs", w.wsA)
 	r.fill("API name", api)
-	r.click("Search")
+	r.clickAndLoad("Search")
 	r.clickIn(api, "Delete")
 	r.see("Deleting the API revokes call access for all authorized workspaces")
 	r.click("Delete")
@@ -497,6 +498,35 @@ func consoleAppCode(t *testing.T, c *consoleWorld) {
 		t.Fatalf("rotated AppCode %q (was %q)", rotated, code)
 	}
 	o.click("I have copied it")
+
+	// AppKey + AppSecret: the secret is shown once, the key listed, revoked at once.
+	o.clickIn(id, "AppKeys")
+	o.see("No AppKey yet")
+	o.click("Create AppKey")
+	o.see("Copy the AppSecret now: it cannot be shown again.")
+	key, secret := value(o, "AppKey", chromedp.Value(field("AppKey"))), value(o, "AppSecret", chromedp.Value(field("AppSecret")))
+	keys := func() []client.AppKey {
+		res, err := w.admin.ListAppKeysWithResponse(w.ctx, id)
+		r := expect(t, "ListAppKeys", res, err, 200)
+		if secret == "" || strings.Contains(string(r.Body), secret) {
+			t.Fatalf("AppSecret %q empty or listed: %s", secret, r.Body)
+		}
+		return r.JSON200.Items
+	}
+	if ks := keys(); len(ks) != 1 || ks[0].AppKey != key {
+		t.Fatalf("AppKeys %+v, want the one shown (%s)", ks, key)
+	}
+	o.click("I have copied it")
+	o.gone("Copy the AppSecret now")
+	if strings.Contains(value(o, "html", chromedp.OuterHTML(chromedp.CSS("html"))), secret) {
+		t.Fatal("the AppSecret is still on the page")
+	}
+	o.clickIn(key, "Revoke AppKey "+key)
+	o.see("AppKey " + key + " revoked")
+	if ks := keys(); len(ks) != 0 {
+		t.Fatalf("AppKeys after revoke: %+v", ks)
+	}
+	o.click("Close")
 }
 
 // 000-16: the workspace's default application.
@@ -612,7 +642,7 @@ func consoleAudit(t *testing.T, c *consoleWorld) {
 	r := c.reviewer.in(t)
 	r.goTo("Audit", w.wsA)
 	r.fill("API ID", api)
-	r.click("Show audit")
+	r.clickAndLoad("Show audit")
 	r.see("Grant Cancellation Scheduled")
 	text := r.text()
 	if i, j := strings.Index(text, "Grant Cancellation Scheduled"), strings.Index(text, "Grant Created"); i < 0 || j < 0 || i > j {
@@ -682,7 +712,7 @@ func consoleRoles(t *testing.T, c *consoleWorld) {
 	dev := c.b.signIn(t, "u-dev", w.tenant, "ws:"+w.wsA+":developer")
 	dev.goTo("Published APIs", w.wsA)
 	dev.fill("API name", api)
-	dev.click("Search")
+	dev.clickAndLoad("Search")
 	dev.see(apiName(api))
 	if dev.hasControl("Authorize "+apiName(api)) || dev.hasControl("Authorize") {
 		t.Fatal("a developer is offered Authorize")
@@ -690,6 +720,7 @@ func consoleRoles(t *testing.T, c *consoleWorld) {
 	other := c.b.signIn(t, "u-creviewer", w.tenant, "ws:"+w.wsC+":reviewer")
 	other.goTo("Authorize Others to Use", w.wsA)
 	other.see("Forbidden.Access")
+	other.see("You may not do this: your roles do not allow it here.")
 }
 
 // Signing out forgets the token.

@@ -3,11 +3,11 @@ import { client, idemKey, ok, type App, type Grant } from "./api";
 import { GrantCells, GranteeDeleteDialog } from "./grants";
 import { NeedWorkspace } from "./published";
 import { Session, why } from "./session";
-import { Actions, Denied, Dialog, ErrorBox, Field, MAX_REASON, Notice, Pager, ReasonField, ValidityField, defaultValidity, toValidity, useLoad, useSubmit, type ValidityState } from "./ui";
+import { Actions, Denied, Dialog, ErrorBox, Field, MAX_REASON, Notice, Pager, ReasonField, ValidityField, defaultValidity, fmt, toValidity, useLoad, useSubmit, type ValidityState } from "./ui";
 
 export function Apps({ s, ws }: { s: Session; ws: string }) {
   const [page, setPage] = useState(1);
-  const [open, setOpen] = useState<{ kind: "register" | "code" | "perms"; app?: App; code?: string } | null>(null);
+  const [open, setOpen] = useState<{ kind: "register" | "code" | "perms" | "keys"; app?: App; code?: string } | null>(null);
   const [notice, setNotice] = useState("");
   const { err, run } = useSubmit();
   const list = useLoad(
@@ -78,6 +78,11 @@ export function Apps({ s, ws }: { s: Session; ws: string }) {
                           </button>
                         )}
                         {mine && (
+                          <button aria-label={`AppKeys of ${a.name}`} onClick={() => setOpen({ kind: "keys", app: a })}>
+                            AppKeys
+                          </button>
+                        )}
+                        {mine && (
                           <button aria-label={`Application permissions of ${a.name}`} onClick={() => setOpen({ kind: "perms", app: a })}>
                             Application permissions
                           </button>
@@ -106,6 +111,7 @@ export function Apps({ s, ws }: { s: Session; ws: string }) {
       )}
       {open?.kind === "code" && <AppCodeDialog app={open.app!} code={open.code!} onClose={() => setOpen(null)} />}
       {open?.kind === "perms" && <AppPermissions s={s} app={open.app!} onClose={() => setOpen(null)} />}
+      {open?.kind === "keys" && <AppKeys app={open.app!} onClose={() => setOpen(null)} />}
     </section>
   );
 }
@@ -189,6 +195,109 @@ function AppCodeDialog(props: { app: App; code: string; onClose: () => void }) {
         </button>
       </div>
       {copied && <p role="status">{copied}</p>}
+    </Dialog>
+  );
+}
+
+// AppKeys: the app's AppKey + AppSecret pairs for signed calls (at most 5 live); a new
+// pair's AppSecret is shown once, in this answer, as the AppCode is.
+function AppKeys(props: { app: App; onClose: () => void }) {
+  const id = props.app.app_id;
+  const keys = useLoad(() => ok(client.GET("/v1/apps/{app_id}/app-keys", { params: { path: { app_id: id } } })), [id]);
+  const [made, setMade] = useState<{ key: string; secret: string } | null>(null);
+  const [notice, setNotice] = useState("");
+  const [copied, setCopied] = useState("");
+  const { busy, err, run } = useSubmit();
+  const hdr = () => ({ "Idempotency-Key": idemKey() });
+  return (
+    <Dialog title={`AppKeys of ${props.app.name}`} onClose={props.onClose} wide>
+      <Notice text={notice} />
+      <ErrorBox err={keys.err || err} />
+      {made && (
+        <div class="secret">
+          <p class="warning" role="alert">
+            Copy the AppSecret now: it cannot be shown again. Sign data-API calls with the AppKey and AppSecret (X-Ca-Key, X-Ca-Signature).
+          </p>
+          <Field label="AppKey">
+            <input class="code" value={made.key} readOnly />
+          </Field>
+          <Field label="AppSecret">
+            <input class="code" value={made.secret} readOnly onFocus={(e) => e.currentTarget.select()} />
+          </Field>
+          <div class="buttons">
+            <button
+              onClick={() =>
+                navigator.clipboard.writeText(made.secret).then(
+                  () => setCopied("Copied."),
+                  () => setCopied("The browser refused the clipboard: select the secret and copy it."),
+                )
+              }
+            >
+              Copy AppSecret
+            </button>
+            <button class="primary" onClick={() => setMade(null)}>
+              I have copied it
+            </button>
+          </div>
+          {copied && <p role="status">{copied}</p>}
+        </div>
+      )}
+      {keys.data && (
+        <table>
+          <thead>
+            <tr>
+              <th>AppKey</th>
+              <th>Created</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.data.items.map((k) => (
+              <tr>
+                <td class="code">{k.app_key}</td>
+                <td>{fmt(k.created_at)}</td>
+                <td>
+                  <button
+                    class="danger"
+                    aria-label={`Revoke AppKey ${k.app_key}`}
+                    disabled={busy}
+                    onClick={() =>
+                      run(async () => {
+                        await ok(client.DELETE("/v1/apps/{app_id}/app-keys/{app_key}", { params: { path: { app_id: id, app_key: k.app_key }, header: hdr() } }));
+                        setNotice(`AppKey ${k.app_key} revoked: calls signed with it are refused at once.`);
+                        keys.reload();
+                      })
+                    }
+                  >
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {keys.data && keys.data.items.length === 0 && <p class="empty">No AppKey yet: calls use the AppCode.</p>}
+      <div class="buttons">
+        <button type="button" onClick={props.onClose}>
+          Close
+        </button>
+        <button
+          class="primary"
+          disabled={busy || (keys.data?.items.length ?? 0) >= 5}
+          title={(keys.data?.items.length ?? 0) >= 5 ? "At most 5 live AppKeys: revoke one first." : undefined}
+          onClick={() =>
+            run(async () => {
+              const r = await ok(client.POST("/v1/apps/{app_id}/app-keys", { params: { path: { app_id: id }, header: hdr() } }));
+              setNotice("");
+              setMade({ key: r.app_key, secret: r.app_secret });
+              keys.reload();
+            })
+          }
+        >
+          Create AppKey
+        </button>
+      </div>
     </Dialog>
   );
 }

@@ -1,13 +1,15 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type Env, type Validity } from "./api";
 import { errorWords } from "./words";
 
 // Dialog is a modal <dialog>: the page behind is inert, so focus stays inside; Escape
-// and Cancel close it; focus returns to what opened it.
+// and Cancel close it; focus returns to what opened it. It opens before the browser
+// paints (a layout effect): no key press reaches the page between its drawing and its
+// opening.
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     const d = ref.current!;
     d.showModal();
@@ -86,6 +88,16 @@ export function fmt(t: string | null | undefined): string {
   return t.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
 }
 
+// loading marks on <body> how many loads are in flight (data-loading) and how many have
+// settled and been drawn (data-loads), so that a person's assistive tools, and the
+// browser tests, can tell a list that still shows the previous answer from the new one.
+const loading = { now: 0, done: 0 };
+function mark() {
+  document.body.dataset.loading = String(loading.now);
+  document.body.dataset.loads = String(loading.done);
+  document.body.setAttribute("aria-busy", loading.now > 0 ? "true" : "false");
+}
+
 // useLoad runs load when deps change and on reload().
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
@@ -94,15 +106,26 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   useEffect(() => {
     let live = true;
     setErr(null);
-    load().then(
-      (d) => live && setData(d),
-      (e) => {
-        if (live) {
-          setErr(e);
-          setData(null);
-        }
-      },
-    );
+    loading.now++;
+    mark();
+    const settle = () =>
+      setTimeout(() => {
+        // after the render the state change queued (Preact renders on a microtask)
+        loading.now--;
+        loading.done++;
+        mark();
+      }, 0);
+    load()
+      .then(
+        (d) => live && setData(d),
+        (e) => {
+          if (live) {
+            setErr(e);
+            setData(null);
+          }
+        },
+      )
+      .finally(settle);
     return () => {
       live = false;
     };
