@@ -252,3 +252,28 @@ func TestInvoke_RefusesARemoteDynamoDB(t *testing.T) {
 		t.Errorf("run with no stack: got %v, want the refusal", err)
 	}
 }
+
+// TestInvoke_AppCode: -appcode (make invoke APPCODE=) puts the AppCode PutApp answered
+// into the authorizer sample, header and identity source, so that the sample can be
+// allowed against one's own data; an event that is no authorizer request is refused.
+func TestInvoke_AppCode(t *testing.T) {
+	t.Setenv("GATEPASS_CACHE", "")
+	c, _ := setup(t)
+	c.Event = filepath.Join(c.Root, "events", "check", "authorizer.json")
+	c.AppCode = "code-from-putapp"
+	got, logs, err := invoke(t, c)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, logs)
+	}
+	headers, _ := got.Event["headers"].(map[string]any)
+	source, _ := got.Event["identitySource"].([]any)
+	if headers["authorization"] != "APPCODE code-from-putapp" || len(source) != 1 || source[0] != "APPCODE code-from-putapp" {
+		t.Errorf("got headers %v and identity source %v, want the AppCode in both", headers, source)
+	}
+
+	c, _ = setup(t) // its event is {"hello": "world"}
+	c.AppCode = "code-from-putapp"
+	if _, _, err := invoke(t, c); err == nil || !strings.Contains(err.Error(), "not a Lambda authorizer request") {
+		t.Errorf("a plain event with -appcode: got %v, want a refusal", err)
+	}
+}

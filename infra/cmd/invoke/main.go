@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,6 +47,7 @@ func main() {
 	flag.StringVar(&c.Root, "root", ".", "repository root")
 	flag.StringVar(&c.Template, "template", "", "SAM template (default <root>/template.yaml)")
 	flag.StringVar(&c.EnvVars, "env-vars", "", "env-vars file in the SAM CLI's format (infra/env/invoke.json)")
+	flag.StringVar(&c.AppCode, "appcode", "", "an authorizer event's AppCode: replaces the sample's in its Authorization header and identity source (make invoke APPCODE=)")
 	flag.BoolVar(&c.AllowRemote, "allow-remote", false, "run even when the function's DynamoDB endpoint is not on this machine (AWS's, with the credentials it is given)")
 	flag.Parse()
 	if c.Fn == "" || c.Event == "" {
@@ -75,8 +77,11 @@ type config struct {
 	// AllowRemote lets the function reach a DynamoDB endpoint that is not on this
 	// machine; without it run refuses, so that no stack running does not mean AWS.
 	AllowRemote bool
-	Cache       string // $GATEPASS_CACHE; <root>/.cache when empty
-	Pkg         string // the main package to build; <root>/functions/<name> when empty (tests set it)
+	// AppCode, when set, is the AppCode of a Lambda authorizer event (the one PutApp
+	// answered), so that the sample can be allowed against your own data.
+	AppCode string
+	Cache   string // $GATEPASS_CACHE; <root>/.cache when empty
+	Pkg     string // the main package to build; <root>/functions/<name> when empty (tests set it)
 }
 
 // stack is what `make run` writes to $GATEPASS_CACHE/run/stack.json.
@@ -109,6 +114,11 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	event, err := readEvent(c.Event)
 	if err != nil {
 		return err
+	}
+	if c.AppCode != "" {
+		if event, err = withAppCode(event, c.AppCode); err != nil {
+			return err
+		}
 	}
 	env, err := environment(fn, c.Cache, c.EnvVars == "", stderr)
 	if err != nil {
@@ -184,6 +194,32 @@ func readEvent(path string) ([]byte, error) {
 		return nil, fmt.Errorf("event %s: not valid JSON", path)
 	}
 	return b, nil
+}
+
+// withAppCode puts code into an authorizer event's Authorization header and identity
+// source. An event that is no authorizer request is refused: the flag would do nothing.
+func withAppCode(event []byte, code string) ([]byte, error) {
+	var ev map[string]any
+	if err := json.Unmarshal(event, &ev); err != nil {
+		return nil, fmt.Errorf("event: %w", err)
+	}
+	if ev["type"] != "REQUEST" || ev["routeArn"] == nil {
+		return nil, errors.New("-appcode: the event is not a Lambda authorizer request (type REQUEST with a routeArn)")
+	}
+	value := "APPCODE " + code
+	headers, _ := ev["headers"].(map[string]any)
+	if headers == nil {
+		headers = map[string]any{}
+		ev["headers"] = headers
+	}
+	for k := range headers {
+		if strings.EqualFold(k, "authorization") {
+			delete(headers, k)
+		}
+	}
+	headers["authorization"] = value
+	ev["identitySource"] = []string{value}
+	return json.Marshal(ev)
 }
 
 // environment is the function's variables from the template, pointed at the local

@@ -106,7 +106,7 @@ func TestRunWholeStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := t.TempDir()
+	cache := shareInstall(t) // its own data, make test's install
 	t.Setenv("CANCEL_NOTICE", "3s")
 	c := &calls{events: map[string][]events.EventBridgeEvent{}, envNotes: map[string]string{}}
 	ready := make(chan stack, 1)

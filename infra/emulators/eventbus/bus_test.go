@@ -257,7 +257,7 @@ func TestRuleDelivery(t *testing.T) {
 			"source":      []any{"dataservice.catalog"},
 			"detail-type": []any{"API Published", "API Unpublished", "API Deleted"},
 		}},
-		{Name: "Everything", Handler: all.handle, Pattern: map[string]any{"source": []any{map[string]any{"prefix": ""}}}},
+		{Name: "Everything", Handler: all.handle, Pattern: map[string]any{"source": []any{"dataservice.catalog", "gatepass"}}},
 		{Name: "Flaky", Handler: broken.handle, Pattern: map[string]any{"detail": map[string]any{"api_id": []any{"a2"}}}},
 		{Name: "Unmounted", Pattern: map[string]any{"source": []any{"gatepass"}}},
 	}})

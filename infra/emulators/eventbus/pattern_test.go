@@ -38,38 +38,13 @@ func TestPatternMatch(t *testing.T) {
 		{"nested detail miss", `{"detail": {"owner": {"workspace": {"id": ["ws-1"]}}}}`, false},
 		{"missing field", `{"detail": {"nope": ["x"]}}`, false},
 		{"object where a value is expected", `{"detail": {"owner": ["x"]}}`, false},
-		{"prefix", `{"detail": {"tenant_id": [{"prefix": "t-"}]}}`, true},
-		{"prefix miss", `{"detail": {"tenant_id": [{"prefix": "u-"}]}}`, false},
-		{"prefix ignore case", `{"source": [{"prefix": {"equals-ignore-case": "DATASERVICE."}}]}`, true},
-		{"suffix", `{"detail": {"name": [{"suffix": ".PNG"}]}}`, true},
-		{"suffix ignore case", `{"detail": {"name": [{"suffix": {"equals-ignore-case": ".png"}}]}}`, true},
-		{"equals-ignore-case", `{"detail": {"name": [{"equals-ignore-case": "orders.png"}]}}`, true},
-		{"wildcard", `{"detail": {"name": [{"wildcard": "Ord*.P*G"}]}}`, true},
-		{"wildcard miss", `{"detail": {"name": [{"wildcard": "*.jpg"}]}}`, false},
-		{"anything-but value", `{"detail": {"api_id": [{"anything-but": "a2"}]}}`, true},
-		{"anything-but same value", `{"detail": {"api_id": [{"anything-but": "a1"}]}}`, false},
-		{"anything-but list", `{"detail": {"api_id": [{"anything-but": ["a1", "a2"]}]}}`, false},
-		{"anything-but number", `{"detail": {"count": [{"anything-but": 3}]}}`, false},
-		{"anything-but prefix", `{"detail": {"tenant_id": [{"anything-but": {"prefix": "t-"}}]}}`, false},
-		{"anything-but suffix", `{"detail": {"name": [{"anything-but": {"suffix": ".jpg"}}]}}`, true},
-		{"anything-but ignore case", `{"detail": {"name": [{"anything-but": {"equals-ignore-case": ["ORDERS.png"]}}]}}`, false},
-		{"anything-but on a missing field", `{"detail": {"nope": [{"anything-but": "x"}]}}`, false},
-		{"exists true", `{"detail": {"api_id": [{"exists": true}]}}`, true},
-		{"exists true missing", `{"detail": {"nope": [{"exists": true}]}}`, false},
-		{"exists false missing", `{"detail": {"nope": [{"exists": false}]}}`, true},
-		{"exists false present", `{"detail": {"api_id": [{"exists": false}]}}`, false},
-		{"exists true on an object", `{"detail": {"owner": [{"exists": true}]}}`, false},
 		{"number exact", `{"detail": {"count": [3]}}`, true},
 		{"number vs string", `{"detail": {"count": ["3"]}}`, false},
-		{"numeric range", `{"detail": {"count": [{"numeric": [">", 0, "<=", 5]}]}}`, true},
-		{"numeric out of range", `{"detail": {"ratio": [{"numeric": [">=", 1]}]}}`, false},
-		{"numeric equal", `{"detail": {"ratio": [{"numeric": ["=", 0.5]}]}}`, true},
 		{"bool", `{"detail": {"published": [true]}}`, true},
 		{"null", `{"detail": {"gone": [null]}}`, true},
 		{"array in event: any element", `{"detail": {"protocols": ["HTTPS"]}}`, true},
 		{"resources", `{"resources": ["arn:b"]}`, true},
 		{"array of objects", `{"detail": {"items": {"kind": ["y"]}}}`, true},
-		{"exact or prefix", `{"detail": {"api_id": ["zz", {"prefix": "a"}]}}`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,12 +67,12 @@ func TestPatternFromYAMLTypes(t *testing.T) {
 	// template.yaml decodes numbers as int and lists as []any.
 	p, err := CompilePattern(map[string]any{
 		"source": []any{"gatepass"},
-		"detail": map[string]any{"n": []any{1}, "m": []any{map[string]any{"numeric": []any{">", 1}}}},
+		"detail": map[string]any{"n": []any{1}, "m": []any{true}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := p.MatchValue(map[string]any{"source": "gatepass", "detail": map[string]any{"n": 1.0, "m": 2}})
+	got := p.MatchValue(map[string]any{"source": "gatepass", "detail": map[string]any{"n": 1.0, "m": true}})
 	if !got {
 		t.Fatal("got false, want true")
 	}
@@ -109,6 +84,13 @@ func TestPatternRejectsUnsupported(t *testing.T) {
 		{"or", `{"$or": [{"a": ["x"]}, {"b": ["y"]}]}`},
 		{"cidr", `{"ip": [{"cidr": "10.0.0.0/24"}]}`},
 		{"unknown operator", `{"a": [{"contains": "x"}]}`},
+		{"prefix (not used by the template)", `{"a": [{"prefix": "x"}]}`},
+		{"anything-but", `{"a": [{"anything-but": "x"}]}`},
+		{"numeric", `{"a": [{"numeric": [">", 1]}]}`},
+		{"exists", `{"a": [{"exists": true}]}`},
+		{"equals-ignore-case", `{"a": [{"equals-ignore-case": "x"}]}`},
+		{"wildcard", `{"a": [{"wildcard": "x*"}]}`},
+		{"empty operator object", `{"a": [{}]}`},
 		{"scalar not in a list", `{"source": "gatepass"}`},
 		{"empty list", `{"source": []}`},
 		{"two operators in one object", `{"a": [{"prefix": "x", "suffix": "y"}]}`},

@@ -22,7 +22,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -80,26 +79,22 @@ type Config struct {
 
 // Gateway is an http.Handler serving the configured routes.
 type Gateway struct {
-	cfg    Config
-	jwt    *localjwt.Verifier
-	routes []route
+	cfg Config
+	jwt *localjwt.Verifier
+	mux *http.ServeMux // the routes, as net/http's patterns; "/" answers 404 NotFound.Route
 }
 
 type route struct {
 	Route
-	key      string    // the routeKey: "PUT /v1/apis/{api_id}"
-	segments []segment // the path template split at "/"
-	literals int       // how many segments are literal, for precedence
+	key    string   // the routeKey: "PUT /v1/apis/{api_id}"
+	params []string // the path parameters' names
 }
 
-type segment struct {
-	literal string // when param is ""
-	param   string
-	greedy  bool
-}
-
-// New checks the routes and returns the Gateway.
-func New(cfg Config) (*Gateway, error) {
+// New checks the routes and returns the Gateway. The routes are net/http.ServeMux
+// patterns: "METHOD /path/{param}", {name+} as {name...}, ANY as no method. The mux
+// gives HTTP APIs' precedence (a literal segment beats a parameter) and refuses two
+// routes that would match the same requests.
+func New(cfg Config) (g *Gateway, err error) {
 	if cfg.Secret == "" {
 		return nil, errors.New("gateway: a JWT secret is required")
 	}
@@ -125,11 +120,16 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	g := &Gateway{cfg: cfg, jwt: verifier}
+	g = &Gateway{cfg: cfg, jwt: verifier, mux: http.NewServeMux()}
+	defer func() { // ServeMux panics on a pattern that conflicts with another
+		if p := recover(); p != nil {
+			g, err = nil, fmt.Errorf("gateway: %v", p)
+		}
+	}()
 	seen := map[string]bool{}
 	for _, r := range cfg.Routes {
 		r.Method = strings.ToUpper(r.Method)
-		rt, err := compile(r)
+		rt, pattern, err := compile(r)
 		if err != nil {
 			return nil, err
 		}
@@ -137,83 +137,41 @@ func New(cfg Config) (*Gateway, error) {
 			return nil, fmt.Errorf("gateway: route %q declared twice", rt.key)
 		}
 		seen[rt.key] = true
-		g.routes = append(g.routes, rt)
+		g.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, &rt) })
 	}
-	// Most specific first: more literal segments win over parameters, as in HTTP APIs.
-	sort.SliceStable(g.routes, func(i, j int) bool {
-		a, b := g.routes[i], g.routes[j]
-		if a.literals != b.literals {
-			return a.literals > b.literals
-		}
-		return len(a.segments) > len(b.segments)
+	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// A path that exists under another method is also 404 in an HTTP API.
+		g.fail(w, g.logger(w, r), w.Header().Get("Apigw-Requestid"), http.StatusNotFound, "NotFound.Route", "no route for "+r.Method+" "+r.URL.EscapedPath())
 	})
 	return g, nil
 }
 
-func compile(r Route) (route, error) {
+// compile checks a route's path template and returns the route and its ServeMux pattern.
+func compile(r Route) (route, string, error) {
 	if r.Method == "" || !strings.HasPrefix(r.Path, "/") {
-		return route{}, fmt.Errorf("gateway: bad route %q %q", r.Method, r.Path)
+		return route{}, "", fmt.Errorf("gateway: bad route %q %q", r.Method, r.Path)
 	}
 	rt := route{Route: r, key: r.Method + " " + r.Path}
 	parts := strings.Split(strings.TrimPrefix(r.Path, "/"), "/")
 	for i, p := range parts {
-		var s segment
 		switch {
 		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "+}"):
 			if i != len(parts)-1 {
-				return route{}, fmt.Errorf("gateway: route %q: a greedy parameter must be last", rt.key)
+				return route{}, "", fmt.Errorf("gateway: route %q: a greedy parameter must be last", rt.key)
 			}
-			s = segment{param: p[1 : len(p)-2], greedy: true}
+			rt.params = append(rt.params, p[1:len(p)-2])
+			parts[i] = "{" + p[1:len(p)-2] + "...}"
 		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}"):
-			s = segment{param: p[1 : len(p)-1]}
+			rt.params = append(rt.params, p[1:len(p)-1])
 		case strings.ContainsAny(p, "{}"):
-			return route{}, fmt.Errorf("gateway: route %q: a parameter must be a whole segment", rt.key)
-		default:
-			s = segment{literal: p}
-			rt.literals++
+			return route{}, "", fmt.Errorf("gateway: route %q: a parameter must be a whole segment", rt.key)
 		}
-		rt.segments = append(rt.segments, s)
 	}
-	return rt, nil
-}
-
-// match returns the path parameters when the escaped path fits the route's template.
-func (rt *route) match(parts []string) (map[string]string, bool) {
-	var params map[string]string
-	for i, s := range rt.segments {
-		if i >= len(parts) {
-			return nil, false
-		}
-		if s.greedy {
-			rest, err := url.PathUnescape(strings.Join(parts[i:], "/"))
-			if err != nil || rest == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[s.param] = rest
-			return params, true
-		}
-		v, err := url.PathUnescape(parts[i])
-		if err != nil {
-			return nil, false
-		}
-		if s.param == "" {
-			if v != s.literal {
-				return nil, false
-			}
-			continue
-		}
-		if v == "" {
-			return nil, false
-		}
-		if params == nil {
-			params = map[string]string{}
-		}
-		params[s.param] = v
+	pattern := "/" + strings.Join(parts, "/")
+	if r.Method != "ANY" {
+		pattern = r.Method + " " + pattern
 	}
-	return params, len(parts) == len(rt.segments)
+	return rt, pattern, nil
 }
 
 // Server is an http.Server for the gateway with the limits of an HTTP API: the time
@@ -282,29 +240,40 @@ func headerBytes(r *http.Request) int {
 
 // ServeHTTP implements http.Handler.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := g.cfg.Now()
 	reqID := newRequestID()
 	w.Header().Set("Apigw-Requestid", reqID)
-	log := g.cfg.Logger.With("request_id", reqID, "method", r.Method, "path", r.URL.EscapedPath())
 	// The body must arrive within BodyTimeout of the headers; a connection that trickles
 	// it is answered and closed instead of being held open.
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(g.cfg.BodyTimeout))
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(g.cfg.BodyTimeout))
 
 	if headerBytes(r) > MaxHeaderBytes {
-		g.fail(w, log, reqID, http.StatusRequestHeaderFieldsTooLarge, "InvalidParameter.HeadersTooLarge",
+		g.fail(w, g.logger(w, r), reqID, http.StatusRequestHeaderFieldsTooLarge, "InvalidParameter.HeadersTooLarge",
 			fmt.Sprintf("the request line and headers exceed %d bytes", MaxHeaderBytes))
 		return
 	}
+	g.mux.ServeHTTP(w, r)
+}
 
-	rawPath := r.URL.EscapedPath()
-	rt, params := g.lookup(r.Method, rawPath)
-	if rt == nil {
-		// A path that exists under another method is also 404 in an HTTP API.
-		g.fail(w, log, reqID, http.StatusNotFound, "NotFound.Route", "no route for "+r.Method+" "+rawPath)
-		return
+// logger is the log of one request (its id is the Apigw-Requestid ServeHTTP set).
+func (g *Gateway) logger(w http.ResponseWriter, r *http.Request) *slog.Logger {
+	return g.cfg.Logger.With("request_id", w.Header().Get("Apigw-Requestid"), "method", r.Method, "path", r.URL.EscapedPath())
+}
+
+// serve answers a request the mux matched to rt: the JWT authorizer, the body, the
+// function.
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rt *route) {
+	now := g.cfg.Now()
+	reqID := w.Header().Get("Apigw-Requestid")
+	log := g.logger(w, r).With("route", rt.key, "function", rt.Function)
+	var params map[string]string
+	for _, name := range rt.params {
+		if v := r.PathValue(name); v != "" {
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[name] = v
+		}
 	}
-	log = log.With("route", rt.key, "function", rt.Function)
 
 	var tok localjwt.Verified
 	var err error
@@ -321,7 +290,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, ok := g.readBody(w, r, rc, log, reqID)
+	body, ok := g.readBody(w, r, http.NewResponseController(w), log, reqID)
 	if !ok {
 		return
 	}
@@ -345,21 +314,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
-}
-
-// lookup finds the route of method and rawPath and its path parameters; nil if none.
-func (g *Gateway) lookup(method, rawPath string) (*route, map[string]string) {
-	parts := strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
-	for i := range g.routes {
-		c := &g.routes[i]
-		if c.Method != method && c.Method != "ANY" {
-			continue
-		}
-		if p, ok := c.match(parts); ok {
-			return c, p
-		}
-	}
-	return nil, nil
 }
 
 // readBody reads the request's body, at most MaxBody bytes, within the read deadline

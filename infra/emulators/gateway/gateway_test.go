@@ -388,6 +388,7 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 		{"relative path", "s", []Route{{Method: "GET", Path: "a"}}},
 		{"partial param", "s", []Route{{Method: "GET", Path: "/a{b}"}}},
 		{"greedy not last", "s", []Route{{Method: "GET", Path: "/{a+}/b"}}},
+		{"two routes for the same requests", "s", []Route{{Method: "GET", Path: "/a/{x}/b"}, {Method: "GET", Path: "/a/b/{y}"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
