@@ -102,7 +102,7 @@ func TestConsole_Screenshots(t *testing.T) {
 	shot(o, "appcode-once")
 	o.click("I have copied it")
 	o.clickIn(reports, "AppKeys")
-	o.click("Create AppKey")
+	o.clickAndLoad("Create AppKey") // the list shows the new key too
 	o.see("Copy the AppSecret now")
 	shot(o, "appkeys")
 	o.click("I have copied it")

@@ -214,6 +214,25 @@ async function main() {
   }
   root.textContent = "";
   render(<App cfg={cfg} />, root);
+  labelCells(root);
+}
+
+// labelCells gives every table cell its column's header as data-label, which the phone
+// layout (app.css, narrow screens) shows beside the value once a row becomes a card.
+function labelCells(root: HTMLElement) {
+  const label = () => {
+    for (const t of root.querySelectorAll("table")) {
+      const heads = [...t.querySelectorAll("thead th")].map((th) => th.textContent ?? "");
+      for (const tr of t.querySelectorAll("tbody tr")) {
+        [...tr.children].forEach((td, i) => {
+          const h = heads[i] ?? "";
+          if (td.getAttribute("data-label") !== h) td.setAttribute("data-label", h);
+        });
+      }
+    }
+  };
+  new MutationObserver(label).observe(root, { childList: true, subtree: true });
+  label();
 }
 
 main();
