@@ -678,14 +678,25 @@ func consoleScheduledStart(t *testing.T, c *consoleWorld) {
 	wantReason(t, "before the start", w.checkApp(t, api, app, client.EnvPROD), client.CheckReasonNOTYETVALID)
 }
 
-// 005-02: a grant beyond the API's policy is refused, and the console says which
-// policy in words, keeping the form.
+// 005-02: a reviewer sets the API's policy (Policy); a grant beyond it is refused, and
+// the console says which cap in words, keeping the form.
 func consolePolicyRefusal(t *testing.T, c *consoleWorld) {
 	w := c.w
 	api := w.newAPI(t, "")
-	res, err := w.reviewer.PutApiPolicyWithResponse(w.ctx, api, nil, client.PolicyInput{MaxValidityDays: ptr(90)})
-	expect(t, "PutApiPolicy", res, err, 200)
 	r := c.reviewer.in(t)
+	r.goTo("Published APIs", w.wsA)
+	r.fill("API name", api)
+	r.clickAndLoad("Search")
+	r.clickIn(api, "Policy")
+	r.dialog("Policy of " + apiName(api))
+	r.fill("Maximum validity (days)", "90")
+	r.fill("Reason", "sensitive data")
+	r.click("Save policy")
+	r.see("Policy of " + apiName(api) + " saved")
+	res, err := w.reviewer.GetApiPolicyWithResponse(w.ctx, api)
+	if p := expect(t, "GetApiPolicy", res, err, 200).JSON200; p.MaxValidityDays == nil || *p.MaxValidityDays != 90 || p.MaxRenewalDays != nil || p.Version != 1 {
+		t.Fatalf("policy %+v: want max_validity_days 90 alone, version 1", p)
+	}
 	openAuthorize(r, c, api)
 	r.fill("Authorized workspace", w.wsB)
 	r.check("Unlimited")

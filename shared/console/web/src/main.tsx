@@ -72,7 +72,16 @@ function App({ cfg }: { cfg: Config }) {
     <div class="shell">
       <header>
         <h1>gatepass</h1>
-        <WorkspacePicker s={s} ws={ws} onPick={(w) => go(r.tab, w)} />
+        <WorkspacePicker
+          s={s}
+          ws={ws}
+          onPick={(w) => {
+            // the state now, not at the hashchange (a later task): a tab clicked next
+            // already links to this workspace
+            go(r.tab, w);
+            setR({ tab: r.tab, ws: w });
+          }}
+        />
         <div class="who">
           <span>
             Signed in as <strong>{s.sub}</strong> · Tenant Account ID <strong>{s.tenant}</strong> · {claims.roles.join(" ") || "no roles"}

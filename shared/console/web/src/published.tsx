@@ -4,7 +4,7 @@ import { Session, why } from "./session";
 import { Actions, Denied, Dialog, EnvField, ErrorBox, Field, MAX_REASON, Notice, Pager, ReasonField, StartField, ValidityField, defaultValidity, fmt, splitList, toStart, toValidity, useLoad, useSubmit, type ValidityState } from "./ui";
 import { reasonWords } from "./words";
 
-type Open = { kind: "authorize" | "unpublish" | "publish" | "delete" | "protocol" | "test" | "register"; api?: Api } | null;
+type Open = { kind: "authorize" | "unpublish" | "publish" | "delete" | "protocol" | "test" | "register" | "policy"; api?: Api } | null;
 
 export function NeedWorkspace() {
   return <p class="empty">Choose a workspace above (a workspace id; yours are suggested).</p>;
@@ -128,6 +128,11 @@ export function PublishedApis({ s, ws }: { s: Session; ws: string }) {
                         </button>
                       )}
                       {reviewer && (
+                        <button aria-label={`Policy of ${a.name}`} onClick={() => setOpen({ kind: "policy", api: a })}>
+                          Policy
+                        </button>
+                      )}
+                      {reviewer && (
                         <button class="danger" aria-label={`Delete ${a.name}`} onClick={() => setOpen({ kind: "delete", api: a })}>
                           Delete
                         </button>
@@ -148,6 +153,7 @@ export function PublishedApis({ s, ws }: { s: Session; ws: string }) {
       {open?.kind === "publish" && <PublishDialog api={open.api!} onClose={() => setOpen(null)} onDone={done} />}
       {open?.kind === "delete" && <DeleteDialog api={open.api!} onClose={() => setOpen(null)} onDone={done} />}
       {open?.kind === "protocol" && <ProtocolDialog api={open.api!} onClose={() => setOpen(null)} onDone={done} />}
+      {open?.kind === "policy" && <PolicyDialog api={open.api!} onClose={() => setOpen(null)} onDone={done} />}
       {open?.kind === "register" && <RegisterDialog ws={ws} onClose={() => setOpen(null)} onDone={done} />}
     </section>
   );
@@ -573,6 +579,74 @@ function RegisterDialog(props: { ws: string; onClose: () => void; onDone: (m: st
           </button>
         </div>
       </form>
+    </Dialog>
+  );
+}
+
+type Caps = { max_validity_days: string; max_renewal_days: string; approvals_required: string; request_ttl_days: string };
+const capFields: [keyof Caps, string, string][] = [
+  ["max_validity_days", "Maximum validity (days)", "a grant may end at most this many days after its start; Unlimited is refused"],
+  ["max_renewal_days", "Maximum renewal (days)", "how far one renewal may extend the current end"],
+  ["approvals_required", "Approvals required", "distinct reviewers a request needs (default 1)"],
+  ["request_ttl_days", "Request expires after (days)", "a pending request expires after this many days (default 14)"],
+];
+
+// PolicyDialog: R26's caps on the API (empty: none), read, then written whole (the
+// version read goes as If-Match once there is one).
+function PolicyDialog(props: { api: Api; onClose: () => void; onDone: (msg: string) => void }) {
+  const id = props.api.api_id;
+  const [caps, setCaps] = useState<Caps | null>(null);
+  const [reason, setReason] = useState("");
+  const cur = useLoad(async () => {
+    const p = await ok(client.GET("/v1/apis/{api_id}/policy", { params: { path: { api_id: id } } }));
+    const str = (n: number | null) => (n == null ? "" : String(n));
+    setCaps({ max_validity_days: str(p.max_validity_days), max_renewal_days: str(p.max_renewal_days), approvals_required: str(p.approvals_required), request_ttl_days: str(p.request_ttl_days) });
+    return p;
+  }, [id]);
+  const { busy, err, run } = useSubmit();
+  const num = (v: string) => (v.trim() === "" ? null : Number(v));
+  return (
+    <Dialog title={`Policy of ${props.api.name}`} onClose={props.onClose}>
+      <ErrorBox err={cur.err} />
+      {caps && cur.data && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            run(async () => {
+              await ok(
+                client.PUT("/v1/apis/{api_id}/policy", {
+                  params: { path: { api_id: id }, header: { "Idempotency-Key": idemKey(), "If-Match": cur.data!.version > 0 ? `"${cur.data!.version}"` : undefined } },
+                  body: {
+                    max_validity_days: num(caps.max_validity_days),
+                    max_renewal_days: num(caps.max_renewal_days),
+                    approvals_required: num(caps.approvals_required),
+                    request_ttl_days: num(caps.request_ttl_days),
+                    reason: reason || undefined,
+                  },
+                }),
+              );
+              props.onDone(`Policy of ${props.api.name} saved: new grants, renewals and approvals follow it; existing grants keep their ends.`);
+            });
+          }}
+        >
+          <p class="muted">Empty: no cap (the unit's or the tenant's policy may still apply). Version {cur.data.version}.</p>
+          {capFields.map(([k, label, hint]) => (
+            <Field label={label} hint={hint}>
+              <input type="number" min={1} value={caps[k]} onInput={(e) => setCaps({ ...caps, [k]: e.currentTarget.value })} />
+            </Field>
+          ))}
+          <ReasonField label="Reason" value={reason} onInput={setReason} />
+          <ErrorBox err={err} />
+          <div class="buttons">
+            <button type="button" onClick={props.onClose}>
+              Cancel
+            </button>
+            <button class="primary" type="submit" disabled={busy || [...reason].length > MAX_REASON}>
+              Save policy
+            </button>
+          </div>
+        </form>
+      )}
     </Dialog>
   );
 }
