@@ -101,7 +101,10 @@ func TestConsole_Screenshots(t *testing.T) {
 	o.see("Copy the AppCode now")
 	shot(o, "appcode-once")
 	o.click("I have copied it")
+	o.gone("Copy the AppCode now")
 	o.clickIn(reports, "AppKeys")
+	o.dialog("AppKeys of App " + reports)
+	o.see("No AppKey yet")
 	o.clickAndLoad("Create AppKey") // the list shows the new key too
 	o.see("Copy the AppSecret now")
 	shot(o, "appkeys")
