@@ -32,7 +32,9 @@ func devServer(t *testing.T) stack {
 	if endpoint == "" && !ddblocal.Required() {
 		t.Skip("set AWS_ENDPOINT_URL_DYNAMODB (make test does) to run the end-to-end tests")
 	}
-	st, _ := startServer(t, config{Secret: devSecret, CacheDir: t.TempDir(), DynamoDB: endpoint, ScheduleAt: 300 * time.Millisecond})
+	// The functions' template Timeout is not what these tests are about: a minute keeps
+	// a slow DynamoDB Local on a busy machine from turning answers into 503s.
+	st, _ := startServer(t, config{Secret: devSecret, CacheDir: t.TempDir(), DynamoDB: endpoint, ScheduleAt: 300 * time.Millisecond, FunctionTimeout: time.Minute})
 	return st
 }
 

@@ -53,7 +53,8 @@ type Options struct {
 	// Output receives the emulator's stdout and stderr; nil discards them (the last
 	// lines are still quoted in a start error).
 	Output io.Writer
-	// StartTimeout bounds the wait for the first answer. Default 60s.
+	// StartTimeout bounds the wait for the first answer. Default 3 minutes: a JVM that
+	// starts in 3 s on an idle machine took over a minute with 20 processes beside it.
 	StartTimeout time.Duration
 	// DataDir, when set, keeps the data in a file there (-sharedDb: one database for
 	// every client, whatever its credentials and region) so that it survives a restart.
@@ -120,7 +121,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	timeout := opts.StartTimeout
 	if timeout <= 0 {
-		timeout = 60 * time.Second
+		timeout = 3 * time.Minute
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -193,7 +193,7 @@ func TestSupervise_RestartsAndKeepsFileData(t *testing.T) {
 	if err := syscall.Kill(-first.Pid(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute) // a restart is a JVM start: the default StartTimeout
 	for sup.Restarts() == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
