@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Paging limits of R15.
@@ -340,10 +341,11 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 		return Page[Request]{}, err
 	}
 	switch f.Status {
-	case "", RequestPending, RequestApproved, RequestRejected, RequestWithdrawn:
+	case "", RequestPending, RequestApproved, RequestRejected, RequestWithdrawn, RequestExpired:
 	default:
-		return Page[Request]{}, invalid(op, CodeInvalid+".Status", "status must be PENDING, APPROVED, REJECTED or WITHDRAWN")
+		return Page[Request]{}, invalid(op, CodeInvalid+".Status", "status must be PENDING, APPROVED, REJECTED, WITHDRAWN or EXPIRED")
 	}
+	now := s.now()
 	var list []Request
 	switch {
 	case f.Requester != "":
@@ -354,9 +356,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 		if list, err = s.Store.RequestsByRequester(ctx, p.TenantID, p.Sub); err != nil {
 			return Page[Request]{}, err
 		}
-		if f.Status != "" {
-			list = slices.DeleteFunc(list, func(r Request) bool { return r.Status != f.Status })
-		}
+		list = withStatusAt(list, f.Status, now)
 	case f.WorkspaceID != "":
 		if err := CheckID(op, "workspace_id", f.WorkspaceID); err != nil {
 			return Page[Request]{}, err
@@ -365,9 +365,18 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 			return Page[Request]{}, E(op, CodeForbidden, "only reviewers of workspace %s list its requests", f.WorkspaceID)
 		}
 		var err error
+		// R27: a request expired by time is still filed as PENDING until the sweep records it.
 		if list, err = s.Store.RequestsByWorkspace(ctx, p.TenantID, f.WorkspaceID, f.Status); err != nil {
 			return Page[Request]{}, err
 		}
+		if f.Status == RequestExpired {
+			pending, err := s.Store.RequestsByWorkspace(ctx, p.TenantID, f.WorkspaceID, RequestPending)
+			if err != nil {
+				return Page[Request]{}, err
+			}
+			list = append(list, pending...)
+		}
+		list = withStatusAt(list, f.Status, now)
 		if f.AppID != "" {
 			list = slices.DeleteFunc(list, func(r Request) bool { return r.AppID != f.AppID })
 		}
@@ -385,9 +394,7 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 		if list, err = s.Store.RequestsByApp(ctx, f.AppID); err != nil {
 			return Page[Request]{}, err
 		}
-		if f.Status != "" {
-			list = slices.DeleteFunc(list, func(r Request) bool { return r.Status != f.Status })
-		}
+		list = withStatusAt(list, f.Status, now)
 	default:
 		return Page[Request]{}, invalid(op, CodeInvalid, "name workspace_id, app_id or requester=me")
 	}
@@ -401,6 +408,18 @@ func (s *Service) Requests(ctx context.Context, p Principal, f RequestFilter, q 
 		return cmp.Or(cmp.Compare(strings.ToLower(a.APIName), strings.ToLower(b.APIName)), cmp.Compare(a.ID, b.ID))
 	})
 	return paginate(list, q), nil
+}
+
+// withStatusAt sets each request's status at now (R27: PENDING past its expiry is
+// EXPIRED) and keeps those of status (all for "").
+func withStatusAt(list []Request, status RequestStatus, now time.Time) []Request {
+	for i := range list {
+		list[i].Status = list[i].StatusAt(now)
+	}
+	if status == "" {
+		return list
+	}
+	return slices.DeleteFunc(list, func(r Request) bool { return r.Status != status })
 }
 
 // nameRequests fills in the names of the requests' APIs (one batch read).

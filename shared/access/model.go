@@ -313,6 +313,7 @@ const (
 	RequestApproved  RequestStatus = "APPROVED"
 	RequestRejected  RequestStatus = "REJECTED"
 	RequestWithdrawn RequestStatus = "WITHDRAWN"
+	RequestExpired   RequestStatus = "EXPIRED" // R27: PENDING past its expires_at
 )
 
 // Request is an application or a renewal request made by an app owner (R6, R9).
@@ -345,7 +346,19 @@ type Request struct {
 	DecisionMsg     string     `json:"decision_reason,omitempty"`
 	CreatedAt       time.Time  `json:"created_at"`
 	DecidedAt       *time.Time `json:"decided_at"`
-	Version         int64      `json:"version"`
+	// R27: how many distinct reviewers must approve (the policy's when it was made),
+	// the approvals given so far, and when a PENDING request expires.
+	ApprovalsRequired int        `json:"approvals_required"`
+	Approvals         []Approval `json:"approvals"`
+	ExpiresAt         *time.Time `json:"expires_at"`
+	Version           int64      `json:"version"`
+}
+
+// Approval is one reviewer's approval of a request (R27).
+type Approval struct {
+	Reviewer   string    `json:"reviewer"`
+	ApprovedAt time.Time `json:"approved_at"`
+	Reason     string    `json:"reason,omitempty"`
 }
 
 // Event detail types (SPEC.md "Events"); an audit entry records one of them.
@@ -363,6 +376,8 @@ const (
 	EventRequestApproved       = "Request Approved"
 	EventRequestRejected       = "Request Rejected"
 	EventRequestWithdrawn      = "Request Withdrawn"
+	EventApprovalRecorded      = "Request Approval Recorded" // R27: one approval of several
+	EventRequestExpired        = "Request Expired"           // R27
 	EventAPIChanged            = "API Changed"
 	EventAppChanged            = "App Changed"
 	EventAppCodeRotated        = "AppCode Rotated"

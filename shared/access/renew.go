@@ -70,10 +70,18 @@ func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID stri
 	if err := checkIfMatch(op, a, g.Version); err != nil { // after the role: a version is not for everyone
 		return RenewResult{}, err
 	}
-	if next, err := s.renewed(op, g, t.Generation, in.Validity, now); err != nil { // refuse what approval would refuse
+	next, err := s.renewed(op, g, t.Generation, in.Validity, now) // refuse what approval would refuse
+	if err != nil {
 		return RenewResult{}, err
-	} else if err := s.policyAllows(ctx, op, t, now, g.EndTime, next, true); err != nil { // R26
+	}
+	l, err := s.limits(ctx, t)
+	if err != nil {
 		return RenewResult{}, err
+	}
+	if !next.Protected { // R26, as policyAllows
+		if err := l.WithinPolicy(op, from(next.StartTime, now), g.EndTime, next.EndTime, true); err != nil {
+			return RenewResult{}, err
+		}
 	}
 	sub := g.Subject
 	req := Request{
@@ -85,6 +93,7 @@ func (s *Service) RenewOn(ctx context.Context, a Actor, r Resource, grantID stri
 	if sub.Type == SubjectApp {
 		req.AppID = sub.ID
 	}
+	req = pendingFor(req, l, now) // R27
 	c := Change{Op: op, Writes: []Write{{Request: &req, Cond: Cond{Kind: CondAbsent}}}}
 	c.Audit = []AuditEntry{requestAudit(EventRequestSubmitted, req, a.Sub, in.Reason, now)}
 	res := RenewResult{Request: &req}

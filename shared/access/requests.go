@@ -50,7 +50,11 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 	if spec, err = withStart(op, spec, in.StartTime, in.Validity, now); err != nil {
 		return RequestResult{}, err
 	}
-	if _, err := s.withinPolicy(ctx, op, t, spec, now); err != nil { // R26: refused now, not at approval
+	l, err := s.limits(ctx, t)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	if _, err := policyCheck(op, l, spec, now); err != nil { // R26: refused now, not at approval
 		return RequestResult{}, err
 	}
 	req := Request{
@@ -65,10 +69,12 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 	if sub.Type == SubjectApp {
 		req.AppID = sub.ID
 	}
+	req = pendingFor(req, l, now) // R27
 	c := Change{Op: op}
 	res := RequestResult{Request: req}
-	if t.reviews(a.Principal) { // R9: approved at once
+	if selfApproves(t.reviews(a.Principal), l) { // R9: approved at once, where one approval is required (R27)
 		res.Request.Status, res.Request.Reviewer, res.Request.DecidedAt = RequestApproved, a.Sub, &now
+		res.Request.Approvals = []Approval{{Reviewer: a.Sub, ApprovedAt: now, Reason: in.Reason}}
 		if res.Grants, err = s.newGrants(ctx, &c, t, []grantSpec{spec}, a.Sub, now, false); err != nil {
 			return RequestResult{}, err
 		}
@@ -188,6 +194,7 @@ func (s *Service) GetRequest(ctx context.Context, p Principal, id string) (Reque
 	if !r.IsRequester(p) && !p.IsReviewer(r.TenantID, r.WorkspaceID) {
 		return Request{}, E(op, CodeForbidden, "only the requester and reviewers may read this request")
 	}
+	r.Status = r.StatusAt(s.now()) // R27
 	return r, nil
 }
 
@@ -228,8 +235,11 @@ func (s *Service) decidable(ctx context.Context, op string, a Actor, id, reason 
 	if !a.IsReviewer(r.TenantID, r.WorkspaceID) {
 		return Request{}, E(op, CodeForbidden, "only a reviewer of workspace %s may decide this request", r.WorkspaceID)
 	}
-	if r.Status != RequestPending {
-		return Request{}, E(op, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
+	if st := r.StatusAt(s.now()); st != RequestPending { // R27: an expired request is decided
+		return Request{}, E(op, CodeRequestDecided, "request %s is already %s", r.ID, st)
+	}
+	if err := checkIfMatch(op, a, r.Version); err != nil { // R27: approvals change a request
+		return Request{}, err
 	}
 	return r, nil
 }
@@ -240,23 +250,59 @@ func decided(r Request, status RequestStatus, actor, reason string, now time.Tim
 	return r
 }
 
+// approveAttempts bounds how often an approval that lost a race to another approval
+// of the same request is read and tried again (R27).
+const approveAttempts = 3
+
 // Approve approves a pending request: an application creates its grants, a renewal
-// extends its grant (R6, R9); validity counts from now, the moment of approval.
+// extends its grant (R6, R9); validity counts from now, the moment of approval. Where
+// several approvals are required (R27) each but the last is recorded on the request,
+// and the last decides it; an approval that lost a race to another is tried again on
+// the request as it now stands (so the loser of a race for the last approval answers
+// 409 Conflict.RequestDecided, already APPROVED, and exactly one grant is made).
 func (s *Service) Approve(ctx context.Context, a Actor, id, reason string) (RequestResult, error) {
+	for attempt := 1; ; attempt++ {
+		res, raced, err := s.approve(ctx, a, id, reason)
+		if !raced || attempt == approveAttempts {
+			return res, err
+		}
+	}
+}
+
+func (s *Service) approve(ctx context.Context, a Actor, id, reason string) (_ RequestResult, raced bool, _ error) {
 	const op = "request.approve"
 	r, err := s.decidable(ctx, op, a, id, reason)
 	if err != nil {
-		return RequestResult{}, err
+		return RequestResult{}, false, err
 	}
 	now := s.now()
+	next, final, err := Approved(op, r, a, reason, now)
+	if err != nil {
+		return RequestResult{}, false, err
+	}
+	c := Change{Op: op, Writes: []Write{{Request: &next, Cond: Cond{Kind: CondVersion, Version: r.Version},
+		OnFail: E(op, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
+	res := RequestResult{Request: next}
+	if !final {
+		c.Audit = []AuditEntry{requestAudit(EventApprovalRecorded, next, a.Sub, reason, now)}
+		err := s.commit(ctx, a, c, res)
+		if err != nil {
+			return RequestResult{}, IsCode(err, CodeRequestDecided), err
+		}
+		return res, false, nil
+	}
+	res, err = s.approveFinal(ctx, op, a, r, c, res, reason, now)
+	return res, IsCode(err, CodeRequestDecided), err
+}
+
+// approveFinal adds to c what the last approval of r does (its grants, or its
+// renewal) and commits it with the request decided, in one transaction.
+func (s *Service) approveFinal(ctx context.Context, op string, a Actor, r Request, c Change, res RequestResult, reason string, now time.Time) (RequestResult, error) {
+	next := res.Request
 	t, _, err := s.loadTarget(ctx, op, r.Resource)
 	if err != nil {
 		return RequestResult{}, err
 	}
-	next := decided(r, RequestApproved, a.Sub, reason, now)
-	c := Change{Op: op, Writes: []Write{{Request: &next, Cond: Cond{Kind: CondVersion, Version: r.Version},
-		OnFail: E(op, CodeRequestDecided, "request %s was decided meanwhile", r.ID)}}}
-	res := RequestResult{Request: next}
 	switch r.Kind {
 	case RequestApply:
 		sub := Subject{Type: SubjectApp, ID: r.AppID, TenantID: r.TenantID}
@@ -323,8 +369,8 @@ func (s *Service) Withdraw(ctx context.Context, a Actor, id, reason string) (Req
 	if !r.IsRequester(a.Principal) {
 		return Request{}, E(op, CodeForbidden, "only the requester may withdraw a request")
 	}
-	if r.Status != RequestPending {
-		return Request{}, E(op, CodeRequestDecided, "request %s is already %s", r.ID, r.Status)
+	if st := r.StatusAt(s.now()); st != RequestPending {
+		return Request{}, E(op, CodeRequestDecided, "request %s is already %s", r.ID, st)
 	}
 	return s.closeRequest(ctx, a, op, r, RequestWithdrawn, EventRequestWithdrawn, reason)
 }

@@ -137,10 +137,11 @@ type AuditPage struct {
 	Next  string
 }
 
-// DueItem is a grant or cleanup task due for work (GSI2 day buckets).
+// DueItem is a grant, cleanup task or request due for work (GSI2 day buckets).
 type DueItem struct {
 	Grant   *Grant
 	Cleanup *CleanupTask
+	Request *Request // R27: a PENDING request at its expires_at
 }
 
 // The ports below are what access needs from the table, one per use; shared/store

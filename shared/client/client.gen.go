@@ -377,6 +377,7 @@ func (e RequestKind) Valid() bool {
 // Defines values for RequestStatus.
 const (
 	RequestStatusAPPROVED  RequestStatus = "APPROVED"
+	RequestStatusEXPIRED   RequestStatus = "EXPIRED"
 	RequestStatusPENDING   RequestStatus = "PENDING"
 	RequestStatusREJECTED  RequestStatus = "REJECTED"
 	RequestStatusWITHDRAWN RequestStatus = "WITHDRAWN"
@@ -386,6 +387,8 @@ const (
 func (e RequestStatus) Valid() bool {
 	switch e {
 	case RequestStatusAPPROVED:
+		return true
+	case RequestStatusEXPIRED:
 		return true
 	case RequestStatusPENDING:
 		return true
@@ -676,6 +679,14 @@ type ApplicationInput struct {
 	// UNIX seconds, or {"type":"LIMITED","days":N} (1-3650), counted from the moment of the
 	// grant, renewal or approval. The end must lie in the future.
 	Validity Validity `json:"validity"`
+}
+
+// Approval defines model for Approval.
+type Approval struct {
+	// ApprovedAt RFC 3339 in UTC
+	ApprovedAt Time    `json:"approved_at"`
+	Reason     *string `json:"reason,omitempty"`
+	Reviewer   string  `json:"reviewer"`
 }
 
 // AuditAction defines model for AuditAction.
@@ -1067,11 +1078,18 @@ type Request struct {
 	// AppId empty on a user's request for themself (R22)
 	AppId string `json:"app_id"`
 
+	// Approvals the approvals given so far (R27)
+	Approvals *[]Approval `json:"approvals,omitempty"`
+
+	// ApprovalsRequired distinct reviewers that must approve (R27; 0 on a request made before R27: one)
+	ApprovalsRequired *int `json:"approvals_required,omitempty"`
+
 	// CreatedAt RFC 3339 in UTC
 	CreatedAt      Time          `json:"created_at"`
 	DecidedAt      *NullableTime `json:"decided_at"`
 	DecisionReason *string       `json:"decision_reason,omitempty"`
 	Envs           []Env         `json:"envs"`
+	ExpiresAt      *NullableTime `json:"expires_at,omitempty"`
 	Fields         []string      `json:"fields"`
 
 	// GrantId the renewed grant (RENEW); empty for APPLY
@@ -1087,9 +1105,11 @@ type Request struct {
 	RequesterTenantId *string `json:"requester_tenant_id,omitempty"`
 
 	// Resource what a grant is on
-	Resource    *Resource     `json:"resource,omitempty"`
-	Reviewer    string        `json:"reviewer"`
-	StartTime   *NullableTime `json:"start_time,omitempty"`
+	Resource  *Resource     `json:"resource,omitempty"`
+	Reviewer  string        `json:"reviewer"`
+	StartTime *NullableTime `json:"start_time,omitempty"`
+
+	// Status EXPIRED: PENDING past expires_at (R27), decided by time
 	Status      RequestStatus `json:"status"`
 	Subject     *Subject      `json:"subject,omitempty"`
 	TenantId    *Id           `json:"tenant_id,omitempty"`
@@ -1109,7 +1129,7 @@ type RequestPage struct {
 	TotalCount int       `json:"total_count"`
 }
 
-// RequestStatus defines model for RequestStatus.
+// RequestStatus EXPIRED: PENDING past expires_at (R27), decided by time
 type RequestStatus string
 
 // RequestWithGrants defines model for RequestWithGrants.
@@ -1123,11 +1143,18 @@ type RequestWithGrants struct {
 	// AppId empty on a user's request for themself (R22)
 	AppId string `json:"app_id"`
 
+	// Approvals the approvals given so far (R27)
+	Approvals *[]Approval `json:"approvals,omitempty"`
+
+	// ApprovalsRequired distinct reviewers that must approve (R27; 0 on a request made before R27: one)
+	ApprovalsRequired *int `json:"approvals_required,omitempty"`
+
 	// CreatedAt RFC 3339 in UTC
 	CreatedAt      Time          `json:"created_at"`
 	DecidedAt      *NullableTime `json:"decided_at"`
 	DecisionReason *string       `json:"decision_reason,omitempty"`
 	Envs           []Env         `json:"envs"`
+	ExpiresAt      *NullableTime `json:"expires_at,omitempty"`
 	Fields         []string      `json:"fields"`
 
 	// GrantId the renewed grant (RENEW); empty for APPLY
@@ -1143,9 +1170,11 @@ type RequestWithGrants struct {
 	RequesterTenantId *string `json:"requester_tenant_id,omitempty"`
 
 	// Resource what a grant is on
-	Resource    *Resource     `json:"resource,omitempty"`
-	Reviewer    string        `json:"reviewer"`
-	StartTime   *NullableTime `json:"start_time,omitempty"`
+	Resource  *Resource     `json:"resource,omitempty"`
+	Reviewer  string        `json:"reviewer"`
+	StartTime *NullableTime `json:"start_time,omitempty"`
+
+	// Status EXPIRED: PENDING past expires_at (R27), decided by time
 	Status      RequestStatus `json:"status"`
 	Subject     *Subject      `json:"subject,omitempty"`
 	TenantId    *Id           `json:"tenant_id,omitempty"`
@@ -1561,6 +1590,9 @@ type ApproveRequestParams struct {
 	// body replays the first answer; with a different request it is 422; while the first
 	// is in flight it is 409 Conflict.RequestInProgress.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // RejectRequestParams defines parameters for RejectRequest.
@@ -1569,6 +1601,9 @@ type RejectRequestParams struct {
 	// body replays the first answer; with a different request it is 422; while the first
 	// is in flight it is 409 Conflict.RequestInProgress.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // WithdrawRequestParams defines parameters for WithdrawRequest.
@@ -1577,6 +1612,9 @@ type WithdrawRequestParams struct {
 	// body replays the first answer; with a different request it is 422; while the first
 	// is in flight it is 409 Conflict.RequestInProgress.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // DeleteServiceUnitParams defines parameters for DeleteServiceUnit.
@@ -2223,14 +2261,14 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/requests/{request_id} (the `GetRequest` operationId).
 	GetRequest(ctx context.Context, requestId RequestId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ApproveRequestWithBody A reviewer approves a pending request (R6, R9); validity counts from now.
+	// ApproveRequestWithBody A reviewer approves a pending request (R6, R9); validity counts from now. Where approvals_required is more than one (R27), each approval by a distinct reviewer other than the requester is recorded and the last one decides.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/requests/{request_id}/approve (the `ApproveRequest` operationId).
 	ApproveRequestWithBody(ctx context.Context, requestId RequestId, params *ApproveRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ApproveRequest A reviewer approves a pending request (R6, R9); validity counts from now.
+	// ApproveRequest A reviewer approves a pending request (R6, R9); validity counts from now. Where approvals_required is more than one (R27), each approval by a distinct reviewer other than the requester is recorded and the last one decides.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3134,7 +3172,7 @@ func (c *Client) GetRequest(ctx context.Context, requestId RequestId, reqEditors
 	return c.Client.Do(req)
 }
 
-// ApproveRequestWithBody A reviewer approves a pending request (R6, R9); validity counts from now.
+// ApproveRequestWithBody A reviewer approves a pending request (R6, R9); validity counts from now. Where approvals_required is more than one (R27), each approval by a distinct reviewer other than the requester is recorded and the last one decides.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3151,7 +3189,7 @@ func (c *Client) ApproveRequestWithBody(ctx context.Context, requestId RequestId
 	return c.Client.Do(req)
 }
 
-// ApproveRequest A reviewer approves a pending request (R6, R9); validity counts from now.
+// ApproveRequest A reviewer approves a pending request (R6, R9); validity counts from now. Where approvals_required is more than one (R27), each approval by a distinct reviewer other than the requester is recorded and the last one decides.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5709,6 +5747,17 @@ func NewApproveRequestRequestWithBody(server string, requestId RequestId, params
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -5771,6 +5820,17 @@ func NewRejectRequestRequestWithBody(server string, requestId RequestId, params 
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -5831,6 +5891,17 @@ func NewWithdrawRequestRequestWithBody(server string, requestId RequestId, param
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
 		}
 
 	}
@@ -7789,14 +7860,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/requests/{request_id} (the `GetRequest` operationId).
 	GetRequestWithResponse(ctx context.Context, requestId RequestId, reqEditors ...RequestEditorFn) (*GetRequestResponse, error)
 
-	// ApproveRequestWithBodyWithResponse A reviewer approves a pending request (R6, R9); validity counts from now.
+	// ApproveRequestWithBodyWithResponse A reviewer approves a pending request (R6, R9); validity counts from now. Where approvals_required is more than one (R27), each approval by a distinct reviewer other than the requester is recorded and the last one decides.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/requests/{request_id}/approve (the `ApproveRequest` operationId).
 	ApproveRequestWithBodyWithResponse(ctx context.Context, requestId RequestId, params *ApproveRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveRequestResponse, error)
 
-	// ApproveRequestWithResponse A reviewer approves a pending request (R6, R9); validity counts from now.
+	// ApproveRequestWithResponse A reviewer approves a pending request (R6, R9); validity counts from now. Where approvals_required is more than one (R27), each approval by a distinct reviewer other than the requester is recorded and the last one decides.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11386,6 +11457,8 @@ type ApproveRequestResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -11428,6 +11501,11 @@ func (r ApproveRequestResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r ApproveRequestResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r ApproveRequestResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -11504,6 +11582,8 @@ type RejectRequestResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -11546,6 +11626,11 @@ func (r RejectRequestResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RejectRequestResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r RejectRequestResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -11622,6 +11707,8 @@ type WithdrawRequestResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *TooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -11664,6 +11751,11 @@ func (r WithdrawRequestResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r WithdrawRequestResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r WithdrawRequestResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -14848,7 +14940,7 @@ func (c *ClientWithResponses) GetRequestWithResponse(ctx context.Context, reques
 	return ParseGetRequestResponse(rsp)
 }
 
-// ApproveRequestWithBodyWithResponse A reviewer approves a pending request (R6, R9); validity counts from now.
+// ApproveRequestWithBodyWithResponse A reviewer approves a pending request (R6, R9); validity counts from now. Where approvals_required is more than one (R27), each approval by a distinct reviewer other than the requester is recorded and the last one decides.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14861,7 +14953,7 @@ func (c *ClientWithResponses) ApproveRequestWithBodyWithResponse(ctx context.Con
 	return ParseApproveRequestResponse(rsp)
 }
 
-// ApproveRequestWithResponse A reviewer approves a pending request (R6, R9); validity counts from now.
+// ApproveRequestWithResponse A reviewer approves a pending request (R6, R9); validity counts from now. Where approvals_required is more than one (R27), each approval by a distinct reviewer other than the requester is recorded and the last one decides.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18465,6 +18557,13 @@ func ParseApproveRequestResponse(rsp *http.Response) (*ApproveRequestResponse, e
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18574,6 +18673,13 @@ func ParseRejectRequestResponse(rsp *http.Response) (*RejectRequestResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18682,6 +18788,13 @@ func ParseWithdrawRequestResponse(rsp *http.Response) (*WithdrawRequestResponse,
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge

@@ -12,7 +12,8 @@ import (
 )
 
 // Cancellations is the scheduled job that finalizes due API-side cancellations (R7,
-// R11) and works off R4 cleanup tasks in bounded batches.
+// R11), announces scheduled starts (R25), records request expiry (R27) and works off
+// R4 cleanup tasks in bounded batches.
 type Cancellations struct {
 	Store access.DueSweep
 	Now   access.Clock
@@ -57,6 +58,8 @@ func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
 			switch {
 			case it.Grant != nil:
 				return c.finalize(ctx, log, *it.Grant, at, &res)
+			case it.Request != nil:
+				return c.expire(ctx, log, *it.Request, at, &res)
 			case it.Cleanup != nil && budget > 0:
 				n, err := c.cleanup(ctx, log, *it.Cleanup, at, batch, budget, &res)
 				budget -= n
@@ -70,6 +73,26 @@ func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
 // finalize announces g's scheduled start (R25) or applies its cancellation (R7; R11 for PROXY alone), whichever is due.
 func (c *Cancellations) finalize(ctx context.Context, log *slog.Logger, g access.Grant, at time.Time, res *RunResult) error {
 	return applyDue(ctx, log, c.Store, access.ScheduleChange, g, at, c.Days, res)
+}
+
+// expire records the expiry of a PENDING request past its TTL (R27) with its Request
+// Expired event. A decision that came first wins; the next run finds nothing due.
+func (c *Cancellations) expire(ctx context.Context, log *slog.Logger, r access.Request, at time.Time, res *RunResult) error {
+	ch, _, ok := access.ExpireChange(r, at)
+	if !ok {
+		return nil
+	}
+	if err := c.Store.Commit(ctx, ch); err != nil {
+		if retryLater(err) {
+			res.Conflicts++
+			log.Warn("request decided meanwhile", "request_id", r.ID, "error", err.Error())
+			return nil
+		}
+		return err
+	}
+	res.Changed++
+	res.Events += len(ch.Audit)
+	return nil
 }
 
 // cleanup removes up to budget stale grants of task (R4), batch by batch, each batch

@@ -114,6 +114,9 @@ func dueID(it access.DueItem) string {
 		k := g.Key()
 		return fmt.Sprintf("grant|%s|%s|%s|%s|%s|%s", k.Resource.Type, k.Resource.ID, k.Env, k.Subject, k.SubjectTenant, k.ID)
 	}
+	if r := it.Request; r != nil {
+		return "request|" + r.ID
+	}
 	if c := it.Cleanup; c != nil {
 		return "cleanup|" + string(c.Resource.Type) + "|" + c.Resource.ID + "|" + strconv.FormatInt(c.Generation, 10)
 	}

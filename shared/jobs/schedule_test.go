@@ -44,3 +44,41 @@ func TestScheduleJob_R25_GrantStartedOnce(t *testing.T) {
 		t.Fatalf("grant after the start: announced %v due %v", got.StartAnnounced, got.Due)
 	}
 }
+
+// TestCancellationsJob_R27_RequestExpiredOnce: the minutely schedule records a PENDING
+// request's expiry once, at or after its TTL, reading only what is due; the request was
+// EXPIRED from the TTL instant whatever the job did.
+func TestCancellationsJob_R27_RequestExpiredOnce(t *testing.T) {
+	e := newEnv(t)
+	e.api("api1")
+	e.app("app1")
+	two, ttl := 2, 1
+	if _, err := e.svc.PutPolicy(e.ctx, e.admin, access.APIResource("api1"), access.PolicyInput{ApprovalsRequired: &two, RequestTTLDays: &ttl}); err != nil {
+		t.Fatalf("policy: %v", err)
+	}
+	res, err := e.svc.ApplyOn(e.ctx, e.admin, access.APIResource("api1"), access.ApplyInput{
+		AppID: "app1", Envs: []access.Env{access.EnvProd}, Validity: access.Validity{Type: access.Unlimited},
+	})
+	if err != nil || res.Request.Status != access.RequestPending {
+		t.Fatalf("apply: got %v, %+v", err, res.Request)
+	}
+	exp := t0.Add(24 * time.Hour)
+	e.clock.Set(exp)
+	if r, err := e.svc.GetRequest(e.ctx, e.admin.Principal, res.Request.ID); err != nil || r.Status != access.RequestExpired {
+		t.Fatalf("at the TTL, before any run: got %v, %+v", err, r.Status)
+	}
+	e.store.Reset()
+	if r := e.runCancellations(exp.Add(-time.Millisecond), nil); r.Changed != 0 || e.store.Reads() != 0 {
+		t.Fatalf("before the TTL: got %+v and %d reads, want nothing", r, e.store.Reads())
+	}
+	if r := e.runCancellations(exp.Add(time.Minute), nil); r.Changed != 1 || r.Events != 1 || e.store.Reads() != 1 {
+		t.Fatalf("after the TTL: got %+v and %d reads, want one Request Expired from one read", r, e.store.Reads())
+	}
+	if r := e.runCancellations(exp.Add(2*time.Minute), nil); r.Changed != 0 {
+		t.Fatalf("second run: got %+v, want nothing", r)
+	}
+	expired := e.audit("api1", access.EventRequestExpired)
+	if len(expired) != 1 || expired[0].RequestID != res.Request.ID || expired[0].Actor != access.ActorExpiry {
+		t.Fatalf("audit: got %+v, want one Request Expired", expired)
+	}
+}

@@ -138,6 +138,11 @@ func (s *Store) plan(c access.Change) ([]txItem, error) {
 		return nil, err
 	}
 	items = append(items, refItems...)
+	dueItems, err := s.requestDueItems(c)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, dueItems...)
 	logItems, err := s.auditAndIdemItems(c)
 	if err != nil {
 		return nil, err
@@ -152,6 +157,32 @@ func (s *Store) plan(c access.Change) ([]txItem, error) {
 			return nil, fmt.Errorf("change %s writes item %s twice", c.Op, it.key)
 		}
 		seen[it.key.String()] = true
+	}
+	return items, nil
+}
+
+// requestDueItems keeps each written request's due marker in step with it (R27): put
+// while the request is PENDING with an expiry, deleted once it is decided. The
+// request's own condition guards both.
+func (s *Store) requestDueItems(c access.Change) ([]txItem, error) {
+	var items []txItem
+	for _, w := range c.Writes {
+		r := w.Request
+		if r == nil || w.Action != access.ActionPut {
+			continue
+		}
+		if r.Status == access.RequestPending && r.ExpiresAt != nil {
+			it := newRequestDueItem(*r)
+			put, err := putItem(s.table, it.key, it, nil, nil)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, put)
+			continue
+		}
+		k := requestDueKey(r.ID)
+		items = append(items, txItem{key: k, item: ddbtypes.TransactWriteItem{Delete: &ddbtypes.Delete{
+			TableName: aws.String(s.table), Key: k.av()}}})
 	}
 	return items, nil
 }

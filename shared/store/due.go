@@ -187,6 +187,9 @@ func dueItem(op string, item map[string]ddbtypes.AttributeValue) (access.DueItem
 	case TypeCleanup:
 		c, err := decode(op, item, cleanupItem.task)
 		return access.DueItem{Cleanup: &c}, err == nil, err
+	case TypeRequestDue:
+		r, err := decode(op, item, requestItem.request)
+		return access.DueItem{Request: &r}, err == nil, err
 	}
 	return access.DueItem{}, false, nil
 }

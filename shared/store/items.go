@@ -443,12 +443,13 @@ func newLookupItem(l access.Lookup) lookupItem {
 
 type requestItem struct {
 	key
-	GSI1PK       string               `dynamodbav:"GSI1PK"`
-	GSI1SK       string               `dynamodbav:"GSI1SK"`
+	// GSI1 and GSI3 are absent on a request's due marker (R27), which is only in GSI2.
+	GSI1PK       string               `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK       string               `dynamodbav:"GSI1SK,omitempty"`
 	GSI2PK       string               `dynamodbav:"GSI2PK,omitempty"` // absent on a user's own request
 	GSI2SK       string               `dynamodbav:"GSI2SK,omitempty"`
-	GSI3PK       string               `dynamodbav:"GSI3PK"`
-	GSI3SK       string               `dynamodbav:"GSI3SK"`
+	GSI3PK       string               `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK       string               `dynamodbav:"GSI3SK,omitempty"`
 	Type         string               `dynamodbav:"type"`
 	TTL          int64                `dynamodbav:"ttl"`
 	RequestID    string               `dynamodbav:"request_id"`
@@ -478,7 +479,29 @@ type requestItem struct {
 	DecisionMsg  string               `dynamodbav:"decision_reason"`
 	CreatedAt    string               `dynamodbav:"created_at"`
 	DecidedAt    string               `dynamodbav:"decided_at,omitempty"`
+	Required     int                  `dynamodbav:"approvals_required,omitempty"` // R27
+	Approvals    []approvalItem       `dynamodbav:"approvals,omitempty"`
+	ExpiresAt    string               `dynamodbav:"expires_at,omitempty"`
 	Version      int64                `dynamodbav:"version"`
+}
+
+// approvalItem is one approval of a request (R27).
+type approvalItem struct {
+	Reviewer   string `dynamodbav:"reviewer"`
+	ApprovedAt string `dynamodbav:"approved_at"`
+	Reason     string `dynamodbav:"reason,omitempty"`
+}
+
+// newRequestDueItem is a PENDING request's due marker (R27): a copy of the request in
+// GSI2's due bucket of its expires_at, so that the sweep reads one item per expiring
+// request. The store keeps it in step with the request (Store.requestDueItems).
+func newRequestDueItem(r access.Request) requestItem {
+	it := newRequestItem(r)
+	it.key = requestDueKey(r.ID)
+	it.Type = TypeRequestDue
+	it.GSI1PK, it.GSI1SK, it.GSI3PK, it.GSI3SK = "", "", "", ""
+	it.GSI2PK, it.GSI2SK = splitKey(dueGSI2(*r.ExpiresAt, it.key))
+	return it
 }
 
 func newRequestItem(r access.Request) requestItem {
@@ -498,6 +521,10 @@ func newRequestItem(r access.Request) requestItem {
 		ValidityDays: r.Validity.Days, StartTime: fmtOptTime(r.StartTime), Reason: r.Reason, Requester: r.Requester, ReqTenant: r.RequesterTenant,
 		Reviewer: r.Reviewer, DecisionMsg: r.DecisionMsg, CreatedAt: fmtTime(r.CreatedAt), DecidedAt: fmtOptTime(r.DecidedAt),
 		Version: r.Version, ResourceType: r.Resource.Type, ResourceID: r.Resource.ID,
+		Required: r.ApprovalsRequired, ExpiresAt: fmtOptTime(r.ExpiresAt),
+	}
+	for _, ap := range r.Approvals {
+		it.Approvals = append(it.Approvals, approvalItem{Reviewer: ap.Reviewer, ApprovedAt: fmtTime(ap.ApprovedAt), Reason: ap.Reason})
 	}
 	if r.AppID != "" {
 		it.GSI2PK, it.GSI2SK = requestGSI2PK(r.AppID), sk
@@ -518,7 +545,11 @@ func (it requestItem) request() (access.Request, error) {
 		StartTime: p.opt(it.StartTime),
 		Reason:    it.Reason, Requester: it.Requester, RequesterTenant: it.ReqTenant, Reviewer: it.Reviewer, DecisionMsg: it.DecisionMsg,
 		CreatedAt: p.at(it.CreatedAt), DecidedAt: p.opt(it.DecidedAt), Version: it.Version,
-		Resource: access.Resource{Type: it.ResourceType, ID: it.ResourceID},
+		Resource:          access.Resource{Type: it.ResourceType, ID: it.ResourceID},
+		ApprovalsRequired: it.Required, ExpiresAt: p.opt(it.ExpiresAt),
+	}
+	for _, ap := range it.Approvals {
+		r.Approvals = append(r.Approvals, access.Approval{Reviewer: ap.Reviewer, ApprovedAt: p.at(ap.ApprovedAt), Reason: ap.Reason})
 	}
 	if r.Resource.Type == "" { // written before requests named their resource
 		r.Resource = access.APIResource(it.APIID)

@@ -31,6 +31,8 @@ const (
 	TypeUnit     = "UNIT"
 	TypeDefault  = "WSDEFAULT"
 	TypePolicy   = "POLICY" // R26
+	// TypeRequestDue is a PENDING request's due marker (R27).
+	TypeRequestDue = "REQDUE"
 )
 
 const (
@@ -218,6 +220,9 @@ func grantsPartitions(r access.Resource) []string {
 func grantRefKey(grantID string) key { return key{"GRANTID#" + grantID, skMeta} }
 
 func requestKey(id string) key { return key{"REQ#" + id, skMeta} }
+
+// requestDueKey is a PENDING request's due marker, beside the request (R27).
+func requestDueKey(id string) key { return key{"REQ#" + id, "DUE"} }
 
 func requestGSI1PK(tenantID, workspaceID string, status access.RequestStatus) string {
 	return wsPartition(tenantID, workspaceID) + "REQ#" + string(status) + "#"

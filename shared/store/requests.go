@@ -9,7 +9,7 @@ import (
 )
 
 var requestStatuses = []access.RequestStatus{
-	access.RequestPending, access.RequestApproved, access.RequestRejected, access.RequestWithdrawn,
+	access.RequestPending, access.RequestApproved, access.RequestRejected, access.RequestWithdrawn, access.RequestExpired,
 }
 
 // RequestsByWorkspace lists the requests a workspace reviews (GSI1, one partition per
