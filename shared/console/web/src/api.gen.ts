@@ -324,7 +324,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A reviewer approves a pending request (R6, R9); validity counts from now. */
+        /** A reviewer approves a pending request (R6, R9); validity counts from now. Where approvals_required is more than one (R27), each approval by a distinct reviewer other than the requester is recorded and the last one decides. */
         post: operations["ApproveRequest"];
         delete?: never;
         options?: never;
@@ -764,8 +764,11 @@ export interface components {
         GrantStatus: "ACTIVE" | "CANCELLATION_PENDING" | "EXPIRED" | "REVOKED" | "SCHEDULED";
         /** @enum {string} */
         RequestKind: "APPLY" | "RENEW";
-        /** @enum {string} */
-        RequestStatus: "PENDING" | "APPROVED" | "REJECTED" | "WITHDRAWN";
+        /**
+         * @description EXPIRED: PENDING past expires_at (R27), decided by time
+         * @enum {string}
+         */
+        RequestStatus: "PENDING" | "APPROVED" | "REJECTED" | "WITHDRAWN" | "EXPIRED";
         /** @enum {string} */
         SubjectType: "APP" | "WORKSPACE" | "USER";
         /** @enum {string} */
@@ -1080,8 +1083,18 @@ export interface components {
             decision_reason?: string;
             created_at: components["schemas"]["Time"];
             decided_at: components["schemas"]["NullableTime"];
+            /** @description distinct reviewers that must approve (R27; 0 on a request made before R27: one) */
+            approvals_required?: number;
+            /** @description the approvals given so far (R27) */
+            approvals?: components["schemas"]["Approval"][] | null;
+            expires_at?: components["schemas"]["NullableTime"];
             version?: number;
             grants?: components["schemas"]["Grant"][];
+        };
+        Approval: {
+            reviewer: string;
+            approved_at: components["schemas"]["Time"];
+            reason?: string;
         };
         RequestWithGrants: components["schemas"]["Request"] & {
             grants: components["schemas"]["Grant"][];
@@ -1264,7 +1277,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Conflict.* (IdTaken, PathTaken, ApiNotPublished, GrantExists, GrantNotInForce, CancellationPending, NoCancellationPending, RequestDecided, Concurrent, RequestInProgress) */
+        /** @description Conflict.* (IdTaken, PathTaken, ApiNotPublished, GrantExists, GrantNotInForce, CancellationPending, NoCancellationPending, RequestDecided, AlreadyApproved, Concurrent, RequestInProgress) */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -2353,6 +2366,8 @@ export interface operations {
                  *     is in flight it is 409 Conflict.RequestInProgress.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The grant version the caller last saw, as "<version>"; a stale one is 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 request_id: components["parameters"]["RequestId"];
@@ -2365,7 +2380,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the approved request with the grants it made or renewed */
+            /** @description the approved request with the grants it made or renewed, or (R27) the still PENDING request with the approval recorded */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2379,6 +2394,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["IdempotencyKeyReuse"];
             429: components["responses"]["Throttled"];
@@ -2396,6 +2412,8 @@ export interface operations {
                  *     is in flight it is 409 Conflict.RequestInProgress.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The grant version the caller last saw, as "<version>"; a stale one is 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 request_id: components["parameters"]["RequestId"];
@@ -2422,6 +2440,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["IdempotencyKeyReuse"];
             429: components["responses"]["Throttled"];
@@ -2439,6 +2458,8 @@ export interface operations {
                  *     is in flight it is 409 Conflict.RequestInProgress.
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The grant version the caller last saw, as "<version>"; a stale one is 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 request_id: components["parameters"]["RequestId"];
@@ -2465,6 +2486,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["IdempotencyKeyReuse"];
             429: components["responses"]["Throttled"];
