@@ -292,7 +292,11 @@ func (s *Service) approve(ctx context.Context, a Actor, id, reason string) (_ Re
 		return res, false, nil
 	}
 	res, err = s.approveFinal(ctx, op, a, r, c, res, reason, now)
-	return res, IsCode(err, CodeRequestDecided), err
+	// The transaction names the first condition that failed: a racing last approval
+	// may show as its grant's slot taken (Conflict.GrantExists) rather than as the
+	// request's version. Any conflict is tried again on the request as it now stands,
+	// which then answers RequestDecided if it was the race.
+	return res, ErrorKind(err) == Conflict, err
 }
 
 // approveFinal adds to c what the last approval of r does (its grants, or its
