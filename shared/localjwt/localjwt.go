@@ -21,6 +21,10 @@ import (
 	"gatepass/shared/access"
 )
 
+// DevSecret is the development server's LOCAL_JWT_SECRET when none is set (make run,
+// make ddb's env-vars, make token): a local secret, never one of a deployed stack.
+const DevSecret = "gatepass-local-dev-secret"
+
 // MaxTokenBytes is the largest token accepted. API Gateway refuses a request whose
 // request line and headers exceed 10 KiB; a token near that size is no real token.
 const MaxTokenBytes = 8 << 10

@@ -26,10 +26,6 @@ import (
 	"gatepass/shared/store"
 )
 
-// devSecret is the development server's default LOCAL_JWT_SECRET, which the env-vars
-// files in infra/env carry too.
-const devSecret = "gatepass-local-dev-secret"
-
 func main() {
 	port := 8000
 	if v := os.Getenv("DDB_PORT"); v != "" {
@@ -65,7 +61,7 @@ func run(ctx context.Context, port int, table string) error {
 	}
 	secret := os.Getenv("LOCAL_JWT_SECRET")
 	if secret == "" {
-		secret = devSecret
+		secret = localjwt.DevSecret
 	}
 	tok, err := localjwt.Mint(secret, map[string]any{
 		"sub": "dev-admin", "tenant_id": "t-dev", "roles": []string{"tenant_admin", "checker"},

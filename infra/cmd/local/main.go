@@ -27,10 +27,11 @@ import (
 	"time"
 
 	"gatepass/infra/emulators/ddblocal"
+	"gatepass/shared/localjwt"
 )
 
 // DefaultSecret signs and verifies local tokens unless LOCAL_JWT_SECRET is set.
-const DefaultSecret = "gatepass-local-dev-secret"
+const DefaultSecret = localjwt.DevSecret
 
 func main() {
 	started := time.Now()

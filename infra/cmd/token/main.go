@@ -17,9 +17,6 @@ import (
 	"gatepass/shared/localjwt"
 )
 
-// devSecret is the development server's default LOCAL_JWT_SECRET.
-const devSecret = "gatepass-local-dev-secret"
-
 func main() {
 	sub := flag.String("sub", "dev-admin", "the token's sub (the caller)")
 	tenant := flag.String("tenant", "t-dev", "the token's tenant_id")
@@ -32,7 +29,7 @@ func main() {
 	}
 	secret := os.Getenv("LOCAL_JWT_SECRET")
 	if secret == "" {
-		secret = devSecret
+		secret = localjwt.DevSecret
 	}
 	list := strings.FieldsFunc(*roles, func(r rune) bool { return r == ' ' || r == ',' })
 	if list == nil {
