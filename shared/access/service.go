@@ -161,3 +161,7 @@ func checkIfMatch(op string, a Actor, version int64) error {
 	}
 	return nil
 }
+
+// Settings returns the configuration the service runs with (defaults filled in): the
+// HTTP layer reads its clock and roles format through it.
+func (s *Service) Settings() Config { return s.Config }

@@ -8,7 +8,7 @@ import (
 )
 
 // Catalog serves the catalog function: APIs and apps.
-func Catalog(svc *access.Service) *Handler {
+func Catalog(svc Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
 		"PUT /v1/apis/{api_id}":           mutate(h, putByID("api_id", svc.PutAPI), renderAPI),

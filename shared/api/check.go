@@ -23,7 +23,7 @@ type Checker struct {
 }
 
 // Check builds the check function's handler.
-func Check(svc *access.Service) *Checker {
+func Check(svc Service) *Checker {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{"POST /v1/check": h.check}
 	return &Checker{Handler: h}

@@ -8,7 +8,7 @@ import (
 )
 
 // Grant serves the grant function: grants, applications and their decisions.
-func Grant(svc *access.Service) *Handler {
+func Grant(svc Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
 		"POST /v1/apis/{api_id}/grants":             mutate(h, h.createGrants, h.renderGrants),
@@ -32,11 +32,11 @@ type grantsView struct {
 }
 
 func (h *Handler) renderGrants(result []access.Grant) (int, any) {
-	return http.StatusCreated, grantsView{Grants: viewGrants(result, h.svc.Now())}
+	return http.StatusCreated, grantsView{Grants: viewGrants(result, h.svc.Settings().Now())}
 }
 
 func (h *Handler) renderGrant(result access.Grant) (int, any) {
-	return http.StatusOK, viewGrant(result, h.svc.Now())
+	return http.StatusOK, viewGrant(result, h.svc.Settings().Now())
 }
 
 // renderApplication answers 202 with a pending request, 201 when it was auto-approved.
@@ -45,11 +45,11 @@ func (h *Handler) renderApplication(res access.RequestResult) (int, any) {
 	if res.Request.Status == access.RequestApproved {
 		st = http.StatusCreated
 	}
-	return st, requestView{Request: res.Request, Grants: viewGrants(res.Grants, h.svc.Now())}
+	return st, requestView{Request: res.Request, Grants: viewGrants(res.Grants, h.svc.Settings().Now())}
 }
 
 func (h *Handler) renderApproval(res access.RequestResult) (int, any) {
-	return http.StatusOK, requestView{Request: res.Request, Grants: viewGrants(res.Grants, h.svc.Now())}
+	return http.StatusOK, requestView{Request: res.Request, Grants: viewGrants(res.Grants, h.svc.Settings().Now())}
 }
 
 func renderRequest(result access.Request) (int, any) {

@@ -32,7 +32,7 @@ import (
 // Handler serves the routes of one function. Build it with Catalog, Grant, Revoke,
 // Renew, List or Check; Handle is what lambda.Start and the development server call.
 type Handler struct {
-	svc     *access.Service
+	svc     Service
 	log     *slog.Logger
 	routes  map[string]route   // by API Gateway route key, "POST /v1/apis/{api_id}/grants"
 	local   *localjwt.Verifier // sam local start-api only (WithLocalTokens)
@@ -42,7 +42,7 @@ type Handler struct {
 // route answers one route; mutating routes go through mutate for idempotency.
 type route func(ctx context.Context, r *request) (int, any, error)
 
-func newHandler(svc *access.Service, routes map[string]route) *Handler {
+func newHandler(svc Service, routes map[string]route) *Handler {
 	return &Handler{svc: svc, log: slog.New(slog.NewJSONHandler(os.Stdout, nil)), routes: routes}
 }
 
@@ -89,7 +89,7 @@ func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest,
 		err := access.E("route", "NotFound.Route", "no route %s", ev.RouteKey)
 		return errorResponse(err, reqID)
 	}
-	r, err := newRequest(ev, h.svc.RolesFormat, h.local)
+	r, err := newRequest(ev, h.svc.Settings().RolesFormat, h.local)
 	if err != nil {
 		return errorResponse(err, reqID)
 	}

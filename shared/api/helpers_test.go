@@ -230,11 +230,20 @@ func newEnv(t testing.TB) *env { return newEnvNotice(t, 48*time.Hour) }
 
 func newEnvNotice(t testing.TB, notice time.Duration) *env {
 	t.Helper()
-	spec(t)
 	clk := &clock{now: t0}
 	tbl := storetest.Open(t, store.Options{Now: clk.Now}, leastPriv.DynamoDB)
 	svc := access.NewService(tbl.Store, access.Config{Now: clk.Now, CancelNotice: notice, ReminderDays: []int{7, 1}, Sealer: sealer.DevSealer("api-tests")})
-	e := &env{tbl: tbl, st: tbl.Store, svc: svc, clk: clk, routes: map[string]*api.Handler{}}
+	e := mount(t, svc)
+	e.tbl, e.st, e.svc, e.clk = tbl, tbl.Store, svc, clk
+	return e
+}
+
+// mount builds every HTTP handler of gatepass on svc (the real service, or a fake) and
+// indexes them by route key.
+func mount(t testing.TB, svc api.Service) *env {
+	t.Helper()
+	spec(t)
+	e := &env{routes: map[string]*api.Handler{}}
 	e.checker = api.Check(svc)
 	e.checker.WithLogger(quiet)
 	e.fn = functionOf(map[string]*api.Handler{

@@ -8,7 +8,7 @@ import (
 )
 
 // List serves the list function: the read side of grants, requests and audit.
-func List(svc *access.Service) *Handler {
+func List(svc Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
 		"GET /v1/workspaces/{workspace_id}/authorized-apis": h.authorizedAPIs,
@@ -44,7 +44,7 @@ func (h *Handler) grantsPage(p access.Page[access.Grant], err error) (int, any, 
 	if err != nil {
 		return 0, nil, err
 	}
-	now := h.svc.Now()
+	now := h.svc.Settings().Now()
 	return http.StatusOK, viewPage(p, func(g access.Grant) grantView { return viewGrant(g, now) }), nil
 }
 
@@ -72,7 +72,7 @@ func (h *Handler) grantedAPIs(ctx context.Context, r *request) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	now := h.svc.Now()
+	now := h.svc.Settings().Now()
 	return http.StatusOK, viewPage(p, func(g access.GrantedAPI) grantedView {
 		return grantedView{API: g.API, AuthorizationRecords: viewGrants(g.Records, now)}
 	}), nil
@@ -111,7 +111,7 @@ func (h *Handler) grantsOf(ctx context.Context, r *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, tokenView[grantView]{Items: viewGrants(p.Items, h.svc.Now()), NextToken: p.Next}, nil
+	return http.StatusOK, tokenView[grantView]{Items: viewGrants(p.Items, h.svc.Settings().Now()), NextToken: p.Next}, nil
 }
 
 func (h *Handler) getGrant(ctx context.Context, r *request) (int, any, error) {
@@ -123,7 +123,7 @@ func (h *Handler) getGrant(ctx context.Context, r *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, viewGrant(g, h.svc.Now()), nil
+	return http.StatusOK, viewGrant(g, h.svc.Settings().Now()), nil
 }
 
 func (h *Handler) requests(ctx context.Context, r *request) (int, any, error) {

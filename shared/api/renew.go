@@ -9,7 +9,7 @@ import (
 
 // Renew serves the renew function (R6): a reviewer renews at once (200 with the grant),
 // an app owner asks (202 with a RENEW request).
-func Renew(svc *access.Service) *Handler {
+func Renew(svc Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
 		"POST /v1/apis/{api_id}/grants/{grant_id}/renewal":           mutate(h, h.renew, h.renderRenewal),
@@ -22,7 +22,7 @@ func (h *Handler) renderRenewal(res access.RenewResult) (int, any) {
 	if res.Request != nil {
 		return http.StatusAccepted, requestView{Request: *res.Request}
 	}
-	return http.StatusOK, viewGrant(*res.Grant, h.svc.Now())
+	return http.StatusOK, viewGrant(*res.Grant, h.svc.Settings().Now())
 }
 
 func (h *Handler) renew(ctx context.Context, r *request, a access.Actor) (access.RenewResult, error) {

@@ -9,7 +9,7 @@ import (
 
 // Revoke serves the revoke function: API-side cancellation (deferred, R7), its
 // withdrawal, and app-side immediate cancellation (R8).
-func Revoke(svc *access.Service) *Handler {
+func Revoke(svc Service) *Handler {
 	h := newHandler(svc, nil)
 	h.routes = map[string]route{
 		"POST /v1/apis/{api_id}/grants/{grant_id}/cancel":   mutate(h, h.cancel, h.renderCancel),
@@ -32,7 +32,7 @@ func (h *Handler) renderCancel(res access.CancelResult) (int, any) {
 	if res.Deferred {
 		st = http.StatusAccepted
 	}
-	return st, viewGrant(res.Grant, h.svc.Now())
+	return st, viewGrant(res.Grant, h.svc.Settings().Now())
 }
 
 func (h *Handler) cancel(ctx context.Context, r *request, a access.Actor) (access.CancelResult, error) {
@@ -77,7 +77,7 @@ func (h *Handler) renderCancelMany(res access.BulkCancelResult) (int, any) {
 	if res.Deferred {
 		st = http.StatusAccepted
 	}
-	return st, grantsView{Grants: viewGrants(res.Grants, h.svc.Now())}
+	return st, grantsView{Grants: viewGrants(res.Grants, h.svc.Settings().Now())}
 }
 
 func (h *Handler) cancelMany(ctx context.Context, r *request, a access.Actor) (access.BulkCancelResult, error) {

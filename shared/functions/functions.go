@@ -126,7 +126,7 @@ func table(e env) *store.Store {
 	return store.New(settings.DynamoDB(e.aws, e.LocalDynamoDB), e.TableName, store.Options{GrantRetention: e.GrantRetention})
 }
 
-func httpFunction(handler func(*access.Service) *api.Handler) func(env) Function {
+func httpFunction(handler func(api.Service) *api.Handler) func(env) Function {
 	return func(e env) Function {
 		h := handler(service(e)).WithLogger(e.log).WithLocalTokens(e.local)
 		return Function{Lambda: h.Handle, HTTP: h.Handle}
