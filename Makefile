@@ -58,7 +58,7 @@ reset:
 ## invoke: FN=<name> EVENT=<file> [ENV_VARS=<file>] — one function under the Lambda RIE, like `sam local invoke -e [--env-vars]`
 invoke:
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<name> EVENT=events/<name>/<file>.json [ENV_VARS=infra/env/invoke.json]" >&2; exit 2; }
-	go run ./infra/cmd/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(ENV_VARS),-env-vars "$(ENV_VARS)") $(if $(ALLOW_REMOTE),-allow-remote) $(if $(APPCODE),-appcode "$(APPCODE)")
+	go run ./infra/cmd/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(ENV_VARS),-env-vars "$(ENV_VARS)") $(if $(ALLOW_REMOTE),-allow-remote) $(if $(APPCODE),-appcode "$(APPCODE)") $(if $(APPKEY),-appkey "$(APPKEY)" -appsecret "$(APPSECRET)")
 
 ## ddb: DynamoDB Local alone on port 8000 (DDB_PORT), with the gatepass table, for sam local and make invoke ENV_VARS=
 ddb:

@@ -70,7 +70,7 @@ func (s *Service) CreateAppKey(ctx context.Context, a Actor, id string) (AppKeyR
 		return AppKeyResult{}, err
 	}
 	if len(app.Keys) >= MaxAppKeys {
-		return AppKeyResult{}, invalid(op, CodeTooMany, "app %s holds %d AppKeys; revoke one first", id, MaxAppKeys)
+		return AppKeyResult{}, E(op, CodeCredentialLimit, "app %s holds %d AppKeys, the most it may; revoke one first", id, MaxAppKeys)
 	}
 	key, secret, err := newAppKeyPair()
 	if err != nil {

@@ -392,20 +392,23 @@ func (s *Service) PutApp(ctx context.Context, a Actor, id string, in AppInput) (
 	}
 	c.Writes = append(c.Writes, defaultAppWrites(op, old, exists, app)...)
 	if exists {
-		app.CreatedAt, app.CodeHash, app.Version = old.CreatedAt, old.CodeHash, old.Version+1
+		app.CreatedAt, app.CodeHash, app.Codes, app.Keys, app.Version = old.CreatedAt, old.CodeHash, old.Codes, old.Keys, old.Version+1
 		c.Writes = append(c.Writes, Write{App: &app, Cond: Cond{Kind: CondVersion, Version: old.Version}})
 	} else {
-		code, err := newSecret()
+		code, info, err := newAppCode(now)
 		if err != nil {
 			return AppResult{}, Wrap(op, CodeInternal, err)
 		}
-		res.AppCode, app.CodeHash = code, HashAppCode(code)
+		res.AppCode, app.Codes = code, []AppCode{info}
 		c.Writes = append(c.Writes,
 			Write{App: &app, Cond: Cond{Kind: CondAbsent}, OnFail: E(op, CodeIDTaken, "app_id %s is taken", id)},
-			Write{Lookup: &Lookup{Kind: LookupAppCode, Value: app.CodeHash, Target: id}, Cond: Cond{Kind: CondAbsent}})
+			Write{Lookup: &Lookup{Kind: LookupAppCode, Value: info.Hash, Target: id}, Cond: Cond{Kind: CondAbsent}})
 	}
 	res.App = app
 	c.Audit = []AuditEntry{{ID: newID(now), Action: EventAppChanged, At: now, TenantID: app.TenantID, Actor: a.Sub, AppID: id}}
+	if !exists {
+		c.Audit[0].CodeID = app.Codes[0].ID // the app's first AppCode
+	}
 	if err := s.commit(ctx, a, c, res); err != nil {
 		return AppResult{}, err
 	}
@@ -447,40 +450,4 @@ func (s *Service) GetApp(ctx context.Context, p Principal, id string) (App, erro
 		return App{}, E(op, CodeForbidden, "only the app's owner and members of workspace %s may read it", app.WorkspaceID)
 	}
 	return app, nil
-}
-
-// RotateAppCode replaces the app's AppCode: the old one stops working at once (its
-// lookup item is deleted in the same transaction); the new one is returned once.
-func (s *Service) RotateAppCode(ctx context.Context, a Actor, id string) (AppResult, error) {
-	const op = "app.rotate"
-	if err := CheckID(op, "app_id", id); err != nil {
-		return AppResult{}, err
-	}
-	app, err := s.Store.GetApp(ctx, id)
-	if err != nil || app.TenantID != a.TenantID {
-		return AppResult{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", id)
-	}
-	if !a.OwnsApp(app) && !a.IsOwner(app.TenantID, app.WorkspaceID) {
-		return AppResult{}, E(op, CodeForbidden, "only the app's owner or an owner of workspace %s may rotate its AppCode", app.WorkspaceID)
-	}
-	code, err := newSecret()
-	if err != nil {
-		return AppResult{}, Wrap(op, CodeInternal, err)
-	}
-	now := s.now()
-	next := app
-	next.CodeHash, next.Version, next.ModifiedAt = HashAppCode(code), app.Version+1, now
-	c := Change{Op: op, Writes: []Write{
-		{App: &next, Cond: Cond{Kind: CondVersion, Version: app.Version}},
-		{Lookup: &Lookup{Kind: LookupAppCode, Value: next.CodeHash, Target: id}, Cond: Cond{Kind: CondAbsent}},
-	}}
-	if app.CodeHash != "" {
-		c.Writes = append(c.Writes, Write{Action: ActionDelete, Lookup: &Lookup{Kind: LookupAppCode, Value: app.CodeHash, Target: id}})
-	}
-	c.Audit = []AuditEntry{{ID: newID(now), Action: EventAppCodeRotated, At: now, TenantID: app.TenantID, Actor: a.Sub, AppID: id}}
-	res := AppResult{App: next, AppCode: code}
-	if err := s.commit(ctx, a, c, res); err != nil {
-		return AppResult{}, err
-	}
-	return res, nil
 }

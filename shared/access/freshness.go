@@ -322,7 +322,7 @@ func (r *reading) callee(t callee) (apiID, appID string) {
 	case t.codeHash != "":
 		appID = r.lookup(ref{kind: refCode, id: t.codeHash}, refApp, func(f fact[any]) bool {
 			a := as[App](f)
-			return a != nil && a.CodeHash == t.codeHash
+			return a != nil && a.HasCode(t.codeHash)
 		})
 	}
 	apiID = r.lookup(ref{kind: refPath, id: t.path}, refAPI, func(f fact[any]) bool {
@@ -334,7 +334,7 @@ func (r *reading) callee(t callee) (apiID, appID string) {
 
 // lookup answers a lookup l (an AppCode's app, a path's API): from the view or the
 // cache; else from the item the container's hint names, once read, when it still
-// carries the code or the path (the app's CodeHash, the API's Path: written in the same
+// carries the code or the path (the app's code hashes, the API's Path: written in the same
 // transaction as the lookup, and unique as it is); else by reading the lookup itself.
 // So a steady authorization reads what a check reads, and a rotated code or a moved path
 // is refuted by the very item that moved.

@@ -157,8 +157,8 @@ const (
 	AppDisabled AppStatus = "DISABLED"
 )
 
-// App is the identity used when calling data APIs. Its AppCode is never stored, only
-// its SHA-256 (CodeHash), which is also the key of the lookup item.
+// App is the identity used when calling data APIs. Its AppCodes are never stored, only
+// their SHA-256 (AppCode.Hash), which is also the key of each code's lookup item.
 type App struct {
 	ID          string    `json:"app_id"`
 	TenantID    string    `json:"tenant_id"`
@@ -167,8 +167,12 @@ type App struct {
 	Owner       string    `json:"owner"`
 	Status      AppStatus `json:"status"`
 	// WorkspaceDefault marks the workspace's default app (R21), at most one per workspace.
-	WorkspaceDefault bool   `json:"workspace_default"`
-	CodeHash         string `json:"-"`
+	WorkspaceDefault bool `json:"workspace_default"`
+	// CodeHash is the one AppCode of an app written before apps held several (its hash);
+	// LiveCodes lists it as LegacyCodeID until it is revoked or rotated away.
+	CodeHash string `json:"-"`
+	// Codes are the app's other live AppCodes (at most MaxAppCodes with CodeHash's).
+	Codes []AppCode `json:"-"`
 	// Keys are the app's live AppKeys (at most MaxAppKeys), never their secrets.
 	Keys       []AppKey  `json:"-"`
 	CreatedAt  time.Time `json:"created_at"`
@@ -381,6 +385,8 @@ const (
 	EventAPIChanged            = "API Changed"
 	EventAppChanged            = "App Changed"
 	EventAppCodeRotated        = "AppCode Rotated"
+	EventAppCodeCreated        = "AppCode Created"
+	EventAppCodeRevoked        = "AppCode Revoked"
 	EventAppKeyCreated         = "AppKey Created"
 	EventAppKeyRevoked         = "AppKey Revoked"
 	EventServiceUnitChanged    = "Service Unit Changed"
@@ -412,6 +418,8 @@ type AuditEntry struct {
 	// PolicyExemption says that a tenant_admin's protected grant went beyond a policy (R26).
 	PolicyExemption string `json:"policy_exemption,omitempty"`
 	AppKey          string `json:"app_key,omitempty"` // an AppKey created or revoked (never its secret)
+	// CodeID names an AppCode created, revoked or made by a rotation (never the code).
+	CodeID string `json:"code_id,omitempty"`
 }
 
 // IsRequester reports whether p made the request.

@@ -1015,12 +1015,12 @@ func TestCheck_R14_Authorizer(t *testing.T) {
 	if err := f.setAPI("api1", func(in *access.APIInput) { in.Protocols = []access.Protocol{access.ProtoHTTPS} }); err != nil {
 		t.Fatal(err)
 	}
-	rot := must[access.AppResult](t)(f.svc.RotateAppCode(f.ctx, act(alice), "app2"))
+	rot := must[access.AppCodeResult](t)(f.svc.RotateAppCode(f.ctx, act(alice), "app2"))
 	az = must[access.Authorization](t)(f.svc.Authorize(f.ctx, created.AppCode, "/orders", access.EnvProd, access.ProtoHTTPS))
 	if az.Decision.Allowed {
 		t.Fatalf("old AppCode after rotation: got %v, want denied", az.Decision.Reason)
 	}
-	az = must[access.Authorization](t)(f.svc.Authorize(f.ctx, rot.AppCode, "/orders", access.EnvProd, access.ProtoHTTPS))
+	az = must[access.Authorization](t)(f.svc.Authorize(f.ctx, rot.Secret, "/orders", access.EnvProd, access.ProtoHTTPS))
 	if !az.Decision.Allowed {
 		t.Fatalf("new AppCode: got %v, want GRANTED", az.Decision.Reason)
 	}

@@ -8,11 +8,12 @@ import (
 	"gatepass/shared/access"
 )
 
-// appKeyView is a new AppKey with its AppSecret: the only answer that shows the secret.
+// appKeyView is a new AppKey with its AppSecret: the only answer that shows the secret
+// (empty in the copy an idempotency record keeps).
 type appKeyView struct {
 	AppID     string    `json:"app_id"`
 	AppKey    string    `json:"app_key"`
-	AppSecret string    `json:"app_secret"`
+	AppSecret string    `json:"app_secret,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -23,6 +24,13 @@ type appKeysView struct {
 
 func renderAppKey(res access.AppKeyResult) (int, any) {
 	return http.StatusCreated, appKeyView{AppID: res.AppID, AppKey: res.Key.Key, AppSecret: res.Secret, CreatedAt: res.Key.CreatedAt}
+}
+
+// keptAppKey is renderAppKey's answer without the AppSecret, as an idempotency record
+// keeps it.
+func keptAppKey(res access.AppKeyResult) (int, any) {
+	res.Secret = ""
+	return renderAppKey(res)
 }
 
 func (h *Handler) createAppKey(ctx context.Context, r *request, a access.Actor) (access.AppKeyResult, error) {

@@ -15,11 +15,15 @@ func Catalog(svc Service) *Handler {
 		"GET /v1/apis/{api_id}":           getByID("api_id", svc.GetAPI, same[access.API]),
 		"GET /v1/apis":                    h.listAPIs,
 		"DELETE /v1/apis/{api_id}":        mutate(h, deleteByID("api_id", svc.DeleteAPI), renderNoContent),
-		"PUT /v1/apps/{app_id}":           mutate(h, putByID("app_id", svc.PutApp), renderApp),
+		"PUT /v1/apps/{app_id}":           mutateSecret(h, putByID("app_id", svc.PutApp), renderApp, keptApp),
 		"GET /v1/apps/{app_id}":           getByID("app_id", svc.GetApp, viewApp),
-		"POST /v1/apps/{app_id}/app-code": mutate(h, h.rotateAppCode, renderApp),
+		"POST /v1/apps/{app_id}/app-code": mutateSecret(h, h.rotateAppCode, renderRotated, keptRotated),
+		// Several live AppCodes, so that callers move to a new one before the old goes.
+		"POST /v1/apps/{app_id}/app-codes":             mutateSecret(h, h.createAppCode, renderAppCode, keptAppCode),
+		"GET /v1/apps/{app_id}/app-codes":              h.listAppCodes,
+		"DELETE /v1/apps/{app_id}/app-codes/{code_id}": mutate(h, h.revokeAppCode, renderNoContent),
 		// AppKey + AppSecret pairs for signed calls (shared/signature).
-		"POST /v1/apps/{app_id}/app-keys":             mutate(h, h.createAppKey, renderAppKey),
+		"POST /v1/apps/{app_id}/app-keys":             mutateSecret(h, h.createAppKey, renderAppKey, keptAppKey),
 		"GET /v1/apps/{app_id}/app-keys":              h.listAppKeys,
 		"DELETE /v1/apps/{app_id}/app-keys/{app_key}": mutate(h, h.revokeAppKey, renderNoContent),
 		"GET /v1/workspaces/{workspace_id}/apps":      listInWorkspace(svc.ListApps, viewApp),
@@ -47,7 +51,27 @@ func renderAPI(res access.APIResult) (int, any) {
 
 // renderApp shows the AppCode only in the answer that made it.
 func renderApp(res access.AppResult) (int, any) {
-	return created(res.Created), appView{App: res.App, AppCode: res.AppCode}
+	v := appView{App: res.App, AppCode: res.AppCode}
+	if res.Created && len(res.App.Codes) > 0 {
+		v.CodeID = res.App.Codes[0].ID
+	}
+	return created(res.Created), v
+}
+
+// keptApp is renderApp's answer without the AppCode, as an idempotency record keeps it.
+func keptApp(res access.AppResult) (int, any) {
+	res.AppCode = ""
+	return renderApp(res)
+}
+
+// renderRotated is a rotation's answer: the app with its one new AppCode.
+func renderRotated(res access.AppCodeResult) (int, any) {
+	return http.StatusOK, appView{App: res.App, AppCode: res.Secret, CodeID: res.Code.ID}
+}
+
+func keptRotated(res access.AppCodeResult) (int, any) {
+	res.Secret = ""
+	return renderRotated(res)
 }
 
 // viewApp shows an app without its AppCode.
@@ -66,17 +90,6 @@ func (h *Handler) listAPIs(ctx context.Context, r *request) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, viewPage(p, same[access.API]), nil
-}
-
-func (h *Handler) rotateAppCode(ctx context.Context, r *request, a access.Actor) (access.AppResult, error) {
-	id, err := r.param("app_id")
-	if err != nil {
-		return access.AppResult{}, err
-	}
-	if err := r.noBody(); err != nil {
-		return access.AppResult{}, err
-	}
-	return h.svc.RotateAppCode(ctx, a, id)
 }
 
 func renderUnit(res access.UnitResult) (int, any) { return created(res.Created), res.Unit }

@@ -148,6 +148,13 @@ const maxIdemKey = 255
 // replays the first answer, a different request is 422, one still in flight is 409.
 // The answer is rendered once: under a key, as the record the change commits with.
 func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor) (T, error), render func(T) (int, any)) route {
+	return mutateSecret(h, run, render, nil)
+}
+
+// mutateSecret is mutate for a change whose answer shows a secret once (an AppCode, an
+// AppSecret): the idempotency record keeps kept's answer, the same without the secret,
+// so that no secret is ever at rest in plain text; a replay answers that.
+func mutateSecret[T any](h *Handler, run func(context.Context, *request, access.Actor) (T, error), render, kept func(T) (int, any)) route {
 	return func(ctx context.Context, r *request) (int, any, error) {
 		a := access.Actor{Principal: r.who}
 		var err error
@@ -177,7 +184,14 @@ func mutate[T any](h *Handler, run func(context.Context, *request, access.Actor)
 					return nil, err
 				}
 				rendered = &ans
-				return json.Marshal(ans)
+				if kept == nil {
+					return json.Marshal(ans)
+				}
+				stored, err := newAnswer(kept(res))
+				if err != nil {
+					return nil, err
+				}
+				return json.Marshal(stored)
 			}}
 		}
 		result, err := run(ctx, r, a)

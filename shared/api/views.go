@@ -70,10 +70,11 @@ func viewGrants(gs []access.Grant, now time.Time) []grantView {
 	return out
 }
 
-// appView is an app; AppCode is set only in the answer that made it.
+// appView is an app; AppCode (and its CodeID) is set only in the answer that made it.
 type appView struct {
 	access.App
 	AppCode string `json:"app_code,omitempty"`
+	CodeID  string `json:"code_id,omitempty"`
 }
 
 // pageView is a listing by page (R15).

@@ -68,8 +68,8 @@ func (p *Publisher) Bus() string { return p.bus }
 // Event is the domain event of an audit entry (SPEC.md "Events"): source gatepass, the
 // entry's action as detail type, its time as the event's time, and a detail carrying
 // event_id (the entry's id) and the fields that apply. A grant event always carries
-// end_time, null meaning unlimited. There is no AppCode in an audit entry, so none can
-// leak here.
+// end_time, null meaning unlimited. There is no AppCode or AppSecret in an audit entry
+// (only a code's id and a public AppKey), so none can leak here.
 func Event(a access.AuditEntry, busName string) types.PutEventsRequestEntry {
 	b, _ := json.Marshal(Detail(a)) // strings, numbers and lists of them: cannot fail
 	e := types.PutEventsRequestEntry{
@@ -105,6 +105,8 @@ func Detail(a access.AuditEntry) map[string]any {
 	str("env", string(a.Env))
 	str("actor", a.Actor)
 	str("reason", a.Reason)
+	str("app_key", a.AppKey) // public, never the AppSecret
+	str("code_id", a.CodeID) // an AppCode's id, never the code
 	if r := a.Resource; r != nil {
 		d["resource"] = map[string]string{"type": string(r.Type), "id": r.ID}
 	}

@@ -57,6 +57,8 @@ func (e AppStatus) Valid() bool {
 const (
 	AuditActionAPIChanged                 AuditAction = "API Changed"
 	AuditActionAppChanged                 AuditAction = "App Changed"
+	AuditActionAppCodeCreated             AuditAction = "AppCode Created"
+	AuditActionAppCodeRevoked             AuditAction = "AppCode Revoked"
 	AuditActionAppCodeRotated             AuditAction = "AppCode Rotated"
 	AuditActionAppKeyCreated              AuditAction = "AppKey Created"
 	AuditActionAppKeyRevoked              AuditAction = "AppKey Revoked"
@@ -83,6 +85,10 @@ func (e AuditAction) Valid() bool {
 	case AuditActionAPIChanged:
 		return true
 	case AuditActionAppChanged:
+		return true
+	case AuditActionAppCodeCreated:
+		return true
+	case AuditActionAppCodeRevoked:
 		return true
 	case AuditActionAppCodeRotated:
 		return true
@@ -572,6 +578,32 @@ type App struct {
 	WorkspaceId      Id   `json:"workspace_id"`
 }
 
+// AppCode defines model for AppCode.
+type AppCode struct {
+	CodeId Id `json:"code_id"`
+
+	// CreatedAt null for the legacy code (that date was not kept)
+	CreatedAt *time.Time `json:"created_at"`
+
+	// Prefix the code's first 6 characters; empty for the legacy code
+	Prefix string `json:"prefix"`
+}
+
+// AppCodeList defines model for AppCodeList.
+type AppCodeList struct {
+	Items []AppCode `json:"items"`
+}
+
+// AppCodeWithSecret defines model for AppCodeWithSecret.
+type AppCodeWithSecret struct {
+	// AppCode shown once, here (absent in an idempotent replay); send as `Authorization: APPCODE <code>`
+	AppCode   *string    `json:"app_code,omitempty"`
+	AppId     Id         `json:"app_id"`
+	CodeId    Id         `json:"code_id"`
+	CreatedAt *time.Time `json:"created_at"`
+	Prefix    string     `json:"prefix"`
+}
+
 // AppGrantInput R24: subject (or subjects) are USERs of the app's tenant; USAGE only; no env
 type AppGrantInput struct {
 	Permissions *[]Permission `json:"permissions,omitempty"`
@@ -621,8 +653,8 @@ type AppKeyWithSecret struct {
 	AppId  Id     `json:"app_id"`
 	AppKey string `json:"app_key"`
 
-	// AppSecret shown once, here; sign calls with it (docs/security.md)
-	AppSecret string `json:"app_secret"`
+	// AppSecret shown once, here (absent in an idempotent replay: the secret is never kept in plain text); sign calls with it (docs/security.md)
+	AppSecret *string `json:"app_secret,omitempty"`
 
 	// CreatedAt RFC 3339 in UTC
 	CreatedAt Time `json:"created_at"`
@@ -639,11 +671,12 @@ type AppPage struct {
 // AppStatus defines model for AppStatus.
 type AppStatus string
 
-// AppWithCode an app with its AppCode, shown once (first creation, rotation)
+// AppWithCode an app with its AppCode, shown once (first creation, rotation); a replay of the same Idempotency-Key answers the same without app_code (the code is never kept)
 type AppWithCode struct {
-	// AppCode send as `Authorization: APPCODE <code>`
-	AppCode string `json:"app_code"`
-	AppId   Id     `json:"app_id"`
+	// AppCode send as `Authorization: APPCODE <code>`; absent in an idempotent replay
+	AppCode *string `json:"app_code,omitempty"`
+	AppId   Id      `json:"app_id"`
+	CodeId  Id      `json:"code_id"`
 
 	// CreatedAt RFC 3339 in UTC
 	CreatedAt Time `json:"created_at"`
@@ -705,6 +738,9 @@ type AuditEntry struct {
 
 	// CancelAt RFC 3339 in UTC
 	CancelAt *Time `json:"cancel_at,omitempty"`
+
+	// CodeId the AppCode created, revoked or made by a rotation (never the code)
+	CodeId *string `json:"code_id,omitempty"`
 
 	// EndTime RFC 3339 in UTC
 	EndTime *Time   `json:"end_time,omitempty"`
@@ -1521,6 +1557,22 @@ type RotateAppCodeParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// CreateAppCodeParams defines parameters for CreateAppCode.
+type CreateAppCodeParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RevokeAppCodeParams defines parameters for RevokeAppCode.
+type RevokeAppCodeParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateAppKeyParams defines parameters for CreateAppKey.
 type CreateAppKeyParams struct {
 	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
@@ -2193,10 +2245,25 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/apps/{app_id} (the `PutApp` operationId).
 	PutApp(ctx context.Context, appId AppId, params *PutAppParams, body PutAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RotateAppCode Rotate the AppCode; the old one stops working at once; the new one is returned once.
+	// RotateAppCode Rotate the AppCodes - make a new one and revoke all the others in one step; the old ones stop working at once; the new one is returned once.
 	//
 	// Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 	RotateAppCode(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAppCodes The app's live AppCodes, oldest first (an app's code from before several were kept first, as "legacy"); never a code or its hash.
+	//
+	// Corresponds with GET /v1/apps/{app_id}/app-codes (the `ListAppCodes` operationId).
+	ListAppCodes(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppCode Make another AppCode (at most 5 live); the code is returned once; a sixth is 409 Conflict.CredentialLimit.
+	//
+	// Corresponds with POST /v1/apps/{app_id}/app-codes (the `CreateAppCode` operationId).
+	CreateAppCode(ctx context.Context, appId AppId, params *CreateAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeAppCode Revoke one AppCode; a call with it is refused at once, the app's other codes keep working.
+	//
+	// Corresponds with DELETE /v1/apps/{app_id}/app-codes/{code_id} (the `RevokeAppCode` operationId).
+	RevokeAppCode(ctx context.Context, appId AppId, codeId Id, params *RevokeAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAppKeys The app's live AppKeys, oldest first, never their secrets.
 	//
@@ -2984,11 +3051,56 @@ func (c *Client) PutApp(ctx context.Context, appId AppId, params *PutAppParams, 
 	return c.Client.Do(req)
 }
 
-// RotateAppCode Rotate the AppCode; the old one stops working at once; the new one is returned once.
+// RotateAppCode Rotate the AppCodes - make a new one and revoke all the others in one step; the old ones stop working at once; the new one is returned once.
 //
 // Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 func (c *Client) RotateAppCode(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateAppCodeRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAppCodes The app's live AppCodes, oldest first (an app's code from before several were kept first, as "legacy"); never a code or its hash.
+//
+// Corresponds with GET /v1/apps/{app_id}/app-codes (the `ListAppCodes` operationId).
+func (c *Client) ListAppCodes(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAppCodesRequest(c.Server, appId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppCode Make another AppCode (at most 5 live); the code is returned once; a sixth is 409 Conflict.CredentialLimit.
+//
+// Corresponds with POST /v1/apps/{app_id}/app-codes (the `CreateAppCode` operationId).
+func (c *Client) CreateAppCode(ctx context.Context, appId AppId, params *CreateAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppCodeRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeAppCode Revoke one AppCode; a call with it is refused at once, the app's other codes keep working.
+//
+// Corresponds with DELETE /v1/apps/{app_id}/app-codes/{code_id} (the `RevokeAppCode` operationId).
+func (c *Client) RevokeAppCode(ctx context.Context, appId AppId, codeId Id, params *RevokeAppCodeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAppCodeRequest(c.Server, appId, codeId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5100,6 +5212,145 @@ func NewRotateAppCodeRequest(server string, appId AppId, params *RotateAppCodePa
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListAppCodesRequest constructs an http.Request for the ListAppCodes method
+func NewListAppCodesRequest(server string, appId AppId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/app-codes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAppCodeRequest constructs an http.Request for the CreateAppCode method
+func NewCreateAppCodeRequest(server string, appId AppId, params *CreateAppCodeParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/app-codes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRevokeAppCodeRequest constructs an http.Request for the RevokeAppCode method
+func NewRevokeAppCodeRequest(server string, appId AppId, codeId Id, params *RevokeAppCodeParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "code_id", codeId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/apps/%s/app-codes/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -7776,12 +8027,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/apps/{app_id} (the `PutApp` operationId).
 	PutAppWithResponse(ctx context.Context, appId AppId, params *PutAppParams, body PutAppJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAppResponse, error)
 
-	// RotateAppCodeWithResponse Rotate the AppCode; the old one stops working at once; the new one is returned once.
+	// RotateAppCodeWithResponse Rotate the AppCodes - make a new one and revoke all the others in one step; the old ones stop working at once; the new one is returned once.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/apps/{app_id}/app-code (the `RotateAppCode` operationId).
 	RotateAppCodeWithResponse(ctx context.Context, appId AppId, params *RotateAppCodeParams, reqEditors ...RequestEditorFn) (*RotateAppCodeResponse, error)
+
+	// ListAppCodesWithResponse The app's live AppCodes, oldest first (an app's code from before several were kept first, as "legacy"); never a code or its hash.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/apps/{app_id}/app-codes (the `ListAppCodes` operationId).
+	ListAppCodesWithResponse(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*ListAppCodesResponse, error)
+
+	// CreateAppCodeWithResponse Make another AppCode (at most 5 live); the code is returned once; a sixth is 409 Conflict.CredentialLimit.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/apps/{app_id}/app-codes (the `CreateAppCode` operationId).
+	CreateAppCodeWithResponse(ctx context.Context, appId AppId, params *CreateAppCodeParams, reqEditors ...RequestEditorFn) (*CreateAppCodeResponse, error)
+
+	// RevokeAppCodeWithResponse Revoke one AppCode; a call with it is refused at once, the app's other codes keep working.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/apps/{app_id}/app-codes/{code_id} (the `RevokeAppCode` operationId).
+	RevokeAppCodeWithResponse(ctx context.Context, appId AppId, codeId Id, params *RevokeAppCodeParams, reqEditors ...RequestEditorFn) (*RevokeAppCodeResponse, error)
 
 	// ListAppKeysWithResponse The app's live AppKeys, oldest first, never their secrets.
 	//
@@ -10453,6 +10725,339 @@ func (r RotateAppCodeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RotateAppCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAppCodesResponse429Headers the declared response headers of an HTTP 429 response for ListAppCodes
+type ListAppCodesResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListAppCodesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AppCodeList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAppCodesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAppCodesResponse) GetJSON200() *AppCodeList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAppCodesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAppCodesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAppCodesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAppCodesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListAppCodesResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAppCodesResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAppCodesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAppCodesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAppCodesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAppCodesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAppCodesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAppCodesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAppCodeResponse429Headers the declared response headers of an HTTP 429 response for CreateAppCode
+type CreateAppCodeResponse429Headers struct {
+	RetryAfter int
+}
+
+type CreateAppCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AppCodeWithSecret
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAppCodeResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAppCodeResponse) GetJSON201() *AppCodeWithSecret {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateAppCodeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAppCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateAppCodeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateAppCodeResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateAppCodeResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateAppCodeResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateAppCodeResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAppCodeResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateAppCodeResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateAppCodeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAppCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAppCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAppCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAppCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeAppCodeResponse429Headers the declared response headers of an HTTP 429 response for RevokeAppCode
+type RevokeAppCodeResponse429Headers struct {
+	RetryAfter int
+}
+
+type RevokeAppCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeAppCodeResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RevokeAppCodeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeAppCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeAppCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeAppCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeAppCodeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14784,7 +15389,7 @@ func (c *ClientWithResponses) PutAppWithResponse(ctx context.Context, appId AppI
 	return ParsePutAppResponse(rsp)
 }
 
-// RotateAppCodeWithResponse Rotate the AppCode; the old one stops working at once; the new one is returned once.
+// RotateAppCodeWithResponse Rotate the AppCodes - make a new one and revoke all the others in one step; the old ones stop working at once; the new one is returned once.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -14795,6 +15400,45 @@ func (c *ClientWithResponses) RotateAppCodeWithResponse(ctx context.Context, app
 		return nil, err
 	}
 	return ParseRotateAppCodeResponse(rsp)
+}
+
+// ListAppCodesWithResponse The app's live AppCodes, oldest first (an app's code from before several were kept first, as "legacy"); never a code or its hash.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/apps/{app_id}/app-codes (the `ListAppCodes` operationId).
+func (c *ClientWithResponses) ListAppCodesWithResponse(ctx context.Context, appId AppId, reqEditors ...RequestEditorFn) (*ListAppCodesResponse, error) {
+	rsp, err := c.ListAppCodes(ctx, appId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAppCodesResponse(rsp)
+}
+
+// CreateAppCodeWithResponse Make another AppCode (at most 5 live); the code is returned once; a sixth is 409 Conflict.CredentialLimit.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/apps/{app_id}/app-codes (the `CreateAppCode` operationId).
+func (c *ClientWithResponses) CreateAppCodeWithResponse(ctx context.Context, appId AppId, params *CreateAppCodeParams, reqEditors ...RequestEditorFn) (*CreateAppCodeResponse, error) {
+	rsp, err := c.CreateAppCode(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppCodeResponse(rsp)
+}
+
+// RevokeAppCodeWithResponse Revoke one AppCode; a call with it is refused at once, the app's other codes keep working.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/apps/{app_id}/app-codes/{code_id} (the `RevokeAppCode` operationId).
+func (c *ClientWithResponses) RevokeAppCodeWithResponse(ctx context.Context, appId AppId, codeId Id, params *RevokeAppCodeParams, reqEditors ...RequestEditorFn) (*RevokeAppCodeResponse, error) {
+	rsp, err := c.RevokeAppCode(ctx, appId, codeId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeAppCodeResponse(rsp)
 }
 
 // ListAppKeysWithResponse The app's live AppKeys, oldest first, never their secrets.
@@ -17585,6 +18229,315 @@ func ParseRotateAppCodeResponse(rsp *http.Response) (*RotateAppCodeResponse, err
 	switch {
 	case rsp.StatusCode == 429:
 		var headers RotateAppCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAppCodesResponse parses an HTTP response from a ListAppCodesWithResponse call
+func ParseListAppCodesResponse(rsp *http.Response) (*ListAppCodesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAppCodesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AppCodeList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAppCodesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateAppCodeResponse parses an HTTP response from a CreateAppCodeWithResponse call
+func ParseCreateAppCodeResponse(rsp *http.Response) (*CreateAppCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAppCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AppCodeWithSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateAppCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeAppCodeResponse parses an HTTP response from a RevokeAppCodeWithResponse call
+func ParseRevokeAppCodeResponse(rsp *http.Response) (*RevokeAppCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeAppCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeAppCodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -180,9 +180,12 @@ type appItem struct {
 	Owner       string           `dynamodbav:"owner"`
 	Status      access.AppStatus `dynamodbav:"status"`
 	Default     bool             `dynamodbav:"workspace_default,omitempty"` // R21
-	// CodeHash is the SHA-256 of the AppCode (never the code), kept so that a rotation
-	// can delete the old lookup item.
+	// CodeHash is the SHA-256 of the app's one AppCode from before apps held several
+	// (never the code); kept until that code is revoked or rotated away.
 	CodeHash string `dynamodbav:"code_hash"`
+	// Codes are the other live AppCodes ("id|prefix|sha256|created_at"), so that a
+	// revocation or a rotation can delete their lookup items; never a code.
+	Codes []string `dynamodbav:"app_codes,omitempty"`
 	// Keys are the live AppKeys ("key|created_at"); their secrets are only in the lookups.
 	Keys       []string `dynamodbav:"app_keys,omitempty"`
 	CreatedAt  string   `dynamodbav:"created_at"`
@@ -200,6 +203,9 @@ func newAppItem(a access.App) appItem {
 	for _, k := range a.Keys {
 		it.Keys = append(it.Keys, k.Key+"|"+fmtTime(k.CreatedAt))
 	}
+	for _, c := range a.Codes {
+		it.Codes = append(it.Codes, strings.Join([]string{c.ID, c.Prefix, c.Hash, fmtOptTime(c.CreatedAt)}, "|"))
+	}
 	it.GSI1PK, it.GSI1SK = splitKey(appGSI1(a.TenantID, a.WorkspaceID, a.ID))
 	return it
 }
@@ -214,6 +220,13 @@ func (it appItem) app() (access.App, error) {
 	for _, k := range it.Keys {
 		key, at, _ := strings.Cut(k, "|")
 		a.Keys = append(a.Keys, access.AppKey{Key: key, CreatedAt: p.at(at)})
+	}
+	for _, c := range it.Codes {
+		f := strings.SplitN(c, "|", 4)
+		if len(f) != 4 {
+			return a, fmt.Errorf("store: app %s: malformed AppCode entry", it.AppID)
+		}
+		a.Codes = append(a.Codes, access.AppCode{ID: f[0], Prefix: f[1], Hash: f[2], CreatedAt: p.opt(f[3])})
 	}
 	return a, p.err
 }
@@ -665,6 +678,7 @@ type auditItem struct {
 	ThresholdDays   int                 `dynamodbav:"threshold_days,omitempty"`
 	PolicyExemption string              `dynamodbav:"policy_exemption,omitempty"` // R26
 	AppKey          string              `dynamodbav:"app_key,omitempty"`
+	CodeID          string              `dynamodbav:"code_id,omitempty"`
 }
 
 func newAuditItem(e access.AuditEntry) (auditItem, error) {
@@ -678,6 +692,7 @@ func newAuditItem(e access.AuditEntry) (auditItem, error) {
 		APIID: e.APIID, AppID: e.AppID, GrantID: e.GrantID, RequestID: e.RequestID, Env: e.Env,
 		EndTime: fmtOptTime(e.EndTime), CancelAt: fmtOptTime(e.CancelAt), Permissions: e.Permissions,
 		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime), PolicyExemption: e.PolicyExemption, AppKey: e.AppKey,
+		CodeID: e.CodeID,
 	}
 	if s := e.Subject; s != nil {
 		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
@@ -695,6 +710,7 @@ func (it auditItem) entry() (access.AuditEntry, error) {
 		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, RequestID: it.RequestID, Env: it.Env,
 		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), Permissions: it.Permissions,
 		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime), PolicyExemption: it.PolicyExemption, AppKey: it.AppKey,
+		CodeID: it.CodeID,
 	}
 	if it.SubjectType != "" {
 		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}

@@ -18,6 +18,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -36,8 +38,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"gatepass/infra/emulators/rie"
 	tpl "gatepass/infra/emulators/template"
+	"gatepass/shared/signature"
 )
 
 func main() {
@@ -48,6 +53,8 @@ func main() {
 	flag.StringVar(&c.Template, "template", "", "SAM template (default <root>/template.yaml)")
 	flag.StringVar(&c.EnvVars, "env-vars", "", "env-vars file in the SAM CLI's format (infra/env/invoke.json)")
 	flag.StringVar(&c.AppCode, "appcode", "", "an authorizer event's AppCode: replaces the sample's in its Authorization header and identity source (make invoke APPCODE=)")
+	flag.StringVar(&c.AppKey, "appkey", "", "sign an authorizer event with this AppKey (and -appsecret) at the current time with a fresh nonce (make invoke APPKEY= APPSECRET=)")
+	flag.StringVar(&c.AppSecret, "appsecret", "", "the AppSecret of -appkey (the one POST /v1/apps/{app_id}/app-keys answered)")
 	flag.BoolVar(&c.AllowRemote, "allow-remote", false, "run even when the function's DynamoDB endpoint is not on this machine (AWS's, with the credentials it is given)")
 	flag.Parse()
 	if c.Fn == "" || c.Event == "" {
@@ -80,8 +87,11 @@ type config struct {
 	// AppCode, when set, is the AppCode of a Lambda authorizer event (the one PutApp
 	// answered), so that the sample can be allowed against your own data.
 	AppCode string
-	Cache   string // $GATEPASS_CACHE; <root>/.cache when empty
-	Pkg     string // the main package to build; <root>/functions/<name> when empty (tests set it)
+	// AppKey and AppSecret, when set, sign an authorizer event anew (shared/signature) at
+	// the current time with a fresh nonce: a sample's own signature has expired.
+	AppKey, AppSecret string
+	Cache             string // $GATEPASS_CACHE; <root>/.cache when empty
+	Pkg               string // the main package to build; <root>/functions/<name> when empty (tests set it)
 }
 
 // stack is what `make run` writes to $GATEPASS_CACHE/run/stack.json.
@@ -117,6 +127,11 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	}
 	if c.AppCode != "" {
 		if event, err = withAppCode(event, c.AppCode); err != nil {
+			return err
+		}
+	}
+	if c.AppKey != "" || c.AppSecret != "" {
+		if event, err = withSignature(event, c.AppKey, c.AppSecret, time.Now()); err != nil {
 			return err
 		}
 	}
@@ -220,6 +235,54 @@ func withAppCode(event []byte, code string) ([]byte, error) {
 	headers["authorization"] = value
 	ev["identitySource"] = []string{value}
 	return json.Marshal(ev)
+}
+
+// withSignature signs an authorizer event with key and secret at now with a fresh nonce,
+// as Alibaba's SDKs sign a call (shared/signature): the method, the path without the
+// stage (decoded), the raw query and the headers the event lists in
+// x-ca-signature-headers; the X-Ca-* headers are replaced, lower-cased as API Gateway
+// hands them to the authorizer.
+func withSignature(event []byte, key, secret string, now time.Time) ([]byte, error) {
+	if key == "" || secret == "" {
+		return nil, errors.New("-appkey and -appsecret go together")
+	}
+	var ev events.APIGatewayV2CustomAuthorizerV2Request
+	if err := json.Unmarshal(event, &ev); err != nil {
+		return nil, fmt.Errorf("event: %w", err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(event, &raw); err != nil {
+		return nil, fmt.Errorf("event: %w", err)
+	}
+	if ev.Type != "REQUEST" || ev.RouteArn == "" {
+		return nil, errors.New("-appkey: the event is not a Lambda authorizer request (type REQUEST with a routeArn)")
+	}
+	path := ev.RawPath
+	if p, ok := strings.CutPrefix(path, "/"+ev.RequestContext.Stage+"/"); ok {
+		path = "/" + p
+	}
+	decoded, err := url.PathUnescape(path)
+	if err != nil {
+		return nil, fmt.Errorf("event: rawPath: %w", err)
+	}
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	r := signature.Request{Method: ev.RequestContext.HTTP.Method, Path: decoded, Query: ev.RawQueryString, Headers: map[string]string{}}
+	for k, v := range ev.Headers {
+		r.Headers[strings.ToLower(k)] = v
+	}
+	if _, err := signature.Sign(&r, key, secret, now, hex.EncodeToString(nonce)); err != nil {
+		return nil, err
+	}
+	headers := map[string]any{}
+	for k, v := range r.Headers {
+		headers[strings.ToLower(k)] = v
+	}
+	raw["headers"] = headers
+	raw["identitySource"] = []string{key}
+	return json.Marshal(raw)
 }
 
 // environment is the function's variables from the template, pointed at the local

@@ -126,6 +126,15 @@ func expect[R interface{ StatusCode() int }](t *testing.T, what string, res R, e
 
 func ptr[T any](v T) *T { return &v }
 
+// deref is *p, or T's zero value when p is nil.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
 // operationsOf names the operations of infra/openapi.yaml that the logged requests hit.
 func operationsOf(t *testing.T, endpoint string, log *callLog) (called, all []string) {
 	t.Helper()

@@ -374,7 +374,7 @@ var seedRows = []seedRow{
 	{"000-17_app_credentials_appcode", func(t *testing.T, w *seedWorld) {
 		app := w.id("app")
 		res, err := w.bOwner.PutAppWithResponse(w.ctx, app, nil, client.AppInput{WorkspaceId: w.wsB, Name: "BI"})
-		code := expect(t, "create the app", res, err, 201).JSON201.AppCode
+		code := deref(expect(t, "create the app", res, err, 201).JSON201.AppCode)
 		if code == "" {
 			t.Fatal("no AppCode on creation")
 		}
@@ -383,7 +383,7 @@ var seedRows = []seedRow{
 			t.Fatalf("GetApp shows the code: %s", b)
 		}
 		rotated, err := w.bOwner.RotateAppCodeWithResponse(w.ctx, app, nil)
-		if next := expect(t, "reset the AppCode", rotated, err, 200).JSON200.AppCode; next == "" || next == code {
+		if next := deref(expect(t, "reset the AppCode", rotated, err, 200).JSON200.AppCode); next == "" || next == code {
 			t.Fatalf("rotated code %q", next)
 		}
 	}},

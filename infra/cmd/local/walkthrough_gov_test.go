@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"gatepass/shared/client"
@@ -34,7 +35,7 @@ func walkAppKeys(ctx context.Context, t *testing.T, admin *client.ClientWithResp
 	t.Helper()
 	made, err := admin.CreateAppKeyWithResponse(ctx, app, nil)
 	k := expect(t, "CreateAppKey", made, err, 201).JSON201
-	if k.AppKey == "" || k.AppSecret == "" {
+	if k.AppKey == "" || deref(k.AppSecret) == "" {
 		t.Fatalf("CreateAppKey: %+v", k)
 	}
 	listed, err := admin.ListAppKeysWithResponse(ctx, app)
@@ -43,4 +44,22 @@ func walkAppKeys(ctx context.Context, t *testing.T, admin *client.ClientWithResp
 	}
 	revoked, err := admin.RevokeAppKeyWithResponse(ctx, app, k.AppKey, nil)
 	expect(t, "RevokeAppKey", revoked, err, 204)
+}
+
+// walkAppCodes makes a second AppCode for app, lists both (never a code), revokes the
+// new one and leaves the app with its one code.
+func walkAppCodes(ctx context.Context, t *testing.T, admin *client.ClientWithResponses, app string) {
+	t.Helper()
+	made, err := admin.CreateAppCodeWithResponse(ctx, app, nil)
+	c := expect(t, "CreateAppCode", made, err, 201).JSON201
+	if code := deref(c.AppCode); len(code) < 32 || c.CodeId == "" || !strings.HasPrefix(code, c.Prefix) {
+		t.Fatalf("CreateAppCode: %+v", c)
+	}
+	listed, err := admin.ListAppCodesWithResponse(ctx, app)
+	l := expect(t, "ListAppCodes", listed, err, 200)
+	if items := l.JSON200.Items; len(items) != 2 || items[1].CodeId != c.CodeId || strings.Contains(string(l.Body), *c.AppCode) {
+		t.Fatalf("ListAppCodes: %s", l.Body)
+	}
+	revoked, err := admin.RevokeAppCodeWithResponse(ctx, app, c.CodeId, nil)
+	expect(t, "RevokeAppCode", revoked, err, 204)
 }

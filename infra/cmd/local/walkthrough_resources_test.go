@@ -27,6 +27,7 @@ func walkResources(ctx context.Context, t *testing.T, st stack, log *callLog, ad
 	}
 	walkPolicies(ctx, t, admin, api, unit)
 	walkAppKeys(ctx, t, admin, app)
+	walkAppCodes(ctx, t, admin, app)
 	carol := as(t, st, log, map[string]any{"sub": user, "tenant_id": tenant})
 	users := []client.Subject{{Type: client.SubjectTypeUSER, Id: user, TenantId: tenant}}
 	ws := client.Subject{Type: client.SubjectTypeWORKSPACE, Id: "ws-b", TenantId: tenant}

@@ -73,9 +73,49 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate the AppCode; the old one stops working at once; the new one is returned once. */
+        /** Rotate the AppCodes - make a new one and revoke all the others in one step; the old ones stop working at once; the new one is returned once. */
         post: operations["RotateAppCode"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{app_id}/app-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        /** The app's live AppCodes, oldest first (an app's code from before several were kept first, as "legacy"); never a code or its hash. */
+        get: operations["ListAppCodes"];
+        put?: never;
+        /** Make another AppCode (at most 5 live); the code is returned once; a sixth is 409 Conflict.CredentialLimit. */
+        post: operations["CreateAppCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/{app_id}/app-codes/{code_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: components["parameters"]["AppId"];
+                code_id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one AppCode; a call with it is refused at once, the app's other codes keep working. */
+        delete: operations["RevokeAppCode"];
         options?: never;
         head?: never;
         patch?: never;
@@ -774,7 +814,7 @@ export interface components {
         /** @enum {string} */
         CheckReason: "GRANTED" | "NO_GRANT" | "EXPIRED" | "CANCELLED" | "API_NOT_FOUND" | "API_UNPUBLISHED" | "APP_NOT_FOUND" | "APP_DISABLED" | "PROTOCOL_NOT_ALLOWED" | "PROXY_NOT_GRANTED" | "USER_NOT_PERMITTED" | "INVALID_APP_KEY" | "SIGNATURE_MISMATCH" | "TIMESTAMP_EXPIRED" | "NONCE_USED" | "SIGNATURE_METHOD_NOT_ALLOWED" | "NOT_YET_VALID";
         /** @enum {string} */
-        AuditAction: "Grant Created" | "Grant Changed" | "Grant Renewed" | "Grant Cancellation Scheduled" | "Grant Cancellation Withdrawn" | "Grant Revoked" | "Grant Expiring" | "Grant Expired" | "Grant Started" | "Request Submitted" | "Request Approved" | "Request Rejected" | "Request Withdrawn" | "API Changed" | "App Changed" | "AppCode Rotated" | "AppKey Created" | "AppKey Revoked" | "Service Unit Changed" | "Policy Changed";
+        AuditAction: "Grant Created" | "Grant Changed" | "Grant Renewed" | "Grant Cancellation Scheduled" | "Grant Cancellation Withdrawn" | "Grant Revoked" | "Grant Expiring" | "Grant Expired" | "Grant Started" | "Request Submitted" | "Request Approved" | "Request Rejected" | "Request Withdrawn" | "API Changed" | "App Changed" | "AppCode Rotated" | "AppCode Created" | "AppCode Revoked" | "AppKey Created" | "AppKey Revoked" | "Service Unit Changed" | "Policy Changed";
         Error: {
             error_code: string;
             error_msg: string;
@@ -894,7 +934,7 @@ export interface components {
             modified_at: components["schemas"]["Time"];
             version: number;
         };
-        /** @description an app with its AppCode, shown once (first creation, rotation) */
+        /** @description an app with its AppCode, shown once (first creation, rotation); a replay of the same Idempotency-Key answers the same without app_code (the code is never kept) */
         AppWithCode: {
             app_id: components["schemas"]["Id"];
             tenant_id: components["schemas"]["Id"];
@@ -907,8 +947,9 @@ export interface components {
             created_at: components["schemas"]["Time"];
             modified_at: components["schemas"]["Time"];
             version: number;
-            /** @description send as `Authorization: APPCODE <code>` */
-            app_code: string;
+            /** @description send as `Authorization: APPCODE <code>`; absent in an idempotent replay */
+            app_code?: string;
+            code_id: components["schemas"]["Id"];
         };
         /** @description exactly one of subject and subjects (R18) */
         GrantInput: {
@@ -1013,11 +1054,33 @@ export interface components {
         AppKeyList: {
             items: components["schemas"]["AppKey"][];
         };
+        AppCode: {
+            code_id: components["schemas"]["Id"];
+            /** @description the code's first 6 characters; empty for the legacy code */
+            prefix: string;
+            /**
+             * Format: date-time
+             * @description null for the legacy code (that date was not kept)
+             */
+            created_at: string | null;
+        };
+        AppCodeList: {
+            items: components["schemas"]["AppCode"][];
+        };
+        AppCodeWithSecret: {
+            app_id: components["schemas"]["Id"];
+            code_id: components["schemas"]["Id"];
+            prefix: string;
+            /** @description shown once, here (absent in an idempotent replay); send as `Authorization: APPCODE <code>` */
+            app_code?: string;
+            /** Format: date-time */
+            created_at: string | null;
+        };
         AppKeyWithSecret: {
             app_id: components["schemas"]["Id"];
             app_key: string;
-            /** @description shown once, here; sign calls with it (docs/security.md) */
-            app_secret: string;
+            /** @description shown once, here (absent in an idempotent replay: the secret is never kept in plain text); sign calls with it (docs/security.md) */
+            app_secret?: string;
             created_at: components["schemas"]["Time"];
         };
         Grant: {
@@ -1125,6 +1188,8 @@ export interface components {
             policy_exemption?: string;
             /** @description the AppKey created or revoked (never its secret) */
             app_key?: string;
+            /** @description the AppCode created, revoked or made by a rotation (never the code) */
+            code_id?: string;
         };
         Decision: {
             allowed: boolean;
@@ -1632,6 +1697,113 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AppWithCode"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    ListAppCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the AppCodes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppCodeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    CreateAppCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                app_id: components["parameters"]["AppId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the new AppCode */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppCodeWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    RevokeAppCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                app_id: components["parameters"]["AppId"];
+                code_id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

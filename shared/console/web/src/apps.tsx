@@ -7,7 +7,7 @@ import { Actions, Denied, Dialog, ErrorBox, Field, MAX_REASON, Notice, Pager, Re
 
 export function Apps({ s, ws }: { s: Session; ws: string }) {
   const [page, setPage] = useState(1);
-  const [open, setOpen] = useState<{ kind: "register" | "code" | "perms" | "keys"; app?: App; code?: string } | null>(null);
+  const [open, setOpen] = useState<{ kind: "register" | "code" | "perms" | "keys" | "codes"; app?: App; code?: string } | null>(null);
   const [notice, setNotice] = useState("");
   const { err, run } = useSubmit();
   const list = useLoad(
@@ -30,6 +30,7 @@ export function Apps({ s, ws }: { s: Session; ws: string }) {
   const rotate = (a: App) =>
     run(async () => {
       const r = await ok(client.POST("/v1/apps/{app_id}/app-code", { params: { path: { app_id: a.app_id }, header: { "Idempotency-Key": idemKey() } } }));
+      if (!r.app_code) throw new Error("the answer carries no AppCode");
       setOpen({ kind: "code", app: a, code: r.app_code });
       list.reload();
     });
@@ -78,6 +79,11 @@ export function Apps({ s, ws }: { s: Session; ws: string }) {
                           </button>
                         )}
                         {mine && (
+                          <button aria-label={`AppCodes of ${a.name}`} onClick={() => setOpen({ kind: "codes", app: a })}>
+                            AppCodes
+                          </button>
+                        )}
+                        {mine && (
                           <button aria-label={`AppKeys of ${a.name}`} onClick={() => setOpen({ kind: "keys", app: a })}>
                             AppKeys
                           </button>
@@ -112,6 +118,7 @@ export function Apps({ s, ws }: { s: Session; ws: string }) {
       {open?.kind === "code" && <AppCodeDialog app={open.app!} code={open.code!} onClose={() => setOpen(null)} />}
       {open?.kind === "perms" && <AppPermissions s={s} app={open.app!} onClose={() => setOpen(null)} />}
       {open?.kind === "keys" && <AppKeys app={open.app!} onClose={() => setOpen(null)} />}
+      {open?.kind === "codes" && <AppCodes app={open.app!} onClose={() => setOpen(null)} />}
     </section>
   );
 }
@@ -173,7 +180,7 @@ function AppCodeDialog(props: { app: App; code: string; onClose: () => void }) {
   return (
     <Dialog title={`AppCode of ${props.app.name}`} onClose={props.onClose}>
       <p class="warning" role="alert">
-        Copy the AppCode now: it cannot be shown again. gatepass keeps only its hash; if it is lost, rotate it.
+        Copy the AppCode now: it cannot be shown again. gatepass keeps only its hash; if it is lost, revoke it and create another.
       </p>
       <Field label="AppCode">
         <input class="code" value={props.code} readOnly onFocus={(e) => e.currentTarget.select()} />
@@ -290,6 +297,7 @@ function AppKeys(props: { app: App; onClose: () => void }) {
             run(async () => {
               const r = await ok(client.POST("/v1/apps/{app_id}/app-keys", { params: { path: { app_id: id }, header: hdr() } }));
               setNotice("");
+              if (!r.app_secret) throw new Error("the answer carries no AppSecret");
               setMade({ key: r.app_key, secret: r.app_secret });
               keys.reload();
             })
@@ -298,6 +306,82 @@ function AppKeys(props: { app: App; onClose: () => void }) {
           Create AppKey
         </button>
       </div>
+    </Dialog>
+  );
+}
+
+// AppCodes: the app's live AppCodes (at most 5), so that callers move to a new one
+// before the old one is revoked; a new code is shown once, in AppCodeDialog.
+function AppCodes(props: { app: App; onClose: () => void }) {
+  const id = props.app.app_id;
+  const codes = useLoad(() => ok(client.GET("/v1/apps/{app_id}/app-codes", { params: { path: { app_id: id } } })), [id]);
+  const [made, setMade] = useState("");
+  const [notice, setNotice] = useState("");
+  const { busy, err, run } = useSubmit();
+  const hdr = () => ({ "Idempotency-Key": idemKey() });
+  const full = (codes.data?.items.length ?? 0) >= 5;
+  return (
+    <Dialog title={`AppCodes of ${props.app.name}`} onClose={props.onClose} wide>
+      <Notice text={notice} />
+      <ErrorBox err={codes.err || err} />
+      {codes.data && (
+        <table>
+          <thead>
+            <tr>
+              <th>AppCode</th>
+              <th>Created</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {codes.data.items.map((c) => (
+              <tr>
+                <td class="code">{c.prefix ? `${c.prefix}…` : "(created before several AppCodes were kept)"}</td>
+                <td>{c.created_at ? fmt(c.created_at) : "—"}</td>
+                <td>
+                  <button
+                    class="danger"
+                    aria-label={`Revoke AppCode ${c.prefix || c.code_id}`}
+                    disabled={busy}
+                    onClick={() =>
+                      run(async () => {
+                        await ok(client.DELETE("/v1/apps/{app_id}/app-codes/{code_id}", { params: { path: { app_id: id, code_id: c.code_id }, header: hdr() } }));
+                        setNotice(`AppCode ${c.prefix || c.code_id} revoked: calls with it are refused at once.`);
+                        codes.reload();
+                      })
+                    }
+                  >
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {codes.data && codes.data.items.length === 0 && <p class="empty">No live AppCode: create one for AppCode calls.</p>}
+      <div class="buttons">
+        <button type="button" onClick={props.onClose}>
+          Close
+        </button>
+        <button
+          class="primary"
+          disabled={busy || full}
+          title={full ? "At most 5 live AppCodes: revoke one first." : undefined}
+          onClick={() =>
+            run(async () => {
+              const r = await ok(client.POST("/v1/apps/{app_id}/app-codes", { params: { path: { app_id: id }, header: hdr() } }));
+              if (!r.app_code) throw new Error("the answer carries no AppCode");
+              setNotice("");
+              setMade(r.app_code);
+              codes.reload();
+            })
+          }
+        >
+          Create AppCode
+        </button>
+      </div>
+      {made && <AppCodeDialog app={props.app} code={made} onClose={() => setMade("")} />}
     </Dialog>
   );
 }
