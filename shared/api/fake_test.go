@@ -100,9 +100,24 @@ func (fk *fake) PutServiceUnit(ctx context.Context, a access.Actor, id string, i
 	return access.UnitResult{}, fk.err
 }
 
-func (fk *fake) RotateAppCode(ctx context.Context, a access.Actor, id string) (access.AppResult, error) {
+func (fk *fake) RotateAppCode(ctx context.Context, a access.Actor, id string) (access.AppCodeResult, error) {
 	fk.called("RotateAppCode")
-	return access.AppResult{}, fk.err
+	return access.AppCodeResult{}, fk.err
+}
+
+func (fk *fake) CreateAppCode(ctx context.Context, a access.Actor, id string) (access.AppCodeResult, error) {
+	fk.called("CreateAppCode")
+	return access.AppCodeResult{}, fk.err
+}
+
+func (fk *fake) AppCodes(ctx context.Context, p access.Principal, id string) ([]access.AppCode, error) {
+	fk.called("AppCodes")
+	return nil, fk.err
+}
+
+func (fk *fake) RevokeAppCode(ctx context.Context, a access.Actor, id, codeID string) error {
+	fk.called("RevokeAppCode")
+	return fk.err
 }
 
 func (fk *fake) AppKeys(ctx context.Context, p access.Principal, id string) ([]access.AppKey, error) {

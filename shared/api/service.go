@@ -29,7 +29,10 @@ type Service interface {
 	PutAPI(ctx context.Context, a access.Actor, id string, in access.APIInput) (access.APIResult, error)
 	PutApp(ctx context.Context, a access.Actor, id string, in access.AppInput) (access.AppResult, error)
 	PutServiceUnit(ctx context.Context, a access.Actor, id string, in access.ServiceUnitInput) (access.UnitResult, error)
-	RotateAppCode(ctx context.Context, a access.Actor, id string) (access.AppResult, error)
+	RotateAppCode(ctx context.Context, a access.Actor, id string) (access.AppCodeResult, error)
+	CreateAppCode(ctx context.Context, a access.Actor, id string) (access.AppCodeResult, error)
+	AppCodes(ctx context.Context, p access.Principal, id string) ([]access.AppCode, error)
+	RevokeAppCode(ctx context.Context, a access.Actor, id, codeID string) error
 	AppKeys(ctx context.Context, p access.Principal, id string) ([]access.AppKey, error)
 	CreateAppKey(ctx context.Context, a access.Actor, id string) (access.AppKeyResult, error)
 	RevokeAppKey(ctx context.Context, a access.Actor, id, key string) error
