@@ -412,6 +412,9 @@ type AuditEntry struct {
 	// PolicyExemption says that a tenant_admin's protected grant went beyond a policy (R26).
 	PolicyExemption string `json:"policy_exemption,omitempty"`
 	AppKey          string `json:"app_key,omitempty"` // an AppKey created or revoked (never its secret)
+	// WorkspaceID and Name are a directory entry's (R29), filed under its tenant.
+	WorkspaceID string `json:"workspace_id,omitempty"`
+	Name        string `json:"name,omitempty"`
 }
 
 // IsRequester reports whether p made the request.

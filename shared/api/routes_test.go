@@ -31,8 +31,8 @@ func TestHTTP_SpecCoversEveryRoute(t *testing.T) {
 	if !slices.Equal(documented, keys) {
 		t.Fatalf("routes: document has %v\nhandlers serve %v", documented, keys)
 	}
-	if len(keys) != 55 {
-		t.Errorf("got %d routes, want 55 (every table of SPEC.md, POST /v1/check among them, and R26's six policy routes, and the 3 AppKey routes)", len(keys))
+	if len(keys) != 59 {
+		t.Errorf("got %d routes, want 59 (every table of SPEC.md, POST /v1/check among them, R26's six policy routes, the 3 AppKey routes and R29's four directory routes)", len(keys))
 	}
 }
 

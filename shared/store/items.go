@@ -665,6 +665,8 @@ type auditItem struct {
 	ThresholdDays   int                 `dynamodbav:"threshold_days,omitempty"`
 	PolicyExemption string              `dynamodbav:"policy_exemption,omitempty"` // R26
 	AppKey          string              `dynamodbav:"app_key,omitempty"`
+	WorkspaceID     string              `dynamodbav:"workspace_id,omitempty"` // R29
+	Name            string              `dynamodbav:"name,omitempty"`         // R29
 }
 
 func newAuditItem(e access.AuditEntry) (auditItem, error) {
@@ -678,6 +680,7 @@ func newAuditItem(e access.AuditEntry) (auditItem, error) {
 		APIID: e.APIID, AppID: e.AppID, GrantID: e.GrantID, RequestID: e.RequestID, Env: e.Env,
 		EndTime: fmtOptTime(e.EndTime), CancelAt: fmtOptTime(e.CancelAt), Permissions: e.Permissions,
 		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime), PolicyExemption: e.PolicyExemption, AppKey: e.AppKey,
+		WorkspaceID: e.WorkspaceID, Name: e.Name,
 	}
 	if s := e.Subject; s != nil {
 		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
@@ -695,6 +698,7 @@ func (it auditItem) entry() (access.AuditEntry, error) {
 		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, RequestID: it.RequestID, Env: it.Env,
 		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), Permissions: it.Permissions,
 		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime), PolicyExemption: it.PolicyExemption, AppKey: it.AppKey,
+		WorkspaceID: it.WorkspaceID, Name: it.Name,
 	}
 	if it.SubjectType != "" {
 		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}
