@@ -119,3 +119,35 @@ func FuzzDecode_NeverAcceptsACaseTwin(f *testing.F) {
 		}
 	})
 }
+
+// TestDecode_NestingBounded: 64 levels of objects or arrays decode; the 65th is refused
+// before anything is decoded, in time linear in the body (20,000 levels took seconds).
+func TestDecode_NestingBounded(t *testing.T) {
+	t.Parallel()
+	nest := func(n int, open, close string) string {
+		return `{"any":` + strings.Repeat(open, n-1) + `1` + strings.Repeat(close, n-1) + `}`
+	}
+	for _, tc := range []struct {
+		name   string
+		in     string
+		refuse bool
+	}{
+		{"64 levels of objects", nest(strictjson.MaxDepth, `{"a":`, `}`), false},
+		{"65 levels of objects", nest(strictjson.MaxDepth+1, `{"a":`, `}`), true},
+		{"64 levels of arrays", nest(strictjson.MaxDepth, `[`, `]`), false},
+		{"65 levels of arrays", nest(strictjson.MaxDepth+1, `[`, `]`), true},
+		{"20000 levels", nest(20000, `[`, `]`), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b body
+			err := strictjson.Decode([]byte(tc.in), &b)
+			var se *strictjson.Error
+			if got := errors.As(err, &se); got != tc.refuse {
+				t.Fatalf("refused=%v (%v), want %v", got, err, tc.refuse)
+			}
+			if tc.refuse && !strings.Contains(se.Msg, "nested deeper than 64") {
+				t.Fatalf("got %v", se)
+			}
+		})
+	}
+}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"gatepass/infra/internal/proc"
 )
 
 func needJava(t *testing.T) {
@@ -190,7 +192,11 @@ func TestSupervise_RestartsAndKeepsFileData(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := sup.Current()
-	if err := syscall.Kill(-first.Pid(), syscall.SIGKILL); err != nil {
+	p, err := os.FindProcess(first.Pid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Kill(p); err != nil { // the JVM's whole group, as a crash would
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(3 * time.Minute) // a restart is a JVM start: the default StartTimeout
