@@ -339,6 +339,12 @@ func (port) GetRequest(context.Context, string) (access.Request, error) {
 func (port) GetPolicies(context.Context, []access.Resource) ([]access.Policy, error) {
 	return nil, errNotModelled
 }
+func (port) GetWorkspace(context.Context, string, string) (access.Workspace, error) {
+	return access.Workspace{}, errNotModelled
+}
+func (port) WorkspacesByTenant(context.Context, string, string, int, string) (access.WorkspacePage, error) {
+	return access.WorkspacePage{}, errNotModelled
+}
 func (port) APIsByTenant(context.Context, string) ([]access.API, error) { return nil, errNotModelled }
 func (port) APIsByWorkspace(context.Context, string, string) ([]access.API, error) {
 	return nil, errNotModelled
