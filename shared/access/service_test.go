@@ -51,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	f.now.Store(start.UnixNano())
 	tbl := storetest.Open(t, store.Options{Now: f.clock})
 	// R29: the workspaces the tests name, registered in both tenants
-	ids := []string{"cons", "prov", "prov2", "ws1", "w1", "w2", "w3", "fine", "a", "shared", "partner", "wsA", "ws-sales", "ws-bi", "other"}
+	ids := []string{"cons", "prov", "prov2", "ws1", "w1", "w2", "w3", "fine", "a", "shared", "partner", "wsA", "ws-sales", "ws-bi", "other", "wsx"}
 	for i := range 12 { // bulk_test's generated subjects
 		ids = append(ids, fmt.Sprintf("ws%02d", i))
 	}

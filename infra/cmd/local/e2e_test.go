@@ -90,7 +90,7 @@ func TestStack_EveryChangeIsOneEvent(t *testing.T) {
 	})
 
 	want := map[string]int{
-		"API Changed": 2, "App Changed": 1, "Grant Created": 2, "Grant Renewed": 1,
+		"Workspace Registered": 2, "API Changed": 2, "App Changed": 1, "Grant Created": 2, "Grant Renewed": 1,
 		"Grant Cancellation Scheduled": 1, "Grant Revoked": 2, // DEV when due, PROD by the R4 cleanup
 	}
 	var got map[string]int

@@ -134,6 +134,17 @@ func TestFaults_AnswersStayInContractAndEveryChangeIsPublishedOnce(t *testing.T)
 
 	// Set-up, with the table healthy: one API, four apps.
 	must("/v1/apis/"+api, `{"workspace_id":"ws-a","name":"Faults","path":"/faults/`+sfx+`","protocols":["HTTPS"],"fields":["id"],"operation":"READ"}`)
+	// R29: the apps' workspace is in the tenant's directory first (409: a retried
+	// registration that had committed).
+	for giveUp := time.Now().Add(setupPatience); ; {
+		a := call(ctx, "POST", "/v1/workspaces", `{"id":"ws-b","name":"Faults"}`)
+		if a.err == nil && (a.status == http.StatusCreated || a.status == http.StatusConflict) {
+			break
+		}
+		if a.err != nil || (a.status != http.StatusServiceUnavailable && a.status != http.StatusInternalServerError) || time.Now().After(giveUp) {
+			t.Fatalf("set-up: POST /v1/workspaces: got %d %s %v, want 201", a.status, a.code, a.err)
+		}
+	}
 	var apps []string
 	for i := range 4 {
 		app := fmt.Sprintf("app-faults-%s-%d", sfx, i)

@@ -80,7 +80,10 @@ func TestRun_HealsAndKeepsItsData(t *testing.T) {
 	if got := settled(st, "PUT", "/v1/apis/api-heal", `{"workspace_id":"ws-a","name":"Heal","path":"/heal","protocols":["HTTPS"],"fields":["id"],"operation":"READ"}`); got != 201 {
 		t.Fatalf("put api: got %d", got)
 	}
-	waitFor(t, "the API's event", func() bool { return len(events(st)) == 1 })
+	if got := settled(st, "POST", "/v1/workspaces", `{"id":"ws-b","name":"Heal"}`); got != 201 && got != 409 { // R29: the app's workspace
+		t.Fatalf("register workspace: got %d", got)
+	}
+	waitFor(t, "the API's and the workspace's events", func() bool { return len(events(st)) == 2 })
 
 	// DynamoDB Local dies under the running stack; it comes back with the data.
 	pid := emulatorPid(t, cache)
@@ -101,7 +104,7 @@ func TestRun_HealsAndKeepsItsData(t *testing.T) {
 	if got := settled(st, "PUT", "/v1/apps/app-heal", `{"workspace_id":"ws-b","name":"Heal"}`); got != 201 {
 		t.Fatalf("put app after the heal: got %d", got)
 	}
-	waitFor(t, "the app's event after the heal", func() bool { return len(events(st)) == 2 })
+	waitFor(t, "the app's event after the heal", func() bool { return len(events(st)) == 3 })
 	stop()
 
 	// A new run on the same cache: the data is there, nothing is published again, and
