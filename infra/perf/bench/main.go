@@ -9,6 +9,8 @@
 //     handler alone;
 //  3. the Lambda authorizer against the check, both through Checker.Invoke, in each
 //     mode; and a bare BatchGetItem of the authorizer's six keys against the check's four;
+//     a signed authorization (X-Ca-* headers, a fresh nonce each) against an AppCode
+//     one of the same calls, strict: read and write units per call, p50/p99 at 1 and 8;
 //  4. the reminders and cancellations sweeps: items read against items due, at 1,000
 //     grants and at the full size;
 //  5. a list page of 10 of one API's 10,000 grants: items read against the page size;
