@@ -385,7 +385,7 @@ func (s *Service) PutApp(ctx context.Context, a Actor, id string, in AppInput) (
 		}
 	}
 	res := AppResult{App: app, Created: !exists}
-	c := Change{Op: op}
+	c := Change{Op: op, Writes: Registered(op, WorkspaceRef{TenantID: app.TenantID, ID: app.WorkspaceID})} // R29
 	app.WorkspaceDefault = exists && old.WorkspaceDefault
 	if in.WorkspaceDefault != nil {
 		app.WorkspaceDefault = *in.WorkspaceDefault

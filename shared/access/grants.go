@@ -186,6 +186,7 @@ func (s *Service) newGrants(ctx context.Context, c *Change, t target, specs []gr
 	if err := bulkError(fails, bulk); err != nil {
 		return nil, err
 	}
+	c.Writes = append(c.Writes, Registered(c.Op, subjectWorkspaces(specs)...)...) // R29
 	c.Writes = append(c.Writes, t.stillGrantable(c.Op))
 	n := 0
 	for _, spec := range specs {

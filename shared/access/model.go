@@ -420,6 +420,9 @@ type AuditEntry struct {
 	AppKey          string `json:"app_key,omitempty"` // an AppKey created or revoked (never its secret)
 	// CodeID names an AppCode created, revoked or made by a rotation (never the code).
 	CodeID string `json:"code_id,omitempty"`
+	// WorkspaceID and Name are a directory entry's (R29), filed under its tenant.
+	WorkspaceID string `json:"workspace_id,omitempty"`
+	Name        string `json:"name,omitempty"`
 }
 
 // IsRequester reports whether p made the request.

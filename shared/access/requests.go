@@ -38,7 +38,7 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 	if err != nil {
 		return RequestResult{}, err
 	}
-	sub, err := s.applicant(ctx, op, a.Principal, in)
+	sub, named, err := s.applicant(ctx, op, a.Principal, in)
 	if err != nil {
 		return RequestResult{}, err
 	}
@@ -69,8 +69,8 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 	if sub.Type == SubjectApp {
 		req.AppID = sub.ID
 	}
-	req = pendingFor(req, l, now) // R27
-	c := Change{Op: op}
+	req = pendingFor(req, l, now)                         // R27
+	c := Change{Op: op, Writes: Registered(op, named...)} // R29: the applicant app's workspace
 	res := RequestResult{Request: req}
 	if selfApproves(t.reviews(a.Principal), l) { // R9: approved at once, where one approval is required (R27)
 		res.Request.Status, res.Request.Reviewer, res.Request.DecidedAt = RequestApproved, a.Sub, &now
@@ -95,36 +95,37 @@ func (s *Service) ApplyOn(ctx context.Context, a Actor, r Resource, in ApplyInpu
 }
 
 // R22: applicant is who an application is for: an app of the caller's tenant that the
-// caller owns (app_id, or subject APP), or the caller themself (subject USER).
-func (s *Service) applicant(ctx context.Context, op string, p Principal, in ApplyInput) (Subject, error) {
+// caller owns (app_id, or subject APP), or the caller themself (subject USER); named is
+// the workspace an app applicant belongs to (R29).
+func (s *Service) applicant(ctx context.Context, op string, p Principal, in ApplyInput) (sub Subject, named []WorkspaceRef, err error) {
 	appID := in.AppID
 	switch {
 	case in.Subject != nil && in.AppID != "":
-		return Subject{}, invalid(op, CodeSubject, "name app_id or subject, not both")
+		return Subject{}, nil, invalid(op, CodeSubject, "name app_id or subject, not both")
 	case in.Subject != nil && in.Subject.Type == SubjectUser:
 		if err := CheckSubject(op, *in.Subject); err != nil {
-			return Subject{}, err
+			return Subject{}, nil, err
 		}
 		if in.Subject.ID != p.Sub || in.Subject.TenantID != p.TenantID {
-			return Subject{}, E(op, CodeForbidden, "a user applies for themself only")
+			return Subject{}, nil, E(op, CodeForbidden, "a user applies for themself only")
 		}
-		return *in.Subject, nil
+		return *in.Subject, nil, nil
 	case in.Subject != nil && in.Subject.Type == SubjectApp:
 		appID = in.Subject.ID
 	case in.Subject != nil:
-		return Subject{}, invalid(op, CodeSubject, "an application is for an APP or a USER")
+		return Subject{}, nil, invalid(op, CodeSubject, "an application is for an APP or a USER")
 	}
 	if err := CheckID(op, "app_id", appID); err != nil {
-		return Subject{}, err
+		return Subject{}, nil, err
 	}
 	app, err := s.Store.GetApp(ctx, appID)
 	if err != nil || app.TenantID != p.TenantID {
-		return Subject{}, notFoundUnless(op, err, CodeNotFoundApp, "app %s", appID)
+		return Subject{}, nil, notFoundUnless(op, err, CodeNotFoundApp, "app %s", appID)
 	}
 	if !p.OwnsApp(app) {
-		return Subject{}, E(op, CodeForbidden, "only the owner of app %s may apply for it", app.ID)
+		return Subject{}, nil, E(op, CodeForbidden, "only the owner of app %s may apply for it", app.ID)
 	}
-	return Subject{Type: SubjectApp, ID: app.ID, TenantID: app.TenantID}, nil
+	return Subject{Type: SubjectApp, ID: app.ID, TenantID: app.TenantID}, []WorkspaceRef{{TenantID: app.TenantID, ID: app.WorkspaceID}}, nil
 }
 
 // R3: grantsInForce reads, in one batch, the slots that specs would fill and returns

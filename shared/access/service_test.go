@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,14 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, ctx: context.Background()}
 	f.now.Store(start.UnixNano())
 	tbl := storetest.Open(t, store.Options{Now: f.clock})
+	// R29: the workspaces the tests name, registered in both tenants
+	ids := []string{"cons", "prov", "prov2", "ws1", "w1", "w2", "w3", "fine", "a", "shared", "partner", "wsA", "ws-sales", "ws-bi", "other"}
+	for i := range 12 { // bulk_test's generated subjects
+		ids = append(ids, fmt.Sprintf("ws%02d", i))
+	}
+	for _, tenant := range []string{"t1", "t2"} {
+		storetest.RegisterWorkspaces(t, tbl.Store, tenant, ids...)
+	}
 	f.svc = access.NewService(tbl.Store, access.Config{Now: f.clock, CancelNotice: 48 * time.Hour, ReminderDays: []int{7, 1}})
 	f.putAPI("api1", "Orders", "/orders", access.OpRead, true, access.APIPublished)
 	f.putApp("app1", "cons", "alice")

@@ -111,6 +111,9 @@ type Write struct {
 	Lookup   *Lookup
 	Cleanup  *CleanupTask
 	Policy   *Policy // R26
+	// Workspace is a directory entry (R29); with ActionCheck, the assertion that a
+	// workspace is registered (Registered).
+	Workspace *Workspace
 	// OnFail is returned (with Op filled in) when Cond fails; nil means
 	// Conflict.Concurrent.
 	OnFail *Error
@@ -256,6 +259,7 @@ type Store interface {
 	Committer
 	Getter
 	PolicyReader
+	WorkspaceDirectory
 	CheckReader
 	CatalogLister
 	GrantLister

@@ -33,7 +33,8 @@ func Catalog(svc Service) *Handler {
 		"DELETE /v1/service-units/{unit_id}":              mutate(h, deleteByID("unit_id", svc.DeleteServiceUnit), renderNoContent),
 		"GET /v1/workspaces/{workspace_id}/service-units": listInWorkspace(svc.ListServiceUnits, same[access.ServiceUnit]),
 	}
-	addPolicyRoutes(h) // R26
+	addPolicyRoutes(h)    // R26
+	addWorkspaceRoutes(h) // R29
 	return h
 }
 

@@ -255,4 +255,24 @@ func (fk *fake) WithdrawCancellationOn(ctx context.Context, a access.Actor, r ac
 	return access.Grant{}, fk.err
 }
 
+func (fk *fake) RegisterWorkspace(ctx context.Context, a access.Actor, in access.WorkspaceInput) (access.Workspace, error) {
+	fk.called("RegisterWorkspace")
+	return access.Workspace{}, fk.err
+}
+
+func (fk *fake) RenameWorkspace(ctx context.Context, a access.Actor, id string, in access.WorkspaceInput) (access.Workspace, error) {
+	fk.called("RenameWorkspace")
+	return access.Workspace{}, fk.err
+}
+
+func (fk *fake) GetWorkspace(ctx context.Context, p access.Principal, id string) (access.Workspace, error) {
+	fk.called("GetWorkspace")
+	return access.Workspace{}, fk.err
+}
+
+func (fk *fake) ListWorkspaces(ctx context.Context, p access.Principal, keyword string, pageSize int, next string) (access.WorkspacePage, error) {
+	fk.called("ListWorkspaces")
+	return access.WorkspacePage{}, fk.err
+}
+
 var _ api.Service = (*fake)(nil)

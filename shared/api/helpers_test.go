@@ -233,6 +233,7 @@ func newEnvNotice(t testing.TB, notice time.Duration) *env {
 	clk := &clock{now: t0}
 	tbl := storetest.Open(t, store.Options{Now: clk.Now}, leastPriv.DynamoDB)
 	svc := access.NewService(tbl.Store, access.Config{Now: clk.Now, CancelNotice: notice, ReminderDays: []int{7, 1}, Sealer: sealer.DevSealer("api-tests")})
+	registerFixtureWorkspaces(t, tbl.Store)
 	e := mount(t, svc)
 	e.tbl, e.st, e.svc, e.clk = tbl, tbl.Store, svc, clk
 	return e
@@ -262,6 +263,22 @@ func mount(t testing.TB, svc api.Service) *env {
 	}
 	sort.Strings(e.keys)
 	return e
+}
+
+// registerFixtureWorkspaces registers the workspaces the tests name (R29): ws-a … ws-z
+// and a few more in t1 and t2, and the generated ones in t1.
+func registerFixtureWorkspaces(t testing.TB, st *store.Store) {
+	t.Helper()
+	var ids []string
+	for c := 'a'; c <= 'z'; c++ {
+		ids = append(ids, "ws-"+string(c))
+	}
+	ids = append(ids, "ws-bi", "ws-sales")
+	storetest.RegisterWorkspaces(t, st, "t2", ids...)
+	for _, p := range []string{"ws-g", "ws-s", "ws-t", "ws-u", "ws-r2-"} {
+		ids = append(ids, storetest.WorkspaceIDs(p, 20)...)
+	}
+	storetest.RegisterWorkspaces(t, st, "t1", ids...)
 }
 
 // resp is what a handler answered.

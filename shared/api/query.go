@@ -30,6 +30,7 @@ var queryParams = map[string][]string{
 	"GET /v1/service-units/{unit_id}/audit":                       {"page_size", "next_token"},
 	"GET /v1/apps/{app_id}/grants":                                {"page_size", "next_token"},
 	"DELETE /v1/apps/{app_id}/grants/{grant_id}":                  {"reason"},
+	"GET /v1/workspaces":                                          {"name", "page_size", "next_token"}, // R29
 	"GET /v1/users/{user_id}/authorized-apis":                     {"env", "status", "api_name_keyword", "page_number", "page_size"},
 }
 

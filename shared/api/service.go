@@ -17,7 +17,8 @@ type Service interface {
 	Settings() access.Config
 	Replay(ctx context.Context, p access.Principal, key, hash string) (answer []byte, found bool, err error)
 
-	// The catalog function: APIs, apps and their credentials, service units, policies.
+	// The catalog function: APIs, apps and their credentials, service units, policies,
+	// the workspace directory.
 	DeleteAPI(ctx context.Context, a access.Actor, id string) error
 	DeleteServiceUnit(ctx context.Context, a access.Actor, id string) error
 	GetAPI(ctx context.Context, p access.Principal, id string) (access.API, error)
@@ -33,6 +34,10 @@ type Service interface {
 	CreateAppCode(ctx context.Context, a access.Actor, id string) (access.AppCodeResult, error)
 	AppCodes(ctx context.Context, p access.Principal, id string) ([]access.AppCode, error)
 	RevokeAppCode(ctx context.Context, a access.Actor, id, codeID string) error
+	RegisterWorkspace(ctx context.Context, a access.Actor, in access.WorkspaceInput) (access.Workspace, error)
+	RenameWorkspace(ctx context.Context, a access.Actor, id string, in access.WorkspaceInput) (access.Workspace, error)
+	GetWorkspace(ctx context.Context, p access.Principal, id string) (access.Workspace, error)
+	ListWorkspaces(ctx context.Context, p access.Principal, keyword string, pageSize int, next string) (access.WorkspacePage, error)
 	AppKeys(ctx context.Context, p access.Principal, id string) ([]access.AppKey, error)
 	CreateAppKey(ctx context.Context, a access.Actor, id string) (access.AppKeyResult, error)
 	RevokeAppKey(ctx context.Context, a access.Actor, id, key string) error

@@ -100,6 +100,7 @@ func newEnv(t *testing.T) *env {
 		svc:   access.NewService(st, access.Config{Now: c.Now, CancelNotice: 48 * time.Hour, ReminderDays: days}),
 		admin: access.Actor{Principal: access.NewPrincipal("alice", "t1", access.RoleTenantAdmin)},
 	}
+	storetest.RegisterWorkspaces(t, st.Store, "t1", "ws1") // R29: the fixtures' workspace
 	return e
 }
 
@@ -136,6 +137,9 @@ func (e *env) grant(apiID string, sub access.Subject, v access.Validity, perms .
 	e.t.Helper()
 	if len(perms) == 0 {
 		perms = []access.Permission{access.PermUsage}
+	}
+	if sub.Type == access.SubjectWorkspace { // R29: a workspace subject is registered first
+		storetest.RegisterWorkspaces(e.t, e.store.Store, sub.TenantID, sub.ID)
 	}
 	gs, err := e.svc.GrantOn(e.ctx, e.admin, access.APIResource(apiID), access.GrantInput{
 		Subject: sub, Envs: []access.Env{access.EnvProd}, Permissions: perms, Validity: v,

@@ -172,6 +172,7 @@ func TestPublishJob_StreamToBus(t *testing.T) {
 	c := &clock{t: t0}
 	svc := access.NewService(tbl.Store, access.Config{Now: c.Now, CancelNotice: 48 * time.Hour, ReminderDays: days})
 	admin := access.Actor{Principal: access.NewPrincipal("alice", "t1", access.RoleTenantAdmin)}
+	storetest.RegisterWorkspaces(t, tbl.Store, "t1", "ws1", "ws-000", "ws-001", "ws-002", "ws-003", "ws-004", "ws-005") // R29
 	if _, err := svc.PutAPI(ctx, admin, "api1", access.APIInput{WorkspaceID: "ws1", Name: "A", Path: "/a",
 		Protocols: []access.Protocol{access.ProtoHTTPS}, Operation: access.OpRead}); err != nil {
 		t.Fatal(err)

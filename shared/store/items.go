@@ -679,6 +679,8 @@ type auditItem struct {
 	PolicyExemption string              `dynamodbav:"policy_exemption,omitempty"` // R26
 	AppKey          string              `dynamodbav:"app_key,omitempty"`
 	CodeID          string              `dynamodbav:"code_id,omitempty"`
+	WorkspaceID     string              `dynamodbav:"workspace_id,omitempty"` // R29
+	Name            string              `dynamodbav:"name,omitempty"`         // R29
 }
 
 func newAuditItem(e access.AuditEntry) (auditItem, error) {
@@ -692,7 +694,8 @@ func newAuditItem(e access.AuditEntry) (auditItem, error) {
 		APIID: e.APIID, AppID: e.AppID, GrantID: e.GrantID, RequestID: e.RequestID, Env: e.Env,
 		EndTime: fmtOptTime(e.EndTime), CancelAt: fmtOptTime(e.CancelAt), Permissions: e.Permissions,
 		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime), PolicyExemption: e.PolicyExemption, AppKey: e.AppKey,
-		CodeID: e.CodeID,
+		CodeID:      e.CodeID,
+		WorkspaceID: e.WorkspaceID, Name: e.Name,
 	}
 	if s := e.Subject; s != nil {
 		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
@@ -710,7 +713,8 @@ func (it auditItem) entry() (access.AuditEntry, error) {
 		APIID: it.APIID, AppID: it.AppID, GrantID: it.GrantID, RequestID: it.RequestID, Env: it.Env,
 		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), Permissions: it.Permissions,
 		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime), PolicyExemption: it.PolicyExemption, AppKey: it.AppKey,
-		CodeID: it.CodeID,
+		CodeID:      it.CodeID,
+		WorkspaceID: it.WorkspaceID, Name: it.Name,
 	}
 	if it.SubjectType != "" {
 		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}

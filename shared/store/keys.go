@@ -31,6 +31,8 @@ const (
 	TypeUnit     = "UNIT"
 	TypeDefault  = "WSDEFAULT"
 	TypePolicy   = "POLICY" // R26
+	// TypeWorkspace is a tenant's registered workspace (R29).
+	TypeWorkspace = "WORKSPACE"
 	// TypeRequestDue is a PENDING request's due marker (R27).
 	TypeRequestDue = "REQDUE"
 )
@@ -271,6 +273,17 @@ func auditKey(e access.AuditEntry) (key, error) {
 // policyKey is the policy of an API, a unit or a tenant (R26): POLICY#<type>#<id>.
 func policyKey(scope access.Resource) key {
 	return key{"POLICY#" + string(scope.Type) + "#" + scope.ID, skMeta}
+}
+
+// workspacePartition holds a tenant's workspace directory (R29), one item per
+// workspace id, so that a listing is one Query and a check one ConditionCheck.
+func workspacePartition(tenantID string) string {
+	return "WSDIR#" + escapeSeg(tenantID) + "#"
+}
+
+// workspaceKey is a registered workspace of a tenant (R29).
+func workspaceKey(tenantID, workspaceID string) key {
+	return key{workspacePartition(tenantID), workspaceID}
 }
 
 func idemKey(tenant, sub, k string) key {

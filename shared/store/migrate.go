@@ -36,29 +36,38 @@ func (r MigrationReport) String() string {
 func (s *Store) MigrateWorkspaceKeys(ctx context.Context) (MigrationReport, error) {
 	const op = "store.migrate_workspace_keys"
 	var r MigrationReport
+	err := s.scanAll(ctx, op, func(item map[string]ddbtypes.AttributeValue) error {
+		r.Scanned++
+		res, err := s.migrateItem(ctx, op, item)
+		switch res {
+		case migIndexed:
+			r.Indexed++
+		case migMoved:
+			r.Moved++
+		case migSkipped:
+			r.Skipped++
+		}
+		return err
+	})
+	return r, err
+}
+
+// scanAll reads the whole table, strongly consistent, page by page (the one-off
+// migrations only), handing each item to each.
+func (s *Store) scanAll(ctx context.Context, op string, each func(map[string]ddbtypes.AttributeValue) error) error {
 	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return r, dbErr(op, err)
+			return dbErr(op, err)
 		}
 		for _, item := range page.Items {
-			r.Scanned++
-			res, err := s.migrateItem(ctx, op, item)
-			if err != nil {
-				return r, err
-			}
-			switch res {
-			case migIndexed:
-				r.Indexed++
-			case migMoved:
-				r.Moved++
-			case migSkipped:
-				r.Skipped++
+			if err := each(item); err != nil {
+				return err
 			}
 		}
 	}
-	return r, nil
+	return nil
 }
 
 type migResult int

@@ -41,6 +41,9 @@ func TestInvoke_SignedSampleAllowed(t *testing.T) {
 		GroupID: "grp", Protocols: []access.Protocol{access.ProtoHTTPS}, Operation: access.OpRead}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := svc.RegisterWorkspace(ctx, admin, access.WorkspaceInput{ID: "ws-bi", Name: "BI"}); err != nil { // R29
+		t.Fatal(err)
+	}
 	if _, err := svc.PutApp(ctx, admin, "app-bi", access.AppInput{WorkspaceID: "ws-bi", Name: "BI"}); err != nil {
 		t.Fatal(err)
 	}

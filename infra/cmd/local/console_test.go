@@ -201,6 +201,7 @@ func consoleAuthorizeWorkspace(t *testing.T, c *consoleWorld) {
 	wantReason(t, "an app of wsB", w.checkApp(t, api, app, client.EnvPROD), client.CheckReasonGRANTED)
 
 	// Another tenant account: its workspace is named with its Tenant Account ID.
+	registerWorkspaces(w.ctx, t, w.otherAdmin, "ws-far-"+w.sfx) // R29: registered in its own tenant
 	openAuthorize(r, c, api)
 	r.fill("Tenant Account ID", w.other)
 	r.fill("Authorized workspace", "ws-far-"+w.sfx)
@@ -466,7 +467,8 @@ var appCodeRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // 000-17: register an app: its AppCode is shown once, with Copy and the warning; rotate.
 func consoleAppCode(t *testing.T, c *consoleWorld) {
 	w := c.w
-	ws := w.id("ws-apps") // a workspace of its own: one page of apps
+	ws := w.id("ws-apps")                     // a workspace of its own: one page of apps
+	registerWorkspaces(w.ctx, t, w.admin, ws) // R29
 	o := c.admin.in(t)
 	o.goTo("Apps", ws)
 	o.click("Register app")

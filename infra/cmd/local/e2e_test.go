@@ -33,6 +33,7 @@ func TestStack_EveryChangeIsOneEvent(t *testing.T) {
 	sfx := randomSuffix(t)
 	tenant, api, app := "t-e2e-"+sfx, "api-"+sfx, "app-"+sfx
 	c := as(t, st, nil, map[string]any{"sub": "u-admin", "tenant_id": tenant, "roles": []string{"tenant_admin", "checker"}})
+	registerWorkspaces(ctx, t, c, "ws-a", "ws-b") // R29
 	check := func(env client.Env) client.CheckReason {
 		t.Helper()
 		res, err := c.CheckCallWithResponse(ctx, client.CheckInput{ApiId: api, AppId: &app, Env: env})

@@ -99,13 +99,23 @@ func run(ctx context.Context, cfg config) (err error) {
 	// Data kept from an earlier version is brought to the current key formats first
 	// (docs/operations.md "Migrations"); a fresh table has nothing to migrate.
 	mctx, mcancel := context.WithTimeout(ctx, 5*time.Minute)
-	rep, err := store.New(ddblocal.Client(mctx, info.DynamoDBEndpoint), tableName, store.Options{}).MigrateWorkspaceKeys(mctx)
-	mcancel()
+	mst := store.New(ddblocal.Client(mctx, info.DynamoDBEndpoint), tableName, store.Options{})
+	rep, err := mst.MigrateWorkspaceKeys(mctx)
 	if err != nil {
+		mcancel()
 		return fmt.Errorf("migrate the kept data: %w", err)
 	}
 	if rep.Indexed+rep.Moved+rep.Skipped > 0 {
 		log.Info("migrated the kept data to per-tenant workspace keys", "report", rep.String())
+	}
+	// R29: every workspace the kept data names is registered, so old data keeps working.
+	dir, err := mst.RegisterNamedWorkspaces(mctx, time.Now())
+	mcancel()
+	if err != nil {
+		return fmt.Errorf("register the kept data's workspaces: %w", err)
+	}
+	if dir.Registered > 0 {
+		log.Info("registered the workspaces the kept data names", "report", dir.String())
 	}
 	restore := setProcessEnv(info, cfg.Region, tpl)
 	defer restore()

@@ -55,6 +55,9 @@ func newSeedWorld(t *testing.T, st stack) *seedWorld {
 	w.member = w.user(t, "u-member", "ws:"+w.wsB+":developer")
 	w.checker = w.user(t, "svc-gateway", "checker")
 	w.otherAdmin = as(t, st, nil, map[string]any{"sub": "u-admin2", "tenant_id": w.other, "roles": []string{"tenant_admin", "checker"}})
+	// R29: the world's workspaces are registered, as a platform administrator does first
+	registerWorkspaces(w.ctx, t, w.admin, w.wsA, w.wsB, w.wsC)
+	registerWorkspaces(w.ctx, t, w.otherAdmin, "ws-partner-"+sfx)
 	return w
 }
 
@@ -99,6 +102,9 @@ func (w *seedWorld) newApp(t *testing.T, ws, owner string) string {
 	}
 	if owner == "" {
 		owner = "u-member"
+	}
+	if ws != w.wsA && ws != w.wsB && ws != w.wsC {
+		registerWorkspaces(w.ctx, t, w.admin, ws) // R29
 	}
 	id := w.id("app")
 	res, err := w.admin.PutAppWithResponse(w.ctx, id, nil, client.AppInput{WorkspaceId: ws, Name: "App " + id, Owner: &owner})

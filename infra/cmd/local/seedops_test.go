@@ -348,6 +348,7 @@ var seedRows = []seedRow{
 	}},
 	{"000-16_default_application_of_workspace", func(t *testing.T, w *seedWorld) {
 		ws := w.id("ws-def")
+		registerWorkspaces(w.ctx, t, w.admin, ws) // R29
 		own, foreign := w.newAPI(t, ws), w.newAPI(t, "")
 		app := w.id("app")
 		put := func(id string, def bool) (*client.PutAppResponse, error) {

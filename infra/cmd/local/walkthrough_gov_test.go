@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -62,4 +63,35 @@ func walkAppCodes(ctx context.Context, t *testing.T, admin *client.ClientWithRes
 	}
 	revoked, err := admin.RevokeAppCodeWithResponse(ctx, app, c.CodeId, nil)
 	expect(t, "RevokeAppCode", revoked, err, 204)
+}
+
+// walkWorkspaces registers the walkthrough's workspaces in its tenant's directory (R29),
+// then lists, reads and renames one: every later grant, app and application names them.
+func walkWorkspaces(ctx context.Context, t *testing.T, admin *client.ClientWithResponses, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		made, err := admin.RegisterWorkspaceWithResponse(ctx, nil, client.WorkspaceInput{Id: id, Name: "Workspace " + id})
+		expect(t, "RegisterWorkspace "+id, made, err, 201)
+	}
+	listed, err := admin.ListWorkspacesWithResponse(ctx, &client.ListWorkspacesParams{Name: ptr("workspace")})
+	if l := expect(t, "ListWorkspaces", listed, err, 200).JSON200; len(l.Items) != len(ids) {
+		t.Fatalf("ListWorkspaces: %+v", l)
+	}
+	got, err := admin.GetWorkspaceWithResponse(ctx, ids[0])
+	w := expect(t, "GetWorkspace", got, err, 200).JSON200
+	renamed, err := admin.RenameWorkspaceWithResponse(ctx, ids[0], &client.RenameWorkspaceParams{IfMatch: ptr(fmt.Sprintf("%q", fmt.Sprint(w.Version)))},
+		client.WorkspaceRename{Name: "Renamed " + ids[0]})
+	expect(t, "RenameWorkspace", renamed, err, 200)
+}
+
+// registerWorkspaces registers ids in the tenant of admin (a tenant_admin), for tests
+// whose grants, apps and applications name them (R29); one registered already is fine.
+func registerWorkspaces(ctx context.Context, t *testing.T, admin *client.ClientWithResponses, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		res, err := admin.RegisterWorkspaceWithResponse(ctx, nil, client.WorkspaceInput{Id: id, Name: id})
+		if err != nil || (res.StatusCode() != 201 && res.StatusCode() != 409) {
+			expect(t, "RegisterWorkspace "+id, res, err, 201)
+		}
+	}
 }

@@ -24,6 +24,7 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 	log := &callLog{}
 	admin := as(t, st, log, map[string]any{"sub": "u-admin", "tenant_id": tenant, "roles": []string{"tenant_admin", "checker"}})
 	dev := as(t, st, log, map[string]any{"sub": "u-dev", "tenant_id": tenant, "roles": []string{"ws:ws-b:developer"}})
+	walkWorkspaces(ctx, t, admin, "ws-a", "ws-b") // R29: the directory first
 
 	// catalog
 	apiIn := client.ApiInput{

@@ -3,6 +3,7 @@
 // standard variables name (AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local):
 //
 //	TABLE_NAME=gatepass go run ./infra/cmd/migrate -workspace-keys
+//	TABLE_NAME=gatepass go run ./infra/cmd/migrate -workspace-directory
 //
 // Each migration is safe to run again: what is already migrated is left alone, and an
 // item changed while it ran is skipped and counted, for the next run.
@@ -19,13 +20,16 @@ import (
 	"gatepass/shared/store"
 )
 
+const usage = "usage: TABLE_NAME=<table> go run ./infra/cmd/migrate -workspace-keys | -workspace-directory"
+
 func main() {
 	workspaceKeys := flag.Bool("workspace-keys", false, "rewrite the keys that name a workspace to include its tenant (issue 20)")
+	directory := flag.Bool("workspace-directory", false, "register every workspace existing data names in its tenant's directory (R29)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "stop after this long (run again to finish)")
 	flag.Parse()
 	table := os.Getenv("TABLE_NAME")
-	if !*workspaceKeys || table == "" {
-		fmt.Fprintln(os.Stderr, "usage: TABLE_NAME=<table> go run ./infra/cmd/migrate -workspace-keys")
+	if *workspaceKeys == *directory || table == "" {
+		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -37,6 +41,15 @@ func main() {
 	}
 	local := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != ""
 	st := store.New(settings.DynamoDB(cfg, local), table, store.Options{})
+	if *directory {
+		rep, err := st.RegisterNamedWorkspaces(ctx, time.Now())
+		fmt.Printf("workspace directory of %s: %s\n", table, rep)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "migrate:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	rep, err := st.MigrateWorkspaceKeys(ctx)
 	fmt.Printf("workspace keys of %s: %s\n", table, rep)
 	if err != nil {

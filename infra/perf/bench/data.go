@@ -370,6 +370,10 @@ func (l *loader) load(ctx context.Context, writes []access.Write) error {
 // and AppKey lookups (sealed: app_id → the sealed AppSecret).
 func (d *dataset) catalogWrites(sealed map[string][]byte) []access.Write {
 	var ws []access.Write
+	for _, w := range d.Workspaces { // R29: every workspace the data names is registered
+		ws = append(ws, access.Write{Workspace: &access.Workspace{TenantID: w.Tenant, ID: w.ID, Name: w.ID,
+			CreatedBy: "bench", CreatedAt: d.T0, ModifiedAt: d.T0, Version: 1}})
+	}
 	for i := range d.APIs {
 		a := &d.APIs[i]
 		ws = append(ws, access.Write{API: a},

@@ -360,6 +360,12 @@ func (p port) GetPolicies(_ context.Context, scopes []access.Resource) ([]access
 	}
 	return nil, nil
 }
+func (port) GetWorkspace(context.Context, string, string) (access.Workspace, error) {
+	return access.Workspace{}, errNotModelled
+}
+func (port) WorkspacesByTenant(context.Context, string, string, int, string) (access.WorkspacePage, error) {
+	return access.WorkspacePage{}, errNotModelled
+}
 func (port) APIsByTenant(context.Context, string) ([]access.API, error) { return nil, errNotModelled }
 func (port) APIsByWorkspace(context.Context, string, string) ([]access.API, error) {
 	return nil, errNotModelled

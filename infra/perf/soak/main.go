@@ -290,6 +290,12 @@ func (c *client) waitReady(ctx context.Context) error {
 // setup registers 20 APIs (published) and 20 apps in two workspaces.
 func (c *client) setup(ctx context.Context) (*catalog, error) {
 	cat := &catalog{}
+	for _, ws := range []string{"ws-soak-a", "ws-soak-b"} { // R29: the directory first
+		a, err := c.do(ctx, "POST", "/v1/workspaces", map[string]any{"id": ws, "name": ws})
+		if err != nil || (a.status != 201 && a.status != 409) {
+			return nil, fmt.Errorf("register workspace %s: %v %d %s", ws, err, a.status, a.body)
+		}
+	}
 	for i := range 20 {
 		api := fmt.Sprintf("soak-api-%02d", i)
 		a, err := c.do(ctx, "PUT", "/v1/apis/"+api, map[string]any{

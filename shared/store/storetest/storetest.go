@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"gatepass/shared/access"
 	"gatepass/shared/store"
 )
 
@@ -112,4 +114,36 @@ func suffix() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// RegisterWorkspaces registers ids in tenant's workspace directory (R29), as a
+// tenant_admin or the migration would, for fixtures whose grants, applications and
+// apps name them. Each id is named by itself.
+func RegisterWorkspaces(t testing.TB, st *store.Store, tenant string, ids ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for start := 0; start < len(ids); start += store.MaxTransactItems {
+		c := access.Change{Op: "storetest.register_workspaces"}
+		for _, id := range ids[start:min(start+store.MaxTransactItems, len(ids))] {
+			c.Writes = append(c.Writes, access.Write{Workspace: &access.Workspace{
+				TenantID: tenant, ID: id, Name: id, CreatedBy: "system:fixture", CreatedAt: fixtureTime, ModifiedAt: fixtureTime, Version: 1,
+			}})
+		}
+		if err := st.Commit(ctx, c); err != nil {
+			t.Fatalf("storetest: register workspaces of %s: %v", tenant, err)
+		}
+	}
+}
+
+// fixtureTime is when fixtures' workspaces were registered: before any test's clock.
+var fixtureTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// WorkspaceIDs lists prefix0 … prefix(n-1), for fixtures that name generated workspaces.
+func WorkspaceIDs(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%d", prefix, i)
+	}
+	return out
 }

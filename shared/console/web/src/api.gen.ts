@@ -161,6 +161,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R29: the caller's tenant's workspaces by id (any caller of the tenant; the Authorize dialog's choices), paging by token. */
+        get: operations["ListWorkspaces"];
+        put?: never;
+        /** R29: register a workspace in the caller's tenant's directory (a tenant_admin); 409 when the id is registered. */
+        post: operations["RegisterWorkspace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: components["parameters"]["WorkspaceId"];
+            };
+            cookie?: never;
+        };
+        /** R29: one workspace of the caller's tenant (another tenant's id is 404 like any unregistered one). */
+        get: operations["GetWorkspace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** R29: rename a workspace of the caller's tenant (a tenant_admin; If-Match on its version). */
+        patch: operations["RenameWorkspace"];
+        trace?: never;
+    };
     "/v1/workspaces/{workspace_id}/apps": {
         parameters: {
             query?: never;
@@ -814,7 +852,7 @@ export interface components {
         /** @enum {string} */
         CheckReason: "GRANTED" | "NO_GRANT" | "EXPIRED" | "CANCELLED" | "API_NOT_FOUND" | "API_UNPUBLISHED" | "APP_NOT_FOUND" | "APP_DISABLED" | "PROTOCOL_NOT_ALLOWED" | "PROXY_NOT_GRANTED" | "USER_NOT_PERMITTED" | "INVALID_APP_KEY" | "SIGNATURE_MISMATCH" | "TIMESTAMP_EXPIRED" | "NONCE_USED" | "SIGNATURE_METHOD_NOT_ALLOWED" | "NOT_YET_VALID";
         /** @enum {string} */
-        AuditAction: "Grant Created" | "Grant Changed" | "Grant Renewed" | "Grant Cancellation Scheduled" | "Grant Cancellation Withdrawn" | "Grant Revoked" | "Grant Expiring" | "Grant Expired" | "Grant Started" | "Request Submitted" | "Request Approved" | "Request Rejected" | "Request Withdrawn" | "API Changed" | "App Changed" | "AppCode Rotated" | "AppCode Created" | "AppCode Revoked" | "AppKey Created" | "AppKey Revoked" | "Service Unit Changed" | "Policy Changed";
+        AuditAction: "Grant Created" | "Grant Changed" | "Grant Renewed" | "Grant Cancellation Scheduled" | "Grant Cancellation Withdrawn" | "Grant Revoked" | "Grant Expiring" | "Grant Expired" | "Grant Started" | "Request Submitted" | "Request Approved" | "Request Rejected" | "Request Withdrawn" | "API Changed" | "App Changed" | "AppCode Rotated" | "AppCode Created" | "AppCode Revoked" | "AppKey Created" | "AppKey Revoked" | "Service Unit Changed" | "Policy Changed" | "Workspace Registered" | "Workspace Renamed";
         Error: {
             error_code: string;
             error_msg: string;
@@ -1190,6 +1228,10 @@ export interface components {
             app_key?: string;
             /** @description the AppCode created, revoked or made by a rotation (never the code) */
             code_id?: string;
+            /** @description R29: the workspace registered or renamed */
+            workspace_id?: string;
+            /** @description R29: the workspace's name */
+            name?: string;
         };
         Decision: {
             allowed: boolean;
@@ -1293,6 +1335,30 @@ export interface components {
         /** @description a page of APIs with their grants (page_number, page_size) */
         GrantedApiPage: components["schemas"]["PageMeta"] & {
             items: components["schemas"]["GrantedApi"][];
+        };
+        /** @description a workspace to register (R29) */
+        WorkspaceInput: {
+            id: components["schemas"]["Id"];
+            name: string;
+        };
+        WorkspaceRename: {
+            id?: components["schemas"]["Id"];
+            name: string;
+        };
+        /** @description a registered workspace of a tenant (R29); its owners stay roles in tokens */
+        Workspace: {
+            tenant_id: string;
+            workspace_id: components["schemas"]["Id"];
+            name: string;
+            created_by: string;
+            created_at: components["schemas"]["Time"];
+            modified_at: components["schemas"]["Time"];
+            version: number;
+        };
+        /** @description a page of workspaces by token; next_token is absent on the last page */
+        WorkspaceTokenPage: {
+            items: components["schemas"]["Workspace"][];
+            next_token?: components["schemas"]["PageToken"];
         };
         /** @description a page of grants by token; next_token is absent on the last page */
         GrantTokenPage: {
@@ -1917,6 +1983,153 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    ListWorkspaces: {
+        parameters: {
+            query?: {
+                /** @description case-insensitive substring of the workspace name */
+                name?: string;
+                page_size?: components["parameters"]["PageSize"];
+                /** @description opaque; a token not issued for this listing is 400 InvalidParameter.NextToken */
+                next_token?: components["parameters"]["NextToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of workspaces */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceTokenPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    RegisterWorkspace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceInput"];
+            };
+        };
+        responses: {
+            /** @description the workspace as registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    GetWorkspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: components["parameters"]["WorkspaceId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the workspace */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    RenameWorkspace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The grant version the caller last saw, as "<version>"; a stale one is 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                workspace_id: components["parameters"]["WorkspaceId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceRename"];
+            };
+        };
+        responses: {
+            /** @description the workspace as renamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["IdempotencyKeyReuse"];
             429: components["responses"]["Throttled"];
