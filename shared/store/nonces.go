@@ -20,10 +20,7 @@ import (
 // partition, so the writes of one AppKey spread over the table.
 func (s *Store) UseNonce(ctx context.Context, appKey, nonce string, until time.Time) error {
 	const op = "store.use_nonce"
-	k := nonceKey(appKey, nonce)
-	item := k.av()
-	item["type"] = &ddbtypes.AttributeValueMemberS{Value: TypeNonce}
-	item[AttrTTL] = &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(until.Unix()+1, 10)}
+	item := nonceItem(appKey, nonce, until)
 	now := expression.Value(s.now().Unix())
 	cond := expression.AttributeNotExists(expression.Name(AttrPK)).Or(expression.Name(AttrTTL).LessThan(now))
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
@@ -39,4 +36,20 @@ func (s *Store) UseNonce(ctx context.Context, appKey, nonce string, until time.T
 		return access.E(op, access.CodeNonceUsed, "the nonce was used already")
 	}
 	return dbErr(op, err)
+}
+
+// nonceItem is the nonce item of a signed call, kept until its window ends.
+func nonceItem(appKey, nonce string, until time.Time) map[string]ddbtypes.AttributeValue {
+	item := nonceKey(appKey, nonce).av()
+	item["type"] = &ddbtypes.AttributeValueMemberS{Value: TypeNonce}
+	item[AttrTTL] = &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(until.Unix()+1, 10)}
+	return item
+}
+
+// NonceFootprint is the item UseNonce puts, as Footprint describes a change's items
+// (the capacity model meters a signed call's nonce write with it; a refused put is
+// billed as one too).
+func NonceFootprint(appKey, nonce string, until time.Time) ItemWrite {
+	k := nonceKey(appKey, nonce)
+	return ItemWrite{PK: k.PK, SK: k.SK, Kind: WritePut, Bytes: itemSize(nonceItem(appKey, nonce, until))}
 }

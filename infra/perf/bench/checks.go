@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -21,6 +23,7 @@ import (
 	"gatepass/shared/access"
 	"gatepass/shared/api"
 	"gatepass/shared/localjwt"
+	"gatepass/shared/signature"
 )
 
 // checkReq is one check in the pool the callers cycle through, in every form the
@@ -31,6 +34,7 @@ type checkReq struct {
 	ws     string // the app's workspace
 	code   string // the app's AppCode ("" when it has none)
 	path   string // the API's path
+	stage  string // the stage of the authorizer's calls
 
 	event     events.APIGatewayV2HTTPRequest       // POST /v1/check as the HTTP API hands it over
 	rawEvent  []byte                               // the same, as JSON (what Invoke gets)
@@ -146,28 +150,70 @@ func newCheckReq(a *access.API, app *access.App, env access.Env, code string) *c
 	c.authKeys = append(slices.Clone(c.keys),
 		key(string(access.LookupAppCode)+"#"+access.HashAppCode(code), "META"),
 		key(string(access.LookupPath)+"#"+a.Path, "META"))
-	stage := "prod"
+	c.stage = "prod"
 	if env == access.EnvDev {
-		stage = "dev"
+		c.stage = "dev"
 	}
+	c.authEvent = c.authorizerEvent(map[string]string{
+		"authorization": "APPCODE " + code, "host": "d4t4ap1x7q.execute-api.us-east-1.amazonaws.com",
+		"x-forwarded-proto": "https", "x-forwarded-port": "443", "user-agent": "bi-dashboards/2.3",
+	}, "APPCODE "+code)
+	return c
+}
+
+// authorizerEvent is the Lambda authorizer event (payload 2.0, REQUEST) of a GET of the
+// API's path on the call's stage with headers (names lower-case, as API Gateway hands
+// them over).
+func (c *checkReq) authorizerEvent(headers map[string]string, identity string) []byte {
 	auth := map[string]any{
 		"version": "2.0", "type": "REQUEST",
-		"routeArn":       "arn:aws:execute-api:us-east-1:123456789012:d4t4ap1x7q/" + stage + "/GET" + a.Path,
-		"identitySource": []string{"APPCODE " + code},
-		"routeKey":       "GET " + a.Path,
-		"rawPath":        "/" + stage + a.Path,
-		"headers": map[string]string{
-			"authorization": "APPCODE " + code, "host": "d4t4ap1x7q.execute-api.us-east-1.amazonaws.com",
-			"x-forwarded-proto": "https", "x-forwarded-port": "443", "user-agent": "bi-dashboards/2.3",
-		},
+		"routeArn":       "arn:aws:execute-api:us-east-1:123456789012:d4t4ap1x7q/" + c.stage + "/GET" + c.path,
+		"identitySource": []string{identity},
+		"routeKey":       "GET " + c.path,
+		"rawPath":        "/" + c.stage + c.path,
+		"headers":        headers,
 		"requestContext": map[string]any{
-			"accountId": "123456789012", "apiId": "d4t4ap1x7q", "stage": stage, "requestId": "bench-auth",
-			"routeKey": "GET " + a.Path,
-			"http":     map[string]string{"method": "GET", "path": "/" + stage + a.Path, "protocol": "HTTP/1.1", "sourceIp": "198.51.100.7"},
+			"accountId": "123456789012", "apiId": "d4t4ap1x7q", "stage": c.stage, "requestId": "bench-auth",
+			"routeKey": "GET " + c.path,
+			"http":     map[string]string{"method": "GET", "path": "/" + c.stage + c.path, "protocol": "HTTP/1.1", "sourceIp": "198.51.100.7"},
 		},
 	}
-	c.authEvent, _ = json.Marshal(auth)
-	return c
+	b, _ := json.Marshal(auth)
+	return b
+}
+
+// signer makes the events of signed calls: each signed by shared/signature with the
+// app's AppKey and AppSecret, a nonce never used before in the run and the time of the
+// call, as a caller's SDK does.
+type signer struct {
+	keys   map[string]keyPair // app_id → pair
+	prefix string             // this run's, so that no run reuses another's nonces
+	n      atomic.Uint64
+}
+
+func newSigner(keys map[string]keyPair) *signer {
+	return &signer{keys: keys, prefix: suffix() + suffix()}
+}
+
+// event is the authorizer event of c's call signed now with a fresh nonce.
+func (s *signer) event(c *checkReq) ([]byte, error) {
+	kp, ok := s.keys[c.in.AppID]
+	if !ok {
+		return nil, fmt.Errorf("app %s has no AppKey", c.in.AppID)
+	}
+	r := signature.Request{Method: "GET", Path: c.path, Headers: map[string]string{
+		"host": "d4t4ap1x7q.execute-api.us-east-1.amazonaws.com", "x-forwarded-proto": "https",
+		"x-forwarded-port": "443", "user-agent": "bi-dashboards/2.3",
+	}}
+	nonce := fmt.Sprintf("%s%016x", s.prefix, s.n.Add(1))
+	if _, err := signature.Sign(&r, kp.Key, kp.Secret, time.Now(), nonce); err != nil {
+		return nil, err
+	}
+	headers := make(map[string]string, len(r.Headers))
+	for k, v := range r.Headers {
+		headers[strings.ToLower(k)] = v
+	}
+	return c.authorizerEvent(headers, kp.Key), nil
 }
 
 // bareBatchGet is the baseline: one strongly consistent BatchGetItem of the check's four
@@ -222,6 +268,34 @@ func authorize(ch *api.Checker, pool []*checkReq) op {
 		}
 		if _, ok := out.(events.APIGatewayV2CustomAuthorizerSimpleResponse); !ok {
 			return fmt.Errorf("authorizer answered %T", out)
+		}
+		return nil
+	}
+}
+
+// authorizeSigned is the Lambda authorizer through the same entry point, asked about
+// the same calls signed with the app's AppKey (the signing, on the caller's side, is
+// inside each call's time: the signed column is the conservative one). Any denial
+// a valid signature should not get (a mismatch, a used nonce, an expired timestamp,
+// an unknown AppKey) is an error, so the measured calls are all verified ones.
+func authorizeSigned(ch *api.Checker, pool []*checkReq, sg *signer) op {
+	return func(ctx context.Context, i int) error {
+		ev, err := sg.event(pool[i%len(pool)])
+		if err != nil {
+			return err
+		}
+		out, err := ch.Invoke(ctx, ev)
+		if err != nil {
+			return err
+		}
+		r, ok := out.(events.APIGatewayV2CustomAuthorizerSimpleResponse)
+		if !ok {
+			return fmt.Errorf("authorizer answered %T", out)
+		}
+		switch reason := access.Reason(fmt.Sprint(r.Context["reason"])); reason {
+		case access.ReasonSignatureMismatch, access.ReasonNonceUsed, access.ReasonTimestampExpired,
+			access.ReasonInvalidAppKey, access.ReasonSignatureMethodNotAllowed:
+			return fmt.Errorf("a signed call was refused: %s", reason)
 		}
 		return nil
 	}

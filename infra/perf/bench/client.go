@@ -40,26 +40,33 @@ func newClient(endpoint string, counter *readCounter) *dynamodb.Client {
 // readCounter counts the items DynamoDB returned (GetItem, BatchGetItem) or evaluated
 // (Query: ScannedCount, before any filter), the read requests made and the read units
 // DynamoDB reports as consumed (it asks every read for ReturnConsumedCapacity), on one
-// client.
+// client; and the PutItems (a signed call's nonce) with their write units. A refused
+// conditional put (a used nonce) answers an error and is not counted.
 type readCounter struct {
 	items      atomic.Int64
 	requests   atomic.Int64
 	gets       atomic.Int64 // GetItem items only (the sweeps' API reads)
 	queried    atomic.Int64 // Query items only
 	milliUnits atomic.Int64 // consumed read units × 1000
+	writes     atomic.Int64 // PutItem requests (a signed call's nonce)
+	milliWUs   atomic.Int64 // consumed write units × 1000
 }
 
 type readCount struct {
 	Items, Requests, Gets, Queried int64
 	Units                          float64
+	Writes                         int64
+	WriteUnits                     float64
 }
 
 func (c *readCounter) snapshot() readCount {
-	return readCount{c.items.Load(), c.requests.Load(), c.gets.Load(), c.queried.Load(), float64(c.milliUnits.Load()) / 1000}
+	return readCount{c.items.Load(), c.requests.Load(), c.gets.Load(), c.queried.Load(), float64(c.milliUnits.Load()) / 1000,
+		c.writes.Load(), float64(c.milliWUs.Load()) / 1000}
 }
 
 func (a readCount) sub(b readCount) readCount {
-	return readCount{a.Items - b.Items, a.Requests - b.Requests, a.Gets - b.Gets, a.Queried - b.Queried, a.Units - b.Units}
+	return readCount{a.Items - b.Items, a.Requests - b.Requests, a.Gets - b.Gets, a.Queried - b.Queried, a.Units - b.Units,
+		a.Writes - b.Writes, a.WriteUnits - b.WriteUnits}
 }
 
 func (c *readCounter) add(r readCount) {
@@ -68,6 +75,8 @@ func (c *readCounter) add(r readCount) {
 	c.gets.Add(r.Gets)
 	c.queried.Add(r.Queried)
 	c.milliUnits.Add(int64(r.Units*1000 + 0.5))
+	c.writes.Add(r.Writes)
+	c.milliWUs.Add(int64(r.WriteUnits*1000 + 0.5))
 }
 
 // callCounterKey carries a readCounter of one call in its context: the counting client
@@ -113,6 +122,8 @@ func read(result any) readCount {
 	case *dynamodb.QueryOutput:
 		n := int64(r.ScannedCount)
 		return readCount{Requests: 1, Items: n, Queried: n, Units: units(one(r.ConsumedCapacity)...)}
+	case *dynamodb.PutItemOutput:
+		return readCount{Writes: 1, WriteUnits: units(one(r.ConsumedCapacity)...)}
 	case *dynamodb.ScanOutput:
 		return readCount{Requests: 1, Items: int64(r.ScannedCount)}
 	}
@@ -128,6 +139,8 @@ func (c *readCounter) install(stack *middleware.Stack) error {
 			case *dynamodb.BatchGetItemInput:
 				p.ReturnConsumedCapacity = ddbtypes.ReturnConsumedCapacityTotal
 			case *dynamodb.QueryInput:
+				p.ReturnConsumedCapacity = ddbtypes.ReturnConsumedCapacityTotal
+			case *dynamodb.PutItemInput:
 				p.ReturnConsumedCapacity = ddbtypes.ReturnConsumedCapacityTotal
 			}
 			out, md, err := next.HandleInitialize(ctx, in)

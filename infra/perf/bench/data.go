@@ -45,23 +45,28 @@ type dataset struct {
 	Workspaces []workspace
 	APIs       []access.API
 	Apps       []access.App
-	Codes      map[string]string // app_id → AppCode (apps that have one)
-	Grants     []access.Grant    // in load order (shuffled)
+	Codes      map[string]string  // app_id → AppCode (apps that have one)
+	Keys       map[string]keyPair // app_id → its AppKey + AppSecret (the apps with an AppCode)
+	Grants     []access.Grant     // in load order (shuffled)
 	ListAPI    string
 	Mix        map[string]int // what the grants are, for the report
 }
 
 type workspace struct{ ID, Tenant string }
 
+// keyPair is an app's AppKey and its AppSecret in plain text (the caller's copy).
+type keyPair struct{ Key, Secret string }
+
 var apiFields = []string{"id", "customer_id", "amount", "currency", "region", "created_at"}
 
 // generate makes the data set; the same sizes and t0 always make the same one.
 func generate(sz sizes, t0 time.Time) *dataset {
 	gn := &gen{r: rand.New(rand.NewPCG(7, 11)), t0: t0,
-		d: &dataset{T0: t0, Sizes: sz, Codes: map[string]string{}, Mix: map[string]int{}}}
+		d: &dataset{T0: t0, Sizes: sz, Codes: map[string]string{}, Keys: map[string]keyPair{}, Mix: map[string]int{}}}
 	gn.workspaces(sz)
 	gn.apis(sz)
 	gn.apps(sz)
+	gn.appKeys()
 	gn.grants(sz)
 	d := gn.d
 	gn.r.Shuffle(len(d.Grants), func(i, j int) { d.Grants[i], d.Grants[j] = d.Grants[j], d.Grants[i] })
@@ -139,6 +144,35 @@ func (gn *gen) apps(sz sizes) {
 		a.ModifiedAt = a.CreatedAt
 		d.Apps = append(d.Apps, a)
 	}
+}
+
+// appKeys gives every app with an AppCode an AppKey + AppSecret pair too, so that the
+// signed and the AppCode authorizations are asked about the same apps. The pairs come
+// from a source of their own: the rest of the data set stays what it was without them.
+func (gn *gen) appKeys() {
+	r := rand.New(rand.NewPCG(13, 17))
+	for i := range gn.d.Apps {
+		a := &gn.d.Apps[i]
+		if gn.d.Codes[a.ID] == "" {
+			continue
+		}
+		kp := keyPair{Key: fmt.Sprintf("%016x", r.Uint64()), Secret: fmt.Sprintf("%016x%016x%016x%016x", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())}
+		gn.d.Keys[a.ID] = kp
+		a.Keys = []access.AppKey{{Key: kp.Key, CreatedAt: a.CreatedAt}}
+	}
+}
+
+// sealKeys seals every AppSecret as CreateAppKey does, for the AppKey lookups.
+func (d *dataset) sealKeys(ctx context.Context, s access.Sealer) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for app, kp := range d.Keys {
+		b, err := s.Seal(ctx, []byte(kp.Secret))
+		if err != nil {
+			return nil, err
+		}
+		out[app] = b
+	}
+	return out, nil
 }
 
 // grants makes sz.Grants grants, each on its own slot; the first sz.ListGrants are on
@@ -333,8 +367,8 @@ func (l *loader) load(ctx context.Context, writes []access.Write) error {
 }
 
 // catalogWrites are the APIs with their path lookups and the apps with their AppCode
-// lookups.
-func (d *dataset) catalogWrites() []access.Write {
+// and AppKey lookups (sealed: app_id → the sealed AppSecret).
+func (d *dataset) catalogWrites(sealed map[string][]byte) []access.Write {
 	var ws []access.Write
 	for _, w := range d.Workspaces { // R29: every workspace the data names is registered
 		ws = append(ws, access.Write{Workspace: &access.Workspace{TenantID: w.Tenant, ID: w.ID, Name: w.ID,
@@ -350,6 +384,9 @@ func (d *dataset) catalogWrites() []access.Write {
 		ws = append(ws, access.Write{App: a})
 		if a.CodeHash != "" {
 			ws = append(ws, access.Write{Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: a.CodeHash, Target: a.ID}})
+		}
+		if kp, ok := d.Keys[a.ID]; ok {
+			ws = append(ws, access.Write{Lookup: &access.Lookup{Kind: access.LookupAppKey, Value: kp.Key, Target: a.ID, Sealed: sealed[a.ID]}})
 		}
 	}
 	return ws

@@ -9,6 +9,8 @@
 //     handler alone;
 //  3. the Lambda authorizer against the check, both through Checker.Invoke, in each
 //     mode; and a bare BatchGetItem of the authorizer's six keys against the check's four;
+//     a signed authorization (X-Ca-* headers, a fresh nonce each) against an AppCode
+//     one of the same calls, strict: read and write units per call, p50/p99 at 1 and 8;
 //  4. the reminders and cancellations sweeps: items read against items due, at 1,000
 //     grants and at the full size;
 //  5. a list page of 10 of one API's 10,000 grants: items read against the page size;
@@ -48,12 +50,16 @@ import (
 	"gatepass/infra/emulators/ddblocal"
 	"gatepass/shared/access"
 	"gatepass/shared/api"
+	"gatepass/shared/sealer"
 	"gatepass/shared/store"
 )
 
 // pricePerMillionRRU is DynamoDB's on-demand price of a million read request units, US
 // East (N. Virginia), standard table class (docs/capacity.md cites the page).
 const pricePerMillionRRU = 0.125
+
+// pricePerMillionWRU is the same page's price of a million write request units.
+const pricePerMillionWRU = 0.625
 
 type options struct {
 	quick     bool
@@ -112,6 +118,8 @@ type bench struct {
 	d               *dataset
 	plain, counted  *store.Store
 
+	sealer          access.Sealer // seals the data set's AppSecrets and opens them on the signed path
+	signer          *signer       // signs the signed calls
 	strict, bounded *mode
 	pool, authPool  []*checkReq
 	small, big      []sweepRun
@@ -127,7 +135,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	defer stop()
 	steps := []func(context.Context) error{
 		b.load, b.checkPools, b.checkReads, b.checkLatency, b.httpLatency, b.authorizerLatency,
-		b.sweeps, b.list, b.coldStarts,
+		b.signedAuthorization, b.sweeps, b.list, b.coldStarts,
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -145,12 +153,14 @@ func newBench(o options, w io.Writer) *bench {
 			o.grants = 10000
 		}
 	}
-	b := &bench{o: o, rep: &report{w: w, vals: map[string]string{}}}
+	b := &bench{o: o, rep: &report{w: w, vals: map[string]string{}}, sealer: sealer.DevSealer("gatepass-bench")}
+	// The rounds are sized so that the whole run, the signed authorization's two levels
+	// included, takes about what it took before them (1.5s and 0.4s rounds then).
 	b.sz = fullSizes(o.grants)
-	b.tm = timing{warmup: time.Second, round: 1500 * time.Millisecond, rounds: 4}
+	b.tm = timing{warmup: time.Second, round: 1250 * time.Millisecond, rounds: 4}
 	if o.quick {
 		b.sz = quickSizes(o.grants)
-		b.tm = timing{warmup: 300 * time.Millisecond, round: 400 * time.Millisecond, rounds: 2}
+		b.tm = timing{warmup: 300 * time.Millisecond, round: 350 * time.Millisecond, rounds: 2}
 	}
 	b.sz.FirstPhase = min(b.sz.FirstPhase, b.sz.Grants)
 	return b
@@ -208,7 +218,11 @@ func (b *bench) load(ctx context.Context) error {
 	b.d = generate(sz, time.Now().UTC().Truncate(time.Millisecond))
 	d := b.d
 	ld := &loader{st: b.plain, workers: b.o.workers}
-	catalog := d.catalogWrites()
+	sealed, err := d.sealKeys(ctx, b.sealer)
+	if err != nil {
+		return err
+	}
+	catalog := d.catalogWrites(sealed)
 	t := time.Now()
 	if err := ld.load(ctx, catalog); err != nil {
 		return err
@@ -220,7 +234,6 @@ func (b *bench) load(ctx context.Context) error {
 	}
 	grantTime := time.Since(t)
 	sw := &sweeper{plain: b.plain, counted: b.counted, counter: b.counter, lastRun: d.T0}
-	var err error
 	if b.small, err = sw.run(ctx, sz.FirstPhase, sz.SweepDue); err != nil {
 		return err
 	}
@@ -236,7 +249,7 @@ func (b *bench) load(ctx context.Context) error {
 	items := len(catalog) + 2*len(d.Grants)
 	pct := func(k string) string { return fmt.Sprintf("%.0f%%", 100*float64(d.Mix[k])/float64(len(d.Grants))) }
 	rep := b.rep
-	rep.printf("\nDATA SET  %d tenants, %d workspaces, %d APIs (each with a path lookup), %d apps (%d with an AppCode lookup), %d grants\n",
+	rep.printf("\nDATA SET  %d tenants, %d workspaces, %d APIs (each with a path lookup), %d apps (%d with an AppCode lookup and an AppKey lookup holding its sealed AppSecret), %d grants\n",
 		sz.Tenants, sz.Workspaces, sz.APIs, sz.Apps, len(d.Codes), len(d.Grants))
 	rep.printf("  grants: APP %s / WORKSPACE %s; PROD %s / DEV %s; unlimited %s, limited in force %s, expired %s, cancelling (48h notice) %s, revoked %s; %d on %s\n",
 		pct("APP"), pct("WORKSPACE"), pct("PROD"), pct("DEV"), pct("unlimited"), pct("limited"), pct("expired"), pct("cancelling"), pct("revoked"), sz.ListGrants, d.ListAPI)
@@ -259,7 +272,7 @@ type mode struct {
 
 func (b *bench) newMode(staleness time.Duration) *mode {
 	checker := func(st *store.Store) *api.Checker {
-		ch := api.Check(access.NewService(st, access.Config{ReminderDays: reminderDays, MaxStaleness: staleness}))
+		ch := api.Check(access.NewService(st, access.Config{ReminderDays: reminderDays, MaxStaleness: staleness, Sealer: b.sealer}))
 		ch.WithLogger(discardLogger())
 		return ch
 	}
@@ -392,11 +405,17 @@ func (t *readTally) counting(f op) op {
 }
 
 // callReads are the reads of an average call, and the share of calls that sent no request.
-type callReads struct{ requests, items, units, noRequest float64 }
+type callReads struct{ requests, items, units, noRequest, writes, writeUnits float64 }
 
 func (t *readTally) perCall() callReads {
 	n, s := float64(t.calls.Load()), t.sum.snapshot()
-	return callReads{ratio(float64(s.Requests), n), ratio(float64(s.Items), n), ratio(s.Units, n), ratio(float64(t.noRequest.Load()), n)}
+	return callReads{ratio(float64(s.Requests), n), ratio(float64(s.Items), n), ratio(s.Units, n), ratio(float64(t.noRequest.Load()), n),
+		ratio(float64(s.Writes), n), ratio(s.WriteUnits, n)}
+}
+
+// dollars is what a million such calls cost in request units, on demand.
+func (r callReads) dollars() float64 {
+	return r.units*pricePerMillionRRU + r.writeUnits*pricePerMillionWRU
 }
 
 func (r callReads) String() string {
@@ -518,6 +537,58 @@ func (b *bench) authorizerLatency(ctx context.Context) error {
 		b.rep.kv(fmt.Sprintf("auth_bgi_p50_ratio_c%d", r.callers), "%.2f", r.p50)
 	})
 	return err
+}
+
+// signedAuthorization measures a signed authorization (X-Ca-* headers, shared/signature)
+// against an AppCode authorization of the same calls, both through Checker.Invoke on
+// the strict container: first what each reads and writes per call, then their
+// latencies at 1 and 8 callers. The goal is a signed p50 <= 1.2x the AppCode
+// one at both.
+func (b *bench) signedAuthorization(ctx context.Context) error {
+	rep, m := b.rep, b.strict
+	b.signer = newSigner(b.d.Keys)
+	// Every call of the pool once on each container, as checkPools does for the AppCode
+	// calls: the containers' hints then name each AppKey's app, as in steady state.
+	for _, ch := range []*api.Checker{m.checker, m.counted} {
+		f := authorizeSigned(ch, b.authPool, b.signer)
+		for i := range b.authPool {
+			if err := f(ctx, i); err != nil {
+				return fmt.Errorf("warming the signed authorization: %w", err)
+			}
+		}
+	}
+	rep.printf("\n3d. signed authorization (X-Ca-Key/-Signature/-Timestamp/-Nonce, HmacSHA256, a fresh nonce and the time of the call, signed on the caller's side inside each call's time) vs APPCODE, the same %d calls, %v\n", len(b.authPool), m)
+	rep.printf("  per call, counted on the client after a warm-up of %v over %v at 1 caller: read requests / items / read units / no request; writes / write units; $ per million calls in request units\n", b.tm.warmup, b.tm.round)
+	var perCall [2]callReads
+	for i, f := range []op{authorize(m.counted, b.authPool), authorizeSigned(m.counted, b.authPool, b.signer)} {
+		t, err := b.reads(ctx, m, 1, f)
+		if err != nil {
+			return fmt.Errorf("signed authorization reads: %w", err)
+		}
+		perCall[i] = t.perCall()
+		r := perCall[i]
+		name := []string{"APPCODE", "signed"}[i]
+		rep.printf("  %-8s | %-32s | %.2f / %.2f | $%.3f\n", name, r, r.writes, r.writeUnits, r.dollars())
+		k := []string{"auth_appcode", "auth_signed"}[i]
+		rep.kv(k+"_read_units_per_call", "%.2f", r.units)
+		rep.kv(k+"_write_units_per_call", "%.2f", r.writeUnits)
+		rep.kv(k+"_usd_per_million", "%.3f", r.dollars())
+	}
+	rep.kv("auth_signed_appcode_read_units_ratio", "%.2f", ratio(perCall[1].units, perCall[0].units))
+	b.header("  latency, signed vs APPCODE", "APPCODE", "signed")
+	worst, err := b.compareAt(ctx, "signed authorizer", []int{1, 8}, authorize(m.checker, b.authPool), authorizeSigned(m.checker, b.authPool, b.signer), func(r row) {
+		rep.kv(fmt.Sprintf("auth_signed_p50_ratio_c%d", r.callers), "%.2f", r.p50)
+		rep.kv(fmt.Sprintf("auth_signed_p99_ratio_c%d", r.callers), "%.2f", r.p99)
+		rep.kv(fmt.Sprintf("auth_signed_p50_us_c%d", r.callers), "%d", r.subj.p50().Microseconds())
+		rep.kv(fmt.Sprintf("auth_signed_p99_us_c%d", r.callers), "%d", r.subj.p99().Microseconds())
+		rep.kv(fmt.Sprintf("auth_appcode_p50_us_c%d", r.callers), "%d", r.base.p50().Microseconds())
+		rep.kv(fmt.Sprintf("auth_appcode_p99_us_c%d", r.callers), "%d", r.base.p99().Microseconds())
+	})
+	if err != nil {
+		return err
+	}
+	b.goal("goal_auth_signed_p50", "signed p50 against the AppCode one's", worst, 1.2)
+	return nil
 }
 
 // sweeps prints the sweeps run while loading.

@@ -47,7 +47,7 @@ func main() {
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	flag.DurationVar(&cfg.Staleness, "staleness", cfg.Staleness, "the bounded mode's CHECK_MAX_STALENESS")
 	flag.DurationVar(&cfg.CommitWait, "wait", cfg.CommitWait, "the strict-wait mode's CHECK_COMMIT_WAIT")
-	modes := flag.String("modes", modeStrict+","+modeStrictWait+","+modeBounded, "the modes to run, comma-separated")
+	modes := flag.String("modes", modeStrict+","+modeStrictWait+","+modeBounded+","+modeSigned, "the modes to run, comma-separated")
 	profile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
 	if *profile != "" {
@@ -65,8 +65,8 @@ func main() {
 	}
 	names := strings.Split(*modes, ",")
 	for _, mode := range names {
-		if mode != modeStrict && mode != modeStrictWait && mode != modeBounded {
-			fmt.Fprintf(os.Stderr, "capacity: mode %q: want %s, %s or %s\n", mode, modeStrict, modeStrictWait, modeBounded)
+		if mode != modeStrict && mode != modeStrictWait && mode != modeBounded && mode != modeSigned {
+			fmt.Fprintf(os.Stderr, "capacity: mode %q: want %s, %s, %s or %s\n", mode, modeStrict, modeStrictWait, modeBounded, modeSigned)
 			os.Exit(2)
 		}
 	}
@@ -123,6 +123,8 @@ func (s *sim) report() []string {
 		name += fmt.Sprintf(" (CHECK_MAX_STALENESS=%s)", cache)
 	case modeStrictWait:
 		name += fmt.Sprintf(" (CHECK_COMMIT_WAIT=%s)", wait)
+	case modeSigned:
+		name += " (strict; half the authorizer's calls signed with an AppKey, half with the AppCode)"
 	}
 	fmt.Printf("\nmode %s: %d simulated s, %.0f checks/s (%.0f%% through the authorizer), %d containers (real code in %d: 1 in %d)\n",
 		name, m.seconds, checksPerSec, 100*m.authorized/m.checks, len(s.fleet)*c.Sample, len(s.fleet), c.Sample)
@@ -155,6 +157,30 @@ func (s *sim) report() []string {
 	fmt.Printf("  write units: %10.0f /s, %.3f per check\n", wps, wpc)
 	fmt.Printf("  cost per million checks: $%.3f (reads $%.3f, writes $%.3f) at $%.3f/M read units, $%.3f/M write units\n",
 		cost, rpc*pricePerMillionRRU, wpc*pricePerMillionWRU, pricePerMillionRRU, pricePerMillionWRU)
+	var kv []string
+	fmt.Printf("  per call (weighted; $ in request units on demand):\n")
+	for _, k := range []string{callCheck, callAppCode, callSigned} {
+		u := m.calls[k]
+		if u == nil || u.calls == 0 {
+			continue
+		}
+		r, w := u.reads/u.calls, u.writes/u.calls
+		usd := r*pricePerMillionRRU + w*pricePerMillionWRU
+		fmt.Printf("    %-22s %6.3f read units, %5.3f write units (%.2f nonce writes), $%.3f per million calls  (%.1f%% of calls)\n",
+			k, r, w, u.nonces/u.calls, usd, 100*u.calls/m.checks)
+		key := map[string]string{callCheck: "check", callAppCode: "appcode", callSigned: "signed"}[k]
+		kv = append(kv, fmt.Sprintf("%s_read_units_per_call=%.3f", key, r), fmt.Sprintf("%s_write_units_per_call=%.3f", key, w),
+			fmt.Sprintf("%s_usd_per_million_calls=%.3f", key, usd))
+		if k == callSigned {
+			kv = append(kv, fmt.Sprintf("signed_nonce_writes_per_call=%.2f", u.nonces/u.calls))
+		}
+	}
+	if u := m.calls[callSigned]; u != nil && u.calls > 0 {
+		hn := m.hotNonce
+		fmt.Printf("  nonce writes: %.0f /s in all, %.0f write units/s; hottest nonce partition %.0f units/s (limit %.0f: %s) %s at t=%ds: each nonce is a partition key of its own, so the writes spread over the table's partitions by hash\n",
+			u.nonces/secs, u.writes/secs, hn.units, writeLimit, verdict(hn.units, writeLimit), hn.what, hn.sec)
+		kv = append(kv, fmt.Sprintf("nonce_writes_per_s=%.0f", u.nonces/secs), fmt.Sprintf("hot_nonce_partition_writes_per_s=%.0f", hn.units))
+	}
 	bound := cache - wait // how long after its answer a change may go unseen
 	waitCost := 0.0
 	if wait > 0 {
@@ -167,7 +193,10 @@ func (s *sim) report() []string {
 		s.worstDelay, bound, delayVerdict(s.worstDelay, bound), s.lateAllows, s.hotRevokedAt.Sub(t0))
 	fmt.Printf("  as_of: answers were at most %v old (%.1f%% of calls answered without a read)\n", s.oldest, 100*m.cached/m.checks)
 	p := strings.ReplaceAll(s.mode, "-", "_") + "_"
-	return []string{
+	for i := range kv {
+		kv[i] = p + kv[i]
+	}
+	return append(kv, []string{
 		p + "checks_per_s=" + fmt.Sprintf("%.0f", checksPerSec),
 		p + "hot_item_reads_per_s=" + fmt.Sprintf("%.0f", hr.units),
 		p + "hot_partition_writes_per_s=" + fmt.Sprintf("%.0f", hl.units),
@@ -180,7 +209,7 @@ func (s *sim) report() []string {
 		p + "goal_reads=" + verdict(hr.units, readLimit),
 		p + "goal_writes=" + verdict(hl.units, writeLimit),
 		p + "goal_delay=" + delayVerdict(s.worstDelay, bound),
-	}
+	}...)
 }
 
 // delayVerdict: strict must show no late allow at all; bounded, none at or past the bound.

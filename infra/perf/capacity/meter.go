@@ -31,7 +31,14 @@ type meter struct {
 	hotLimit    hot            // the write load judged against the limit (see partitionLoad)
 	topWrites   []hot          // the hottest partitions of the worst second
 	readPerKind map[string]float64
+	hotNonce    hot                   // the nonce partition with the most write units in a second
+	calls       map[string]*callUnits // per kind of call: check, AppCode or signed authorization
+	// what the current call has read and written so far, weighted (see call)
+	curRead, curWrite, curNonce float64
 }
+
+// callUnits are the units the calls of one kind used, weighted.
+type callUnits struct{ calls, reads, writes, nonces float64 }
 
 type partID struct{ index, pk string }
 
@@ -42,7 +49,8 @@ type hot struct {
 }
 
 func newMeter() *meter {
-	m := &meter{hotRead: map[string]hot{}, hotWrite: map[string]hot{}, readPerKind: map[string]float64{}, inPlace: map[string]bool{}}
+	m := &meter{hotRead: map[string]hot{}, hotWrite: map[string]hot{}, readPerKind: map[string]float64{}, inPlace: map[string]bool{},
+		calls: map[string]*callUnits{}}
 	m.reset()
 	return m
 }
@@ -59,7 +67,40 @@ func (m *meter) read(id itemID, w, share float64) {
 	if m.counting {
 		m.reads[id] += w * share
 		m.readUnits += w * (1 - share) // billed in full all the same
+		m.curRead += w
 	}
+}
+
+// spread meters a write of units by each of w calls on partitions of their own (a
+// signed call's nonce): the partition pk takes units, as each of theirs does, and the
+// totals take all w of them.
+func (m *meter) spread(index, pk, sk string, units, w float64) {
+	if !m.counting {
+		return
+	}
+	m.write(index, pk, sk, units, false)
+	m.writeUnits += units * (w - 1)
+	m.curWrite += units * w
+	m.curNonce += w
+}
+
+// begin starts a call: what is read and written until call is its.
+func (m *meter) begin() { m.curRead, m.curWrite, m.curNonce = 0, 0, 0 }
+
+// call closes the call begun last: what it read and wrote goes to its kind.
+func (m *meter) call(kind string, w float64) {
+	if m.counting {
+		c := m.calls[kind]
+		if c == nil {
+			c = &callUnits{}
+			m.calls[kind] = c
+		}
+		c.calls += w
+		c.reads += m.curRead
+		c.writes += m.curWrite
+		c.nonces += m.curNonce
+	}
+	m.curRead, m.curWrite, m.curNonce = 0, 0, 0
 }
 
 // batch counts one BatchGetItem of the check's path (weighted).
@@ -119,6 +160,9 @@ func (m *meter) flush(sec int) {
 		}
 		worst = max(worst, u)
 		parts = append(parts, hot{u, p.index + " " + p.pk, sec})
+		if strings.HasPrefix(p.pk, "NONCE#") && u > m.hotNonce.units {
+			m.hotNonce = hot{u, p.pk, sec}
+		}
 	}
 	if len(m.topWrites) == 0 || worst > m.topWrites[0].units {
 		slices.SortFunc(parts, func(a, b hot) int { return cmp.Compare(b.units, a.units) })
@@ -171,6 +215,8 @@ func (id itemID) kind() string {
 		return "AppCode" + copyOf
 	case strings.HasPrefix(pk, "PATH#"):
 		return "path" + copyOf
+	case strings.HasPrefix(pk, "AKEY#"):
+		return "AppKey" + copyOf
 	case strings.HasPrefix(pk, "UNIT#"):
 		return "unit"
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gatepass/shared/access"
+	"gatepass/shared/sealer"
+	"gatepass/shared/signature"
 )
 
 // config is the workload of issue 14 and how it is sampled.
@@ -38,6 +40,17 @@ const (
 	modeStrict     = "strict"      // no cache: every check reads
 	modeStrictWait = "strict-wait" // CHECK_COMMIT_WAIT: a cache, and every change waits it out
 	modeBounded    = "bounded"     // CHECK_MAX_STALENESS: a cache, and no wait
+	// modeSigned is strict with half the authorizer's calls signed with an AppKey
+	// (X-Ca-* headers, a nonce each) and half with the AppCode, so that the two are
+	// metered side by side in one run.
+	modeSigned = "signed"
+)
+
+// The kinds of call the meter tells apart.
+const (
+	callCheck   = "check"
+	callAppCode = "AppCode authorization"
+	callSigned  = "signed authorization"
 )
 
 // settings are a mode's cache lifetime in the check containers and its commit wait.
@@ -99,6 +112,10 @@ func appCode(k int) string  { return "code-" + appID(k) }
 func apiWS(k int) string    { return fmt.Sprintf("wa-%04d", k%1000) }
 func appWS(k int) string    { return fmt.Sprintf("wb-%05d", k/10) }
 func appOwner(k int) string { return "owner-" + appID(k) }
+func appKey(k int) string   { return fmt.Sprintf("%016x", uint64(k)+1<<40) }
+func appSecret(k int) string {
+	return fmt.Sprintf("secret-%s-0123456789abcdef0123456789", appID(k))
+}
 
 // appSlot is the slot of app's grant on api in PROD.
 func appSlot(api, app int) access.GrantKey {
@@ -122,6 +139,8 @@ type sim struct {
 	live     []access.GrantKey // app grants made (seeded or created), for random revocations
 	revoked  map[string]time.Time
 	codeHash []string // per app rank, computed once by the real HashAppCode
+	sealer   access.Sealer
+	nonces   uint64 // the signed calls' nonces so far: each is fresh
 
 	// results
 	waited       time.Duration // the last change's commit wait: its answer came that much later
@@ -155,7 +174,8 @@ func newSim(cfg config, mode string) (*sim, error) {
 	s.now = t0.Add(-time.Duration(cfg.Warmup) * time.Second)
 	clock := func() time.Time { return s.now }
 	cache, wait := cfg.settings(mode)
-	svcCfg := access.Config{Now: clock, ReminderDays: []int{7, 1}}
+	s.sealer = sealer.DevSealer("capacity-model")
+	svcCfg := access.Config{Now: clock, ReminderDays: []int{7, 1}, Sealer: s.sealer}
 	// The control plane's commit wait is not slept: the simulated clock stands still
 	// while it runs, so its answer is dated that much later instead (revoke).
 	control := svcCfg
@@ -203,7 +223,16 @@ func (s *sim) seed() error {
 			ID: appID(k), TenantID: tenant, WorkspaceID: appWS(k), Name: "App " + appID(k), Owner: appOwner(k),
 			Status: access.AppActive, CodeHash: s.codeHash[k], CreatedAt: now, ModifiedAt: now, Version: 1,
 		}
-		s.t.seedCatalog(access.Write{App: &a}, access.Write{Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: a.CodeHash, Target: a.ID}})
+		ws := []access.Write{{App: &a}, {Lookup: &access.Lookup{Kind: access.LookupAppCode, Value: a.CodeHash, Target: a.ID}}}
+		if s.mode == modeSigned { // every app holds an AppKey too, its secret sealed
+			sealed, err := s.sealer.Seal(context.Background(), []byte(appSecret(k)))
+			if err != nil {
+				return err
+			}
+			a.Keys = []access.AppKey{{Key: appKey(k), CreatedAt: now}}
+			ws = append(ws, access.Write{Lookup: &access.Lookup{Kind: access.LookupAppKey, Value: appKey(k), Target: a.ID, Sealed: sealed}})
+		}
+		s.t.seedCatalog(ws...)
 	}
 	end := now.Add(180 * 24 * time.Hour)
 	mk := func(api, app int) error {
@@ -322,15 +351,27 @@ func (s *sim) check(ctx context.Context, c *container) error {
 		api, app = s.apiZ.draw(s.rnd), s.appZ.draw(s.rnd)
 	}
 	auth := s.rnd.Float64() < s.cfg.AuthShare
+	signed := auth && s.mode == modeSigned && s.rnd.IntN(2) == 0
 	batches := s.m.batches
+	s.m.begin()
 	var d access.Decision
-	if auth {
+	kind := callCheck
+	switch {
+	case signed:
+		kind = callSigned
+		a, err := s.authorizeSigned(ctx, c, api, app)
+		if err != nil {
+			return err
+		}
+		d = a.Decision
+	case auth:
+		kind = callAppCode
 		a, err := c.svc.Authorize(ctx, appCode(app), apiPath(api), access.EnvProd, access.ProtoHTTPS)
 		if err != nil {
 			return fmt.Errorf("authorize: %w", err)
 		}
 		d = a.Decision
-	} else {
+	default:
 		var err error
 		d, err = c.svc.Check(ctx, s.checker, access.CheckInput{APIID: apiID(api), AppID: appID(app), Env: access.EnvProd, Protocol: access.ProtoHTTPS})
 		if err != nil {
@@ -338,6 +379,7 @@ func (s *sim) check(ctx context.Context, c *container) error {
 		}
 	}
 	s.m.check(auth, float64(s.cfg.Sample))
+	s.m.call(kind, float64(s.cfg.Sample))
 	if s.m.counting {
 		if batches == s.m.batches {
 			s.m.cached += float64(s.cfg.Sample)
@@ -352,6 +394,26 @@ func (s *sim) check(ctx context.Context, c *container) error {
 		s.worstDelay = max(s.worstDelay, s.now.Sub(at))
 	}
 	return nil
+}
+
+// authorizeSigned is a GET of api's path signed as a caller's SDK signs it (shared/
+// signature: app's AppKey and AppSecret, the simulated time, a fresh nonce) through the
+// real AuthorizeSigned. A refusal of the signature itself is a fault of the model.
+func (s *sim) authorizeSigned(ctx context.Context, c *container, api, app int) (access.Authorization, error) {
+	r := signature.Request{Method: "GET", Path: apiPath(api), Headers: map[string]string{"host": "data.example.com"}}
+	s.nonces++
+	if _, err := signature.Sign(&r, appKey(app), appSecret(app), s.now, fmt.Sprintf("nonce-%016x", s.nonces)); err != nil {
+		return access.Authorization{}, err
+	}
+	a, err := c.svc.AuthorizeSigned(ctx, r, access.EnvProd, access.ProtoHTTPS)
+	if err != nil {
+		return a, fmt.Errorf("signed authorization: %w", err)
+	}
+	switch a.Decision.Reason {
+	case access.ReasonSignatureMismatch, access.ReasonNonceUsed, access.ReasonTimestampExpired, access.ReasonInvalidAppKey, access.ReasonSignatureMethodNotAllowed:
+		return a, fmt.Errorf("signed authorization refused: %s", a.Decision.Reason)
+	}
+	return a, nil
 }
 
 func (s *sim) actor(ws string) access.Actor {

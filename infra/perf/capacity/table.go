@@ -23,6 +23,7 @@ type table struct {
 	grants  map[access.GrantKey]*access.Grant
 	refs    map[string]access.GrantKey // grant id → slot
 	lookups map[string]string          // kind#value → target
+	sealed  map[string][]byte          // AppKey → its sealed AppSecret (the signed mode)
 
 	// entries remembers, per base-table item, its size and index entries, so that an
 	// update or delete is metered in the partitions its old entries live in.
@@ -40,7 +41,7 @@ func newTable(m *meter) *table {
 	return &table{
 		apis: map[string]*access.API{}, apps: map[string]*access.App{},
 		grants: map[access.GrantKey]*access.Grant{}, refs: map[string]access.GrantKey{},
-		lookups: map[string]string{}, entries: map[string]written{},
+		lookups: map[string]string{}, sealed: map[string][]byte{}, entries: map[string]written{},
 		plan:  store.New(nil, "capacity-model", store.Options{}),
 		meter: m,
 	}
@@ -122,15 +123,25 @@ func (p port) ReadCheck(_ context.Context, k access.CheckKeys) (access.CheckFoun
 	if k.Path != "" {
 		out.APIByPath = p.lookups[lookupID(access.LookupPath, k.Path)]
 	}
+	if k.AppKey != "" {
+		out.AppByKey, out.KeySealed = p.lookups[lookupID(access.LookupAppKey, k.AppKey)], p.sealed[k.AppKey]
+	}
 	return out, nil
 }
 
 func lookupID(kind access.LookupKind, v string) string { return string(kind) + "#" + v }
 
-// UseNonce: the model has no signed mode yet (its callers use AppCodes only), so a
-// signed call is refused loudly rather than metered wrongly.
-func (p port) UseNonce(context.Context, string, string, time.Time) error {
-	return access.E("model", access.CodeInternal, "the capacity model does not model signed calls")
+// UseNonce meters a signed call's nonce write: one PutItem of the item
+// store.NonceFootprint describes (not transactional: 1 write unit per started KB), on
+// the nonce's own partition (NONCE#<AppKey>#<nonce>, shared/store/keys.go). A sampled
+// container's call stands for weight calls, each with a nonce of its own, so each of
+// their partitions takes one write: the partition is metered once, the rest of the
+// weight goes to the totals (meter.spread). Every nonce of the workload is fresh: the
+// model makes no replays, so no put is refused.
+func (p port) UseNonce(_ context.Context, appKey, nonce string, until time.Time) error {
+	it := store.NonceFootprint(appKey, nonce, until)
+	p.meter.spread("table", it.PK, it.SK, kb(it.Bytes), p.weight)
+	return nil
 }
 
 func (p port) GetAPI(_ context.Context, id string) (access.API, error) {
@@ -261,6 +272,9 @@ func (p port) apply(w access.Write) {
 		} else {
 			p.lookups[id] = w.Lookup.Target
 		}
+		if w.Lookup.Kind == access.LookupAppKey && !del {
+			p.sealed[w.Lookup.Value] = w.Lookup.Sealed
+		}
 	}
 }
 
@@ -336,8 +350,15 @@ var errNotModelled = access.E("model", access.CodeInternal, "not part of the cap
 func (port) GetRequest(context.Context, string) (access.Request, error) {
 	return access.Request{}, errNotModelled
 }
-func (port) GetPolicies(context.Context, []access.Resource) ([]access.Policy, error) {
-	return nil, errNotModelled
+
+// GetPolicies (R26, read by every grant made or renewed): the workload sets no policy,
+// so every scope's item is absent; its reads are metered as the store's batch makes
+// them, one per scope.
+func (p port) GetPolicies(_ context.Context, scopes []access.Resource) ([]access.Policy, error) {
+	for _, sc := range scopes {
+		p.read("POLICY", string(sc.Type), sc.ID, "", "")
+	}
+	return nil, nil
 }
 func (port) GetWorkspace(context.Context, string, string) (access.Workspace, error) {
 	return access.Workspace{}, errNotModelled
