@@ -265,8 +265,9 @@ func mount(t testing.TB, svc api.Service) *env {
 	return e
 }
 
-// registerFixtureWorkspaces registers the workspaces the tests name (R29): ws-a … ws-z
-// and a few more in t1 and t2, and the generated ones in t1.
+// registerFixtureWorkspaces registers the workspaces the fixtures name (R29): ws-a …
+// ws-z, ws-bi and ws-sales, in t1 and in t2. A test that makes up workspaces registers
+// them with env.workspace.
 func registerFixtureWorkspaces(t testing.TB, st *store.Store) {
 	t.Helper()
 	var ids []string
@@ -275,10 +276,14 @@ func registerFixtureWorkspaces(t testing.TB, st *store.Store) {
 	}
 	ids = append(ids, "ws-bi", "ws-sales")
 	storetest.RegisterWorkspaces(t, st, "t2", ids...)
-	for _, p := range []string{"ws-g", "ws-s", "ws-t", "ws-u", "ws-r2-"} {
-		ids = append(ids, storetest.WorkspaceIDs(p, 20)...)
-	}
 	storetest.RegisterWorkspaces(t, st, "t1", ids...)
+}
+
+// workspace registers id in t1's directory and returns it.
+func (e *env) workspace(t testing.TB, id string) string {
+	t.Helper()
+	storetest.RegisterWorkspaces(t, e.st, "t1", id)
+	return id
 }
 
 // resp is what a handler answered.

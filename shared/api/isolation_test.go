@@ -243,7 +243,7 @@ func TestHTTP_RoleMatrix(t *testing.T) {
 		{"list apps", "GET", func(*testing.T, *env, int) (string, any) { return "/v1/workspaces/ws-b/apps", nil },
 			map[string]int{"alice": 200, "owner-b": 200, "dev-b": 200, "admin-1": 200}},
 		{"create grant", "POST", func(t *testing.T, e *env, n int) (string, any) {
-			return "/v1/apis/api-orders/grants", grantBody("WORKSPACE", fmt.Sprintf("ws-g%d", n), "t1", prod, unlimited)
+			return "/v1/apis/api-orders/grants", grantBody("WORKSPACE", e.workspace(t, fmt.Sprintf("ws-g%d", n)), "t1", prod, unlimited)
 		}, reviewers(201)},
 		{"apply", "POST", func(t *testing.T, e *env, n int) (string, any) {
 			id := fmt.Sprintf("api-ap%d", n)
@@ -293,7 +293,7 @@ func TestHTTP_RoleMatrix(t *testing.T) {
 		}, map[string]int{"gateway-1": 200, "admin-1": 200}},
 		// R18-R24
 		{"create grants (subjects)", "POST", func(t *testing.T, e *env, n int) (string, any) {
-			return "/v1/apis/api-orders/grants", subjectsBody(prod, unlimited, wsSub(fmt.Sprintf("ws-s%d", n)), wsSub(fmt.Sprintf("ws-t%d", n)))
+			return "/v1/apis/api-orders/grants", subjectsBody(prod, unlimited, wsSub(e.workspace(t, fmt.Sprintf("ws-s%d", n))), wsSub(e.workspace(t, fmt.Sprintf("ws-t%d", n))))
 		}, reviewers(201)},
 		{"cancel grants (bulk)", "POST", func(t *testing.T, e *env, n int) (string, any) {
 			freshGrant(t, e, n)
@@ -303,7 +303,7 @@ func TestHTTP_RoleMatrix(t *testing.T) {
 			return "/v1/apis/api-orders/grants/" + freshGrant(t, e, n), map[string]any{"validity": days(60)}
 		}, reviewers(200)},
 		{"create unit grant", "POST", func(t *testing.T, e *env, n int) (string, any) {
-			return "/v1/service-units/u-1/grants", grantBody("WORKSPACE", fmt.Sprintf("ws-u%d", n), "t1", prod, unlimited)
+			return "/v1/service-units/u-1/grants", grantBody("WORKSPACE", e.workspace(t, fmt.Sprintf("ws-u%d", n)), "t1", prod, unlimited)
 		}, reviewers(201)},
 		{"get unit grant", "GET", func(*testing.T, *env, int) (string, any) { return "/v1/service-units/u-1/grants/" + unitGrant, nil },
 			map[string]int{"rev-a": 200, "owner-a": 200, "admin-1": 200, "alice": 200, "owner-b": 200, "dev-b": 200}},

@@ -69,8 +69,7 @@ func TestHTTP_R2_ValidityForms(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			// A fresh subject per case: workspaces need no registration.
-			ws := fmt.Sprintf("ws-r2-%d", i)
+			ws := e.workspace(t, fmt.Sprintf("ws-r2-%d", i)) // a fresh subject per case
 			r := e.do(t, ownerA, "POST", "/v1/apis/api-orders/grants", grantBody("WORKSPACE", ws, "t1", prod, nil, "validity", tc.validity))
 			if tc.status != 201 {
 				want(t, r, tc.status, "InvalidParameter.Validity")
@@ -663,7 +662,7 @@ func TestHTTP_R15_ForgedNextToken400(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t)
 	for i := 0; i < 3; i++ {
-		want(t, e.do(t, ownerA, "POST", "/v1/apis/api-orders/grants", grantBody("WORKSPACE", fmt.Sprintf("ws-t%d", i), "t1", prod, unlimited)), 201)
+		want(t, e.do(t, ownerA, "POST", "/v1/apis/api-orders/grants", grantBody("WORKSPACE", e.workspace(t, fmt.Sprintf("ws-t%d", i)), "t1", prod, unlimited)), 201)
 	}
 	want(t, e.do(t, ownerX, "POST", "/v1/apis/api-x/grants", grantBody("WORKSPACE", "ws-y", "t2", prod, unlimited)), 201)
 	r := e.do(t, ownerA, "GET", "/v1/apis/api-orders/grants?page_size=1", nil)

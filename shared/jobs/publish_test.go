@@ -143,7 +143,7 @@ func TestPublishJob_Batch(t *testing.T) {
 // stream (read as a Lambda event source mapping does, with the template's filter), one
 // event per audit entry by event_id, even when the bus was down for a while.
 func TestPublishJob_StreamToBus(t *testing.T) {
-	tbl := storetest.Open(t, store.Options{})
+	tbl := storetest.OpenStreamed(t, store.Options{})
 	b, pub := startBus(t)
 	p := &Publish{Bus: pub, Audit: store.AuditFromItem, Log: quiet()}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -73,7 +73,14 @@ func TableInput(name string) *dynamodb.CreateTableInput {
 // CreateTable creates the table (if it does not exist yet), waits until it is active and
 // turns TTL on. It is what tests, the development server and the benchmark use.
 func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
-	_, err := db.CreateTable(ctx, TableInput(name))
+	return CreateTableFrom(ctx, db, TableInput(name))
+}
+
+// CreateTableFrom is CreateTable of a definition derived from TableInput (a test's
+// table without the stream, say).
+func CreateTableFrom(ctx context.Context, db *dynamodb.Client, in *dynamodb.CreateTableInput) error {
+	name := aws.ToString(in.TableName)
+	_, err := db.CreateTable(ctx, in)
 	var inUse *ddbtypes.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("create table %s: %w", name, err)

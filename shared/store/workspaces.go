@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -189,4 +190,42 @@ func (s *Store) RegisterNamedWorkspaces(ctx context.Context, now time.Time) (Dir
 		}
 	}
 	return r, nil
+}
+
+// maxBatchWrite is BatchWriteItem's limit on requests per call.
+const maxBatchWrite = 25
+
+// PutWorkspaces writes directory entries as they are, without a condition or an audit
+// record, 25 a request, retrying unprocessed ones with backoff: for seeding a directory
+// (test fixtures, a development table), where a transaction per entry would cost
+// DynamoDB Local far more and nothing else is written with them.
+func (s *Store) PutWorkspaces(ctx context.Context, ws []access.Workspace) error {
+	const op = "store.put_workspaces"
+	for start := 0; start < len(ws); start += maxBatchWrite {
+		var reqs []ddbtypes.WriteRequest
+		for _, w := range ws[start:min(start+maxBatchWrite, len(ws))] {
+			av, err := attributevalue.MarshalMap(newWorkspaceItem(w))
+			if err != nil {
+				return internal(op, err)
+			}
+			reqs = append(reqs, ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: av}})
+		}
+		req := map[string][]ddbtypes.WriteRequest{s.table: reqs}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 0 {
+				if attempt > maxUnprocessedRetries {
+					return throttled(op, errors.New("BatchWriteItem left requests unprocessed after retries"))
+				}
+				if err := backoff(ctx, attempt); err != nil {
+					return dbErr(op, err)
+				}
+			}
+			res, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
+			if err != nil {
+				return dbErr(op, err)
+			}
+			req = res.UnprocessedItems
+		}
+	}
+	return nil
 }
