@@ -1,12 +1,12 @@
 // Command testrun is `make test`: it starts DynamoDB Local (installing it into .cache
-// if needed; one for most tests and one for each stream-reading package), lints
-// infra/openapi.yaml, validates template.yaml, builds the console
+// if needed; one for most tests, one for each stream-reading package and one for the
+// browser tests), lints infra/openapi.yaml, validates template.yaml, builds the console
 // (infra/cmd/consolebuild) and finds or installs a browser for its tests when the run
 // includes them, runs go vet, then side by side go test -race over the module (the
-// noRace packages without -race) and the cross compiles (packages and tests) for macOS
-// and Windows; it stops
-// the emulators on success, failure or Ctrl-C, prints each step's time and the wall
-// time, and exits with the status of the checks.
+// noRace packages and the browser tests without -race) and the cross compiles for
+// Windows (packages and tests) and macOS (packages); it stops the emulators on success,
+// failure or Ctrl-C, prints each step's time and the wall time, and exits with the
+// status of the checks.
 //
 //	go run ./infra/cmd/testrun [go test flags] [packages]
 //
@@ -68,8 +68,13 @@ func check(ctx context.Context, flags, pkgs []string) int {
 		defer f.Close()
 		log = &syncWriter{w: f}
 	}
+	browser := browserStep(groups, flags)
+	emulators := 1 + len(groups.streams)
+	if browser {
+		emulators++
+	}
 	began := time.Now()
-	endpoints, stop, err := startEmulators(ctx, 1+len(groups.streams), log)
+	endpoints, stop, err := startEmulators(ctx, emulators, log)
 	defer stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testrun: %v\n", err)
@@ -100,24 +105,43 @@ func check(ctx context.Context, flags, pkgs []string) int {
 		// minutes on an idle 2-core machine; the limit is for a loaded one.
 		test = append(test, "-timeout=20m")
 	}
+	if !hasFlag(flags, "-ldflags") {
+		// No DWARF in test binaries: linking about 30 of them is a good part of a run's
+		// CPU, and a failing test's stack trace does not need it.
+		test = append(test, "-ldflags=-w")
+	}
 	test = append(test, flags...)
+	race := func(pkgs ...string) []string { return append(append(slices.Clone(test), "-race"), pkgs...) }
 	var side []step
 	if len(groups.racy) > 0 {
-		side = append(side, step{argv: append(append(slices.Clone(test), "-race"), groups.racy...), env: env, live: true})
+		side = append(side, step{argv: race(groups.racy...), env: env, live: true})
 	}
 	for i, p := range groups.streams {
-		side = append(side, step{argv: append(append(slices.Clone(test), "-race"), p), env: testEnv(endpoints[1+i])})
+		argv := race(p)
+		if browser && p == browserPackage {
+			argv = race("-skip", browserTests, p)
+		}
+		side = append(side, step{argv: argv, env: testEnv(endpoints[1+i])})
+	}
+	if browser {
+		// The browser tests apart, on an emulator of their own (they read the stream),
+		// and without -race: their cost is the browser, and the server code they drive
+		// is raced by the package's other tests.
+		side = append(side, step{argv: append(slices.Clone(test), "-run", browserTests, browserPackage), env: testEnv(endpoints[len(endpoints)-1])})
 	}
 	if len(groups.plain) > 0 {
 		side = append(side, step{argv: append(slices.Clone(test), groups.plain...), env: env})
 	}
 	// It must build where developers work, not only where CI runs: a Linux-only
 	// field or call fails here, on Linux, at once. `go list -export` compiles every
-	// package and its tests for the platform, as `go build` and `go test` would there,
-	// without linking the 20 binaries (linking twice cost about 100 CPU-seconds a run).
-	var cross [][]string
-	for _, target := range crossTargets {
-		cross = append(cross, []string{"GOOS=" + target[0], "GOARCH=" + target[1], "go", "list", "-test", "-export", "-f", "", "./..."})
+	// package for the platform, as `go build` would there, without linking the 20
+	// binaries (linking twice cost about 100 CPU-seconds a run). Windows, the stricter
+	// platform, compiles the tests too (a test's Linux-only call fails there as it would
+	// on macOS); for macOS the packages alone (its tests cost 70 CPU-seconds more on a
+	// fresh clone and have never failed where Windows passed).
+	cross := [][]string{
+		{"GOOS=windows", "GOARCH=amd64", "go", "list", "-test", "-export", "-f", "", "./..."},
+		{"GOOS=darwin", "GOARCH=arm64", "go", "list", "-export", "-f", "", "./..."},
 	}
 	side = append(side, step{argv: cross[0], then: cross[1:], env: env, quiet: true})
 
@@ -182,9 +206,17 @@ func testEnv(endpoint string) []string {
 	)
 }
 
-// crossTargets are the platforms besides this one that the module must build for:
-// macOS on Apple silicon and Windows, where `make run` and `make test` run too.
-var crossTargets = [][2]string{{"darwin", "arm64"}, {"windows", "amd64"}}
+// browserPackage holds the browser tests (browserTests), which run as a step of their
+// own when the run includes them and no -run or -skip narrows it.
+const (
+	browserPackage = "gatepass/infra/cmd/local"
+	browserTests   = "^TestConsole$"
+)
+
+// browserStep reports whether the browser tests get their own step.
+func browserStep(g groups, flags []string) bool {
+	return slices.Contains(g.streams, browserPackage) && !hasFlag(flags, "-run") && !hasFlag(flags, "-skip")
+}
 
 // noRace lists packages tested without the race detector: single-goroutine, CPU-bound
 // code where it finds nothing and costs 30× (compiling the SAM JSON schema takes 7 s

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -160,13 +161,19 @@ func Required() bool {
 
 var errExited = errors.New("DynamoDB Local exited during start")
 
+// jvmFlags keep the emulator's JIT to its quick tier and its collector to one thread:
+// its work is short requests against native SQLite, where the optimizing compiler's
+// CPU does not pay back. Measured on shared/api's suite (2 cores): start 6.0 -> 3.3
+// CPU-seconds, the suite 31.5 -> 18.6.
+var jvmFlags = []string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"}
+
 func launch(ctx context.Context, java, dir string, port int, opts Options) (*Server, error) {
 	tail := &tailBuffer{max: 4096}
 	var w io.Writer = tail
 	if opts.Output != nil {
 		w = io.MultiWriter(opts.Output, tail)
 	}
-	args := []string{"-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-port", strconv.Itoa(port), "-disableTelemetry"}
+	args := append(slices.Clone(jvmFlags), "-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar", "-port", strconv.Itoa(port), "-disableTelemetry")
 	if opts.DataDir == "" {
 		args = append(args, "-inMemory")
 		if opts.SharedDB {
