@@ -23,10 +23,10 @@ import (
 // granted PROD and that AppKey; the sample as stored (its signature long expired) is
 // refused with TIMESTAMP_EXPIRED, a denial and never a function error.
 func TestInvoke_SignedSampleAllowed(t *testing.T) {
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
-	if endpoint == "" && !ddblocal.Required() {
-		t.Skip("set AWS_ENDPOINT_URL_DYNAMODB (make test does) to run the check function against DynamoDB Local")
+	if ddb.Skip != "" {
+		t.Skip(ddb.Skip)
 	}
+	endpoint := ddb.Endpoint
 	t.Setenv("GATEPASS_CACHE", "")
 	ctx := context.Background()
 	db := ddblocal.Client(ctx, endpoint)
