@@ -290,8 +290,13 @@ func (tb *tab) setField(name, v, event string) {
 	tb.js("set "+name, `(() => { const e = `+node(sel)+`; e.value = `+jsq(v)+`; e.dispatchEvent(new Event(`+jsq(event)+`, {bubbles: true})); return e.value === `+jsq(v)+` })()`)
 }
 
-// pick chooses the option of the select labelled name by its value.
-func (tb *tab) pick(name, v string) { tb.t.Helper(); tb.setField(name, v, "change") }
+// pick chooses the option of the select labelled name by its value, once the select
+// offers it (a select whose choices load, the registered workspaces, offers it later).
+func (tb *tab) pick(name, v string) {
+	tb.t.Helper()
+	value(tb, "the choice "+v+" of "+name, chromedp.Poll[bool](`(() => { const e = `+node(field(name))+`; return !!e && (e.tagName !== "SELECT" || [...e.options].some((o) => o.value === `+jsq(v)+`)) })()`))
+	tb.setField(name, v, "change")
+}
 
 // node is the JavaScript expression of the first element an XPath finds.
 func node(xpath string) string {
