@@ -261,8 +261,20 @@ func (tb *tab) clickAt(what, sel string) {
 // so that the next step acts on the new answer, not on the list it replaces.
 func (tb *tab) clickAndLoad(name string) {
 	tb.t.Helper()
+	tb.andLoad(name, func() { tb.click(name) })
+}
+
+// clickInAndLoad is clickIn that waits, as clickAndLoad, for what it opens to be drawn
+// (a dialog whose list moves its buttons once it has loaded).
+func (tb *tab) clickInAndLoad(words, name string) {
+	tb.t.Helper()
+	tb.andLoad(name, func() { tb.clickIn(words, name) })
+}
+
+func (tb *tab) andLoad(name string, act func()) {
+	tb.t.Helper()
 	before := value(tb, "loads", chromedp.Evaluate[float64](`Number(document.body.dataset.loads || 0)`))
-	tb.click(name)
+	act()
 	value(tb, "the answer to "+name, chromedp.Poll[bool](fmt.Sprintf(`Number(document.body.dataset.loads || 0) > %v && document.body.dataset.loading === "0"`, before)))
 }
 

@@ -265,7 +265,7 @@ func consoleUserGrant(t *testing.T, c *consoleWorld) {
 	}
 	wantReason(t, "the user", byUser(client.EnvPROD), client.CheckReasonGRANTED)
 	m := c.member.in(t)
-	m.click("My access")
+	m.goTo("My access", w.wsB)
 	m.click("Delete " + apiName(api) + " PROD")
 	m.fill("Reason For Revocation", "not needed")
 	m.click("Delete")

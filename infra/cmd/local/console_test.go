@@ -39,14 +39,17 @@ type consoleWorld struct {
 	reviewer, admin, bOwner, member *tab // owner of wsA (API side), tenant_admin, owner of wsB, developer of wsB
 }
 
-// in is tb acting within subtest t (failures belong to it), on a freshly loaded
-// console (still signed in: the token is in the tab's sessionStorage), so that no
-// dialog a failed subtest left open is in the way.
+// in is tb acting within subtest t (failures belong to it). The console is loaded again
+// (still signed in: the token is in the tab's sessionStorage) only when a dialog a
+// failed subtest left open would be in the way: each subtest starts by opening a
+// workspace (goTo), which draws its screen afresh.
 func (tb *tab) in(t *testing.T) *tab {
 	t.Helper()
 	n := &tab{b: tb.b, t: t, ctx: tb.ctx}
-	n.run("reload", chromedp.Navigate(tb.b.base+"/console"))
-	n.see("Signed in as")
+	if value(n, "left open", chromedp.Evaluate[bool](`!!document.querySelector("dialog[open]") || !document.body.textContent.includes("Signed in as")`)) {
+		n.run("reload", chromedp.Navigate(tb.b.base+"/console"))
+		n.see("Signed in as")
+	}
 	return n
 }
 
@@ -552,7 +555,7 @@ func consoleCredentials(t *testing.T, c *consoleWorld, o *tab, app string) {
 		if before.names == "" {
 			n = 0
 		}
-		o.clickIn(app, k.plural)
+		o.clickInAndLoad(app, k.plural)
 		o.dialog(k.plural + " of Reports " + app)
 		o.click("Create " + k.noun)
 		o.see("Copy the " + k.secret + " now: it cannot be shown again.")

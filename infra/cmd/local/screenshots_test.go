@@ -110,7 +110,7 @@ func TestConsole_Screenshots(t *testing.T) {
 	shot(o, "appkeys")
 	o.click("I have copied it")
 	o.click("Close")
-	o.clickIn(reports, "AppCodes")
+	o.clickInAndLoad(reports, "AppCodes") // its list drawn: Create AppCode stays put
 	o.dialog("AppCodes of App " + reports)
 	o.clickAndLoad("Create AppCode")
 	o.see("Copy the AppCode now")

@@ -300,7 +300,7 @@ function CredentialsDialog(props: { kind: keyof typeof credKinds; app: App; onCl
             {list.data.map((c) => (
               <tr>
                 <td class="code">{c.shown}</td>
-                <td>{c.created ? fmt(c.created) : "—"}</td>
+                <td class="when">{c.created ? fmt(c.created) : "—"}</td>
                 <td>
                   <button
                     class="danger"
