@@ -591,7 +591,15 @@ func consoleCredentials(t *testing.T, c *consoleWorld, o *tab, app string) {
 		o.see("Conflict.CredentialLimit")
 		o.see("at most 5 live credentials")
 		o.click("Close")
-		o.gone(k.plural + " of Reports " + app)
+		o.closed(k.plural + " of Reports " + app)
+		// Opened again, the list has five: Create is not offered, and says why.
+		o.clickInAndLoad(app, k.plural)
+		o.see("At most 5 live " + k.plural + ": revoke one first.")
+		if !value(o, "Create disabled", chromedp.Evaluate[bool](node(control("Create "+k.noun))+`.disabled`)) {
+			t.Fatalf("Create %s is offered with five live ones", k.noun)
+		}
+		o.click("Close")
+		o.closed(k.plural + " of Reports " + app)
 	}
 }
 
