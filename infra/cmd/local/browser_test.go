@@ -261,8 +261,20 @@ func (tb *tab) clickAt(what, sel string) {
 // so that the next step acts on the new answer, not on the list it replaces.
 func (tb *tab) clickAndLoad(name string) {
 	tb.t.Helper()
+	tb.andLoad(name, func() { tb.click(name) })
+}
+
+// clickInAndLoad is clickIn that waits, as clickAndLoad, for what it opens to be drawn
+// (a dialog whose list moves its buttons once it has loaded).
+func (tb *tab) clickInAndLoad(words, name string) {
+	tb.t.Helper()
+	tb.andLoad(name, func() { tb.clickIn(words, name) })
+}
+
+func (tb *tab) andLoad(name string, act func()) {
+	tb.t.Helper()
 	before := value(tb, "loads", chromedp.Evaluate[float64](`Number(document.body.dataset.loads || 0)`))
-	tb.click(name)
+	act()
 	value(tb, "the answer to "+name, chromedp.Poll[bool](fmt.Sprintf(`Number(document.body.dataset.loads || 0) > %v && document.body.dataset.loading === "0"`, before)))
 }
 
@@ -290,8 +302,13 @@ func (tb *tab) setField(name, v, event string) {
 	tb.js("set "+name, `(() => { const e = `+node(sel)+`; e.value = `+jsq(v)+`; e.dispatchEvent(new Event(`+jsq(event)+`, {bubbles: true})); return e.value === `+jsq(v)+` })()`)
 }
 
-// pick chooses the option of the select labelled name by its value.
-func (tb *tab) pick(name, v string) { tb.t.Helper(); tb.setField(name, v, "change") }
+// pick chooses the option of the select labelled name by its value, once the select
+// offers it (a select whose choices load, the registered workspaces, offers it later).
+func (tb *tab) pick(name, v string) {
+	tb.t.Helper()
+	value(tb, "the choice "+v+" of "+name, chromedp.Poll[bool](`(() => { const e = `+node(field(name))+`; return !!e && (e.tagName !== "SELECT" || [...e.options].some((o) => o.value === `+jsq(v)+`)) })()`))
+	tb.setField(name, v, "change")
+}
 
 // node is the JavaScript expression of the first element an XPath finds.
 func node(xpath string) string {

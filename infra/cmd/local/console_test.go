@@ -39,14 +39,17 @@ type consoleWorld struct {
 	reviewer, admin, bOwner, member *tab // owner of wsA (API side), tenant_admin, owner of wsB, developer of wsB
 }
 
-// in is tb acting within subtest t (failures belong to it), on a freshly loaded
-// console (still signed in: the token is in the tab's sessionStorage), so that no
-// dialog a failed subtest left open is in the way.
+// in is tb acting within subtest t (failures belong to it). The console is loaded again
+// (still signed in: the token is in the tab's sessionStorage) only when a dialog a
+// failed subtest left open would be in the way: each subtest starts by opening a
+// workspace (goTo), which draws its screen afresh.
 func (tb *tab) in(t *testing.T) *tab {
 	t.Helper()
 	n := &tab{b: tb.b, t: t, ctx: tb.ctx}
-	n.run("reload", chromedp.Navigate(tb.b.base+"/console"))
-	n.see("Signed in as")
+	if value(n, "left open", chromedp.Evaluate[bool](`!!document.querySelector("dialog[open]") || !document.body.textContent.includes("Signed in as")`)) {
+		n.run("reload", chromedp.Navigate(tb.b.base+"/console"))
+		n.see("Signed in as")
+	}
 	return n
 }
 
@@ -103,6 +106,18 @@ var consoleRows = []consoleRow{
 	{"004-22_audit", consoleAudit},
 	{"005-01_scheduled_start", consoleScheduledStart},
 	{"005-02_policy_refusal_in_words", consolePolicyRefusal},
+	{"001-01_authorize_applications", consoleAuthorizeApps},
+	{"004-07_field_list_per_environment", consoleFieldsPerEnv},
+	{"004-08_proxy_permission", consoleProxy},
+	{"004-09_create_api_usage_only", consoleUsageOnly},
+	{"000-08_republish_authorize_again", consoleRepublish},
+	{"001-07_app_owner_renewal_and_delete", consoleAppOwnerRenewAndDelete},
+	{"001-05_reviewer_applies_approved_at_once", consoleReviewerApplies},
+	{"004-01_protected_grant", consoleProtected},
+	{"004-16_user_account_my_access", consoleUserGrant},
+	{"004-20_service_unit_revocation", consoleUnitRevoke},
+	{"000-05_test_shows_expired", consoleExpired},
+	{"002-05_authorization_records", consoleRecords},
 	{"roles_developer_and_other_reviewer", consoleRoles},
 	{"sign_out_forgets_the_token", consoleSignOut},
 }
@@ -127,12 +142,18 @@ func (c *consoleWorld) onlyGrant(t *testing.T, api string) client.Grant {
 // apiName is the name newAPI gives api.
 func apiName(api string) string { return "Orders " + api }
 
+// searchAPI opens screen of ws and searches it for api.
+func searchAPI(tb *tab, screen, ws, api string) {
+	tb.t.Helper()
+	tb.goTo(screen, ws)
+	tb.fill("API name", api)
+	tb.clickAndLoad("Search")
+}
+
 // openAuthorize opens Published APIs of wsA and the Authorize dialog of api.
 func openAuthorize(tb *tab, c *consoleWorld, api string) {
 	tb.t.Helper()
-	tb.goTo("Published APIs", c.w.wsA)
-	tb.fill("API name", api)
-	tb.clickAndLoad("Search")
+	searchAPI(tb, "Published APIs", c.w.wsA, api)
 	tb.clickIn(api, "Authorize")
 	tb.dialog("API Authorization")
 }
@@ -184,7 +205,12 @@ func consoleAuthorizeWorkspace(t *testing.T, c *consoleWorld) {
 	app := w.newApp(t, "", "")
 	r := c.reviewer.in(t)
 	openAuthorize(r, c, api)
-	r.fill("Authorized workspace", w.wsB)
+	r.pick("Authorized workspace", w.wsB)
+	// R29: the drop-down offers the tenant's registered workspaces, and no other tenant's.
+	offered := value(r, "offered workspaces", chromedp.Evaluate[[]string](`[...`+node(field("Authorized workspace"))+`.options].map((o) => o.value)`))
+	if got := strings.Join(offered, " "); !strings.Contains(got, w.wsA) || !strings.Contains(got, w.wsC) || strings.Contains(got, "ws-partner-"+w.sfx) {
+		t.Fatalf("the drop-down offers %q: want the tenant's registered workspaces (%s, %s), not another tenant's", got, w.wsA, w.wsC)
+	}
 	r.pick("Period", "date")
 	end := time.Now().UTC().AddDate(0, 0, 20)
 	r.setDate("Expiration date", end.Format("2006-01-02"))
@@ -200,7 +226,8 @@ func consoleAuthorizeWorkspace(t *testing.T, c *consoleWorld) {
 	}
 	wantReason(t, "an app of wsB", w.checkApp(t, api, app, client.EnvPROD), client.CheckReasonGRANTED)
 
-	// Another tenant account: its workspace is named with its Tenant Account ID.
+	// Another tenant account: its workspace is named with its Tenant Account ID and id
+	// (the drop-down lists only this tenant's).
 	registerWorkspaces(w.ctx, t, w.otherAdmin, "ws-far-"+w.sfx) // R29: registered in its own tenant
 	openAuthorize(r, c, api)
 	r.fill("Tenant Account ID", w.other)
@@ -218,7 +245,7 @@ func consoleAuthorizeWorkspace(t *testing.T, c *consoleWorld) {
 
 	// A refused grant keeps what was typed and shows the error code.
 	openAuthorize(r, c, api)
-	r.fill("Authorized workspace", w.wsB)
+	r.pick("Authorized workspace", w.wsB)
 	r.click("OK")
 	r.see("Conflict.GrantExists")
 	if v := value(r, "kept", chromedp.Value(field("Authorized workspace"))); v != w.wsB {
@@ -234,9 +261,7 @@ func consoleAuthorizeKeyboard(t *testing.T, c *consoleWorld) {
 	api := w.newAPI(t, "")
 	app := w.newApp(t, "", "")
 	r := c.reviewer.in(t)
-	r.goTo("Published APIs", w.wsA)
-	r.fill("API name", api)
-	r.clickAndLoad("Search")
+	searchAPI(r, "Published APIs", w.wsA, api)
 	r.see("Page 1 of 1 (1 in all)") // the list shows the search's answer, not the page before it
 	r.run("focus Authorize", chromedp.Focus(rowControl(api, "Authorize")))
 	r.key("\r")
@@ -245,7 +270,14 @@ func consoleAuthorizeKeyboard(t *testing.T, c *consoleWorld) {
 		t.Fatalf("the dialog opened with the focus on %q, want its first choice", f)
 	}
 	r.tabTo("Authorized workspace")
-	r.key(w.wsB)
+	// The drop-down by its arrow keys (typing its name would depend on the typing's pace).
+	value(r, "the workspaces offered", chromedp.Poll[bool](node(field("Authorized workspace"))+`.options.length > 1`))
+	for i := 0; value(r, "chosen", chromedp.Value(field("Authorized workspace"))) != w.wsB; i++ {
+		if i == 50 {
+			t.Fatalf("ArrowDown never reached %s", w.wsB)
+		}
+		r.key(kb.ArrowDown)
+	}
 	r.tabTo("Limited")
 	r.key(kb.ArrowRight) // the radio group: Limited → Unlimited
 	r.see("Never expires and must be revoked manually.")
@@ -285,9 +317,7 @@ func consoleTest(t *testing.T, c *consoleWorld) {
 	app := w.newApp(t, "", "")
 	w.grantApp(t, api, app, prodOnly)
 	r := c.reviewer.in(t)
-	r.goTo("Published APIs", w.wsA)
-	r.fill("API name", api)
-	r.clickAndLoad("Search")
+	searchAPI(r, "Published APIs", w.wsA, api)
 	r.clickIn(api, "Test")
 	r.fill("App ID", app)
 	r.click("Test")
@@ -307,9 +337,7 @@ func consoleChangeProtocol(t *testing.T, c *consoleWorld) {
 	app := w.newApp(t, "", "")
 	w.grantApp(t, api, app, prodOnly)
 	r := c.reviewer.in(t)
-	r.goTo("Published APIs", w.wsA)
-	r.fill("API name", api)
-	r.clickAndLoad("Search")
+	searchAPI(r, "Published APIs", w.wsA, api)
 	r.clickIn(api, "Change Protocol")
 	r.see("Removing a protocol takes effect immediately.")
 	r.check("HTTP")
@@ -327,9 +355,7 @@ func consoleAuthorizedToUseDelete(t *testing.T, c *consoleWorld) {
 	app := w.newApp(t, "", "")
 	w.grant(t, w.reviewer, api, client.GrantInput{Subject: ptr(w.wsSubject(w.wsB)), Envs: prodOnly, Validity: days(30)})
 	o := c.bOwner.in(t)
-	o.goTo("Authorized to Use", w.wsB)
-	o.fill("API name", api)
-	o.clickAndLoad("Search")
+	searchAPI(o, "Authorized to Use", w.wsB, api)
 	o.see(apiName(api))
 	o.clickIn(api, "Delete")
 	o.see("loses access to " + apiName(api) + " at once")
@@ -350,9 +376,7 @@ func consoleManage(t *testing.T, c *consoleWorld) {
 	app := w.newApp(t, "", "")
 	w.grantApp(t, api, app, prodOnly)
 	r := c.reviewer.in(t)
-	r.goTo("Authorize Others to Use", w.wsA)
-	r.fill("API name", api)
-	r.clickAndLoad("Search")
+	searchAPI(r, "Authorize Others to Use", w.wsA, api)
 	r.clickIn(api, "Manage")
 	r.see("Manage " + apiName(api))
 	r.clickIn(app, "Revoke")
@@ -402,9 +426,7 @@ func consoleBulkRevoke(t *testing.T, c *consoleWorld) {
 	w.grantApp(t, api, a1, bothEnvs)
 	w.grantApp(t, api, a2, bothEnvs)
 	r := c.reviewer.in(t)
-	r.goTo("Authorize Others to Use", w.wsA)
-	r.fill("API name", api)
-	r.clickAndLoad("Search")
+	searchAPI(r, "Authorize Others to Use", w.wsA, api)
 	r.clickIn(api, "Manage")
 	r.click("Bulk revoke")
 	r.fill("Applications", a1+", "+a2)
@@ -430,18 +452,15 @@ func consoleUnpublish(t *testing.T, c *consoleWorld) {
 	app := w.newApp(t, "", "")
 	w.grantApp(t, api, app, prodOnly)
 	r := c.reviewer.in(t)
-	r.goTo("Published APIs", w.wsA)
-	r.fill("API name", api)
-	r.clickAndLoad("Search")
+	searchAPI(r, "Published APIs", w.wsA, api)
 	r.clickIn(api, "Unpublish")
 	r.see("Unpublishing the API revokes call access for all authorized workspaces.")
 	r.click("Unpublish")
 	r.see(apiName(api) + " is unpublished")
 	wantReason(t, "after Unpublish", w.checkApp(t, api, app, client.EnvPROD), client.CheckReasonAPIUNPUBLISHED)
-	// An unpublished API offers no Authorize: it is disabled with the reason, once the
-	// listing the message comes with has reloaded (polled: on a busy machine the row
-	// may still be the one from before the change).
-	value(r, "Authorize disabled on the unpublished API", chromedp.Poll[bool](node(rowControl(api, "Authorize"))+`?.disabled === true`))
+	// An unpublished API offers no Authorize: it is disabled with the reason (once the
+	// list, loaded again after the notice, shows the API unpublished).
+	value(r, "Authorize disabled on an unpublished API", chromedp.Poll[bool](`(() => { const e = `+node(rowControl(api, "Authorize"))+`; return !!e && e.disabled })()`))
 }
 
 // 000-07: Delete with its confirmation.
@@ -451,9 +470,7 @@ func consoleDelete(t *testing.T, c *consoleWorld) {
 	app := w.newApp(t, "", "")
 	w.grantApp(t, api, app, prodOnly)
 	r := c.reviewer.in(t)
-	r.goTo("Published APIs", w.wsA)
-	r.fill("API name", api)
-	r.clickAndLoad("Search")
+	searchAPI(r, "Published APIs", w.wsA, api)
 	r.clickIn(api, "Delete")
 	r.see("Deleting the API revokes call access for all authorized workspaces")
 	r.click("Delete")
@@ -500,34 +517,117 @@ func consoleAppCode(t *testing.T, c *consoleWorld) {
 	}
 	o.click("I have copied it")
 
-	// AppKey + AppSecret: the secret is shown once, the key listed, revoked at once.
-	o.clickIn(id, "AppKeys")
-	o.see("No AppKey yet")
-	o.click("Create AppKey")
-	o.see("Copy the AppSecret now: it cannot be shown again.")
-	key, secret := value(o, "AppKey", chromedp.Value(field("AppKey"))), value(o, "AppSecret", chromedp.Value(field("AppSecret")))
-	keys := func() []client.AppKey {
-		res, err := w.admin.ListAppKeysWithResponse(w.ctx, id)
-		r := expect(t, "ListAppKeys", res, err, 200)
-		if secret == "" || strings.Contains(string(r.Body), secret) {
-			t.Fatalf("AppSecret %q empty or listed: %s", secret, r.Body)
+	consoleCredentials(t, c, o, id)
+}
+
+// consoleCredentials drives the one credentials dialog for both kinds of app
+// credential: Create shows the secret once (Copy, the warning), the list never shows a
+// secret, Revoke revokes one, and a sixth live one is the server's 409 in words.
+func consoleCredentials(t *testing.T, c *consoleWorld, o *tab, app string) {
+	w := c.w
+	type live struct{ names, body string } // the listed names, the listing's whole answer
+	kinds := []struct {
+		plural, noun, secret string
+		list                 func() live
+		create               func(key string) (int, []byte, error)
+	}{
+		{"AppCodes", "AppCode", "AppCode", func() live {
+			res, err := w.admin.ListAppCodesWithResponse(w.ctx, app)
+			var ns []string
+			for _, c := range expect(t, "ListAppCodes", res, err, 200).JSON200.Items {
+				ns = append(ns, c.Prefix)
+			}
+			return live{strings.Join(ns, ","), string(res.Body)}
+		}, func(key string) (int, []byte, error) {
+			res, err := w.admin.CreateAppCodeWithResponse(w.ctx, app, &client.CreateAppCodeParams{IdempotencyKey: &key})
+			if err != nil {
+				return 0, nil, err
+			}
+			return res.StatusCode(), res.Body, nil
+		}},
+		{"AppKeys", "AppKey", "AppSecret", func() live {
+			res, err := w.admin.ListAppKeysWithResponse(w.ctx, app)
+			var ns []string
+			for _, k := range expect(t, "ListAppKeys", res, err, 200).JSON200.Items {
+				ns = append(ns, k.AppKey)
+			}
+			return live{strings.Join(ns, ","), string(res.Body)}
+		}, func(key string) (int, []byte, error) {
+			res, err := w.admin.CreateAppKeyWithResponse(w.ctx, app, &client.CreateAppKeyParams{IdempotencyKey: &key})
+			if err != nil {
+				return 0, nil, err
+			}
+			return res.StatusCode(), res.Body, nil
+		}},
+	}
+	for _, k := range kinds {
+		before := k.list()
+		n := len(strings.Split(before.names, ","))
+		if before.names == "" {
+			n = 0
 		}
-		return r.JSON200.Items
+		o.clickInAndLoad(app, k.plural)
+		o.dialog(k.plural + " of Reports " + app)
+		o.click("Create " + k.noun)
+		o.see("Copy the " + k.secret + " now: it cannot be shown again.")
+		secret := value(o, k.secret, chromedp.Value(field(k.secret)))
+		if len(secret) < 16 || !o.hasControl("Copy") {
+			t.Fatalf("%s: the secret %q, or no Copy button", k.plural, secret)
+		}
+		name := secret[:6] // an AppCode is listed by its first 6 characters
+		if k.noun == "AppKey" {
+			name = value(o, "AppKey", chromedp.Value(field("AppKey")))
+		}
+		after := k.list()
+		if strings.Contains(after.body, secret) || !strings.Contains(after.names, name) || len(strings.Split(after.names, ",")) != n+1 {
+			t.Fatalf("%s listed %s after Create (want %d, with %s, never the secret)", k.plural, after.body, n+1, name)
+		}
+		o.click("I have copied it")
+		o.gone("Copy the " + k.secret + " now")
+		o.see(name) // the list has the new one, by its name alone
+		if strings.Contains(value(o, "html", chromedp.OuterHTML(chromedp.CSS("html"))), secret) {
+			t.Fatalf("the %s is still on the page", k.secret)
+		}
+		o.click("Revoke " + k.noun + " " + name)
+		o.see(k.noun + " " + name + " revoked")
+		if l := k.list(); strings.Contains(l.names, name) {
+			t.Fatalf("%s after Revoke: %s", k.plural, l.names)
+		}
+		// Five live ones made elsewhere while the dialog shows fewer: the sixth is the
+		// server's refusal, in words.
+		for range 5 - n {
+			madeElsewhere(t, k.noun, k.create, w.id("idem"))
+		}
+		o.click("Create " + k.noun)
+		o.see("Conflict.CredentialLimit")
+		o.see("at most 5 live credentials")
+		o.click("Close")
+		o.closed(k.plural + " of Reports " + app)
+		// Opened again, the list has five: Create is not offered, and says why.
+		o.clickInAndLoad(app, k.plural)
+		o.see("At most 5 live " + k.plural + ": revoke one first.")
+		if !value(o, "Create disabled", chromedp.Evaluate[bool](node(control("Create "+k.noun))+`.disabled`)) {
+			t.Fatalf("Create %s is offered with five live ones", k.noun)
+		}
+		o.click("Close")
+		o.closed(k.plural + " of Reports " + app)
 	}
-	if ks := keys(); len(ks) != 1 || ks[0].AppKey != key {
-		t.Fatalf("AppKeys %+v, want the one shown (%s)", ks, key)
+}
+
+// madeElsewhere creates one credential through the API. A 503 says "retry later" (the
+// database stalled, as DynamoDB Local does on a loaded machine): it is retried with the
+// same Idempotency-Key, which replays a create that did land instead of making another.
+func madeElsewhere(t *testing.T, what string, create func(key string) (int, []byte, error), key string) {
+	t.Helper()
+	for try := 1; ; try++ {
+		status, body, err := create(key)
+		if err == nil && status == 201 {
+			return
+		}
+		if err != nil || status != 503 || try == 3 {
+			t.Fatalf("create %s: %d %s %v, want 201", what, status, body, err)
+		}
 	}
-	o.click("I have copied it")
-	o.gone("Copy the AppSecret now")
-	if strings.Contains(value(o, "html", chromedp.OuterHTML(chromedp.CSS("html"))), secret) {
-		t.Fatal("the AppSecret is still on the page")
-	}
-	o.clickIn(key, "Revoke AppKey "+key)
-	o.see("AppKey " + key + " revoked")
-	if ks := keys(); len(ks) != 0 {
-		t.Fatalf("AppKeys after revoke: %+v", ks)
-	}
-	o.click("Close")
 }
 
 // 000-16: the workspace's default application.
@@ -660,7 +760,7 @@ func consoleScheduledStart(t *testing.T, c *consoleWorld) {
 	start := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Minute)
 	r := c.reviewer.in(t)
 	openAuthorize(r, c, api)
-	r.fill("Authorized workspace", w.wsB)
+	r.pick("Authorized workspace", w.wsB)
 	r.setDate("Start time (UTC, optional)", start.Format("2006-01-02T15:04"))
 	r.pick("Period", "30")
 	r.click("OK")
@@ -685,9 +785,7 @@ func consolePolicyRefusal(t *testing.T, c *consoleWorld) {
 	w := c.w
 	api := w.newAPI(t, "")
 	r := c.reviewer.in(t)
-	r.goTo("Published APIs", w.wsA)
-	r.fill("API name", api)
-	r.clickAndLoad("Search")
+	searchAPI(r, "Published APIs", w.wsA, api)
 	r.clickIn(api, "Policy")
 	r.dialog("Policy of " + apiName(api))
 	r.fill("Maximum validity (days)", "90")
@@ -699,7 +797,7 @@ func consolePolicyRefusal(t *testing.T, c *consoleWorld) {
 		t.Fatalf("policy %+v: want max_validity_days 90 alone, version 1", p)
 	}
 	openAuthorize(r, c, api)
-	r.fill("Authorized workspace", w.wsB)
+	r.pick("Authorized workspace", w.wsB)
 	r.check("Unlimited")
 	r.click("OK")
 	r.see("InvalidParameter.Policy")
@@ -722,9 +820,7 @@ func consoleRoles(t *testing.T, c *consoleWorld) {
 	w := c.w
 	api := w.newAPI(t, "")
 	dev := c.b.signIn(t, "u-dev", w.tenant, "ws:"+w.wsA+":developer")
-	dev.goTo("Published APIs", w.wsA)
-	dev.fill("API name", api)
-	dev.clickAndLoad("Search")
+	searchAPI(dev, "Published APIs", w.wsA, api)
 	dev.see(apiName(api))
 	if dev.hasControl("Authorize "+apiName(api)) || dev.hasControl("Authorize") {
 		t.Fatal("a developer is offered Authorize")

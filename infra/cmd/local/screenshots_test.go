@@ -58,7 +58,7 @@ func TestConsole_Screenshots(t *testing.T) {
 	shot(r, "published-apis")
 	r.clickIn("Daily revenue", "Authorize")
 	r.see("API Authorization")
-	r.fill("Authorized workspace", w.wsB)
+	r.pick("Authorized workspace", w.wsB)
 	r.fill("Reason For Grant", "monthly close")
 	shot(r, "authorize-dialog")
 	r.key("\x1b")
@@ -108,6 +108,13 @@ func TestConsole_Screenshots(t *testing.T) {
 	o.clickAndLoad("Create AppKey") // the list shows the new key too
 	o.see("Copy the AppSecret now")
 	shot(o, "appkeys")
+	o.click("I have copied it")
+	o.click("Close")
+	o.clickInAndLoad(reports, "AppCodes") // its list drawn: Create AppCode stays put
+	o.dialog("AppCodes of App " + reports)
+	o.clickAndLoad("Create AppCode")
+	o.see("Copy the AppCode now")
+	shot(o, "appcodes")
 	o.click("I have copied it")
 	o.click("Close")
 	o.clickIn(reports, "Application permissions")

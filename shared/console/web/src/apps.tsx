@@ -117,8 +117,7 @@ export function Apps({ s, ws }: { s: Session; ws: string }) {
       )}
       {open?.kind === "code" && <AppCodeDialog app={open.app!} code={open.code!} onClose={() => setOpen(null)} />}
       {open?.kind === "perms" && <AppPermissions s={s} app={open.app!} onClose={() => setOpen(null)} />}
-      {open?.kind === "keys" && <AppKeys app={open.app!} onClose={() => setOpen(null)} />}
-      {open?.kind === "codes" && <AppCodes app={open.app!} onClose={() => setOpen(null)} />}
+      {(open?.kind === "keys" || open?.kind === "codes") && <CredentialsDialog kind={open.kind === "keys" ? "key" : "code"} app={open.app!} onClose={() => setOpen(null)} />}
     </section>
   );
 }
@@ -173,106 +172,145 @@ function RegisterApp(props: { s: Session; ws: string; onClose: () => void; onDon
   );
 }
 
-// AppCodeDialog shows the AppCode of this one answer; gatepass keeps only its hash, so
-// once closed it cannot be shown again.
-function AppCodeDialog(props: { app: App; code: string; onClose: () => void }) {
+// SecretOnce shows a credential's secret from the one answer that carries it: gatepass
+// keeps an AppCode only as its hash and an AppSecret sealed, so once closed it cannot be
+// shown again.
+function SecretOnce(props: { noun: "AppCode" | "AppSecret"; keyId?: string; secret: string; usage: string; onClose: () => void }) {
   const [copied, setCopied] = useState("");
   return (
-    <Dialog title={`AppCode of ${props.app.name}`} onClose={props.onClose}>
+    <div class="secret">
       <p class="warning" role="alert">
-        Copy the AppCode now: it cannot be shown again. gatepass keeps only its hash; if it is lost, revoke it and create another.
+        Copy the {props.noun} now: it cannot be shown again. {props.noun === "AppCode" ? "gatepass keeps only its hash" : "gatepass keeps it sealed"}; if it is lost, revoke it and create another.
       </p>
-      <Field label="AppCode">
-        <input class="code" value={props.code} readOnly onFocus={(e) => e.currentTarget.select()} />
+      {props.keyId && (
+        <Field label="AppKey">
+          <input class="code" value={props.keyId} readOnly />
+        </Field>
+      )}
+      <Field label={props.noun}>
+        <input class="code" value={props.secret} readOnly onFocus={(e) => e.currentTarget.select()} />
       </Field>
-      <p class="muted">Data-API calls carry it as: Authorization: APPCODE &lt;AppCode&gt;</p>
+      <p class="muted">{props.usage}</p>
       <div class="buttons">
         <button
+          type="button"
           onClick={() =>
-            navigator.clipboard.writeText(props.code).then(
+            navigator.clipboard.writeText(props.secret).then(
               () => setCopied("Copied."),
-              () => setCopied("The browser refused the clipboard: select the code and copy it."),
+              () => setCopied(`The browser refused the clipboard: select the ${props.noun} and copy it.`),
             )
           }
         >
           Copy
         </button>
-        <button class="primary" onClick={props.onClose}>
+        <button type="button" class="primary" onClick={props.onClose}>
           I have copied it
         </button>
       </div>
       {copied && <p role="status">{copied}</p>}
+    </div>
+  );
+}
+
+const codeUsage = "Data-API calls carry it as: Authorization: APPCODE <AppCode>";
+
+// AppCodeDialog: the AppCode a registration or a rotation answered with, shown once.
+function AppCodeDialog(props: { app: App; code: string; onClose: () => void }) {
+  return (
+    <Dialog title={`AppCode of ${props.app.name}`} onClose={props.onClose}>
+      <SecretOnce noun="AppCode" secret={props.code} usage={codeUsage} onClose={props.onClose} />
     </Dialog>
   );
 }
 
-// AppKeys: the app's AppKey + AppSecret pairs for signed calls (at most 5 live); a new
-// pair's AppSecret is shown once, in this answer, as the AppCode is.
-function AppKeys(props: { app: App; onClose: () => void }) {
+// A credential as listed (never its secret) and as just made (its secret, once).
+type Listed = { id: string; name: string; shown: string; created: string | null | undefined };
+type Made = { keyId?: string; secret: string };
+
+// credKinds: an app's two kinds of credentials, at most 5 live of each: AppCodes (a
+// bearer code) and AppKeys (a key and the AppSecret that signs calls). Everything that
+// differs between them is here; CredentialsDialog does the rest.
+const credKinds = {
+  code: {
+    noun: "AppCode",
+    plural: "AppCodes",
+    empty: "No live AppCode: create one for AppCode calls.",
+    revoked: "calls with it are refused at once.",
+    usage: codeUsage,
+    list: async (app: string): Promise<Listed[]> =>
+      (await ok(client.GET("/v1/apps/{app_id}/app-codes", { params: { path: { app_id: app } } }))).items.map((c) => ({
+        id: c.code_id,
+        name: c.prefix || c.code_id,
+        shown: c.prefix ? `${c.prefix}…` : "(created before several AppCodes were kept)",
+        created: c.created_at,
+      })),
+    create: async (app: string): Promise<Made> => {
+      const r = await ok(client.POST("/v1/apps/{app_id}/app-codes", { params: { path: { app_id: app }, header: { "Idempotency-Key": idemKey() } } }));
+      if (!r.app_code) throw new Error("the answer carries no AppCode");
+      return { secret: r.app_code };
+    },
+    revoke: (app: string, id: string) => ok(client.DELETE("/v1/apps/{app_id}/app-codes/{code_id}", { params: { path: { app_id: app, code_id: id }, header: { "Idempotency-Key": idemKey() } } })),
+  },
+  key: {
+    noun: "AppKey",
+    plural: "AppKeys",
+    empty: "No AppKey yet: calls use the AppCode.",
+    revoked: "calls signed with it are refused at once.",
+    usage: "Sign data-API calls with the AppKey and AppSecret (X-Ca-Key, X-Ca-Signature).",
+    list: async (app: string): Promise<Listed[]> =>
+      (await ok(client.GET("/v1/apps/{app_id}/app-keys", { params: { path: { app_id: app } } }))).items.map((k) => ({ id: k.app_key, name: k.app_key, shown: k.app_key, created: k.created_at })),
+    create: async (app: string): Promise<Made> => {
+      const r = await ok(client.POST("/v1/apps/{app_id}/app-keys", { params: { path: { app_id: app }, header: { "Idempotency-Key": idemKey() } } }));
+      if (!r.app_secret) throw new Error("the answer carries no AppSecret");
+      return { keyId: r.app_key, secret: r.app_secret };
+    },
+    revoke: (app: string, id: string) => ok(client.DELETE("/v1/apps/{app_id}/app-keys/{app_key}", { params: { path: { app_id: app, app_key: id }, header: { "Idempotency-Key": idemKey() } } })),
+  },
+};
+
+export const MAX_LIVE_CREDENTIALS = 5;
+
+// CredentialsDialog: an app's live AppCodes or AppKeys (never a secret), Create (its
+// secret shown once, with Copy) and Revoke (at once), so that callers move to a new one
+// before the old one is revoked.
+function CredentialsDialog(props: { kind: keyof typeof credKinds; app: App; onClose: () => void }) {
+  const k = credKinds[props.kind];
   const id = props.app.app_id;
-  const keys = useLoad(() => ok(client.GET("/v1/apps/{app_id}/app-keys", { params: { path: { app_id: id } } })), [id]);
-  const [made, setMade] = useState<{ key: string; secret: string } | null>(null);
+  const list = useLoad(() => k.list(id), [id, props.kind]);
+  const [made, setMade] = useState<Made | null>(null);
   const [notice, setNotice] = useState("");
-  const [copied, setCopied] = useState("");
   const { busy, err, run } = useSubmit();
-  const hdr = () => ({ "Idempotency-Key": idemKey() });
+  const full = (list.data?.length ?? 0) >= MAX_LIVE_CREDENTIALS;
+  const fullWhy = `At most ${MAX_LIVE_CREDENTIALS} live ${k.plural}: revoke one first.`;
   return (
-    <Dialog title={`AppKeys of ${props.app.name}`} onClose={props.onClose} wide>
+    <Dialog title={`${k.plural} of ${props.app.name}`} onClose={props.onClose} wide>
       <Notice text={notice} />
-      <ErrorBox err={keys.err || err} />
-      {made && (
-        <div class="secret">
-          <p class="warning" role="alert">
-            Copy the AppSecret now: it cannot be shown again. Sign data-API calls with the AppKey and AppSecret (X-Ca-Key, X-Ca-Signature).
-          </p>
-          <Field label="AppKey">
-            <input class="code" value={made.key} readOnly />
-          </Field>
-          <Field label="AppSecret">
-            <input class="code" value={made.secret} readOnly onFocus={(e) => e.currentTarget.select()} />
-          </Field>
-          <div class="buttons">
-            <button
-              onClick={() =>
-                navigator.clipboard.writeText(made.secret).then(
-                  () => setCopied("Copied."),
-                  () => setCopied("The browser refused the clipboard: select the secret and copy it."),
-                )
-              }
-            >
-              Copy AppSecret
-            </button>
-            <button class="primary" onClick={() => setMade(null)}>
-              I have copied it
-            </button>
-          </div>
-          {copied && <p role="status">{copied}</p>}
-        </div>
-      )}
-      {keys.data && (
+      <ErrorBox err={list.err || err} />
+      {made && <SecretOnce noun={props.kind === "code" ? "AppCode" : "AppSecret"} keyId={made.keyId} secret={made.secret} usage={k.usage} onClose={() => setMade(null)} />}
+      {list.data && list.data.length > 0 && (
         <table>
           <thead>
             <tr>
-              <th>AppKey</th>
+              <th>{k.noun}</th>
               <th>Created</th>
               <th>Actions</th>
             </tr>
           </thead>
           <tbody>
-            {keys.data.items.map((k) => (
+            {list.data.map((c) => (
               <tr>
-                <td class="code">{k.app_key}</td>
-                <td>{fmt(k.created_at)}</td>
+                <td class="code">{c.shown}</td>
+                <td class="when">{c.created ? fmt(c.created) : "—"}</td>
                 <td>
                   <button
                     class="danger"
-                    aria-label={`Revoke AppKey ${k.app_key}`}
+                    aria-label={`Revoke ${k.noun} ${c.name}`}
                     disabled={busy}
                     onClick={() =>
                       run(async () => {
-                        await ok(client.DELETE("/v1/apps/{app_id}/app-keys/{app_key}", { params: { path: { app_id: id, app_key: k.app_key }, header: hdr() } }));
-                        setNotice(`AppKey ${k.app_key} revoked: calls signed with it are refused at once.`);
-                        keys.reload();
+                        await k.revoke(id, c.id);
+                        setNotice(`${k.noun} ${c.name} revoked: ${k.revoked}`);
+                        list.reload();
                       })
                     }
                   >
@@ -284,82 +322,8 @@ function AppKeys(props: { app: App; onClose: () => void }) {
           </tbody>
         </table>
       )}
-      {keys.data && keys.data.items.length === 0 && <p class="empty">No AppKey yet: calls use the AppCode.</p>}
-      <div class="buttons">
-        <button type="button" onClick={props.onClose}>
-          Close
-        </button>
-        <button
-          class="primary"
-          disabled={busy || (keys.data?.items.length ?? 0) >= 5}
-          title={(keys.data?.items.length ?? 0) >= 5 ? "At most 5 live AppKeys: revoke one first." : undefined}
-          onClick={() =>
-            run(async () => {
-              const r = await ok(client.POST("/v1/apps/{app_id}/app-keys", { params: { path: { app_id: id }, header: hdr() } }));
-              setNotice("");
-              if (!r.app_secret) throw new Error("the answer carries no AppSecret");
-              setMade({ key: r.app_key, secret: r.app_secret });
-              keys.reload();
-            })
-          }
-        >
-          Create AppKey
-        </button>
-      </div>
-    </Dialog>
-  );
-}
-
-// AppCodes: the app's live AppCodes (at most 5), so that callers move to a new one
-// before the old one is revoked; a new code is shown once, in AppCodeDialog.
-function AppCodes(props: { app: App; onClose: () => void }) {
-  const id = props.app.app_id;
-  const codes = useLoad(() => ok(client.GET("/v1/apps/{app_id}/app-codes", { params: { path: { app_id: id } } })), [id]);
-  const [made, setMade] = useState("");
-  const [notice, setNotice] = useState("");
-  const { busy, err, run } = useSubmit();
-  const hdr = () => ({ "Idempotency-Key": idemKey() });
-  const full = (codes.data?.items.length ?? 0) >= 5;
-  return (
-    <Dialog title={`AppCodes of ${props.app.name}`} onClose={props.onClose} wide>
-      <Notice text={notice} />
-      <ErrorBox err={codes.err || err} />
-      {codes.data && (
-        <table>
-          <thead>
-            <tr>
-              <th>AppCode</th>
-              <th>Created</th>
-              <th>Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {codes.data.items.map((c) => (
-              <tr>
-                <td class="code">{c.prefix ? `${c.prefix}…` : "(created before several AppCodes were kept)"}</td>
-                <td>{c.created_at ? fmt(c.created_at) : "—"}</td>
-                <td>
-                  <button
-                    class="danger"
-                    aria-label={`Revoke AppCode ${c.prefix || c.code_id}`}
-                    disabled={busy}
-                    onClick={() =>
-                      run(async () => {
-                        await ok(client.DELETE("/v1/apps/{app_id}/app-codes/{code_id}", { params: { path: { app_id: id, code_id: c.code_id }, header: hdr() } }));
-                        setNotice(`AppCode ${c.prefix || c.code_id} revoked: calls with it are refused at once.`);
-                        codes.reload();
-                      })
-                    }
-                  >
-                    Revoke
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {codes.data && codes.data.items.length === 0 && <p class="empty">No live AppCode: create one for AppCode calls.</p>}
+      {list.data && list.data.length === 0 && <p class="empty">{k.empty}</p>}
+      {full && <p class="muted">{fullWhy}</p>}
       <div class="buttons">
         <button type="button" onClick={props.onClose}>
           Close
@@ -367,21 +331,19 @@ function AppCodes(props: { app: App; onClose: () => void }) {
         <button
           class="primary"
           disabled={busy || full}
-          title={full ? "At most 5 live AppCodes: revoke one first." : undefined}
+          title={full ? fullWhy : undefined}
           onClick={() =>
             run(async () => {
-              const r = await ok(client.POST("/v1/apps/{app_id}/app-codes", { params: { path: { app_id: id }, header: hdr() } }));
-              if (!r.app_code) throw new Error("the answer carries no AppCode");
               setNotice("");
-              setMade(r.app_code);
-              codes.reload();
+              setMade(null);
+              setMade(await k.create(id));
+              list.reload();
             })
           }
         >
-          Create AppCode
+          Create {k.noun}
         </button>
       </div>
-      {made && <AppCodeDialog app={props.app} code={made} onClose={() => setMade("")} />}
     </Dialog>
   );
 }

@@ -39,6 +39,9 @@ function App({ cfg }: { cfg: Config }) {
   const [tok, setTok] = useState<string | null>(token());
   const [r, setR] = useState(route());
   const [oauthErr, setOauthErr] = useState<unknown>(null);
+  // opened counts "Open workspace": each draws the screen afresh (its lists loaded
+  // again, its notices and dialogs gone), even for the workspace already open.
+  const [opened, setOpened] = useState(0);
   useEffect(() => {
     const on = () => setR(route());
     addEventListener("hashchange", on);
@@ -80,6 +83,7 @@ function App({ cfg }: { cfg: Config }) {
             // already links to this workspace
             go(r.tab, w);
             setR({ tab: r.tab, ws: w });
+            setOpened((n) => n + 1);
           }}
         />
         <div class="who">
@@ -96,7 +100,7 @@ function App({ cfg }: { cfg: Config }) {
           </a>
         ))}
       </nav>
-      <main role="tabpanel" aria-label={tabs.find((t) => t[0] === r.tab)![1]}>
+      <main key={opened} role="tabpanel" aria-label={tabs.find((t) => t[0] === r.tab)![1]}>
         {r.tab === "published" && <PublishedApis s={s} ws={ws} />}
         {r.tab === "authorized" && <AuthorizedToUse s={s} ws={ws} />}
         {r.tab === "others" && <AuthorizeOthers s={s} ws={ws} />}

@@ -185,6 +185,7 @@ export function AuthorizeDialog(props: { s: Session; api: Api; onClose: () => vo
   const [kind, setKind] = useState<SubjectKind>("WORKSPACE");
   const [tenant, setTenant] = useState(s.tenant);
   const [ids, setIds] = useState("");
+  const [picked, setPicked] = useState("");
   const [envs, setEnvs] = useState<Env[]>(["PROD"]);
   const [validity, setValidity] = useState<ValidityState>(defaultValidity);
   const [start, setStart] = useState("");
@@ -193,6 +194,11 @@ export function AuthorizeDialog(props: { s: Session; api: Api; onClose: () => vo
   const [prot, setProt] = useState(false);
   const [reason, setReason] = useState("");
   const { busy, err, run } = useSubmit();
+  // R29: a workspace of the caller's own tenant account is chosen from its directory
+  // (DataWorks' drop-down); another account's is named by its Tenant Account ID and id.
+  const own = tenant.trim() === s.tenant;
+  const chooses = kind === "WORKSPACE" && own;
+  const dir = useLoad(() => tenantWorkspaces(), []);
   const proxyWhy =
     api.operation !== "READ" || !api.row_level
       ? "Proxy Permission needs a READ API with row-level permissions."
@@ -202,7 +208,7 @@ export function AuthorizeDialog(props: { s: Session; api: Api; onClose: () => vo
   const idLabel = kind === "WORKSPACE" ? "Authorized workspace" : kind === "APP" ? "Applications" : "User";
   const submit = () =>
     run(async () => {
-      const subjects: Subject[] = splitList(ids).map((id) => ({ type: kind, id, tenant_id: tenant.trim() }));
+      const subjects: Subject[] = (chooses ? [picked] : splitList(ids)).map((id) => ({ type: kind, id, tenant_id: tenant.trim() }));
       const body: S["GrantInput"] = {
         envs,
         validity: toValidity(validity),
@@ -249,9 +255,24 @@ export function AuthorizeDialog(props: { s: Session; api: Api; onClose: () => vo
         <Field label="Tenant Account ID" hint="the account that owns the workspace, app or user (yours by default)">
           <input value={tenant} onInput={(e) => setTenant(e.currentTarget.value)} required />
         </Field>
-        <Field label={idLabel} hint={kind === "APP" ? "one or several app ids, separated by commas or spaces" : undefined}>
-          <input value={ids} onInput={(e) => setIds(e.currentTarget.value)} required />
-        </Field>
+        {chooses ? (
+          <Field label={idLabel} hint="a registered workspace of your tenant account; for another account's, change the Tenant Account ID">
+            <select value={picked} onChange={(e) => setPicked(e.currentTarget.value)} required>
+              <option value="">{dir.data ? (dir.data.length ? "Choose a workspace" : "No workspace is registered") : "Loading the workspaces…"}</option>
+              {dir.data?.map((w) => (
+                <option value={w.workspace_id}>{w.name === w.workspace_id ? w.name : `${w.name} (${w.workspace_id})`}</option>
+              ))}
+            </select>
+          </Field>
+        ) : (
+          <Field
+            label={idLabel}
+            hint={kind === "APP" ? "one or several app ids, separated by commas or spaces" : kind === "WORKSPACE" ? "the workspace id in that tenant account" : undefined}
+          >
+            <input value={ids} onInput={(e) => setIds(e.currentTarget.value)} required />
+          </Field>
+        )}
+        {chooses && <ErrorBox err={dir.err} />}
         <EnvField value={envs} onChange={setEnvs} />
         <StartField value={start} onInput={setStart} />
         <ValidityField value={validity} onChange={setValidity} />
@@ -298,6 +319,18 @@ export function AuthorizeDialog(props: { s: Session; api: Api; onClose: () => vo
       </form>
     </Dialog>
   );
+}
+
+// tenantWorkspaces is the caller's tenant's workspace directory (R29), every page of it.
+async function tenantWorkspaces(): Promise<S["Workspace"][]> {
+  const all: S["Workspace"][] = [];
+  let next: string | undefined;
+  do {
+    const p = await ok(client.GET("/v1/workspaces", { params: { query: { page_size: 100, next_token: next } } }));
+    all.push(...p.items);
+    next = p.next_token ?? undefined;
+  } while (next);
+  return all;
 }
 
 export function TestDialog(props: { api: { api_id: string; name: string }; onClose: () => void; appId?: string; userId?: string; env?: Env }) {

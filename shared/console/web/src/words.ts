@@ -52,6 +52,7 @@ const codes: Record<string, string> = {
   "Conflict.GrantExists": "A grant already exists for this subject and environment.",
   "Conflict.GrantStarted": "The grant has already started: its start time can no longer move.",
   "Conflict.DefaultAppExists": "The workspace already has a default app.",
+  "Conflict.CredentialLimit": "An app may have at most 5 live credentials of a kind: revoke one before creating another.",
   "Conflict.NoCancellationPending": "No revocation is pending on this grant.",
   "Conflict.RequestInProgress": "This request is already being handled.",
   "Conflict.IdTaken": "That id is taken.",
