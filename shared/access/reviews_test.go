@@ -336,3 +336,32 @@ func TestReview_R28_LargeScopeWrittenInChunks(t *testing.T) {
 		t.Fatalf("a reviewer of another workspace reviews w1: got %v", err)
 	}
 }
+
+// TestReview_R28_ConcurrentDecisionsOneWins: two reviewers decide the same item at
+// once; the item's version condition lets exactly one through, the other is 409.
+func TestReview_R28_ConcurrentDecisionsOneWins(t *testing.T) {
+	f := newFixture(t)
+	g := f.grant(reviewer, "api1", grantIn(appSubject("app1"), access.Validity{Type: access.Unlimited}))
+	r := f.startReview(reviewer, access.APIResource("api1"), f.at().Add(time.Hour), access.DecisionKeep)
+	errs := make(chan error, 2)
+	for _, d := range []access.ReviewDecision{access.DecisionKeep, access.DecisionRevoke} {
+		go func() {
+			_, err := f.svc.DecideReviewItem(f.ctx, act(reviewer), r.ID, g.ID, access.DecideInput{Decision: d})
+			errs <- err
+		}()
+	}
+	won, lost := 0, 0
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case access.IsCode(err, access.CodeReviewItemDecided):
+			lost++
+		default:
+			t.Fatalf("unexpected: %v", err)
+		}
+	}
+	if won != 1 || lost != 1 {
+		t.Fatalf("won %d, lost %d; want one each", won, lost)
+	}
+}
