@@ -135,12 +135,20 @@ type ReviewItemPage struct {
 	Next  string
 }
 
+// ReviewPage is a page of a workspace's reviews, newest first.
+type ReviewPage struct {
+	Items []Review
+	Next  string
+}
+
 // ReviewReader reads reviews (R28). A missing review is NotFound.Review, a missing
 // item NotFound.Grant; ReviewItems pages by grant id (pageSize 1–100).
 type ReviewReader interface {
 	GetReview(ctx context.Context, id string) (Review, error)
 	GetReviewItem(ctx context.Context, reviewID, grantID string) (ReviewItem, error)
 	ReviewItems(ctx context.Context, reviewID string, pageSize int, next string) (ReviewItemPage, error)
+	// ReviewsByWorkspace pages through a workspace's reviews, newest first.
+	ReviewsByWorkspace(ctx context.Context, tenantID, workspaceID string, pageSize int, next string) (ReviewPage, error)
 }
 
 // StartReviewInput is the body of POST /v1/reviews.
@@ -374,6 +382,23 @@ func (s *Service) reviewFor(ctx context.Context, op string, p Principal, id stri
 		return Review{}, E(op, CodeForbidden, "only a reviewer of workspace %s may read or decide its reviews", r.WorkspaceID)
 	}
 	return r, nil
+}
+
+// ListReviews pages through the reviews of a workspace of the caller's tenant, newest
+// first, for a reviewer of that workspace.
+func (s *Service) ListReviews(ctx context.Context, p Principal, workspaceID string, pageSize int, next string) (ReviewPage, error) {
+	const op = "review.list"
+	if err := CheckID(op, "workspace_id", workspaceID); err != nil {
+		return ReviewPage{}, err
+	}
+	if !p.IsReviewer(p.TenantID, workspaceID) {
+		return ReviewPage{}, E(op, CodeForbidden, "only a reviewer of workspace %s may list its reviews", workspaceID)
+	}
+	page, err := s.Store.ReviewsByWorkspace(ctx, p.TenantID, workspaceID, pageSize, next)
+	if err != nil {
+		return ReviewPage{}, withOp(op, err)
+	}
+	return page, nil
 }
 
 // ReviewReport pages through a review's items (its report): decisions, who, when and

@@ -296,3 +296,8 @@ func (fk *fake) ReviewReport(ctx context.Context, p access.Principal, id string,
 	fk.called("ReviewReport")
 	return access.Review{}, access.ReviewItemPage{}, fk.err
 }
+
+func (fk *fake) ListReviews(ctx context.Context, p access.Principal, workspaceID string, pageSize int, next string) (access.ReviewPage, error) {
+	fk.called("ListReviews")
+	return access.ReviewPage{}, fk.err
+}

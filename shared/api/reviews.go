@@ -119,3 +119,22 @@ func csvCell(s string) string {
 	}
 	return s
 }
+
+func (h *Handler) listReviews(ctx context.Context, r *request) (int, any, error) {
+	ws := r.query("workspace_id")
+	if ws == "" {
+		return 0, nil, access.E("review.list", access.CodeInvalid+".WorkspaceId", "workspace_id is required")
+	}
+	size, err := r.queryInt("page_size", access.CodePageSize)
+	if err != nil {
+		return 0, nil, err
+	}
+	if size == 0 {
+		size = 10 // R15's default
+	}
+	p, err := h.svc.ListReviews(ctx, r.who, ws, size, r.query("next_token"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, tokenView[access.Review]{Items: p.Items, NextToken: p.Next}, nil
+}

@@ -33,6 +33,16 @@ func TestHTTP_R28_ReviewRoutes(t *testing.T) {
 	}
 	want(t, e.do(t, reviewerX, "GET", "/v1/reviews/"+id, nil), 404, "NotFound.Review")
 	want(t, e.do(t, reviewerA, "GET", "/v1/reviews/"+id, nil), 200)
+	listed := e.do(t, reviewerA, "GET", "/v1/reviews?workspace_id=ws-a", nil)
+	want(t, listed, 200)
+	if l := items(t, listed); len(l) != 1 || str(l[0], "review_id") != id {
+		t.Fatalf("listing: %s", listed)
+	}
+	want(t, e.do(t, reviewerA, "GET", "/v1/reviews", nil), 400, "InvalidParameter.WorkspaceId")
+	want(t, e.do(t, devB, "GET", "/v1/reviews?workspace_id=ws-a", nil), 403, "Forbidden.Access")
+	if l := items(t, e.do(t, reviewerX, "GET", "/v1/reviews?workspace_id=ws-a", nil)); len(l) != 0 {
+		t.Fatalf("another tenant's reviewer of its own ws-a sees %d reviews", len(l))
+	}
 
 	decide := func(w who, grantID, decision string, opts ...opt) *resp {
 		return e.do(t, w, "POST", "/v1/reviews/"+id+"/items/"+grantID+"/decision", map[string]any{"decision": decision, "reason": "checked"}, opts...)

@@ -42,6 +42,7 @@ type Service interface {
 	StartReview(ctx context.Context, a access.Actor, in access.StartReviewInput) (access.Review, error)
 	DecideReviewItem(ctx context.Context, a access.Actor, reviewID, grantID string, in access.DecideInput) (access.ReviewItem, error)
 	GetReview(ctx context.Context, p access.Principal, id string) (access.Review, error)
+	ListReviews(ctx context.Context, p access.Principal, workspaceID string, pageSize int, next string) (access.ReviewPage, error)
 	ReviewReport(ctx context.Context, p access.Principal, id string, pageSize int, next string) (access.Review, access.ReviewItemPage, error)
 	AppKeys(ctx context.Context, p access.Principal, id string) ([]access.AppKey, error)
 	CreateAppKey(ctx context.Context, a access.Actor, id string) (access.AppKeyResult, error)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"gatepass/shared/access"
 )
@@ -183,4 +184,29 @@ func (s *Store) ReviewItems(ctx context.Context, reviewID string, pageSize int, 
 		return access.ReviewItemPage{}, err
 	}
 	return access.ReviewItemPage{Items: items, Next: tok}, nil
+}
+
+// reviewsPartition is a workspace's reviews in GSI1 (R28).
+func reviewsPartition(tenantID, workspaceID string) string {
+	pk, _ := splitKey(reviewGSI1(tenantID, workspaceID, time.Time{}, ""))
+	return pk
+}
+
+var gsi1 = &gsi{IndexGSI1, AttrGSI1PK, AttrGSI1SK}
+
+// ReviewsByWorkspace pages through a workspace's reviews, newest first (GSI1). The
+// token is the last review's index sort key, bound to this workspace's listing.
+func (s *Store) ReviewsByWorkspace(ctx context.Context, tenantID, workspaceID string, pageSize int, next string) (access.ReviewPage, error) {
+	const op = "store.reviews_by_workspace"
+	pk := reviewsPartition(tenantID, workspaceID)
+	l := mergedListing{name: "reviews", log: pk, index: gsi1, partitions: []string{pk}}
+	found, tok, err := l.page(ctx, s, op, pageSize, next)
+	if err != nil {
+		return access.ReviewPage{}, err
+	}
+	items, err := decodeAll(op, found, reviewItem.review)
+	if err != nil {
+		return access.ReviewPage{}, err
+	}
+	return access.ReviewPage{Items: items, Next: tok}, nil
 }

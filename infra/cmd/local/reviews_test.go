@@ -11,8 +11,8 @@ import (
 )
 
 // walkReviews starts an access review of api (R28) with KEEP for what is not reviewed,
-// reads it and its report by page and as CSV, and keeps one item: the review's four
-// operations through the generated client. Its due date lies a day ahead, so it stays
+// reads and lists it, reads its report by page and as CSV, and keeps one item: the
+// review's five operations through the generated client. Its due date lies a day ahead, so it stays
 // open for the rest of the walkthrough.
 func walkReviews(ctx context.Context, t *testing.T, admin *client.ClientWithResponses, api string) {
 	t.Helper()
@@ -25,6 +25,10 @@ func walkReviews(ctx context.Context, t *testing.T, admin *client.ClientWithResp
 	}
 	got, err := admin.GetReviewWithResponse(ctx, rv.ReviewId)
 	expect(t, "GetReview", got, err, 200)
+	listed, err := admin.ListReviewsWithResponse(ctx, &client.ListReviewsParams{WorkspaceId: rv.WorkspaceId})
+	if l := expect(t, "ListReviews", listed, err, 200).JSON200; len(l.Items) != 1 || l.Items[0].ReviewId != rv.ReviewId {
+		t.Fatalf("ListReviews: %s", listed.Body)
+	}
 	page, err := admin.ListReviewItemsWithResponse(ctx, rv.ReviewId, &client.ListReviewItemsParams{PageSize: ptr(1)})
 	items := expect(t, "ListReviewItems", page, err, 200).JSON200.Items
 	if len(items) != 1 {

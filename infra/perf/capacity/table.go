@@ -375,6 +375,9 @@ func (port) GetReviewItem(context.Context, string, string) (access.ReviewItem, e
 func (port) ReviewItems(context.Context, string, int, string) (access.ReviewItemPage, error) {
 	return access.ReviewItemPage{}, errNotModelled
 }
+func (port) ReviewsByWorkspace(context.Context, string, string, int, string) (access.ReviewPage, error) {
+	return access.ReviewPage{}, errNotModelled
+}
 func (port) APIsByTenant(context.Context, string) ([]access.API, error) { return nil, errNotModelled }
 func (port) APIsByWorkspace(context.Context, string, string) ([]access.API, error) {
 	return nil, errNotModelled

@@ -794,7 +794,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** R28: a workspace's access reviews, newest first (a reviewer of the workspace), paging by token. */
+        get: operations["ListReviews"];
         put?: never;
         /** R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item. */
         post: operations["StartReview"];
@@ -1489,6 +1490,11 @@ export interface components {
             reason?: string;
             cancel_at?: components["schemas"]["Time"];
             version: number;
+        };
+        /** @description a page of a workspace's reviews, newest first; next_token is absent on the last page */
+        ReviewTokenPage: {
+            items: components["schemas"]["Review"][];
+            next_token?: components["schemas"]["PageToken"];
         };
         /** @description a page of a review's items by grant id; next_token is absent on the last page */
         ReviewItemTokenPage: {
@@ -4102,6 +4108,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GrantPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    ListReviews: {
+        parameters: {
+            query: {
+                workspace_id: components["schemas"]["Id"];
+                page_size?: components["parameters"]["PageSize"];
+                /** @description opaque; a token not issued for this listing is 400 InvalidParameter.NextToken */
+                next_token?: components["parameters"]["NextToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of reviews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewTokenPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
