@@ -548,10 +548,11 @@ func ReviewRemindChange(r Review, now time.Time, days []int) (c Change, next Rev
 // side's cancellation with R7's notice counted from due_at (at once with a notice of 0
 // or a grant not yet started), conditional on the grant's version, with its audit
 // entry; a grant gone (absent from grants, or not in force) or protected (R10) is
-// recorded as such. The review moves its cursor on to next, or is CLOSED with a
+// recorded as such; generations are the live resources' (R4, R23: a grant of an
+// unpublished API or a deleted unit is gone). The review moves its cursor on to next, or is CLOSED with a
 // Review Closed entry when next is "". All of it is one transaction, conditional on
 // the review's version, so a step that fails or runs twice decides nothing twice.
-func ReviewCloseStep(r Review, items []ReviewItem, grants []Grant, next string, now time.Time, notice time.Duration, days []int) Change {
+func ReviewCloseStep(r Review, items []ReviewItem, grants []Grant, generations map[Resource]int64, next string, now time.Time, notice time.Duration, days []int) Change {
 	c := Change{Op: OpReviewSweep}
 	at := r.DueAt
 	byID := map[string]Grant{}
@@ -568,8 +569,9 @@ func ReviewCloseStep(r Review, items []ReviewItem, grants []Grant, next string, 
 		d.Outcome = OutcomeKept
 		if r.IfNotReviewed == DecisionRevoke {
 			g, found := byID[it.GrantID]
+			gen, live := generations[it.Resource]
 			switch {
-			case !found || (!g.InForce(at, g.Generation) && !g.scheduled(at)) || g.RevokedAt != nil:
+			case !found || !live || (!g.InForce(at, gen) && !g.scheduled(at)) || g.RevokedAt != nil:
 				d.Outcome = OutcomeGone
 			case g.Protected:
 				d.Outcome = OutcomeProtected

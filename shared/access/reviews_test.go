@@ -120,9 +120,10 @@ func TestReview_R28_CloseStepAppliesTheDefault(t *testing.T) {
 	}
 	live, kept, prot, gone := grant("g1", false), grant("g2", false), grant("g3", true), grant("g4", false)
 	items := []access.ReviewItem{item(live, ""), item(kept, access.DecisionKeep), item(prot, ""), item(gone, "")}
+	gens := map[access.Resource]int64{access.APIResource("api1"): 1}
 
 	r := openReview(due, access.DecisionRevoke)
-	c := access.ReviewCloseStep(r, items, []access.Grant{live, kept, prot}, "", now, notice, []int{7, 1})
+	c := access.ReviewCloseStep(r, items, []access.Grant{live, kept, prot}, gens, "", now, notice, []int{7, 1})
 	var revoked *access.Grant
 	outcomes := map[string]access.ReviewOutcome{}
 	var closed *access.Review
@@ -167,12 +168,12 @@ func TestReview_R28_CloseStepAppliesTheDefault(t *testing.T) {
 	// A page with more to come moves the cursor and keeps the review open; KEEP by default
 	// records KEEP and writes no grant.
 	k := openReview(due, access.DecisionKeep)
-	c = access.ReviewCloseStep(k, items[:1], nil, "tok", now, notice, nil)
+	c = access.ReviewCloseStep(k, items[:1], nil, gens, "tok", now, notice, nil)
 	if len(c.Writes) != 2 || c.Writes[0].ReviewItem.Outcome != access.OutcomeKept || c.Writes[1].Review.Cursor != "tok" || c.Writes[1].Review.Status != access.ReviewOpen || len(c.Audit) != 0 {
 		t.Fatalf("KEEP step: got %+v", c)
 	}
 	// With a notice of 0 the default REVOKE takes effect at the due date itself.
-	c = access.ReviewCloseStep(r, items[:1], []access.Grant{live}, "", now, 0, nil)
+	c = access.ReviewCloseStep(r, items[:1], []access.Grant{live}, gens, "", now, 0, nil)
 	if g := c.Writes[0].Grant; g == nil || g.RevokedAt == nil || !g.RevokedAt.Equal(due) {
 		t.Fatalf("notice 0: got %+v, want revoked at the due date", c.Writes[0])
 	}
@@ -363,5 +364,24 @@ func TestReview_R28_ConcurrentDecisionsOneWins(t *testing.T) {
 	}
 	if won != 1 || lost != 1 {
 		t.Fatalf("won %d, lost %d; want one each", won, lost)
+	}
+}
+
+// TestReview_R28_CloseStepUnpublishedIsGone: the default REVOKE of a grant whose API
+// has moved on to another generation (unpublished since the start, R4) writes nothing
+// to it and records it GONE.
+func TestReview_R28_CloseStepUnpublishedIsGone(t *testing.T) {
+	due := reviewT0.Add(time.Hour)
+	g := access.Grant{ID: "g1", Resource: access.APIResource("api1"), APIID: "api1", TenantID: "t1", Subject: appSubject("a"),
+		Env: access.EnvProd, Permissions: []access.Permission{access.PermUsage}, CreatedAt: reviewT0, Version: 1, Generation: 1}
+	it := access.ReviewItem{ReviewID: "r1", GrantID: "g1", Resource: g.Resource, Subject: g.Subject, Env: g.Env, Version: 1}
+	for name, gens := range map[string]map[access.Resource]int64{
+		"unpublished (absent)": {},
+		"next generation":      {access.APIResource("api1"): 2},
+	} {
+		c := access.ReviewCloseStep(openReview(due, access.DecisionRevoke), []access.ReviewItem{it}, []access.Grant{g}, gens, "", due, time.Hour, nil)
+		if len(c.Writes) != 2 || c.Writes[0].ReviewItem == nil || c.Writes[0].ReviewItem.Outcome != access.OutcomeGone {
+			t.Fatalf("%s: got %+v, want the item GONE and no grant write", name, c.Writes)
+		}
 	}
 }

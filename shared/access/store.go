@@ -253,6 +253,10 @@ type DueSweep interface {
 	ReviewItems(ctx context.Context, reviewID string, pageSize int, next string) (ReviewItemPage, error)
 	// GetGrantsAt reads several slots in one BatchGetItem (absent slots are skipped).
 	GetGrantsAt(ctx context.Context, keys []GrantKey) ([]Grant, error)
+	// GetAPI and GetServiceUnit read a resource whose grants a review's default REVOKE
+	// cancels (its generation, R4, R23).
+	GetAPI(ctx context.Context, apiID string) (API, error)
+	GetServiceUnit(ctx context.Context, unitID string) (ServiceUnit, error)
 }
 
 // PolicyReader reads policies (R26).

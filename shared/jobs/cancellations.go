@@ -157,12 +157,16 @@ func (c *Cancellations) review(ctx context.Context, log *slog.Logger, r access.R
 			}
 		}
 		var grants []access.Grant
+		gens := map[access.Resource]int64{}
 		if len(keys) > 0 {
 			if grants, err = c.Store.GetGrantsAt(ctx, keys); err != nil {
 				return err
 			}
+			if err := c.generations(ctx, keys, gens); err != nil {
+				return err
+			}
 		}
-		ch := access.ReviewCloseStep(r, page.Items, grants, page.Next, at, c.Notice, c.Days)
+		ch := access.ReviewCloseStep(r, page.Items, grants, gens, page.Next, at, c.Notice, c.Days)
 		if ok, err := c.commitReview(ctx, log, r, ch, res); err != nil || !ok {
 			return err
 		}
@@ -186,4 +190,34 @@ func (c *Cancellations) commitReview(ctx context.Context, log *slog.Logger, r ac
 	res.Changed++
 	res.Events += len(ch.Audit)
 	return true, nil
+}
+
+// generations reads the generation of each live resource keys name (one read per
+// distinct API or unit: one for a review of an API or a unit).
+func (c *Cancellations) generations(ctx context.Context, keys []access.GrantKey, out map[access.Resource]int64) error {
+	for _, k := range keys {
+		r := k.Resource
+		if _, done := out[r]; done {
+			continue
+		}
+		switch r.Type {
+		case access.ResourceServiceUnit:
+			u, err := c.Store.GetServiceUnit(ctx, r.ID)
+			if err != nil && access.ErrorKind(err) != access.NotFound {
+				return err
+			}
+			if err == nil && u.Live() {
+				out[r] = u.Generation
+			}
+		default:
+			api, err := c.Store.GetAPI(ctx, r.ID)
+			if err != nil && access.ErrorKind(err) != access.NotFound {
+				return err
+			}
+			if err == nil && api.Published() && !api.Deleted {
+				out[r] = api.Generation
+			}
+		}
+	}
+	return nil
 }
