@@ -423,6 +423,9 @@ type AuditEntry struct {
 	// WorkspaceID and Name are a directory entry's (R29), filed under its tenant.
 	WorkspaceID string `json:"workspace_id,omitempty"`
 	Name        string `json:"name,omitempty"`
+	// ReviewID and Decision name an access review and what it decided (R28).
+	ReviewID string         `json:"review_id,omitempty"`
+	Decision ReviewDecision `json:"decision,omitempty"`
 }
 
 // IsRequester reports whether p made the request.

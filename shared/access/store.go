@@ -114,6 +114,9 @@ type Write struct {
 	// Workspace is a directory entry (R29); with ActionCheck, the assertion that a
 	// workspace is registered (Registered).
 	Workspace *Workspace
+	// Review and ReviewItem are an access review and one of its items (R28).
+	Review     *Review
+	ReviewItem *ReviewItem
 	// OnFail is returned (with Op filled in) when Cond fails; nil means
 	// Conflict.Concurrent.
 	OnFail *Error
@@ -145,6 +148,7 @@ type DueItem struct {
 	Grant   *Grant
 	Cleanup *CleanupTask
 	Request *Request // R27: a PENDING request at its expires_at
+	Review  *Review  // R28: an open review at a reminder or its due date
 }
 
 // The ports below are what access needs from the table, one per use; shared/store
@@ -245,6 +249,14 @@ type DueSweep interface {
 	DuePage(ctx context.Context, from, to time.Time, limit int, cursor string) ([]DueItem, string, error)
 	// StaleGrants pages through a resource's grant items of a generation below gen.
 	StaleGrants(ctx context.Context, r Resource, gen int64, limit int, cursor string) ([]Grant, string, error)
+	// ReviewItems pages through a review's items (R28: the closing sweep).
+	ReviewItems(ctx context.Context, reviewID string, pageSize int, next string) (ReviewItemPage, error)
+	// GetGrantsAt reads several slots in one BatchGetItem (absent slots are skipped).
+	GetGrantsAt(ctx context.Context, keys []GrantKey) ([]Grant, error)
+	// GetAPI and GetServiceUnit read a resource whose grants a review's default REVOKE
+	// cancels (its generation, R4, R23).
+	GetAPI(ctx context.Context, apiID string) (API, error)
+	GetServiceUnit(ctx context.Context, unitID string) (ServiceUnit, error)
 }
 
 // PolicyReader reads policies (R26).
@@ -260,6 +272,7 @@ type Store interface {
 	Getter
 	PolicyReader
 	WorkspaceDirectory
+	ReviewReader
 	CheckReader
 	CatalogLister
 	GrantLister

@@ -276,3 +276,28 @@ func (fk *fake) ListWorkspaces(ctx context.Context, p access.Principal, keyword 
 }
 
 var _ api.Service = (*fake)(nil)
+
+func (fk *fake) StartReview(ctx context.Context, a access.Actor, in access.StartReviewInput) (access.Review, error) {
+	fk.called("StartReview")
+	return access.Review{}, fk.err
+}
+
+func (fk *fake) DecideReviewItem(ctx context.Context, a access.Actor, reviewID, grantID string, in access.DecideInput) (access.ReviewItem, error) {
+	fk.called("DecideReviewItem")
+	return access.ReviewItem{}, fk.err
+}
+
+func (fk *fake) GetReview(ctx context.Context, p access.Principal, id string) (access.Review, error) {
+	fk.called("GetReview")
+	return access.Review{}, fk.err
+}
+
+func (fk *fake) ReviewReport(ctx context.Context, p access.Principal, id string, pageSize int, next string) (access.Review, access.ReviewItemPage, error) {
+	fk.called("ReviewReport")
+	return access.Review{}, access.ReviewItemPage{}, fk.err
+}
+
+func (fk *fake) ListReviews(ctx context.Context, p access.Principal, workspaceID string, pageSize int, next string) (access.ReviewPage, error) {
+	fk.called("ListReviews")
+	return access.ReviewPage{}, fk.err
+}

@@ -22,6 +22,9 @@ func Grant(svc Service) *Handler {
 		"PATCH /v1/service-units/{unit_id}/grants/{grant_id}": mutate(h, h.patchGrant, h.renderGrant),
 		"POST /v1/service-units/{unit_id}/applications":       mutate(h, h.apply, h.renderApplication),
 		"POST /v1/apps/{app_id}/grants":                       mutate(h, h.createGrants, h.renderGrants),
+		// R28: access reviews
+		"POST /v1/reviews": mutate(h, h.startReview, renderReview(http.StatusCreated)),
+		"POST /v1/reviews/{review_id}/items/{grant_id}/decision": mutate(h, h.decideReviewItem, renderReviewItem),
 	}
 	return h
 }

@@ -103,6 +103,9 @@ func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest,
 	if raw, ok := body.(rawJSON); ok {
 		return jsonResponse(st, []byte(raw)), "", nil
 	}
+	if text, ok := body.(csvText); ok { // R28's report export
+		return events.APIGatewayV2HTTPResponse{StatusCode: st, Headers: map[string]string{"content-type": "text/csv; charset=utf-8"}, Body: string(text)}, "", nil
+	}
 	return respond(st, body), "", nil
 }
 

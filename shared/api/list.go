@@ -24,6 +24,10 @@ func List(svc Service) *Handler {
 		"GET /v1/service-units/{unit_id}/audit":             h.audit,
 		"GET /v1/apps/{app_id}/grants":                      h.grantsOf,
 		"GET /v1/users/{user_id}/authorized-apis":           h.userAuthorizedAPIs,
+		// R28: a review and its report
+		"GET /v1/reviews":                   h.listReviews,
+		"GET /v1/reviews/{review_id}":       getByID("review_id", svc.GetReview, same[access.Review]),
+		"GET /v1/reviews/{review_id}/items": h.reviewReport,
 	}
 	return h
 }

@@ -32,6 +32,8 @@ var queryParams = map[string][]string{
 	"DELETE /v1/apps/{app_id}/grants/{grant_id}":                  {"reason"},
 	"GET /v1/workspaces":                                          {"name", "page_size", "next_token"}, // R29
 	"GET /v1/users/{user_id}/authorized-apis":                     {"env", "status", "api_name_keyword", "page_number", "page_size"},
+	"GET /v1/reviews":                                             {"workspace_id", "page_size", "next_token"}, // R28
+	"GET /v1/reviews/{review_id}/items":                           {"page_size", "next_token", "format"},       // R28
 }
 
 // checkQuery refuses a query parameter the route does not take (named, first in

@@ -38,6 +38,12 @@ type Service interface {
 	RenameWorkspace(ctx context.Context, a access.Actor, id string, in access.WorkspaceInput) (access.Workspace, error)
 	GetWorkspace(ctx context.Context, p access.Principal, id string) (access.Workspace, error)
 	ListWorkspaces(ctx context.Context, p access.Principal, keyword string, pageSize int, next string) (access.WorkspacePage, error)
+	// R28: access reviews
+	StartReview(ctx context.Context, a access.Actor, in access.StartReviewInput) (access.Review, error)
+	DecideReviewItem(ctx context.Context, a access.Actor, reviewID, grantID string, in access.DecideInput) (access.ReviewItem, error)
+	GetReview(ctx context.Context, p access.Principal, id string) (access.Review, error)
+	ListReviews(ctx context.Context, p access.Principal, workspaceID string, pageSize int, next string) (access.ReviewPage, error)
+	ReviewReport(ctx context.Context, p access.Principal, id string, pageSize int, next string) (access.Review, access.ReviewItemPage, error)
 	AppKeys(ctx context.Context, p access.Principal, id string) ([]access.AppKey, error)
 	CreateAppKey(ctx context.Context, a access.Actor, id string) (access.AppKeyResult, error)
 	RevokeAppKey(ctx context.Context, a access.Actor, id, key string) error

@@ -76,6 +76,10 @@ const (
 	AuditActionRequestRejected            AuditAction = "Request Rejected"
 	AuditActionRequestSubmitted           AuditAction = "Request Submitted"
 	AuditActionRequestWithdrawn           AuditAction = "Request Withdrawn"
+	AuditActionReviewClosed               AuditAction = "Review Closed"
+	AuditActionReviewDueSoon              AuditAction = "Review Due Soon"
+	AuditActionReviewItemDecided          AuditAction = "Review Item Decided"
+	AuditActionReviewStarted              AuditAction = "Review Started"
 	AuditActionServiceUnitChanged         AuditAction = "Service Unit Changed"
 	AuditActionWorkspaceRegistered        AuditAction = "Workspace Registered"
 	AuditActionWorkspaceRenamed           AuditAction = "Workspace Renamed"
@@ -125,6 +129,14 @@ func (e AuditAction) Valid() bool {
 	case AuditActionRequestSubmitted:
 		return true
 	case AuditActionRequestWithdrawn:
+		return true
+	case AuditActionReviewClosed:
+		return true
+	case AuditActionReviewDueSoon:
+		return true
+	case AuditActionReviewItemDecided:
+		return true
+	case AuditActionReviewStarted:
 		return true
 	case AuditActionServiceUnitChanged:
 		return true
@@ -434,6 +446,93 @@ func (e ResourceType) Valid() bool {
 	}
 }
 
+// Defines values for ReviewStatus.
+const (
+	ReviewStatusCLOSED ReviewStatus = "CLOSED"
+	ReviewStatusOPEN   ReviewStatus = "OPEN"
+)
+
+// Valid indicates whether the value is a known member of the ReviewStatus enum.
+func (e ReviewStatus) Valid() bool {
+	switch e {
+	case ReviewStatusCLOSED:
+		return true
+	case ReviewStatusOPEN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReviewDecision.
+const (
+	ReviewDecisionKEEP   ReviewDecision = "KEEP"
+	ReviewDecisionREVOKE ReviewDecision = "REVOKE"
+)
+
+// Valid indicates whether the value is a known member of the ReviewDecision enum.
+func (e ReviewDecision) Valid() bool {
+	switch e {
+	case ReviewDecisionKEEP:
+		return true
+	case ReviewDecisionREVOKE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReviewItemOutcome.
+const (
+	ReviewItemOutcomeCANCELLATIONALREADYPENDING ReviewItemOutcome = "CANCELLATION_ALREADY_PENDING"
+	ReviewItemOutcomeCANCELLATIONSCHEDULED      ReviewItemOutcome = "CANCELLATION_SCHEDULED"
+	ReviewItemOutcomeGONE                       ReviewItemOutcome = "GONE"
+	ReviewItemOutcomeKEPT                       ReviewItemOutcome = "KEPT"
+	ReviewItemOutcomePROTECTED                  ReviewItemOutcome = "PROTECTED"
+	ReviewItemOutcomeREVOKED                    ReviewItemOutcome = "REVOKED"
+)
+
+// Valid indicates whether the value is a known member of the ReviewItemOutcome enum.
+func (e ReviewItemOutcome) Valid() bool {
+	switch e {
+	case ReviewItemOutcomeCANCELLATIONALREADYPENDING:
+		return true
+	case ReviewItemOutcomeCANCELLATIONSCHEDULED:
+		return true
+	case ReviewItemOutcomeGONE:
+		return true
+	case ReviewItemOutcomeKEPT:
+		return true
+	case ReviewItemOutcomePROTECTED:
+		return true
+	case ReviewItemOutcomeREVOKED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReviewScopeType.
+const (
+	ReviewScopeTypeAPI         ReviewScopeType = "API"
+	ReviewScopeTypeSERVICEUNIT ReviewScopeType = "SERVICE_UNIT"
+	ReviewScopeTypeWORKSPACE   ReviewScopeType = "WORKSPACE"
+)
+
+// Valid indicates whether the value is a known member of the ReviewScopeType enum.
+func (e ReviewScopeType) Valid() bool {
+	switch e {
+	case ReviewScopeTypeAPI:
+		return true
+	case ReviewScopeTypeSERVICEUNIT:
+		return true
+	case ReviewScopeTypeWORKSPACE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SubjectType.
 const (
 	SubjectTypeAPP       SubjectType = "APP"
@@ -500,6 +599,24 @@ const (
 func (e ListRequestsParamsRequester) Valid() bool {
 	switch e {
 	case ListRequestsParamsRequesterMe:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListReviewItemsParamsFormat.
+const (
+	ListReviewItemsParamsFormatCsv  ListReviewItemsParamsFormat = "csv"
+	ListReviewItemsParamsFormatJson ListReviewItemsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListReviewItemsParamsFormat enum.
+func (e ListReviewItemsParamsFormat) Valid() bool {
+	switch e {
+	case ListReviewItemsParamsFormatCsv:
+		return true
+	case ListReviewItemsParamsFormatJson:
 		return true
 	default:
 		return false
@@ -746,7 +863,8 @@ type AuditEntry struct {
 	CancelAt *Time `json:"cancel_at,omitempty"`
 
 	// CodeId the AppCode created, revoked or made by a rotation (never the code)
-	CodeId *string `json:"code_id,omitempty"`
+	CodeId   *string         `json:"code_id,omitempty"`
+	Decision *ReviewDecision `json:"decision,omitempty"`
 
 	// EndTime RFC 3339 in UTC
 	EndTime *Time   `json:"end_time,omitempty"`
@@ -767,6 +885,9 @@ type AuditEntry struct {
 
 	// Resource what a grant is on
 	Resource *Resource `json:"resource,omitempty"`
+
+	// ReviewId R28: the access review
+	ReviewId *string `json:"review_id,omitempty"`
 
 	// StartTime RFC 3339 in UTC
 	StartTime     *Time    `json:"start_time,omitempty"`
@@ -1240,6 +1361,111 @@ type Resource struct {
 // ResourceType defines model for Resource.Type.
 type ResourceType string
 
+// Review an access review (R28)
+type Review struct {
+	// ClosedAt RFC 3339 in UTC
+	ClosedAt *Time `json:"closed_at,omitempty"`
+
+	// CreatedAt RFC 3339 in UTC
+	CreatedAt Time   `json:"created_at"`
+	CreatorId string `json:"creator_id"`
+
+	// DueAt RFC 3339 in UTC
+	DueAt         Time           `json:"due_at"`
+	IfNotReviewed ReviewDecision `json:"if_not_reviewed"`
+	ItemCount     int            `json:"item_count"`
+	Reason        *string        `json:"reason,omitempty"`
+	ReviewId      string         `json:"review_id"`
+
+	// Scope what a review covers; WORKSPACE = the grants whose subject is that workspace of the caller's tenant
+	Scope       ReviewScope  `json:"scope"`
+	Status      ReviewStatus `json:"status"`
+	TenantId    string       `json:"tenant_id"`
+	Version     int          `json:"version"`
+	WorkspaceId string       `json:"workspace_id"`
+}
+
+// ReviewStatus defines model for Review.Status.
+type ReviewStatus string
+
+// ReviewDecision defines model for ReviewDecision.
+type ReviewDecision string
+
+// ReviewDecisionInput defines model for ReviewDecisionInput.
+type ReviewDecisionInput struct {
+	Decision ReviewDecision `json:"decision"`
+
+	// Reason at most 128 characters (R13)
+	Reason *string `json:"reason,omitempty"`
+}
+
+// ReviewInput an access review to start (R28)
+type ReviewInput struct {
+	// DueAt RFC 3339 in UTC
+	DueAt         Time           `json:"due_at"`
+	IfNotReviewed ReviewDecision `json:"if_not_reviewed"`
+
+	// Reason at most 128 characters (R13)
+	Reason *string `json:"reason,omitempty"`
+
+	// Scope what a review covers; WORKSPACE = the grants whose subject is that workspace of the caller's tenant
+	Scope ReviewScope `json:"scope"`
+}
+
+// ReviewItem one grant under review and its decision (R28)
+type ReviewItem struct {
+	ApiId *string `json:"api_id,omitempty"`
+
+	// CancelAt RFC 3339 in UTC
+	CancelAt *Time `json:"cancel_at,omitempty"`
+
+	// DecidedAt RFC 3339 in UTC
+	DecidedAt *Time `json:"decided_at,omitempty"`
+
+	// DecidedBy the reviewer's sub, or system:reviews for if_not_reviewed
+	DecidedBy *string            `json:"decided_by,omitempty"`
+	Decision  *ReviewDecision    `json:"decision,omitempty"`
+	EndTime   *NullableTime      `json:"end_time"`
+	Env       *Env               `json:"env,omitempty"`
+	GrantId   string             `json:"grant_id"`
+	Outcome   *ReviewItemOutcome `json:"outcome,omitempty"`
+	Reason    *string            `json:"reason,omitempty"`
+
+	// Resource what a grant is on
+	Resource Resource `json:"resource"`
+	ReviewId string   `json:"review_id"`
+	Subject  Subject  `json:"subject"`
+	Version  int      `json:"version"`
+}
+
+// ReviewItemOutcome defines model for ReviewItem.Outcome.
+type ReviewItemOutcome string
+
+// ReviewItemTokenPage a page of a review's items by grant id; next_token is absent on the last page
+type ReviewItemTokenPage struct {
+	Items []ReviewItem `json:"items"`
+
+	// NextToken opaque; send it back as next_token for the next page
+	NextToken *PageToken `json:"next_token,omitempty"`
+}
+
+// ReviewScope what a review covers; WORKSPACE = the grants whose subject is that workspace of the caller's tenant
+type ReviewScope struct {
+	Id   Id              `json:"id"`
+	Type ReviewScopeType `json:"type"`
+}
+
+// ReviewScopeType defines model for ReviewScope.Type.
+type ReviewScopeType string
+
+// ReviewTokenPage a page of a workspace's reviews, newest first; next_token is absent on the last page
+type ReviewTokenPage struct {
+	Items []Review `json:"items"`
+
+	// NextToken opaque; send it back as next_token for the next page
+	NextToken *PageToken `json:"next_token,omitempty"`
+}
+
 // ServiceUnit a service unit (R23), a group of APIs of one workspace
 type ServiceUnit struct {
 	// CreatedAt RFC 3339 in UTC
@@ -1410,6 +1636,9 @@ type ReasonQuery = Reason
 
 // RequestId defines model for RequestId.
 type RequestId = Id
+
+// ReviewId defines model for ReviewId.
+type ReviewId = Id
 
 // UnitId defines model for UnitId.
 type UnitId = Id
@@ -1715,6 +1944,48 @@ type WithdrawRequestParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListReviewsParams defines parameters for ListReviews.
+type ListReviewsParams struct {
+	WorkspaceId Id        `form:"workspace_id" json:"workspace_id"`
+	PageSize    *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// NextToken opaque; a token not issued for this listing is 400 InvalidParameter.NextToken
+	NextToken *NextToken `form:"next_token,omitempty" json:"next_token,omitempty"`
+}
+
+// StartReviewParams defines parameters for StartReview.
+type StartReviewParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListReviewItemsParams defines parameters for ListReviewItems.
+type ListReviewItemsParams struct {
+	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// NextToken opaque; a token not issued for this listing is 400 InvalidParameter.NextToken
+	NextToken *NextToken `form:"next_token,omitempty" json:"next_token,omitempty"`
+
+	// Format json (the default, by page) or csv (the whole report, without page_size or next_token)
+	Format *ListReviewItemsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ListReviewItemsParamsFormat defines parameters for ListReviewItems.
+type ListReviewItemsParamsFormat string
+
+// DecideReviewItemParams defines parameters for DecideReviewItem.
+type DecideReviewItemParams struct {
+	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+	// body replays the first answer; with a different request it is 422; while the first
+	// is in flight it is 409 Conflict.RequestInProgress.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The grant version the caller last saw, as "<version>"; a stale one is 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // DeleteServiceUnitParams defines parameters for DeleteServiceUnit.
 type DeleteServiceUnitParams struct {
 	// IdempotencyKey Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
@@ -1968,6 +2239,12 @@ type RejectRequestJSONRequestBody = ReasonInput
 
 // WithdrawRequestJSONRequestBody defines body for WithdrawRequest for application/json ContentType.
 type WithdrawRequestJSONRequestBody = ReasonInput
+
+// StartReviewJSONRequestBody defines body for StartReview for application/json ContentType.
+type StartReviewJSONRequestBody = ReviewInput
+
+// DecideReviewItemJSONRequestBody defines body for DecideReviewItem for application/json ContentType.
+type DecideReviewItemJSONRequestBody = ReviewDecisionInput
 
 // PutServiceUnitJSONRequestBody defines body for PutServiceUnit for application/json ContentType.
 type PutServiceUnitJSONRequestBody = ServiceUnitInput
@@ -2450,6 +2727,49 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/requests/{request_id}/withdraw (the `WithdrawRequest` operationId).
 	WithdrawRequest(ctx context.Context, requestId RequestId, params *WithdrawRequestParams, body WithdrawRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListReviews R28: a workspace's access reviews, newest first (a reviewer of the workspace), paging by token.
+	//
+	// Corresponds with GET /v1/reviews (the `ListReviews` operationId).
+	ListReviews(ctx context.Context, params *ListReviewsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartReviewWithBody R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/reviews (the `StartReview` operationId).
+	StartReviewWithBody(ctx context.Context, params *StartReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartReview R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/reviews (the `StartReview` operationId).
+	StartReview(ctx context.Context, params *StartReviewParams, body StartReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReview R28: one access review (a reviewer of its workspace).
+	//
+	// Corresponds with GET /v1/reviews/{review_id} (the `GetReview` operationId).
+	GetReview(ctx context.Context, reviewId ReviewId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListReviewItems R28: the review's report: its items by grant id, each with its decision, who, when and what was revoked; format=csv answers the whole report as text/csv.
+	//
+	// Corresponds with GET /v1/reviews/{review_id}/items (the `ListReviewItems` operationId).
+	ListReviewItems(ctx context.Context, reviewId ReviewId, params *ListReviewItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideReviewItemWithBody R28: decide one item KEEP or REVOKE, once, before the due date; REVOKE is the API-side cancellation with its notice (R7).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/reviews/{review_id}/items/{grant_id}/decision (the `DecideReviewItem` operationId).
+	DecideReviewItemWithBody(ctx context.Context, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideReviewItem R28: decide one item KEEP or REVOKE, once, before the due date; REVOKE is the API-side cancellation with its notice (R7).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/reviews/{review_id}/items/{grant_id}/decision (the `DecideReviewItem` operationId).
+	DecideReviewItem(ctx context.Context, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, body DecideReviewItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteServiceUnit Delete a service unit; its grants are revoked at once and removed, its APIs leave it (R23).
 	//
@@ -3495,6 +3815,119 @@ func (c *Client) WithdrawRequestWithBody(ctx context.Context, requestId RequestI
 // Corresponds with POST /v1/requests/{request_id}/withdraw (the `WithdrawRequest` operationId).
 func (c *Client) WithdrawRequest(ctx context.Context, requestId RequestId, params *WithdrawRequestParams, body WithdrawRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewWithdrawRequestRequest(c.Server, requestId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListReviews R28: a workspace's access reviews, newest first (a reviewer of the workspace), paging by token.
+//
+// Corresponds with GET /v1/reviews (the `ListReviews` operationId).
+func (c *Client) ListReviews(ctx context.Context, params *ListReviewsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListReviewsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartReviewWithBody R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/reviews (the `StartReview` operationId).
+func (c *Client) StartReviewWithBody(ctx context.Context, params *StartReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartReviewRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartReview R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/reviews (the `StartReview` operationId).
+func (c *Client) StartReview(ctx context.Context, params *StartReviewParams, body StartReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartReviewRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReview R28: one access review (a reviewer of its workspace).
+//
+// Corresponds with GET /v1/reviews/{review_id} (the `GetReview` operationId).
+func (c *Client) GetReview(ctx context.Context, reviewId ReviewId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReviewRequest(c.Server, reviewId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListReviewItems R28: the review's report: its items by grant id, each with its decision, who, when and what was revoked; format=csv answers the whole report as text/csv.
+//
+// Corresponds with GET /v1/reviews/{review_id}/items (the `ListReviewItems` operationId).
+func (c *Client) ListReviewItems(ctx context.Context, reviewId ReviewId, params *ListReviewItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListReviewItemsRequest(c.Server, reviewId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideReviewItemWithBody R28: decide one item KEEP or REVOKE, once, before the due date; REVOKE is the API-side cancellation with its notice (R7).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/reviews/{review_id}/items/{grant_id}/decision (the `DecideReviewItem` operationId).
+func (c *Client) DecideReviewItemWithBody(ctx context.Context, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideReviewItemRequestWithBody(c.Server, reviewId, grantId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideReviewItem R28: decide one item KEEP or REVOKE, once, before the due date; REVOKE is the API-side cancellation with its notice (R7).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/reviews/{review_id}/items/{grant_id}/decision (the `DecideReviewItem` operationId).
+func (c *Client) DecideReviewItem(ctx context.Context, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, body DecideReviewItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideReviewItemRequest(c.Server, reviewId, grantId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6377,6 +6810,334 @@ func NewWithdrawRequestRequestWithBody(server string, requestId RequestId, param
 	return req, nil
 }
 
+// NewListReviewsRequest constructs an http.Request for the ListReviews method
+func NewListReviewsRequest(server string, params *ListReviewsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reviews")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "workspace_id", params.WorkspaceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next_token", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartReviewRequest calls the generic StartReview builder with application/json body
+func NewStartReviewRequest(server string, params *StartReviewParams, body StartReviewJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStartReviewRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewStartReviewRequestWithBody constructs an http.Request for the StartReview method, with any body, and a specified content type
+func NewStartReviewRequestWithBody(server string, params *StartReviewParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reviews")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetReviewRequest constructs an http.Request for the GetReview method
+func NewGetReviewRequest(server string, reviewId ReviewId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "review_id", reviewId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reviews/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListReviewItemsRequest constructs an http.Request for the ListReviewItems method
+func NewListReviewItemsRequest(server string, reviewId ReviewId, params *ListReviewItemsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "review_id", reviewId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reviews/%s/items", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next_token", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDecideReviewItemRequest calls the generic DecideReviewItem builder with application/json body
+func NewDecideReviewItemRequest(server string, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, body DecideReviewItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecideReviewItemRequestWithBody(server, reviewId, grantId, params, "application/json", bodyReader)
+}
+
+// NewDecideReviewItemRequestWithBody constructs an http.Request for the DecideReviewItem method, with any body, and a specified content type
+func NewDecideReviewItemRequestWithBody(server string, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "review_id", reviewId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "grant_id", grantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reviews/%s/items/%s/decision", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteServiceUnitRequest constructs an http.Request for the DeleteServiceUnit method
 func NewDeleteServiceUnitRequest(server string, unitId UnitId, params *DeleteServiceUnitParams) (*http.Request, error) {
 	var err error
@@ -8630,6 +9391,55 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/requests/{request_id}/withdraw (the `WithdrawRequest` operationId).
 	WithdrawRequestWithResponse(ctx context.Context, requestId RequestId, params *WithdrawRequestParams, body WithdrawRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*WithdrawRequestResponse, error)
+
+	// ListReviewsWithResponse R28: a workspace's access reviews, newest first (a reviewer of the workspace), paging by token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reviews (the `ListReviews` operationId).
+	ListReviewsWithResponse(ctx context.Context, params *ListReviewsParams, reqEditors ...RequestEditorFn) (*ListReviewsResponse, error)
+
+	// StartReviewWithBodyWithResponse R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/reviews (the `StartReview` operationId).
+	StartReviewWithBodyWithResponse(ctx context.Context, params *StartReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartReviewResponse, error)
+
+	// StartReviewWithResponse R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/reviews (the `StartReview` operationId).
+	StartReviewWithResponse(ctx context.Context, params *StartReviewParams, body StartReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*StartReviewResponse, error)
+
+	// GetReviewWithResponse R28: one access review (a reviewer of its workspace).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reviews/{review_id} (the `GetReview` operationId).
+	GetReviewWithResponse(ctx context.Context, reviewId ReviewId, reqEditors ...RequestEditorFn) (*GetReviewResponse, error)
+
+	// ListReviewItemsWithResponse R28: the review's report: its items by grant id, each with its decision, who, when and what was revoked; format=csv answers the whole report as text/csv.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reviews/{review_id}/items (the `ListReviewItems` operationId).
+	ListReviewItemsWithResponse(ctx context.Context, reviewId ReviewId, params *ListReviewItemsParams, reqEditors ...RequestEditorFn) (*ListReviewItemsResponse, error)
+
+	// DecideReviewItemWithBodyWithResponse R28: decide one item KEEP or REVOKE, once, before the due date; REVOKE is the API-side cancellation with its notice (R7).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/reviews/{review_id}/items/{grant_id}/decision (the `DecideReviewItem` operationId).
+	DecideReviewItemWithBodyWithResponse(ctx context.Context, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideReviewItemResponse, error)
+
+	// DecideReviewItemWithResponse R28: decide one item KEEP or REVOKE, once, before the due date; REVOKE is the API-side cancellation with its notice (R7).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/reviews/{review_id}/items/{grant_id}/decision (the `DecideReviewItem` operationId).
+	DecideReviewItemWithResponse(ctx context.Context, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, body DecideReviewItemJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideReviewItemResponse, error)
 
 	// DeleteServiceUnitWithResponse Delete a service unit; its grants are revoked at once and removed, its APIs leave it (R23).
 	//
@@ -12916,6 +13726,554 @@ func (r WithdrawRequestResponse) ContentType() string {
 	return ""
 }
 
+// ListReviewsResponse429Headers the declared response headers of an HTTP 429 response for ListReviews
+type ListReviewsResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListReviewsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReviewTokenPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListReviewsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListReviewsResponse) GetJSON200() *ReviewTokenPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListReviewsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListReviewsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListReviewsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListReviewsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListReviewsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListReviewsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListReviewsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListReviewsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListReviewsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListReviewsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListReviewsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartReviewResponse429Headers the declared response headers of an HTTP 429 response for StartReview
+type StartReviewResponse429Headers struct {
+	RetryAfter int
+}
+
+type StartReviewResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Review
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StartReviewResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r StartReviewResponse) GetJSON201() *Review {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r StartReviewResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StartReviewResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StartReviewResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StartReviewResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r StartReviewResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r StartReviewResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r StartReviewResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r StartReviewResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StartReviewResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r StartReviewResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r StartReviewResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartReviewResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartReviewResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartReviewResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetReviewResponse429Headers the declared response headers of an HTTP 429 response for GetReview
+type GetReviewResponse429Headers struct {
+	RetryAfter int
+}
+
+type GetReviewResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Review
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetReviewResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReviewResponse) GetJSON200() *Review {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetReviewResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetReviewResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetReviewResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetReviewResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetReviewResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetReviewResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetReviewResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetReviewResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReviewResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReviewResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReviewResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReviewResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListReviewItemsResponse429Headers the declared response headers of an HTTP 429 response for ListReviewItems
+type ListReviewItemsResponse429Headers struct {
+	RetryAfter int
+}
+
+type ListReviewItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReviewItemTokenPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListReviewItemsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListReviewItemsResponse) GetJSON200() *ReviewItemTokenPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListReviewItemsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListReviewItemsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListReviewItemsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListReviewItemsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListReviewItemsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListReviewItemsResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListReviewItemsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListReviewItemsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListReviewItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListReviewItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListReviewItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListReviewItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DecideReviewItemResponse429Headers the declared response headers of an HTTP 429 response for DecideReviewItem
+type DecideReviewItemResponse429Headers struct {
+	RetryAfter int
+}
+
+type DecideReviewItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReviewItem
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReuse
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Throttled
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DecideReviewItemResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecideReviewItemResponse) GetJSON200() *ReviewItem {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DecideReviewItemResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DecideReviewItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DecideReviewItemResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DecideReviewItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DecideReviewItemResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r DecideReviewItemResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DecideReviewItemResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DecideReviewItemResponse) GetJSON422() *IdempotencyKeyReuse {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DecideReviewItemResponse) GetJSON429() *Throttled {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DecideReviewItemResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DecideReviewItemResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideReviewItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideReviewItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideReviewItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideReviewItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeleteServiceUnitResponse429Headers the declared response headers of an HTTP 429 response for DeleteServiceUnit
 type DeleteServiceUnitResponse429Headers struct {
 	RetryAfter int
@@ -16582,6 +17940,97 @@ func (c *ClientWithResponses) WithdrawRequestWithResponse(ctx context.Context, r
 		return nil, err
 	}
 	return ParseWithdrawRequestResponse(rsp)
+}
+
+// ListReviewsWithResponse R28: a workspace's access reviews, newest first (a reviewer of the workspace), paging by token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reviews (the `ListReviews` operationId).
+func (c *ClientWithResponses) ListReviewsWithResponse(ctx context.Context, params *ListReviewsParams, reqEditors ...RequestEditorFn) (*ListReviewsResponse, error) {
+	rsp, err := c.ListReviews(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListReviewsResponse(rsp)
+}
+
+// StartReviewWithBodyWithResponse R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/reviews (the `StartReview` operationId).
+func (c *ClientWithResponses) StartReviewWithBodyWithResponse(ctx context.Context, params *StartReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartReviewResponse, error) {
+	rsp, err := c.StartReviewWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartReviewResponse(rsp)
+}
+
+// StartReviewWithResponse R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/reviews (the `StartReview` operationId).
+func (c *ClientWithResponses) StartReviewWithResponse(ctx context.Context, params *StartReviewParams, body StartReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*StartReviewResponse, error) {
+	rsp, err := c.StartReview(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartReviewResponse(rsp)
+}
+
+// GetReviewWithResponse R28: one access review (a reviewer of its workspace).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reviews/{review_id} (the `GetReview` operationId).
+func (c *ClientWithResponses) GetReviewWithResponse(ctx context.Context, reviewId ReviewId, reqEditors ...RequestEditorFn) (*GetReviewResponse, error) {
+	rsp, err := c.GetReview(ctx, reviewId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReviewResponse(rsp)
+}
+
+// ListReviewItemsWithResponse R28: the review's report: its items by grant id, each with its decision, who, when and what was revoked; format=csv answers the whole report as text/csv.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reviews/{review_id}/items (the `ListReviewItems` operationId).
+func (c *ClientWithResponses) ListReviewItemsWithResponse(ctx context.Context, reviewId ReviewId, params *ListReviewItemsParams, reqEditors ...RequestEditorFn) (*ListReviewItemsResponse, error) {
+	rsp, err := c.ListReviewItems(ctx, reviewId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListReviewItemsResponse(rsp)
+}
+
+// DecideReviewItemWithBodyWithResponse R28: decide one item KEEP or REVOKE, once, before the due date; REVOKE is the API-side cancellation with its notice (R7).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/reviews/{review_id}/items/{grant_id}/decision (the `DecideReviewItem` operationId).
+func (c *ClientWithResponses) DecideReviewItemWithBodyWithResponse(ctx context.Context, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideReviewItemResponse, error) {
+	rsp, err := c.DecideReviewItemWithBody(ctx, reviewId, grantId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideReviewItemResponse(rsp)
+}
+
+// DecideReviewItemWithResponse R28: decide one item KEEP or REVOKE, once, before the due date; REVOKE is the API-side cancellation with its notice (R7).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/reviews/{review_id}/items/{grant_id}/decision (the `DecideReviewItem` operationId).
+func (c *ClientWithResponses) DecideReviewItemWithResponse(ctx context.Context, reviewId ReviewId, grantId GrantId, params *DecideReviewItemParams, body DecideReviewItemJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideReviewItemResponse, error) {
+	rsp, err := c.DecideReviewItem(ctx, reviewId, grantId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideReviewItemResponse(rsp)
 }
 
 // DeleteServiceUnitWithResponse Delete a service unit; its grants are revoked at once and removed, its APIs leave it (R23).
@@ -20789,6 +22238,512 @@ func ParseWithdrawRequestResponse(rsp *http.Response) (*WithdrawRequestResponse,
 	switch {
 	case rsp.StatusCode == 429:
 		var headers WithdrawRequestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListReviewsResponse parses an HTTP response from a ListReviewsWithResponse call
+func ParseListReviewsResponse(rsp *http.Response) (*ListReviewsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListReviewsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReviewTokenPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListReviewsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartReviewResponse parses an HTTP response from a StartReviewWithResponse call
+func ParseStartReviewResponse(rsp *http.Response) (*StartReviewResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartReviewResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Review
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers StartReviewResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetReviewResponse parses an HTTP response from a GetReviewWithResponse call
+func ParseGetReviewResponse(rsp *http.Response) (*GetReviewResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReviewResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Review
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetReviewResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListReviewItemsResponse parses an HTTP response from a ListReviewItemsWithResponse call
+func ParseListReviewItemsResponse(rsp *http.Response) (*ListReviewItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListReviewItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReviewItemTokenPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListReviewItemsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecideReviewItemResponse parses an HTTP response from a DecideReviewItemWithResponse call
+func ParseDecideReviewItemResponse(rsp *http.Response) (*DecideReviewItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideReviewItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReviewItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReuse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Throttled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DecideReviewItemResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -167,7 +167,7 @@ func reminders(e env) Function {
 }
 
 func cancellations(e env) Function {
-	j := &jobs.Cancellations{Store: table(e), Now: time.Now, Days: e.ReminderDays, Log: e.log, Metrics: e.metrics}
+	j := &jobs.Cancellations{Store: table(e), Now: time.Now, Days: e.ReminderDays, Notice: e.CancelNotice, Log: e.log, Metrics: e.metrics}
 	return Function{Lambda: j.Handle, Event: j.Handle}
 }
 

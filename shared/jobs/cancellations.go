@@ -12,12 +12,15 @@ import (
 )
 
 // Cancellations is the scheduled job that finalizes due API-side cancellations (R7,
-// R11), announces scheduled starts (R25), records request expiry (R27) and works off
-// R4 cleanup tasks in bounded batches.
+// R11), announces scheduled starts (R25), records request expiry (R27), reminds and
+// closes access reviews (R28) and works off R4 cleanup tasks in bounded batches.
 type Cancellations struct {
 	Store access.DueSweep
 	Now   access.Clock
 	Days  []int // REMINDER_DAYS: a PROXY-only cancellation leaves the reminders armed
+	// Notice is CANCEL_NOTICE: an access review's default REVOKE cancels with it,
+	// counted from the review's due date (R28).
+	Notice time.Duration
 	// Lookback is how far back due items are looked for; 0: the largest reminder
 	// threshold plus two days.
 	Lookback time.Duration
@@ -60,6 +63,8 @@ func (c *Cancellations) Run(ctx context.Context) (RunResult, error) {
 				return c.finalize(ctx, log, *it.Grant, at, &res)
 			case it.Request != nil:
 				return c.expire(ctx, log, *it.Request, at, &res)
+			case it.Review != nil:
+				return c.review(ctx, log, *it.Review, at, &res)
 			case it.Cleanup != nil && budget > 0:
 				n, err := c.cleanup(ctx, log, *it.Cleanup, at, batch, budget, &res)
 				budget -= n
@@ -125,4 +130,94 @@ func (c *Cancellations) cleanup(ctx context.Context, log *slog.Logger, task acce
 		task.Cursor, task.Due = next, at
 	}
 	return removed, nil
+}
+
+// review announces an open review's reminders before its due date, and from its due
+// date on closes it step by step (R28): each step reads one page of its items from
+// where the last stopped and the grants of the undecided ones (one BatchGetItem), and
+// commits their default decisions with the review's cursor in one transaction.
+func (c *Cancellations) review(ctx context.Context, log *slog.Logger, r access.Review, at time.Time, res *RunResult) error {
+	if at.Before(r.DueAt) {
+		ch, _, ok := access.ReviewRemindChange(r, at, c.Days)
+		if !ok {
+			return nil
+		}
+		_, err := c.commitReview(ctx, log, r, ch, res)
+		return err
+	}
+	for r.Status == access.ReviewOpen && !nearDeadline(ctx) {
+		page, err := c.Store.ReviewItems(ctx, r.ID, access.MaxReviewCloseBatch, r.Cursor)
+		if err != nil {
+			return err
+		}
+		var keys []access.GrantKey
+		for _, it := range page.Items {
+			if it.Decision == "" && r.IfNotReviewed == access.DecisionRevoke {
+				keys = append(keys, it.Key())
+			}
+		}
+		var grants []access.Grant
+		gens := map[access.Resource]int64{}
+		if len(keys) > 0 {
+			if grants, err = c.Store.GetGrantsAt(ctx, keys); err != nil {
+				return err
+			}
+			if err := c.generations(ctx, keys, gens); err != nil {
+				return err
+			}
+		}
+		ch := access.ReviewCloseStep(r, page.Items, grants, gens, page.Next, at, c.Notice, c.Days)
+		if ok, err := c.commitReview(ctx, log, r, ch, res); err != nil || !ok {
+			return err
+		}
+		next := ch.Writes[len(ch.Writes)-1].Review
+		r = *next
+	}
+	return nil
+}
+
+// commitReview commits a review change; ok is false when it lost to a concurrent
+// change (a decision, another run), which the next run reads again.
+func (c *Cancellations) commitReview(ctx context.Context, log *slog.Logger, r access.Review, ch access.Change, res *RunResult) (ok bool, err error) {
+	if err := c.Store.Commit(ctx, ch); err != nil {
+		if retryLater(err) {
+			res.Conflicts++
+			log.Warn("review changed meanwhile; the next run reads it again", "review_id", r.ID, "error", err.Error())
+			return false, nil
+		}
+		return false, err
+	}
+	res.Changed++
+	res.Events += len(ch.Audit)
+	return true, nil
+}
+
+// generations reads the generation of each live resource keys name (one read per
+// distinct API or unit: one for a review of an API or a unit).
+func (c *Cancellations) generations(ctx context.Context, keys []access.GrantKey, out map[access.Resource]int64) error {
+	for _, k := range keys {
+		r := k.Resource
+		if _, done := out[r]; done {
+			continue
+		}
+		switch r.Type {
+		case access.ResourceServiceUnit:
+			u, err := c.Store.GetServiceUnit(ctx, r.ID)
+			if err != nil && access.ErrorKind(err) != access.NotFound {
+				return err
+			}
+			if err == nil && u.Live() {
+				out[r] = u.Generation
+			}
+		default:
+			api, err := c.Store.GetAPI(ctx, r.ID)
+			if err != nil && access.ErrorKind(err) != access.NotFound {
+				return err
+			}
+			if err == nil && api.Published() && !api.Deleted {
+				out[r] = api.Generation
+			}
+		}
+	}
+	return nil
 }

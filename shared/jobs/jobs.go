@@ -117,6 +117,9 @@ func dueID(it access.DueItem) string {
 	if r := it.Request; r != nil {
 		return "request|" + r.ID
 	}
+	if r := it.Review; r != nil {
+		return "review|" + r.ID
+	}
 	if c := it.Cleanup; c != nil {
 		return "cleanup|" + string(c.Resource.Type) + "|" + c.Resource.ID + "|" + strconv.FormatInt(c.Generation, 10)
 	}

@@ -307,7 +307,7 @@ func putItem(table string, k key, item any, cond *expression.ConditionBuilder, o
 func (s *Store) itemOf(w access.Write, grantTTL map[string]int64) (key, any, error) {
 	set := 0
 	for _, p := range []bool{w.API != nil, w.App != nil, w.Unit != nil, w.Default != nil, w.Grant != nil,
-		w.GrantRef != nil, w.Request != nil, w.Lookup != nil, w.Cleanup != nil, w.Policy != nil, w.Workspace != nil} {
+		w.GrantRef != nil, w.Request != nil, w.Lookup != nil, w.Cleanup != nil, w.Policy != nil, w.Workspace != nil, w.Review != nil, w.ReviewItem != nil} {
 		if p {
 			set++
 		}
@@ -348,6 +348,12 @@ func (s *Store) itemOf(w access.Write, grantTTL map[string]int64) (key, any, err
 		return it.key, it, nil
 	case w.Workspace != nil:
 		it := newWorkspaceItem(*w.Workspace)
+		return it.key, it, nil
+	case w.Review != nil:
+		it := newReviewItem(*w.Review)
+		return it.key, it, nil
+	case w.ReviewItem != nil:
+		it := newReviewEntryItem(*w.ReviewItem)
 		return it.key, it, nil
 	default:
 		it := newCleanupItem(*w.Cleanup)

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"gatepass/shared/access"
@@ -89,4 +92,27 @@ func checkPageSize(op string, n int) error {
 		return access.E(op, access.CodePageSize, "page_size must be from 1 to 100")
 	}
 	return nil
+}
+
+// queryPage runs in (a query of listing l, from its ExclusiveStartKey) until it has
+// pageSize items, and returns them with the token of the next page ("" on the last).
+func (s *Store) queryPage(ctx context.Context, op string, l listing, in *dynamodb.QueryInput, pageSize int) ([]map[string]ddbtypes.AttributeValue, string, error) {
+	in.Limit = aws.Int32(int32(pageSize)) // items read per request, before any filter
+	var found []map[string]ddbtypes.AttributeValue
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, "", dbErr(op, err)
+		}
+		found = append(found, page.Items...)
+		if len(found) >= pageSize {
+			if len(found) > pageSize || page.LastEvaluatedKey != nil {
+				found = found[:pageSize]
+				return found, l.encode(found[pageSize-1]), nil
+			}
+			break
+		}
+	}
+	return found, "", nil
 }

@@ -190,6 +190,9 @@ func dueItem(op string, item map[string]ddbtypes.AttributeValue) (access.DueItem
 	case TypeRequestDue:
 		r, err := decode(op, item, requestItem.request)
 		return access.DueItem{Request: &r}, err == nil, err
+	case TypeReview:
+		r, err := decode(op, item, reviewItem.review)
+		return access.DueItem{Review: &r}, err == nil, err
 	}
 	return access.DueItem{}, false, nil
 }

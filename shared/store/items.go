@@ -681,6 +681,8 @@ type auditItem struct {
 	CodeID          string              `dynamodbav:"code_id,omitempty"`
 	WorkspaceID     string              `dynamodbav:"workspace_id,omitempty"` // R29
 	Name            string              `dynamodbav:"name,omitempty"`         // R29
+	ReviewID        string              `dynamodbav:"review_id,omitempty"`    // R28
+	Decision        string              `dynamodbav:"decision,omitempty"`     // R28
 }
 
 func newAuditItem(e access.AuditEntry) (auditItem, error) {
@@ -695,7 +697,7 @@ func newAuditItem(e access.AuditEntry) (auditItem, error) {
 		EndTime: fmtOptTime(e.EndTime), CancelAt: fmtOptTime(e.CancelAt), Permissions: e.Permissions,
 		Reason: e.Reason, ThresholdDays: e.ThresholdDays, StartTime: fmtOptTime(e.StartTime), PolicyExemption: e.PolicyExemption, AppKey: e.AppKey,
 		CodeID:      e.CodeID,
-		WorkspaceID: e.WorkspaceID, Name: e.Name,
+		WorkspaceID: e.WorkspaceID, Name: e.Name, ReviewID: e.ReviewID, Decision: string(e.Decision),
 	}
 	if s := e.Subject; s != nil {
 		it.SubjectType, it.SubjectID, it.SubjectTenantID = s.Type, s.ID, s.TenantID
@@ -714,7 +716,7 @@ func (it auditItem) entry() (access.AuditEntry, error) {
 		EndTime: p.opt(it.EndTime), CancelAt: p.opt(it.CancelAt), Permissions: it.Permissions,
 		Reason: it.Reason, ThresholdDays: it.ThresholdDays, StartTime: p.opt(it.StartTime), PolicyExemption: it.PolicyExemption, AppKey: it.AppKey,
 		CodeID:      it.CodeID,
-		WorkspaceID: it.WorkspaceID, Name: it.Name,
+		WorkspaceID: it.WorkspaceID, Name: it.Name, ReviewID: it.ReviewID, Decision: access.ReviewDecision(it.Decision),
 	}
 	if it.SubjectType != "" {
 		e.Subject = &access.Subject{Type: it.SubjectType, ID: it.SubjectID, TenantID: it.SubjectTenantID}

@@ -35,6 +35,9 @@ const (
 	TypeWorkspace = "WORKSPACE"
 	// TypeRequestDue is a PENDING request's due marker (R27).
 	TypeRequestDue = "REQDUE"
+	// TypeReview is an access review and TypeReviewItem one of its items (R28).
+	TypeReview     = "REVIEW"
+	TypeReviewItem = "REVIEWITEM"
 )
 
 const (
@@ -268,6 +271,24 @@ func auditKey(e access.AuditEntry) (key, error) {
 		return key{}, fmt.Errorf("audit entry %s names neither an API nor an app", e.ID)
 	}
 	return key{auditShardPartition(pk, e.ID), fmtSortTime(e.At) + "#" + e.ID}, nil
+}
+
+// reviewPartition holds an access review (META) and its items (R28).
+func reviewPartition(id string) string { return "REVIEW#" + id }
+
+func reviewKey(id string) key { return key{reviewPartition(id), skMeta} }
+
+// skReviewItem prefixes a review item's sort key: the item's grant id follows, so
+// the report pages by grant id.
+const skReviewItem = "ITEM#"
+
+func reviewEntryKey(reviewID, grantID string) key {
+	return key{reviewPartition(reviewID), skReviewItem + grantID}
+}
+
+// reviewGSI1 lists a workspace's reviews, newest first by creation (R28).
+func reviewGSI1(tenantID, workspaceID string, created time.Time, id string) key {
+	return key{wsPartition(tenantID, workspaceID) + "REVIEW#", fmtSortTime(created) + "#" + id}
 }
 
 // policyKey is the policy of an API, a unit or a tenant (R26): POLICY#<type>#<id>.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -91,23 +90,9 @@ func (s *Store) WorkspacesByTenant(ctx context.Context, tenantID, keyword string
 		return access.WorkspacePage{}, internal(op, err)
 	}
 	in.ExclusiveStartKey = start
-	in.Limit = aws.Int32(int32(pageSize)) // items read per request, before the filter
-	var found []map[string]ddbtypes.AttributeValue
-	tok := ""
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return access.WorkspacePage{}, dbErr(op, err)
-		}
-		found = append(found, page.Items...)
-		if len(found) >= pageSize {
-			if len(found) > pageSize || page.LastEvaluatedKey != nil {
-				found = found[:pageSize]
-				tok = l.encode(found[pageSize-1])
-			}
-			break
-		}
+	found, tok, err := s.queryPage(ctx, op, l, in, pageSize)
+	if err != nil {
+		return access.WorkspacePage{}, err
 	}
 	items, err := decodeAll(op, found, workspaceItem.workspace)
 	if err != nil {

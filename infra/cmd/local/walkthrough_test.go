@@ -222,6 +222,7 @@ func TestWalkthrough_EveryOperationThroughTheGeneratedClient(t *testing.T) {
 		t.Fatalf("ListGrantedApis: %+v", p)
 	}
 
+	walkReviews(ctx, t, admin, api) // R28, while the API's grants are in force
 	walkResources(ctx, t, st, log, admin, tenant, sfx, api, app)
 
 	// deleting an API revokes its grants at once (R4); errors parse into the Error schema

@@ -366,6 +366,18 @@ func (port) GetWorkspace(context.Context, string, string) (access.Workspace, err
 func (port) WorkspacesByTenant(context.Context, string, string, int, string) (access.WorkspacePage, error) {
 	return access.WorkspacePage{}, errNotModelled
 }
+func (port) GetReview(context.Context, string) (access.Review, error) {
+	return access.Review{}, errNotModelled
+}
+func (port) GetReviewItem(context.Context, string, string) (access.ReviewItem, error) {
+	return access.ReviewItem{}, errNotModelled
+}
+func (port) ReviewItems(context.Context, string, int, string) (access.ReviewItemPage, error) {
+	return access.ReviewItemPage{}, errNotModelled
+}
+func (port) ReviewsByWorkspace(context.Context, string, string, int, string) (access.ReviewPage, error) {
+	return access.ReviewPage{}, errNotModelled
+}
 func (port) APIsByTenant(context.Context, string) ([]access.API, error) { return nil, errNotModelled }
 func (port) APIsByWorkspace(context.Context, string, string) ([]access.API, error) {
 	return nil, errNotModelled

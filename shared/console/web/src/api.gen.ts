@@ -787,6 +787,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R28: a workspace's access reviews, newest first (a reviewer of the workspace), paging by token. */
+        get: operations["ListReviews"];
+        put?: never;
+        /** R28: start an access review of an API, a service unit or a workspace's grants (a reviewer of its workspace); every grant in force now becomes an item. */
+        post: operations["StartReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reviews/{review_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: components["parameters"]["ReviewId"];
+            };
+            cookie?: never;
+        };
+        /** R28: one access review (a reviewer of its workspace). */
+        get: operations["GetReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reviews/{review_id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: components["parameters"]["ReviewId"];
+            };
+            cookie?: never;
+        };
+        /** R28: the review's report: its items by grant id, each with its decision, who, when and what was revoked; format=csv answers the whole report as text/csv. */
+        get: operations["ListReviewItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reviews/{review_id}/items/{grant_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: components["parameters"]["ReviewId"];
+                grant_id: components["parameters"]["GrantId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** R28: decide one item KEEP or REVOKE, once, before the due date; REVOKE is the API-side cancellation with its notice (R7). */
+        post: operations["DecideReviewItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/check": {
         parameters: {
             query?: never;
@@ -852,7 +928,7 @@ export interface components {
         /** @enum {string} */
         CheckReason: "GRANTED" | "NO_GRANT" | "EXPIRED" | "CANCELLED" | "API_NOT_FOUND" | "API_UNPUBLISHED" | "APP_NOT_FOUND" | "APP_DISABLED" | "PROTOCOL_NOT_ALLOWED" | "PROXY_NOT_GRANTED" | "USER_NOT_PERMITTED" | "INVALID_APP_KEY" | "SIGNATURE_MISMATCH" | "TIMESTAMP_EXPIRED" | "NONCE_USED" | "SIGNATURE_METHOD_NOT_ALLOWED" | "NOT_YET_VALID";
         /** @enum {string} */
-        AuditAction: "Grant Created" | "Grant Changed" | "Grant Renewed" | "Grant Cancellation Scheduled" | "Grant Cancellation Withdrawn" | "Grant Revoked" | "Grant Expiring" | "Grant Expired" | "Grant Started" | "Request Submitted" | "Request Approved" | "Request Rejected" | "Request Withdrawn" | "API Changed" | "App Changed" | "AppCode Rotated" | "AppCode Created" | "AppCode Revoked" | "AppKey Created" | "AppKey Revoked" | "Service Unit Changed" | "Policy Changed" | "Workspace Registered" | "Workspace Renamed";
+        AuditAction: "Grant Created" | "Grant Changed" | "Grant Renewed" | "Grant Cancellation Scheduled" | "Grant Cancellation Withdrawn" | "Grant Revoked" | "Grant Expiring" | "Grant Expired" | "Grant Started" | "Request Submitted" | "Request Approved" | "Request Rejected" | "Request Withdrawn" | "API Changed" | "App Changed" | "AppCode Rotated" | "AppCode Created" | "AppCode Revoked" | "AppKey Created" | "AppKey Revoked" | "Service Unit Changed" | "Policy Changed" | "Workspace Registered" | "Workspace Renamed" | "Review Started" | "Review Due Soon" | "Review Item Decided" | "Review Closed";
         Error: {
             error_code: string;
             error_msg: string;
@@ -1232,6 +1308,9 @@ export interface components {
             workspace_id?: string;
             /** @description R29: the workspace's name */
             name?: string;
+            /** @description R28: the access review */
+            review_id?: string;
+            decision?: components["schemas"]["ReviewDecision"];
         };
         Decision: {
             allowed: boolean;
@@ -1354,6 +1433,73 @@ export interface components {
             created_at: components["schemas"]["Time"];
             modified_at: components["schemas"]["Time"];
             version: number;
+        };
+        /** @description an access review to start (R28) */
+        ReviewInput: {
+            scope: components["schemas"]["ReviewScope"];
+            due_at: components["schemas"]["Time"];
+            if_not_reviewed: components["schemas"]["ReviewDecision"];
+            /** @description at most 128 characters (R13) */
+            reason?: string;
+        };
+        /** @description what a review covers; WORKSPACE = the grants whose subject is that workspace of the caller's tenant */
+        ReviewScope: {
+            /** @enum {string} */
+            type: "API" | "SERVICE_UNIT" | "WORKSPACE";
+            id: components["schemas"]["Id"];
+        };
+        /** @enum {string} */
+        ReviewDecision: "KEEP" | "REVOKE";
+        ReviewDecisionInput: {
+            decision: components["schemas"]["ReviewDecision"];
+            /** @description at most 128 characters (R13) */
+            reason?: string;
+        };
+        /** @description an access review (R28) */
+        Review: {
+            review_id: string;
+            tenant_id: string;
+            workspace_id: string;
+            scope: components["schemas"]["ReviewScope"];
+            if_not_reviewed: components["schemas"]["ReviewDecision"];
+            due_at: components["schemas"]["Time"];
+            reason?: string;
+            creator_id: string;
+            created_at: components["schemas"]["Time"];
+            /** @enum {string} */
+            status: "OPEN" | "CLOSED";
+            item_count: number;
+            closed_at?: components["schemas"]["Time"];
+            version: number;
+        };
+        /** @description one grant under review and its decision (R28) */
+        ReviewItem: {
+            review_id: string;
+            grant_id: string;
+            resource: components["schemas"]["Resource"];
+            api_id?: string;
+            subject: components["schemas"]["Subject"];
+            env?: components["schemas"]["Env"];
+            end_time: components["schemas"]["NullableTime"];
+            decision?: components["schemas"]["ReviewDecision"];
+            /** @enum {string} */
+            outcome?: "KEPT" | "CANCELLATION_SCHEDULED" | "REVOKED" | "CANCELLATION_ALREADY_PENDING" | "GONE" | "PROTECTED";
+            /** @description the reviewer's sub, or system:reviews for if_not_reviewed */
+            decided_by?: string;
+            decided_at?: components["schemas"]["Time"];
+            reason?: string;
+            cancel_at?: components["schemas"]["Time"];
+            version: number;
+        };
+        /** @description a page of a workspace's reviews, newest first; next_token is absent on the last page */
+        ReviewTokenPage: {
+            items: components["schemas"]["Review"][];
+            next_token?: components["schemas"]["PageToken"];
+        };
+        /** @description a page of a review's items by grant id; next_token is absent on the last page */
+        ReviewItemTokenPage: {
+            items: components["schemas"]["ReviewItem"][];
+            next_token?: components["schemas"]["PageToken"];
         };
         /** @description a page of workspaces by token; next_token is absent on the last page */
         WorkspaceTokenPage: {
@@ -1479,6 +1625,7 @@ export interface components {
         UnitId: components["schemas"]["Id"];
         GrantId: components["schemas"]["Id"];
         RequestId: components["schemas"]["Id"];
+        ReviewId: components["schemas"]["Id"];
         WorkspaceId: components["schemas"]["Id"];
         /**
          * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
@@ -3967,6 +4114,193 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    ListReviews: {
+        parameters: {
+            query: {
+                workspace_id: components["schemas"]["Id"];
+                page_size?: components["parameters"]["PageSize"];
+                /** @description opaque; a token not issued for this listing is 400 InvalidParameter.NextToken */
+                next_token?: components["parameters"]["NextToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of reviews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewTokenPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    StartReview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewInput"];
+            };
+        };
+        responses: {
+            /** @description the review, with its item count */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    GetReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: components["parameters"]["ReviewId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    ListReviewItems: {
+        parameters: {
+            query?: {
+                page_size?: components["parameters"]["PageSize"];
+                /** @description opaque; a token not issued for this listing is 400 InvalidParameter.NextToken */
+                next_token?: components["parameters"]["NextToken"];
+                /** @description json (the default, by page) or csv (the whole report, without page_size or next_token) */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                review_id: components["parameters"]["ReviewId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of items, or the CSV report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewItemTokenPage"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    DecideReviewItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Scope (tenant, sub, key), kept 24 hours. The same key with the same method, path and
+                 *     body replays the first answer; with a different request it is 422; while the first
+                 *     is in flight it is 409 Conflict.RequestInProgress.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description The grant version the caller last saw, as "<version>"; a stale one is 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                review_id: components["parameters"]["ReviewId"];
+                grant_id: components["parameters"]["GrantId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description the item as decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["IdempotencyKeyReuse"];
             429: components["responses"]["Throttled"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
