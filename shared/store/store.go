@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -147,26 +146,42 @@ func (s *Store) batchGet(ctx context.Context, op string, keys []key) (map[string
 		req := map[string]ddbtypes.KeysAndAttributes{
 			s.table: {Keys: avs, ConsistentRead: aws.Bool(true)},
 		}
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt > 0 {
-				if attempt > maxUnprocessedRetries {
-					return nil, throttled(op, errors.New("BatchGetItem left keys unprocessed after retries"))
-				}
-				if err := backoff(ctx, attempt); err != nil {
-					return nil, dbErr(op, err)
-				}
-			}
+		err := untilProcessed(ctx, op, "BatchGetItem", req, func(req map[string]ddbtypes.KeysAndAttributes) (map[string]ddbtypes.KeysAndAttributes, error) {
 			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 			if err != nil {
-				return nil, dbErr(op, err)
+				return nil, err
 			}
 			for _, item := range res.Responses[s.table] {
 				out[keyOf(item).String()] = item
 			}
-			req = res.UnprocessedKeys
+			return res.UnprocessedKeys, nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// untilProcessed sends a batch request and then what the answer left unprocessed,
+// with backoff, until nothing is left (at most maxUnprocessedRetries retries): what
+// BatchGetItem and BatchWriteItem ask of their callers.
+func untilProcessed[R any](ctx context.Context, op, call string, req map[string]R, send func(map[string]R) (map[string]R, error)) error {
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt > maxUnprocessedRetries {
+				return throttled(op, fmt.Errorf("%s left requests unprocessed after retries", call))
+			}
+			if err := backoff(ctx, attempt); err != nil {
+				return dbErr(op, err)
+			}
+		}
+		var err error
+		if req, err = send(req); err != nil {
+			return dbErr(op, err)
+		}
+	}
+	return nil
 }
 
 const maxUnprocessedRetries = 8

@@ -195,21 +195,15 @@ func (s *Store) PutWorkspaces(ctx context.Context, ws []access.Workspace) error 
 			}
 			reqs = append(reqs, ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: av}})
 		}
-		req := map[string][]ddbtypes.WriteRequest{s.table: reqs}
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt > 0 {
-				if attempt > maxUnprocessedRetries {
-					return throttled(op, errors.New("BatchWriteItem left requests unprocessed after retries"))
-				}
-				if err := backoff(ctx, attempt); err != nil {
-					return dbErr(op, err)
-				}
-			}
+		err := untilProcessed(ctx, op, "BatchWriteItem", map[string][]ddbtypes.WriteRequest{s.table: reqs}, func(req map[string][]ddbtypes.WriteRequest) (map[string][]ddbtypes.WriteRequest, error) {
 			res, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
 			if err != nil {
-				return dbErr(op, err)
+				return nil, err
 			}
-			req = res.UnprocessedItems
+			return res.UnprocessedItems, nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil

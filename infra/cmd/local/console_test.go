@@ -596,7 +596,9 @@ func consoleCredentials(t *testing.T, c *consoleWorld, o *tab, app string) {
 		// Five live ones made elsewhere while the dialog shows fewer: the sixth is the
 		// server's refusal, in words.
 		for range 5 - n {
-			madeElsewhere(t, k.noun, k.create, w.id("idem"))
+			if status, body, err := k.create(w.id("idem")); err != nil || status != 201 {
+				t.Fatalf("create %s: %d %s %v, want 201", k.noun, status, body, err)
+			}
 		}
 		o.click("Create " + k.noun)
 		o.see("Conflict.CredentialLimit")
@@ -611,22 +613,6 @@ func consoleCredentials(t *testing.T, c *consoleWorld, o *tab, app string) {
 		}
 		o.click("Close")
 		o.closed(k.plural + " of Reports " + app)
-	}
-}
-
-// madeElsewhere creates one credential through the API. A 503 says "retry later" (the
-// database stalled, as DynamoDB Local does on a loaded machine): it is retried with the
-// same Idempotency-Key, which replays a create that did land instead of making another.
-func madeElsewhere(t *testing.T, what string, create func(key string) (int, []byte, error), key string) {
-	t.Helper()
-	for try := 1; ; try++ {
-		status, body, err := create(key)
-		if err == nil && status == 201 {
-			return
-		}
-		if err != nil || status != 503 || try == 3 {
-			t.Fatalf("create %s: %d %s %v, want 201", what, status, body, err)
-		}
 	}
 }
 
