@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -24,6 +25,7 @@ import (
 	"gatepass/shared/api"
 	"gatepass/shared/localjwt"
 	"gatepass/shared/signature"
+	"gatepass/shared/store"
 )
 
 // checkReq is one check in the pool the callers cycle through, in every form the
@@ -232,6 +234,22 @@ func bareBatchGet(db *dynamodb.Client, table string, pool []*checkReq, lookups b
 			err = fmt.Errorf("unprocessed keys")
 		}
 		return err
+	}
+}
+
+// batchGetWithNonce is what a signed call asks of the table, bare: the BatchGetItem of
+// bareBatchGet (the authorizer's keys) and, sent beside it, the conditional PutItem of a
+// fresh nonce through the store's UseNonce; it waits for both, as the signed path does.
+func batchGetWithNonce(db *dynamodb.Client, st *store.Store, table string, pool []*checkReq, sg *signer) op {
+	read := bareBatchGet(db, table, pool, true)
+	return func(ctx context.Context, i int) error {
+		written := make(chan error, 1)
+		go func() {
+			nonce := fmt.Sprintf("%sbare%016x", sg.prefix, sg.n.Add(1))
+			written <- st.UseNonce(ctx, "bench-bare-key", nonce, time.Now().Add(access.DefaultSigning.Window))
+		}()
+		err := read(ctx, i)
+		return errors.Join(err, <-written)
 	}
 }
 

@@ -593,7 +593,14 @@ func (b *bench) signedAuthorization(ctx context.Context) error {
 		return err
 	}
 	b.goal("goal_auth_signed_p50", "signed p50 against the AppCode one's", worst, 1.2)
-	return nil
+	// The same comparison with nothing of gatepass in it: how much the emulator makes
+	// any call that writes a nonce beside its read pay, whatever the code around it.
+	b.header("3e. the emulator's share: a bare BatchGetItem of the authorizer's keys, alone vs with a nonce's conditional PutItem sent beside it (Store.UseNonce), nothing decoded", "read", "read+nonce")
+	_, err = b.compareAt(ctx, "bare read and nonce", []int{1, 8}, bareBatchGet(b.db, b.table, b.authPool, true), batchGetWithNonce(b.db, b.plain, b.table, b.authPool, b.signer), func(r row) {
+		rep.kv(fmt.Sprintf("bare_nonce_p50_ratio_c%d", r.callers), "%.2f", r.p50)
+		rep.kv(fmt.Sprintf("bare_nonce_ops_ratio_c%d", r.callers), "%.2f", r.ops)
+	})
+	return err
 }
 
 // sweeps prints the sweeps run while loading.
