@@ -345,12 +345,12 @@ func (s step) run(ctx context.Context, out io.Writer) int {
 		}
 		began := time.Now()
 		fmt.Fprintf(os.Stderr, "testrun: %s\n", strings.Join(argv, " "))
-		code := runCommand(ctx, s.env, argv, out, s.quiet)
+		code, cpu := runCommand(ctx, s.env, argv, out, s.quiet)
 		verdict := "ok"
 		if code != 0 {
 			verdict = "FAIL"
 		}
-		fmt.Fprintf(os.Stderr, "testrun: %s %s in %s\n", verdict, short(argv), time.Since(began).Round(100*time.Millisecond))
+		fmt.Fprintf(os.Stderr, "testrun: %s %s in %s (%s of CPU)\n", verdict, short(argv), time.Since(began).Round(100*time.Millisecond), cpu.Round(100*time.Millisecond))
 		if code != 0 {
 			return code
 		}
@@ -373,10 +373,11 @@ func short(argv []string) string {
 	return strings.Join(w, " ")
 }
 
-// runCommand runs one command with its output going to out; on Ctrl-C it is
-// interrupted and, if it lingers, killed. Leading NAME=value words of argv are added to
-// its environment.
-func runCommand(ctx context.Context, env, argv []string, out io.Writer, quiet bool) int {
+// runCommand runs one command with its output going to out and returns its status and
+// the CPU time it and the processes it waited for used (go test's compiles and test
+// binaries); on Ctrl-C it is interrupted and, if it lingers, killed. Leading NAME=value
+// words of argv are added to its environment.
+func runCommand(ctx context.Context, env, argv []string, out io.Writer, quiet bool) (int, time.Duration) {
 	for len(argv) > 1 && strings.Contains(argv[0], "=") {
 		env = append(slices.Clip(env), argv[0])
 		argv = argv[1:]
@@ -393,15 +394,19 @@ func runCommand(ctx context.Context, env, argv []string, out io.Writer, quiet bo
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
 	err := cmd.Run()
+	var cpu time.Duration
+	if ps := cmd.ProcessState; ps != nil {
+		cpu = ps.UserTime() + ps.SystemTime()
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
-		return 0
+		return 0, cpu
 	case errors.As(err, &exit) && exit.ExitCode() > 0:
-		return exit.ExitCode()
+		return exit.ExitCode(), cpu
 	default:
 		fmt.Fprintf(os.Stderr, "testrun: %s: %v\n", argv[1], err)
-		return 1
+		return 1, cpu
 	}
 }
 
