@@ -13,12 +13,12 @@ ENV_VARS ?=
 
 ## test: DynamoDB Local + template validation + go vet + go test -race (what CI runs)
 test:
-	go run ./infra/cmd/testrun
+	go run -trimpath ./infra/cmd/testrun
 
 ## test-unit: the fast tier, no Java: pure rules, decisions, parsing, the emulators' own logic (GATEPASS_TIER=unit skips what needs DynamoDB)
 UNIT := ./functions/... ./shared/... ./infra/emulators/eventbus ./infra/emulators/gateway ./infra/emulators/template ./infra/testkit/... ./infra/cmd/testrun
 test-unit:
-	GATEPASS_TIER=unit go test -count=1 $(UNIT)
+	GATEPASS_TIER=unit go test -trimpath -count=1 $(UNIT)
 
 ## token: a dev token for any caller: make token [SUB=u-ana] [TENANT=t-dev] [ROLES="ws:ws-sales:reviewer checker"] (export TOKEN=$$(make -s token ...))
 token:

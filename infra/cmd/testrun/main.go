@@ -1,12 +1,12 @@
 // Command testrun is `make test`: it starts DynamoDB Local (installing it into .cache
 // if needed; one for most tests, one for each stream-reading package and one for the
-// browser tests), lints infra/openapi.yaml, validates template.yaml, builds the console
-// (infra/cmd/consolebuild) and finds or installs a browser for its tests when the run
-// includes them, then runs side by side go vet, go test -race over the module (the
-// noRace packages and the browser tests without -race) and the cross compiles for
-// Windows (packages and tests) and macOS (packages); it stops the emulators on success,
-// failure or Ctrl-C, prints each step's time and the wall time, and exits with the
-// status of the checks.
+// browser tests) while it builds the console (infra/cmd/consolebuild) and finds or
+// installs a browser for its tests when the run includes them, then runs side by side
+// the contract's lint, the template's validation, go vet, go test -race over the module
+// (the noRace packages and the browser tests without -race) and the cross compiles of
+// the packages for Windows and macOS, every go command with -trimpath; it stops the
+// emulators on success, failure or Ctrl-C, prints each step's wall and CPU time and
+// the run's wall time, and exits with the status of the checks.
 //
 //	go run ./infra/cmd/testrun [go test flags] [packages]
 //
@@ -53,9 +53,9 @@ func run() int {
 	return status
 }
 
-// check runs everything with DynamoDB Local up and returns the exit status: the quick
-// checks first (console build, lint, template), then vet, the tests and the cross builds
-// side by side.
+// check runs everything and returns the exit status: the console build while the
+// emulators start, then side by side the lint, the template, vet, the tests and the
+// cross builds.
 // Most test time is waiting (on DynamoDB Local, stream polls, schedules), so the steps
 // overlap; each stream-reading package has an emulator of its own (see streamReaders).
 func check(ctx context.Context, flags, pkgs []string) int {
@@ -74,29 +74,47 @@ func check(ctx context.Context, flags, pkgs []string) int {
 	if browser {
 		emulators++
 	}
+	type started struct {
+		endpoints []string
+		stop      func()
+		err       error
+	}
+	up := make(chan started, 1)
 	began := time.Now()
-	endpoints, stop, err := startEmulators(ctx, emulators, log)
-	defer stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "testrun: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(os.Stderr, "testrun: %d DynamoDB Local (ready in %s)\n", len(endpoints), time.Since(began).Round(10*time.Millisecond))
+	go func() {
+		var s started
+		s.endpoints, s.stop, s.err = startEmulators(ctx, emulators, log)
+		up <- s
+	}()
 
-	env := testEnv(endpoints[0])
-	var first []step
-	if _, err := os.Stat(filepath.Join("infra", "cmd", "openapilint")); err == nil {
-		first = append(first, step{argv: []string{"go", "run", "./infra/cmd/openapilint"}, env: env})
-	}
-	if _, err := os.Stat(filepath.Join("infra", "cmd", "validate")); err == nil {
-		first = append(first, step{argv: []string{"go", "run", "./infra/cmd/validate", "template.yaml"}, env: env})
-	}
+	status := 0
 	if needsConsole(groups) {
 		ensureBrowser(ctx)
 		if _, err := os.Stat(filepath.Join("infra", "cmd", "consolebuild")); err == nil {
 			// before vet and the tests: the console function embeds what it builds
-			first = append([]step{{argv: []string{"go", "run", "./infra/cmd/consolebuild"}, env: env}}, first...)
+			console := step{argv: []string{"go", "run", "./infra/cmd/consolebuild"}, env: goEnv()}
+			status = console.run(ctx, os.Stderr)
 		}
+	}
+	emu := <-up
+	defer emu.stop()
+	if emu.err != nil {
+		fmt.Fprintf(os.Stderr, "testrun: %v\n", emu.err)
+		return 1
+	}
+	endpoints := emu.endpoints
+	fmt.Fprintf(os.Stderr, "testrun: %d DynamoDB Local (ready in %s)\n", len(endpoints), time.Since(began).Round(10*time.Millisecond))
+	if ctx.Err() != nil {
+		return 130
+	}
+
+	env := testEnv(endpoints[0])
+	var side []step
+	if _, err := os.Stat(filepath.Join("infra", "cmd", "openapilint")); err == nil {
+		side = append(side, step{argv: []string{"go", "run", "./infra/cmd/openapilint"}, env: env})
+	}
+	if _, err := os.Stat(filepath.Join("infra", "cmd", "validate")); err == nil {
+		side = append(side, step{argv: []string{"go", "run", "./infra/cmd/validate", "template.yaml"}, env: env})
 	}
 
 	test := []string{"go", "test", "-count=1"}
@@ -114,7 +132,7 @@ func check(ctx context.Context, flags, pkgs []string) int {
 	race := func(pkgs ...string) []string { return append(append(slices.Clone(test), "-race"), pkgs...) }
 	// vet beside the tests, not before them: on a fresh clone it compiles the module
 	// (about a minute on 2 cores) with one core often idle.
-	side := []step{{argv: []string{"go", "vet", "./..."}, env: env}}
+	side = append(side, step{argv: []string{"go", "vet", "./..."}, env: env})
 	if len(groups.racy) > 0 {
 		side = append(side, step{argv: race(groups.racy...), env: env, live: true})
 	}
@@ -137,25 +155,16 @@ func check(ctx context.Context, flags, pkgs []string) int {
 	// It must build where developers work, not only where CI runs: a Linux-only
 	// field or call fails here, on Linux, at once. `go list -export` compiles every
 	// package for the platform, as `go build` would there, without linking the 20
-	// binaries (linking twice cost about 100 CPU-seconds a run). Windows, the stricter
-	// platform, compiles the tests too (a test's Linux-only call fails there as it would
-	// on macOS); for macOS the packages alone (its tests cost 70 CPU-seconds more on a
-	// fresh clone and have never failed where Windows passed).
+	// binaries (linking twice cost about 100 CPU-seconds a run). The packages, not
+	// their tests: what is OS-specific lives in infra/internal/proc behind build tags,
+	// and compiling the tests too cost about 50 CPU-seconds more per platform on a
+	// fresh clone.
 	cross := [][]string{
-		{"GOOS=windows", "GOARCH=amd64", "go", "list", "-test", "-export", "-f", "", "./..."},
+		{"GOOS=windows", "GOARCH=amd64", "go", "list", "-export", "-f", "", "./..."},
 		{"GOOS=darwin", "GOARCH=arm64", "go", "list", "-export", "-f", "", "./..."},
 	}
 	side = append(side, step{argv: cross[0], then: cross[1:], env: env, quiet: true})
 
-	status := 0
-	for _, s := range first {
-		if ctx.Err() != nil {
-			return 130
-		}
-		if code := s.run(ctx, os.Stderr); code != 0 && status == 0 {
-			status = code
-		}
-	}
 	if code := together(ctx, side); code != 0 && status == 0 {
 		status = code
 	}
@@ -178,10 +187,15 @@ func startEmulators(ctx context.Context, n int, log io.Writer) ([]string, func()
 	}
 	wg.Wait()
 	stop := func() {
+		var cpu []string
 		for _, s := range srvs {
 			if s != nil {
 				s.Stop() //nolint:errcheck // Stop always returns nil
+				cpu = append(cpu, s.CPU().Round(100*time.Millisecond).String())
 			}
+		}
+		if len(cpu) > 0 {
+			fmt.Fprintf(os.Stderr, "testrun: DynamoDB Local's CPU: %s\n", strings.Join(cpu, ", "))
 		}
 	}
 	var endpoints []string
@@ -194,9 +208,19 @@ func startEmulators(ctx context.Context, n int, log io.Writer) ([]string, func()
 	return endpoints, stop, nil
 }
 
+// goEnv is the environment of the run's go commands: this one's, with -trimpath.
+// Without it the build cache keys a package of this module by its directory, so a
+// fresh clone compiles the module anew in each of the run's four ways (vet, -race,
+// Windows, macOS), about half of a run's CPU, though the same code was built at
+// another path before; with it, a clone reuses what any checkout built (the go
+// commands that tests start inherit it).
+func goEnv() []string {
+	return append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -trimpath"))
+}
+
 // testEnv points a step's tests at the DynamoDB Local at endpoint.
 func testEnv(endpoint string) []string {
-	return append(os.Environ(),
+	return append(goEnv(),
 		"AWS_ENDPOINT_URL_DYNAMODB="+endpoint,
 		"AWS_ENDPOINT_URL_DYNAMODB_STREAMS="+endpoint,
 		"AWS_REGION="+ddblocal.Region,

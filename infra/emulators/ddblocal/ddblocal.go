@@ -103,6 +103,19 @@ func (s *Server) Stop() error {
 	return nil
 }
 
+// CPU is the CPU time the emulator's process used, once it has exited (0 before).
+func (s *Server) CPU() time.Duration {
+	select {
+	case <-s.done:
+	default:
+		return 0
+	}
+	if ps := s.cmd.ProcessState; ps != nil {
+		return ps.UserTime() + ps.SystemTime()
+	}
+	return 0
+}
+
 // Done is closed when the emulator's process has exited, for whatever reason.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
