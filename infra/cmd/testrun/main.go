@@ -78,12 +78,14 @@ func check(ctx context.Context, flags, pkgs []string) int {
 		endpoints []string
 		stop      func()
 		err       error
+		took      time.Duration
 	}
 	up := make(chan started, 1)
-	began := time.Now()
 	go func() {
 		var s started
+		began := time.Now()
 		s.endpoints, s.stop, s.err = startEmulators(ctx, emulators, log)
+		s.took = time.Since(began)
 		up <- s
 	}()
 
@@ -103,7 +105,7 @@ func check(ctx context.Context, flags, pkgs []string) int {
 		return 1
 	}
 	endpoints := emu.endpoints
-	fmt.Fprintf(os.Stderr, "testrun: %d DynamoDB Local (ready in %s)\n", len(endpoints), time.Since(began).Round(10*time.Millisecond))
+	fmt.Fprintf(os.Stderr, "testrun: %d DynamoDB Local (ready in %s)\n", len(endpoints), emu.took.Round(10*time.Millisecond))
 	if ctx.Err() != nil {
 		return 130
 	}
