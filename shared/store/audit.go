@@ -16,11 +16,7 @@ func (s *Store) Audit(ctx context.Context, scope, id string, pageSize int, next 
 		return access.AuditPage{}, access.E(op, access.CodeInvalid, "audit scope must be API, APP or UNIT")
 	}
 	l := mergedListing{name: "audit", log: auditPartition(scope, id), index: tableKeys, partitions: auditPartitions(scope, id)}
-	items, tok, err := l.page(ctx, s, op, pageSize, next)
-	if err != nil {
-		return access.AuditPage{}, err
-	}
-	entries, err := decodeAll(op, items, auditItem.entry)
+	entries, tok, err := pageOf(ctx, s, op, l, pageSize, next, auditItem.entry)
 	if err != nil {
 		return access.AuditPage{}, err
 	}

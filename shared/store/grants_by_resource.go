@@ -13,11 +13,7 @@ import (
 func (s *Store) GrantsByResource(ctx context.Context, r access.Resource, pageSize int, next string) (access.GrantPage, error) {
 	const op = "store.grants_by_resource"
 	l := mergedListing{name: "grants", log: grantsPartition(r), index: gsi3, partitions: grantsPartitions(r)}
-	items, tok, err := l.page(ctx, s, op, pageSize, next)
-	if err != nil {
-		return access.GrantPage{}, err
-	}
-	grants, err := decodeAll(op, items, grantItem.grant)
+	grants, tok, err := pageOf(ctx, s, op, l, pageSize, next, grantItem.grant)
 	if err != nil {
 		return access.GrantPage{}, err
 	}

@@ -23,6 +23,20 @@ type mergedListing struct {
 	partitions []string
 }
 
+// pageOf reads one page of l and decodes its items with conv (decodeAll), with the
+// token of the next page.
+func pageOf[T, R any](ctx context.Context, s *Store, op string, l mergedListing, pageSize int, next string, conv func(T) (R, error)) ([]R, string, error) {
+	items, tok, err := l.page(ctx, s, op, pageSize, next)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := decodeAll(op, items, conv)
+	if err != nil {
+		return nil, "", err
+	}
+	return out, tok, nil
+}
+
 // page reads one page of l, newest first, and the token of the next page ("" when none
 // is left).
 func (l mergedListing) page(ctx context.Context, s *Store, op string, pageSize int, next string) ([]map[string]ddbtypes.AttributeValue, string, error) {

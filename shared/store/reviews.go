@@ -200,11 +200,7 @@ func (s *Store) ReviewsByWorkspace(ctx context.Context, tenantID, workspaceID st
 	const op = "store.reviews_by_workspace"
 	pk := reviewsPartition(tenantID, workspaceID)
 	l := mergedListing{name: "reviews", log: pk, index: gsi1, partitions: []string{pk}}
-	found, tok, err := l.page(ctx, s, op, pageSize, next)
-	if err != nil {
-		return access.ReviewPage{}, err
-	}
-	items, err := decodeAll(op, found, reviewItem.review)
+	items, tok, err := pageOf(ctx, s, op, l, pageSize, next, reviewItem.review)
 	if err != nil {
 		return access.ReviewPage{}, err
 	}

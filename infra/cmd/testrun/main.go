@@ -74,20 +74,18 @@ func check(ctx context.Context, flags, pkgs []string) int {
 	if browser {
 		emulators++
 	}
-	type started struct {
+	var (
 		endpoints []string
 		stop      func()
-		err       error
 		took      time.Duration
-	}
-	up := make(chan started, 1)
-	go func() {
-		var s started
+		emuErr    error
+		up        sync.WaitGroup
+	)
+	up.Go(func() {
 		began := time.Now()
-		s.endpoints, s.stop, s.err = startEmulators(ctx, emulators, log)
-		s.took = time.Since(began)
-		up <- s
-	}()
+		endpoints, stop, emuErr = startEmulators(ctx, emulators, log)
+		took = time.Since(began)
+	})
 
 	status := 0
 	if needsConsole(groups) {
@@ -98,14 +96,13 @@ func check(ctx context.Context, flags, pkgs []string) int {
 			status = console.run(ctx, os.Stderr)
 		}
 	}
-	emu := <-up
-	defer emu.stop()
-	if emu.err != nil {
-		fmt.Fprintf(os.Stderr, "testrun: %v\n", emu.err)
+	up.Wait()
+	defer stop()
+	if emuErr != nil {
+		fmt.Fprintf(os.Stderr, "testrun: %v\n", emuErr)
 		return 1
 	}
-	endpoints := emu.endpoints
-	fmt.Fprintf(os.Stderr, "testrun: %d DynamoDB Local (ready in %s)\n", len(endpoints), emu.took.Round(10*time.Millisecond))
+	fmt.Fprintf(os.Stderr, "testrun: %d DynamoDB Local (ready in %s)\n", len(endpoints), took.Round(10*time.Millisecond))
 	if ctx.Err() != nil {
 		return 130
 	}

@@ -197,6 +197,9 @@ func newSigner(keys map[string]keyPair) *signer {
 	return &signer{keys: keys, prefix: suffix() + suffix()}
 }
 
+// nonce is a nonce never used before in any run.
+func (s *signer) nonce() string { return fmt.Sprintf("%s%016x", s.prefix, s.n.Add(1)) }
+
 // event is the authorizer event of c's call signed now with a fresh nonce.
 func (s *signer) event(c *checkReq) ([]byte, error) {
 	kp, ok := s.keys[c.in.AppID]
@@ -207,8 +210,7 @@ func (s *signer) event(c *checkReq) ([]byte, error) {
 		"host": "d4t4ap1x7q.execute-api.us-east-1.amazonaws.com", "x-forwarded-proto": "https",
 		"x-forwarded-port": "443", "user-agent": "bi-dashboards/2.3",
 	}}
-	nonce := fmt.Sprintf("%s%016x", s.prefix, s.n.Add(1))
-	if _, err := signature.Sign(&r, kp.Key, kp.Secret, time.Now(), nonce); err != nil {
+	if _, err := signature.Sign(&r, kp.Key, kp.Secret, time.Now(), s.nonce()); err != nil {
 		return nil, err
 	}
 	headers := make(map[string]string, len(r.Headers))
@@ -245,8 +247,7 @@ func batchGetWithNonce(db *dynamodb.Client, st *store.Store, table string, pool 
 	return func(ctx context.Context, i int) error {
 		written := make(chan error, 1)
 		go func() {
-			nonce := fmt.Sprintf("%sbare%016x", sg.prefix, sg.n.Add(1))
-			written <- st.UseNonce(ctx, "bench-bare-key", nonce, time.Now().Add(access.DefaultSigning.Window))
+			written <- st.UseNonce(ctx, "bench-bare-key", sg.nonce(), time.Now().Add(access.DefaultSigning.Window))
 		}()
 		err := read(ctx, i)
 		return errors.Join(err, <-written)
